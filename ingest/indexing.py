@@ -1,0 +1,56 @@
+"""Keep a tenant's published FAISS snapshot in step with its catalog in the database.
+
+The database is the truth: every active unit's vector is stored there, so a snapshot can always
+be rebuilt without re-encoding anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from models import repositories as repo
+from models.tables import Tenant
+from recommender.embedding import vectors_from_bytes
+from recommender.index import Manifest, Snapshot, SnapshotStore
+
+
+def tenant_store(index_root: Path, tenant_slug: str) -> SnapshotStore:
+    return SnapshotStore(index_root / tenant_slug)
+
+
+def publish_from_database(
+    session: Session,
+    tenant: Tenant,
+    store: SnapshotStore,
+    *,
+    model: str,
+    dimension: int,
+    locked: bool = False,
+) -> Manifest:
+    """Write a snapshot of every active unit vector the session sees, tagged with the catalog version."""
+    ids, blobs, models_used = repo.active_unit_vectors(session, tenant.id)
+    stale = models_used - {model}
+    if stale:
+        raise ValueError(f"units embedded with {sorted(stale)} cannot join an index of {model}; re-ingest")
+    vectors = vectors_from_bytes(blobs, dimension)
+    id_array = np.asarray(ids, dtype=np.int64)
+    publish = store.publish_locked if locked else store.publish
+    return publish(id_array, vectors, model=model, dimension=dimension, catalog_version=tenant.index_version)
+
+
+def snapshot_matches(session: Session, tenant: Tenant, snapshot: Snapshot | None) -> str | None:
+    """Why `snapshot` is not a faithful copy of the tenant's catalog, or None when it is."""
+    if snapshot is None:
+        return "no index snapshot published"
+    if snapshot.manifest.catalog_version != tenant.index_version:
+        return (
+            f"snapshot is of catalog version {snapshot.manifest.catalog_version}, "
+            f"the database is at {tenant.index_version}"
+        )
+    units = repo.count_active_units(session, tenant.id)
+    if snapshot.count != units:
+        return f"snapshot holds {snapshot.count} vectors, the database {units} active units"
+    return None

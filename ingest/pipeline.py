@@ -1,0 +1,346 @@
+"""The ingest pipeline: read -> validate -> upsert -> embed changed -> publish index -> report.
+
+One import is one database transaction. The new index snapshot is published before the commit
+and switched back if the commit fails, so a failed import leaves both the database and the
+published index exactly as they were. Unchanged items are neither written nor embedded; items
+missing from a full re-import of their source are retired and leave the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.indexing import publish_from_database, tenant_store
+from ingest.records import CatalogItem, RecordRejected, Source, SourceError, unit_embedding_text
+from ingest.sources import get_source
+from models import repositories as repo
+from models.db import transaction
+from models.tables import ITEM_ACTIVE, ITEM_RETIRED, MicroUnit, utcnow
+from models.tables import CatalogItem as ItemRow
+from recommender.embedding import Encoder, vector_to_bytes
+
+MAX_REJECTIONS_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class Rejection:
+    line: int
+    reason: str
+    field: str | None = None
+    origin: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "reason": self.reason}
+        if self.field:
+            out["field"] = self.field
+        if self.origin:
+            out["origin"] = self.origin
+        return out
+
+
+@dataclass
+class IngestReport:
+    """What an import did; `to_json` gives the contract's keys."""
+
+    kind: str
+    source: str
+    path: str
+    dry_run: bool = False
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+    embedded: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    rejected_total: int = 0
+    units: int = 0
+    would_embed: int = 0
+    index_version: int | None = None
+    index_count: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired)
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected_total += 1
+        if len(self.rejected) < MAX_REJECTIONS_LISTED:
+            self.rejected.append(rejection)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "retired": self.retired,
+            "embedded": self.embedded,
+            "rejected": [r.to_json() for r in self.rejected],
+            "rejected_total": self.rejected_total,
+            "kind": self.kind,
+            "source": self.source,
+            "path": self.path,
+            "dry_run": self.dry_run,
+            "units": self.units,
+            "would_embed": self.would_embed,
+            "index_version": self.index_version,
+            "index_count": self.index_count,
+        }
+
+
+class IngestError(Exception):
+    """The import as a whole cannot be used; nothing was changed."""
+
+    def __init__(self, message: str, report: IngestReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_items(source: Source, path: Path, report: IngestReport) -> list[CatalogItem]:
+    """Every acceptable item of the file; bad records go to the report, duplicates keep the first."""
+    items: list[CatalogItem] = []
+    seen: dict[str, int] = {}
+    for record in source.read_records(path):
+        try:
+            item = source.to_item(record)
+        except RecordRejected as exc:
+            report.reject(Rejection(record.line, exc.reason, exc.field, record.origin))
+            continue
+        if item.external_id in seen:
+            report.reject(
+                Rejection(
+                    record.line,
+                    f"duplicate external_id {item.external_id!r}, first seen on line {seen[item.external_id]}",
+                    "external_id",
+                    record.origin,
+                )
+            )
+            continue
+        seen[item.external_id] = record.line
+        items.append(item)
+    return items
+
+
+def _apply_item(row: ItemRow, item: CatalogItem, content_hash: str) -> None:
+    row.title = item.title
+    row.description = item.description
+    row.url = item.url
+    row.language = item.language
+    row.minutes = item.minutes
+    row.level = item.level
+    row.format = item.format
+    row.provider = item.provider
+    row.rating = item.rating
+    row.declared_skills = list(item.skills)
+    row.extra = dict(item.extra)
+    row.content_hash = content_hash
+    row.source_updated_at = item.updated_at
+    row.status = ITEM_ACTIVE
+    row.retired_at = None
+    row.updated_at = utcnow()
+
+
+def _reconcile_units(row: ItemRow, item: CatalogItem, tenant_id: int) -> None:
+    """Keep the stored vector of every unit whose embedded text is unchanged."""
+    existing = {unit.position: unit for unit in row.units}
+    for unit in item.units:
+        text = unit.embedding_text(item.title)
+        digest = text_hash(text)
+        stored = existing.pop(unit.position, None)
+        if stored is None:
+            row.units.append(
+                MicroUnit(
+                    tenant_id=tenant_id,
+                    position=unit.position,
+                    title=unit.title,
+                    text=unit.text,
+                    minutes=unit.minutes,
+                    anchor=unit.anchor,
+                    text_hash=digest,
+                    embedding=None,
+                    embedding_model=None,
+                    active=True,
+                )
+            )
+            continue
+        stored.title, stored.text, stored.minutes, stored.anchor = (
+            unit.title,
+            unit.text,
+            unit.minutes,
+            unit.anchor,
+        )
+        stored.active = True
+        if stored.text_hash != digest:
+            stored.text_hash, stored.embedding, stored.embedding_model = digest, None, None
+    for leftover in existing.values():
+        row.units.remove(leftover)
+
+
+def _units_to_embed(rows: Iterable[ItemRow], model: str) -> list[tuple[MicroUnit, str]]:
+    """Active units with no vector, or a vector from another model, and the text to encode."""
+    return [
+        (unit, unit_embedding_text(row.title, unit.title, unit.text))
+        for row in rows
+        for unit in row.units
+        if unit.active and (unit.embedding is None or unit.embedding_model != model)
+    ]
+
+
+def ingest_catalog(
+    factory: sessionmaker[Session],
+    encoder: Callable[[], Encoder],
+    model_name: str,
+    index_root: Path,
+    *,
+    tenant: str,
+    kind: str,
+    path: Path,
+    source_name: str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> IngestReport:
+    """Import one catalog file or folder for `tenant`. Raises IngestError when nothing could be used."""
+    source = get_source(kind)
+    name = source_name or kind
+    report = IngestReport(kind=kind, source=name, path=str(path), dry_run=dry_run)
+    started = utcnow()
+    try:
+        items = read_items(source, path, report)
+        if not items:
+            raise IngestError(f"{path}: no usable records ({report.rejected_total} rejected)", report)
+        _store(factory, encoder, model_name, index_root, tenant, kind, name, items, report, progress)
+    except (SourceError, IngestError) as exc:
+        _record_run(factory, tenant, report, started, status="failed", error=str(exc))
+        if isinstance(exc, IngestError):
+            raise
+        raise IngestError(str(exc), report) from exc
+    except Exception as exc:
+        _record_run(factory, tenant, report, started, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    _record_run(factory, tenant, report, started, status="dry-run" if dry_run else "succeeded", error=None)
+    return report
+
+
+def _store(
+    factory: sessionmaker[Session],
+    encoder: Callable[[], Encoder],
+    model_name: str,
+    index_root: Path,
+    tenant_slug: str,
+    kind: str,
+    name: str,
+    items: list[CatalogItem],
+    report: IngestReport,
+    progress: bool,
+) -> None:
+    store = tenant_store(index_root, tenant_slug)
+    with store.writer_lock():
+        session = factory()
+        published: int | None = None
+        previous = store.current_version()
+        try:
+            tenant = repo.get_or_create_tenant(session, tenant_slug)
+            existing = repo.items_of_source(session, tenant.id, name)
+            touched: list[ItemRow] = []
+            unchanged: list[ItemRow] = []
+            for item in items:
+                content_hash = item.content_hash()
+                row = existing.pop(item.external_id, None)
+                if row is None:
+                    row = ItemRow(tenant_id=tenant.id, source=name, kind=kind, external_id=item.external_id)
+                    _apply_item(row, item, content_hash)
+                    session.add(row)
+                    report.created += 1
+                elif row.content_hash == content_hash and row.status == ITEM_ACTIVE:
+                    report.unchanged += 1
+                    report.units += len(row.units)
+                    unchanged.append(row)
+                    continue
+                else:
+                    _apply_item(row, item, content_hash)
+                    report.updated += 1
+                _reconcile_units(row, item, tenant.id)
+                report.units += len(item.units)
+                touched.append(row)
+            for row in existing.values():
+                if row.status == ITEM_ACTIVE:
+                    row.status, row.retired_at = ITEM_RETIRED, utcnow()
+                    for unit in row.units:
+                        unit.active = False
+                    report.retired += 1
+            session.flush()
+
+            # Touched rows, and unchanged rows whose vectors came from another model.
+            pending = _units_to_embed([*touched, *unchanged], model_name)
+            if report.dry_run:
+                report.would_embed = len(pending)
+                session.rollback()
+                return
+            if pending:
+                active = encoder()
+                if active.name != model_name:
+                    raise IngestError(f"encoder {active.name!r} is not the configured model {model_name!r}")
+                vectors = active.encode([text for _, text in pending], progress=progress)
+                for (unit, _), vector in zip(pending, vectors, strict=True):
+                    unit.embedding = vector_to_bytes(vector)
+                    unit.embedding_model = model_name
+                report.embedded = len(pending)
+                session.flush()
+            if report.changed or report.embedded:
+                repo.bump_index_version(session, tenant)
+                dimension = _stored_dimension(session, tenant.id, encoder)
+                manifest = publish_from_database(
+                    session, tenant, store, model=model_name, dimension=dimension, locked=True
+                )
+                published = manifest.version
+                report.index_version, report.index_count = manifest.version, manifest.count
+            session.commit()
+        except BaseException:
+            session.rollback()
+            if published is not None:
+                if previous is not None:
+                    store.switch_to(previous)
+                store.discard(published)
+            raise
+        finally:
+            session.close()
+
+
+def _stored_dimension(session: Session, tenant_id: int, encoder: Callable[[], Encoder]) -> int:
+    """The dimension of the stored vectors; the encoder is loaded only when none are stored."""
+    _, blobs, _ = repo.active_unit_vectors(session, tenant_id)
+    return len(blobs[0]) // 4 if blobs else encoder().dimension
+
+
+def _record_run(
+    factory: sessionmaker[Session],
+    tenant: str,
+    report: IngestReport,
+    started: Any,
+    *,
+    status: str,
+    error: str | None,
+) -> None:
+    with transaction(factory) as session:
+        row = repo.get_or_create_tenant(session, tenant)
+        repo.record_ingest_run(
+            session,
+            row.id,
+            kind=report.kind,
+            source=report.source,
+            path=report.path,
+            dry_run=report.dry_run,
+            status=status,
+            report=report.to_json(),
+            error=error,
+            started_at=started,
+        )

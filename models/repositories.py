@@ -1,0 +1,296 @@
+"""All queries live here: the rest of the code asks these functions, never builds select() itself.
+
+Every function that reads company data takes the tenant id and filters by it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models.tables import (
+    ITEM_ACTIVE,
+    JOB_FAILED,
+    JOB_QUEUED,
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    ApiKey,
+    CatalogItem,
+    IngestRun,
+    Job,
+    MicroUnit,
+    Tenant,
+    utcnow,
+)
+
+KEY_PREFIX = "lp"
+
+
+# --- tenants -----------------------------------------------------------------------------------
+
+
+def get_tenant(session: Session, slug: str) -> Tenant | None:
+    return session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+def get_tenant_by_id(session: Session, tenant_id: int) -> Tenant | None:
+    return session.get(Tenant, tenant_id)
+
+
+def get_or_create_tenant(session: Session, slug: str) -> Tenant:
+    """A tenant is created on first use."""
+    tenant = get_tenant(session, slug)
+    if tenant is None:
+        tenant = Tenant(slug=slug, name=slug, index_version=0)
+        session.add(tenant)
+        session.flush()
+    return tenant
+
+
+def list_tenants(session: Session) -> Sequence[Tenant]:
+    return session.scalars(select(Tenant).order_by(Tenant.id)).all()
+
+
+def bump_index_version(session: Session, tenant: Tenant) -> int:
+    """Mark the catalog as changed; the published index must catch up to this number."""
+    tenant.index_version = (tenant.index_version or 0) + 1
+    session.flush()
+    return tenant.index_version
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_api_key(
+    session: Session, tenant: Tenant, role: str, employee_id: str | None = None, label: str | None = None
+) -> tuple[ApiKey, str]:
+    """Store a new key's hash; returns the row and the plain key (shown once)."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        tenant_id=tenant.id,
+        prefix=prefix,
+        key_hash=hash_secret(secret),
+        role=role,
+        employee_id=employee_id,
+        label=label,
+    )
+    session.add(key)
+    session.flush()
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def find_api_key(session: Session, token: str) -> ApiKey | None:
+    """The live key matching a presented token, compared by hash in constant time."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1], ApiKey.revoked_at.is_(None)))
+    if key is None or not secrets.compare_digest(key.key_hash, hash_secret(parts[2])):
+        return None
+    return key
+
+
+# --- catalog -----------------------------------------------------------------------------------
+
+
+def items_of_source(session: Session, tenant_id: int, source: str) -> dict[str, CatalogItem]:
+    """All items (active and retired) of one source, by external id, with their units loaded."""
+    rows = session.scalars(
+        select(CatalogItem)
+        .where(CatalogItem.tenant_id == tenant_id, CatalogItem.source == source)
+        .options(selectinload(CatalogItem.units))
+    ).all()
+    return {row.external_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    source: str | None = None
+    language: str | None = None
+    format: str | None = None
+    level: str | None = None
+    status: str | None = ITEM_ACTIVE
+    q: str | None = None
+
+
+def list_items(
+    session: Session, tenant_id: int, filters: ItemFilter, after_id: int, limit: int
+) -> Sequence[CatalogItem]:
+    """A page of items in id order, starting after `after_id` (keyset pagination)."""
+    query = select(CatalogItem).where(CatalogItem.tenant_id == tenant_id, CatalogItem.id > after_id)
+    if filters.status:
+        query = query.where(CatalogItem.status == filters.status)
+    if filters.source:
+        query = query.where(CatalogItem.source == filters.source)
+    if filters.language:
+        query = query.where(CatalogItem.language == filters.language)
+    if filters.format:
+        query = query.where(CatalogItem.format == filters.format)
+    if filters.level:
+        query = query.where(CatalogItem.level == filters.level)
+    if filters.q:
+        query = query.where(CatalogItem.title.ilike(f"%{filters.q}%"))
+    query = query.order_by(CatalogItem.id).limit(limit).options(selectinload(CatalogItem.units))
+    return session.scalars(query).all()
+
+
+def get_item(session: Session, tenant_id: int, item_id: int) -> CatalogItem | None:
+    return session.scalar(
+        select(CatalogItem)
+        .where(CatalogItem.tenant_id == tenant_id, CatalogItem.id == item_id)
+        .options(selectinload(CatalogItem.units))
+    )
+
+
+def units_with_items(session: Session, tenant_id: int, unit_ids: Sequence[int]) -> dict[int, MicroUnit]:
+    """Active units by id, each with its item loaded; ids of retired or foreign units are left out."""
+    if not unit_ids:
+        return {}
+    rows = session.scalars(
+        select(MicroUnit)
+        .join(CatalogItem, MicroUnit.item_id == CatalogItem.id)
+        .where(
+            MicroUnit.tenant_id == tenant_id,
+            MicroUnit.id.in_(list(unit_ids)),
+            MicroUnit.active.is_(True),
+            CatalogItem.status == ITEM_ACTIVE,
+        )
+        .options(selectinload(MicroUnit.item))
+    ).all()
+    return {row.id: row for row in rows}
+
+
+def active_unit_vectors(session: Session, tenant_id: int) -> tuple[list[int], list[bytes], set[str]]:
+    """Ids and stored vectors of every active, embedded unit; plus the models that made them."""
+    rows = session.execute(
+        select(MicroUnit.id, MicroUnit.embedding, MicroUnit.embedding_model)
+        .where(
+            MicroUnit.tenant_id == tenant_id,
+            MicroUnit.active.is_(True),
+            MicroUnit.embedding.is_not(None),
+        )
+        .order_by(MicroUnit.id)
+    ).all()
+    return [r[0] for r in rows], [r[1] for r in rows], {r[2] for r in rows}
+
+
+def count_active_units(session: Session, tenant_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(MicroUnit)
+            .where(MicroUnit.tenant_id == tenant_id, MicroUnit.active.is_(True))
+        )
+        or 0
+    )
+
+
+def count_items_by_status(session: Session, tenant_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(CatalogItem.status, func.count())
+        .where(CatalogItem.tenant_id == tenant_id)
+        .group_by(CatalogItem.status)
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+# --- ingest runs -------------------------------------------------------------------------------
+
+
+def record_ingest_run(
+    session: Session,
+    tenant_id: int,
+    *,
+    kind: str,
+    source: str,
+    path: str,
+    dry_run: bool,
+    status: str,
+    report: dict[str, Any],
+    error: str | None,
+    started_at: datetime,
+) -> IngestRun:
+    run = IngestRun(
+        tenant_id=tenant_id,
+        kind=kind,
+        source=source,
+        path=path,
+        dry_run=dry_run,
+        status=status,
+        report=report,
+        error=error,
+        started_at=started_at,
+        finished_at=utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+def enqueue_job(session: Session, tenant_id: int, kind: str, payload: dict[str, Any]) -> Job:
+    job = Job(tenant_id=tenant_id, kind=kind, status=JOB_QUEUED, payload=payload, attempts=0)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, tenant_id: int, job_id: int) -> Job | None:
+    return session.scalar(select(Job).where(Job.tenant_id == tenant_id, Job.id == job_id))
+
+
+def claim_next_job(session: Session, worker: str) -> Job | None:
+    """Take the oldest queued job. The conditional update makes the claim atomic on SQLite too;
+    on PostgreSQL, concurrent workers also skip rows another one holds (FOR UPDATE SKIP LOCKED)."""
+    query = select(Job.id).where(Job.status == JOB_QUEUED).order_by(Job.created_at, Job.id).limit(1)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    job_id = session.scalar(query)
+    if job_id is None:
+        return None
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JOB_QUEUED)
+        .values(status=JOB_RUNNING, locked_by=worker, started_at=utcnow(), attempts=Job.attempts + 1)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return None
+    job = session.get(Job, job_id, populate_existing=True)
+    return job
+
+
+def finish_job(session: Session, job_id: int, result: dict[str, Any] | None, error: str | None) -> None:
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id)
+        .values(
+            status=JOB_FAILED if error else JOB_SUCCEEDED,
+            result=result,
+            error=error,
+            finished_at=utcnow(),
+            locked_by=None,
+        )
+    )
+
+
+def requeue_running_jobs(session: Session, worker_prefix: str | None = None) -> int:
+    """Jobs left 'running' by a worker that died go back to the queue."""
+    query = update(Job).where(Job.status == JOB_RUNNING)
+    if worker_prefix is not None:
+        query = query.where(Job.locked_by.like(f"{worker_prefix}%"))
+    result = session.execute(query.values(status=JOB_QUEUED, locked_by=None))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

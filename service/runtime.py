@@ -1,0 +1,134 @@
+"""What a process holds once: settings, the database engine, the encoder and the loaded snapshots.
+
+The API's lifespan, the CLI and the worker each build one Runtime; tests build one per database
+and share one encoder across the whole session.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.indexing import publish_from_database, snapshot_matches, tenant_store
+from ingest.pipeline import IngestReport, ingest_catalog
+from models import repositories as repo
+from models.db import make_engine, make_session_factory, transaction
+from models.migrate import upgrade
+from recommender.embedding import Encoder
+from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
+from service.settings import Settings
+
+log = logging.getLogger("leerpad")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        settings.prepare()
+        self.engine: Engine = make_engine(settings.db_url)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.snapshots = SnapshotCache()
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+
+    def migrate(self) -> None:
+        upgrade(self.settings.db_url)
+
+    def encoder(self) -> Encoder:
+        """The encoder, loaded on first use and then kept (thread-safe)."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    log.info("loading embedding model %s", self.settings.model)
+                    self._encoder = Encoder(self.settings.embedding_model or None)
+        return self._encoder
+
+    @property
+    def encoder_loaded(self) -> bool:
+        return self._encoder is not None
+
+    def store(self, tenant_slug: str) -> SnapshotStore:
+        return tenant_store(self.settings.index_root, tenant_slug)
+
+    def ingest(
+        self,
+        tenant: str,
+        kind: str,
+        path: Path,
+        *,
+        source_name: str | None = None,
+        dry_run: bool = False,
+        progress: bool = False,
+    ) -> IngestReport:
+        return ingest_catalog(
+            self.sessions,
+            self.encoder,
+            self.settings.model,
+            self.settings.index_root,
+            tenant=tenant,
+            kind=kind,
+            path=path,
+            source_name=source_name,
+            dry_run=dry_run,
+            progress=progress,
+        )
+
+    def snapshot(self, tenant_slug: str) -> Snapshot | None:
+        """The tenant's current snapshot; a corrupt one is repaired from the database first."""
+        store = self.store(tenant_slug)
+        try:
+            return self.snapshots.get(store)
+        except IndexCorruptError as exc:
+            log.error("index of %s is corrupt (%s); rebuilding from the database", tenant_slug, exc)
+            self.rebuild_index(tenant_slug)
+            return self.snapshots.get(store)
+
+    def rebuild_index(self, tenant_slug: str) -> int:
+        """Publish a fresh snapshot from the stored vectors; returns its version."""
+        store = self.store(tenant_slug)
+        with store.writer_lock(), transaction(self.sessions) as session:
+            tenant = repo.get_or_create_tenant(session, tenant_slug)
+            _, blobs, _ = repo.active_unit_vectors(session, tenant.id)
+            dimension = len(blobs[0]) // 4 if blobs else self.encoder().dimension
+            manifest = publish_from_database(
+                session, tenant, store, model=self.settings.model, dimension=dimension, locked=True
+            )
+        self.snapshots.forget(store)
+        return manifest.version
+
+    def check_index(self, tenant_slug: str, repair: bool) -> str | None:
+        """Why the tenant's index is not usable (None when it is); with `repair`, rebuild it first."""
+        with self.sessions() as session:
+            tenant = repo.get_tenant(session, tenant_slug)
+            if tenant is None:
+                return f"unknown tenant {tenant_slug}"
+            try:
+                problem = snapshot_matches(session, tenant, self.snapshots.get(self.store(tenant_slug)))
+            except IndexCorruptError as exc:
+                problem = str(exc)
+        if problem and repair:
+            log.warning("index of %s: %s; rebuilding from the database", tenant_slug, problem)
+            self.rebuild_index(tenant_slug)
+            return self.check_index(tenant_slug, repair=False)
+        return problem
+
+    def tenants_with_catalog(self) -> list[str]:
+        with self.sessions() as session:
+            return [
+                t.slug for t in repo.list_tenants(session) if repo.count_items_by_status(session, t.id)
+            ]
+
+    def database_ok(self) -> str | None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any driver error means not ready
+            return f"database unreachable: {type(exc).__name__}"
+        return None
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,55 @@
+"""Settings from LEERPAD_* environment variables, read when asked for, never at import."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.db import sqlite_url
+from recommender.embedding import model_name
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEERPAD_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    home: Path = Path("./var")
+    database_url: str = ""
+    embedding_model: str = ""
+    # Limits that protect the service from oversized or flooding requests.
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_page_size: int = 200
+    max_search_results: int = 50
+    max_query_chars: int = 500
+    # The API process runs queued jobs itself unless a separate `leerpad worker` does.
+    run_jobs_in_api: bool = True
+    log_level: str = "info"
+
+    @cached_property
+    def resolved_home(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or sqlite_url(self.resolved_home)
+
+    @property
+    def index_root(self) -> Path:
+        return self.resolved_home / "index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.resolved_home / "uploads"
+
+    @property
+    def model(self) -> str:
+        """The name stored beside every vector; `embedding_model` empty means the bundled model."""
+        return model_name(self.embedding_model or None)
+
+    def prepare(self) -> None:
+        """Create the folders the service writes to."""
+        for folder in (self.resolved_home, self.index_root, self.uploads_dir):
+            folder.mkdir(parents=True, exist_ok=True)
