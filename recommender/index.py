@@ -255,7 +255,14 @@ class SnapshotCache:
             loaded = self._loaded.get(store.root)
             if loaded is not None and loaded.manifest.version == version:
                 return loaded
-            snapshot = store.load(version)
+            try:
+                snapshot = store.load(version)
+            except IndexCorruptError:
+                # A writer may have moved CURRENT on and pruned this version meanwhile: follow it once.
+                newer = store.current_version()
+                if newer == version:
+                    raise
+                version, snapshot = newer, store.load(newer)
             if snapshot is None:
                 self._loaded.pop(store.root, None)
             else:

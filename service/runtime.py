@@ -118,9 +118,7 @@ class Runtime:
 
     def tenants_with_catalog(self) -> list[str]:
         with self.sessions() as session:
-            return [
-                t.slug for t in repo.list_tenants(session) if repo.count_items_by_status(session, t.id)
-            ]
+            return [t.slug for t in repo.list_tenants(session) if repo.count_items_by_status(session, t.id)]
 
     def database_ok(self) -> str | None:
         try:

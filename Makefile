@@ -1,0 +1,46 @@
+# Leerpad. `make run` and `make test` both install into .venv first (idempotently).
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test test-fast bench lint clean
+
+install: $(STAMP)
+
+# The CPU build of torch is asked for first (pinned), so nothing later pulls a CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: install
+	$(BIN)/leerpad db upgrade
+	$(BIN)/leerpad demo --tenant demo
+	@echo "Demo admin API key (tenant demo):"
+	@$(BIN)/leerpad keys create --tenant demo --role admin --label "make run" | tail -n 1
+	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: http://$(HOST):$(PORT)/docs)"
+	$(BIN)/leerpad serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+bench: install
+	$(PY) bench/ingest.py
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""The FastAPI application: create_app() builds it; the lifespan loads everything heavy once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import catalog, health, search
+from service.errors import install_error_handlers
+from service.jobs import JobThread
+from service.limits import BodySizeLimit
+from service.runtime import Runtime
+from service.settings import Settings
+
+log = logging.getLogger("leerpad")
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the app; pass a runtime to share an encoder and engine (tests), else one is made at start."""
+    settings = settings or (runtime.settings if runtime else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        active = runtime or Runtime(settings)
+        app.state.runtime = active
+        for slug in active.tenants_with_catalog():
+            problem = active.check_index(slug, repair=True)
+            if problem:
+                log.error("index of %s is not usable: %s", slug, problem)
+        active.encoder()  # load the model before the first request, not during it
+        jobs = JobThread(active) if settings.run_jobs_in_api else None
+        if jobs:
+            jobs.start()
+        try:
+            yield
+        finally:
+            if jobs:
+                jobs.stop()
+            if own:
+                active.close()
+
+    app = FastAPI(
+        title="Leerpad",
+        version="1.0.0",
+        summary="What to learn next, in the time you have, and why.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(catalog.router)
+    app.include_router(search.router)
+    return app

@@ -1,0 +1,90 @@
+"""Request dependencies: the runtime, one session per request, the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from models import repositories as repo
+from service.errors import Forbidden, Unauthorized
+from service.runtime import Runtime
+
+ROLES = ("admin", "ld", "lms", "employee")
+
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """The only place that commits: services and repositories flush."""
+    session = runtime.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: a key of one tenant, with one role (and one employee for an employee key)."""
+
+    key_id: int
+    tenant_id: int
+    tenant_slug: str
+    role: str
+    employee_id: str | None
+
+
+def get_caller(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    key = repo.find_api_key(session, credentials.credentials.strip())
+    if key is None:
+        raise Unauthorized("invalid or revoked API key")
+    tenant = repo.get_tenant_by_id(session, key.tenant_id)
+    if tenant is None:
+        raise Unauthorized("the key's tenant no longer exists")
+    return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require(*roles: str) -> Callable[[Caller], Caller]:
+    """A dependency that lets only the given roles through (deny by default)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    def _check(caller: CallerDep) -> Caller:
+        if caller.role not in roles:
+            raise Forbidden(f"role {caller.role!r} may not do this; allowed: {', '.join(roles)}")
+        return caller
+
+    return _check
+
+
+AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
+CatalogManager = Annotated[Caller, Depends(require("admin", "ld"))]

@@ -1,0 +1,151 @@
+"""Durable jobs: rows in the `jobs` table, claimed by a worker thread in the API or by `leerpad worker`.
+
+A job survives a restart: a job left running by a worker process that no longer exists on this
+host goes back to the queue when a worker starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from ingest.pipeline import IngestError
+from models import repositories as repo
+from models.db import transaction
+from models.tables import Job
+from service.runtime import Runtime
+
+log = logging.getLogger("leerpad.jobs")
+
+INGEST = "ingest"
+POLL_SECONDS = 1.0
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def enqueue_ingest(
+    runtime: Runtime,
+    tenant_id: int,
+    *,
+    kind: str,
+    path: Path,
+    source: str | None,
+    filename: str,
+    dry_run: bool,
+) -> Job:
+    with transaction(runtime.sessions) as session:
+        return repo.enqueue_job(
+            session,
+            tenant_id,
+            INGEST,
+            {"kind": kind, "path": str(path), "source": source, "filename": filename, "dry_run": dry_run},
+        )
+
+
+def _run_ingest(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> dict[str, Any]:
+    report = runtime.ingest(
+        tenant_slug,
+        payload["kind"],
+        Path(payload["path"]),
+        source_name=payload.get("source") or None,
+        dry_run=bool(payload.get("dry_run")),
+    )
+    return report.to_json()
+
+
+def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
+    """Claim and run one queued job; False when the queue is empty."""
+    with transaction(runtime.sessions) as session:
+        job = repo.claim_next_job(session, worker or worker_name())
+        if job is None:
+            return False
+        job_id, kind, payload = job.id, job.kind, dict(job.payload)
+        tenant = repo.get_tenant_by_id(session, job.tenant_id)
+        tenant_slug = tenant.slug if tenant else ""
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    try:
+        if kind == INGEST:
+            result = _run_ingest(runtime, tenant_slug, payload)
+        else:
+            error = f"unknown job kind {kind!r}"
+    except IngestError as exc:
+        error = str(exc)
+        result = exc.report.to_json() if exc.report else None
+    except Exception as exc:  # a job must end in a state, whatever went wrong
+        log.exception("job %s failed", job_id)
+        error = f"{type(exc).__name__}: {exc}"
+    with transaction(runtime.sessions) as session:
+        repo.finish_job(session, job_id, result, error)
+    log.info("job %s (%s) finished: %s", job_id, kind, error or "ok")
+    return True
+
+
+def requeue_orphans(runtime: Runtime) -> int:
+    """Put back jobs whose worker process on this host is gone (it was killed mid-job)."""
+    host = socket.gethostname()
+    requeued = 0
+    with transaction(runtime.sessions) as session:
+        for job in repo.running_jobs(session):
+            owner_host, _, rest = (job.locked_by or "").partition(":")
+            pid = rest.split(":", 1)[0]
+            if owner_host == host and pid.isdigit() and not _alive(int(pid)):
+                requeued += repo.requeue_job(session, job.id)
+    return requeued
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class JobThread:
+    """Runs queued jobs in the background of an API process until stopped."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="leerpad-jobs", daemon=True)
+
+    def start(self) -> None:
+        requeue_orphans(self.runtime)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                ran = run_next_job(self.runtime)
+            except Exception:  # keep the loop alive through a database hiccup
+                log.exception("job loop error")
+                ran = False
+            if not ran:
+                self._stop.wait(POLL_SECONDS)
+
+
+def work_forever(runtime: Runtime, stop: threading.Event, once: bool = False) -> int:
+    """The `leerpad worker` loop; returns how many jobs ran."""
+    requeue_orphans(runtime)
+    done = 0
+    while not stop.is_set():
+        if run_next_job(runtime):
+            done += 1
+            continue
+        if once:
+            break
+        stop.wait(POLL_SECONDS)
+    return done

@@ -1,0 +1,77 @@
+"""Shared fixtures: one encoder per session, one migrated database per backend (SQLite and PostgreSQL).
+
+Database tests isolate themselves by tenant: each test gets a fresh tenant slug, so tests that
+commit (the ingest pipeline does) never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from recommender.embedding import Encoder
+from service.runtime import Runtime
+from service.settings import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PG_ADMIN_URL = os.environ.get(
+    "LEERPAD_TEST_PG_ADMIN", f"postgresql://{getpass.getuser()}@127.0.0.1:5432/test"
+)
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"the shared test data is missing at {SHARED_DATA} (CI has it at ../shared/data)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real bundled model, loaded once for the whole session."""
+    return Encoder()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    name = f"leerpad_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def make_settings(home: Path, database_url: str = "", **overrides: object) -> Settings:
+    return Settings(
+        home=home, database_url=database_url, environment="test", run_jobs_in_api=False, **overrides
+    )
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def runtime(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
+) -> Iterator[Runtime]:
+    """A migrated runtime per backend, sharing the session's encoder."""
+    home = tmp_path_factory.mktemp(f"home-{request.param}")
+    url = request.getfixturevalue("pg_database") if request.param == "postgresql" else ""
+    active = Runtime(make_settings(home, url), encoder=encoder)
+    active.migrate()
+    yield active
+    active.close()
+
+
+@pytest.fixture
+def tenant() -> str:
+    """A tenant slug no other test uses."""
+    return f"t-{uuid.uuid4().hex[:10]}"
