@@ -75,3 +75,12 @@ def runtime(
 def tenant() -> str:
     """A tenant slug no other test uses."""
     return f"t-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_runtime(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Runtime]:
+    """A migrated SQLite runtime for the few heavy tests that need to run only once."""
+    active = Runtime(make_settings(tmp_path_factory.mktemp("home-sqlite-only")), encoder=encoder)
+    active.migrate()
+    yield active
+    active.close()

@@ -1,0 +1,104 @@
+"""The `leerpad` command as an LMS operator or scheduler calls it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recommender.embedding import Encoder
+from service import cli
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.ingest.test_pipeline import ROWS, write_csv
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the CLI on a fresh LEERPAD_HOME (SQLite), sharing the session's encoder."""
+    monkeypatch.setenv("LEERPAD_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LEERPAD_DATABASE_URL", raising=False)
+
+    def runtime() -> Runtime:
+        active = Runtime(Settings(), encoder=encoder)
+        active.migrate()
+        return active
+
+    monkeypatch.setattr(cli, "_runtime", runtime)
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli.app, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_ingest_json_report_has_the_contract_keys(run_cli, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", ROWS)
+    result = run_cli("ingest", "csv", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {k: report[k] for k in ("created", "updated", "unchanged", "retired")} == {
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "retired": 0,
+    }
+    assert report["embedded"] >= 3 and report["rejected"] == []
+    again = json.loads(run_cli("ingest", "csv", str(path), "--json").stdout.strip().splitlines()[-1])
+    assert (again["unchanged"], again["embedded"]) == (3, 0)
+
+
+def test_ingest_human_report_names_rejected_lines(run_cli, tmp_path: Path) -> None:
+    rows = [list(r) for r in ROWS]
+    rows[0][2] = ""
+    result = run_cli("ingest", "csv", str(write_csv(tmp_path / "c.csv", rows)), "--tenant", "acme")
+    assert result.exit_code == 0, result.output
+    assert "created 2" in result.stdout and "rejected 1" in result.stdout
+    assert re.search(r"line 2 \[description\]", result.stdout)
+
+
+def test_unusable_file_exits_non_zero_and_says_why(run_cli, tmp_path: Path) -> None:
+    bad = write_csv(tmp_path / "bad.csv", [["1", "x"]], header=["id", "naam"])
+    result = run_cli("ingest", "csv", str(bad))
+    assert result.exit_code == 1
+    assert "external_id" in result.output
+    as_json = run_cli("ingest", "csv", str(bad), "--json")
+    assert as_json.exit_code == 1 and "error" in json.loads(as_json.stdout.strip().splitlines()[-1])
+    assert run_cli("ingest", "moodle", str(bad)).exit_code == 2
+    assert run_cli("ingest", "csv", str(tmp_path / "missing.csv")).exit_code == 2
+
+
+def test_dry_run_reports_without_storing(run_cli, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "c.csv", ROWS)
+    dry = json.loads(
+        run_cli("ingest", "csv", str(path), "--dry-run", "--json").stdout.strip().splitlines()[-1]
+    )
+    assert dry["created"] == 3 and dry["embedded"] == 0 and dry["dry_run"] is True
+    real = json.loads(run_cli("ingest", "csv", str(path), "--json").stdout.strip().splitlines()[-1])
+    assert real["created"] == 3
+
+
+def test_keys_create_prints_the_key_alone_on_the_last_line(run_cli) -> None:
+    result = run_cli("keys", "create", "--tenant", "acme", "--role", "employee", "--employee", "e-7")
+    assert result.exit_code == 0, result.output
+    last = result.stdout.rstrip("\n").splitlines()[-1]
+    assert re.fullmatch(r"lp_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}", last)
+    assert run_cli("keys", "create", "--role", "employee").exit_code == 2
+    assert run_cli("keys", "create", "--role", "boss").exit_code == 2
+
+
+def test_readme_lists_every_cli_command() -> None:
+    """The README's CLI table drifts from the code: fail when a command is missing from it."""
+    text = README.read_text()
+    names = [c.name for c in cli.app.registered_commands] + [g.name for g in cli.app.registered_groups]
+    for name in names:
+        assert f"leerpad {name}" in text, f"README does not mention `leerpad {name}`"
+    for group in cli.app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            assert f"leerpad {group.name} {command.name}" in text
