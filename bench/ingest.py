@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.pipeline import read_items, IngestReport  # noqa: E402
+from ingest.pipeline import IngestReport, read_items  # noqa: E402
 from ingest.records import unit_embedding_text  # noqa: E402
 from ingest.sources import get_source  # noqa: E402
 from recommender.embedding import Encoder  # noqa: E402
@@ -83,14 +83,18 @@ def main() -> None:
             again.append(time.perf_counter() - start)
             assert second.embedded == 0 and second.unchanged == len(items)
             runtime.close()
-            print(f"run {run + 1}: raw {raw[-1]:.2f}s  ingest {full[-1]:.2f}s  unchanged re-ingest {again[-1]:.2f}s")
+            print(
+                f"run {run + 1}: raw {raw[-1]:.2f}s  ingest {full[-1]:.2f}s  unchanged re-ingest {again[-1]:.2f}s"
+            )
 
     raw_s, full_s, again_s = statistics.median(raw), statistics.median(full), statistics.median(again)
     raw_rate, ingest_rate = len(texts) / raw_s, len(texts) / full_s
     ratio = ingest_rate / raw_rate
     print(f"raw encoder:        {raw_rate:8.1f} units/s (median of {args.repeat})")
     print(f"full ingest:        {ingest_rate:8.1f} units/s, {len(items) / full_s:.1f} items/s")
-    print(f"ratio ingest/raw:   {ratio:.3f}  (limit >= {LIMIT_RATIO}: {'OK' if ratio >= LIMIT_RATIO else 'BELOW'})")
+    print(
+        f"ratio ingest/raw:   {ratio:.3f}  (limit >= {LIMIT_RATIO}: {'OK' if ratio >= LIMIT_RATIO else 'BELOW'})"
+    )
     print(f"unchanged re-ingest: {again_s:.2f}s = {again_s / full_s:.3f} of the first ingest")
 
 

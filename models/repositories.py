@@ -183,7 +183,7 @@ def active_unit_vectors(session: Session, tenant_id: int) -> tuple[list[int], li
         )
         .order_by(MicroUnit.id)
     ).all()
-    return [r[0] for r in rows], [r[1] for r in rows], {r[2] for r in rows}
+    return [r[0] for r in rows], [r[1] for r in rows if r[1] is not None], {r[2] or "" for r in rows}
 
 
 def count_active_units(session: Session, tenant_id: int) -> int:
@@ -287,10 +287,15 @@ def finish_job(session: Session, job_id: int, result: dict[str, Any] | None, err
     )
 
 
-def requeue_running_jobs(session: Session, worker_prefix: str | None = None) -> int:
-    """Jobs left 'running' by a worker that died go back to the queue."""
-    query = update(Job).where(Job.status == JOB_RUNNING)
-    if worker_prefix is not None:
-        query = query.where(Job.locked_by.like(f"{worker_prefix}%"))
-    result = session.execute(query.values(status=JOB_QUEUED, locked_by=None))
+def running_jobs(session: Session) -> Sequence[Job]:
+    return session.scalars(select(Job).where(Job.status == JOB_RUNNING)).all()
+
+
+def requeue_job(session: Session, job_id: int) -> int:
+    """A running job whose worker died goes back to the queue."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JOB_RUNNING)
+        .values(status=JOB_QUEUED, locked_by=None)
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

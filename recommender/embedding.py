@@ -37,12 +37,15 @@ class Encoder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # weight loading is not progress worth a bar
 
         self.name = model_name(model)
         path = default_model_path() if self.name == DEFAULT_MODEL else self.name
         self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
         self.batch_size = batch_size
-        self.dimension: int = int(self._model.get_embedding_dimension())
+        self.dimension: int = int(self._model.get_embedding_dimension() or 0)
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Encode `texts` into an (n, dimension) float32 array of unit vectors."""

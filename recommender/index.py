@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -232,7 +233,9 @@ class SnapshotStore:
         if index.ntotal != manifest.count or index.d != manifest.dimension:
             raise IndexCorruptError(f"snapshot {version} in {self.root}: count or dimension mismatch")
         if manifest.index_type == "hnsw":
-            faiss.downcast_index(faiss.downcast_index(index).index).hnsw.efSearch = HNSW_EF_SEARCH
+            id_map: Any = faiss.downcast_index(index)
+            hnsw: Any = faiss.downcast_index(id_map.index)
+            hnsw.hnsw.efSearch = HNSW_EF_SEARCH
         return Snapshot(index, manifest)
 
 
