@@ -190,3 +190,15 @@ def test_empty_xlsx_is_refused(tmp_path: Path) -> None:
     Workbook().save(path)
     with pytest.raises(SourceError, match="empty"):
         read_xlsx_rows(path)
+
+
+def test_double_encoded_utf8_is_repaired_and_correct_text_left_alone(tmp_path: Path) -> None:
+    from ingest.files import repair_double_encoding
+
+    damaged = "Obtén las habilidades más útiles “ahora”".encode().decode("latin-1")
+    assert repair_double_encoding(damaged) == "Obtén las habilidades más útiles “ahora”"
+    for fine in ("Ã la carte", "café, één, reçu", "ÂÃ"):
+        assert repair_double_encoding(fine) == fine
+    path = tmp_path / "scraped.csv"
+    path.write_bytes("title\nIntroducción\n".encode().decode("latin-1").encode("utf-8"))
+    assert read_text(path) == "title\nIntroducción\n"

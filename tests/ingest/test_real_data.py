@@ -68,6 +68,7 @@ def test_coursera_sample(runtime: Runtime, tenant: str, encoder: Encoder, shared
     languages = {i.title: i.language for i in items}
     assert sum(lang == "en" for lang in languages.values()) >= 0.8 * len(items)
     assert languages["Analista de Datos de IBM"] == "es"  # the sample holds Spanish courses too
+    assert not [i.title for i in items if "Ã" in i.title + i.description]  # its mojibake is repaired
     assert sum(1 for i in items if i.declared_skills) >= 0.9 * len(items)
     assert all(i.url and i.url.startswith("https://www.coursera.org/") for i in items)
     assert all(i.rating is None or 0 <= i.rating <= 5 for i in items)

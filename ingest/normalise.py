@@ -1,0 +1,780 @@
+"""Normalisation shared by every source: language, minutes, level, format, micro-units.
+
+Sources hand over whatever their catalog holds ("60-75 minuten", "Beginner Level", "nl-NL") and get back
+the few normalised values the recommender ranks and schedules on. Everything here is deterministic and
+offline: no model, no download, so the same file always gives the same items and the same content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ingest.records import FORMATS, LEVELS, MicroUnit, RecordRejected
+
+WORDS_PER_MINUTE = 200
+UNIT_MIN_MINUTES = 5
+UNIT_MAX_MINUTES = 15
+
+# --------------------------------------------------------------------------------------------------
+# Language
+# --------------------------------------------------------------------------------------------------
+
+LANGUAGES = ("nl", "en", "de", "fr", "es", "pt")
+
+_STOPWORDS: dict[str, str] = {
+    "nl": """de het een van en is niet voor met je op dat zijn wordt deze bij ook naar hoe wat die in te er
+        om aan als maar dan nog door over uit of kan kun kunt hebben heeft heb ik wij jij jou jouw uw
+        zij ze hun ons onze mijn geen meer veel waar wanneer waarom welke welk wie zo tot tegen toe zich
+        zelf al wel worden werd was waren moet moeten mag zal zullen zou hier daar nu alle ander andere
+        eigen onder tussen na sinds omdat dus want elk elke iets niets iemand niemand jullie ga gaat
+        maken maak krijg krijgt leer leren jezelf hoe dit dus bent ben onze binnen zonder samen""",
+    "en": """the a an of and is not for with you on that are be this by also to how what which in it as at
+        from or but have has had was were will would can could should do does did their they them we our
+        your my his her its there here when where why who than then into about more most some any all no
+        if so up out these those been being learn learning get use using how""",
+    "de": """der die das und ist nicht für mit sie auf dass sind wird diese bei auch nach wie was ein eine
+        einen einem einer dem den des zu von im am es ich wir ihr oder aber wenn kann können haben hat
+        war werden noch nur über unter vom zum zur sich sowie durch""",
+    "fr": """le la les un une des du de et est pas pour avec vous sur que qui sont ce cette par aussi comment
+        dans en au aux il elle nous ils elles ou mais plus son sa ses leur leurs je tu ne se été être
+        avoir votre vos nos notre l d qu c""",
+    # Spanish and Portuguese only so that such courses are not taken for French; no n-gram hints
+    "es": """el la los las un una unos de del y en es no para con por que se su sus al lo como más pero este
+        esta estos sobre entre cuando también muy sin hay te tu""",
+    "pt": """o a os as um uma de do da dos das e em no na nos nas é não para com por que se seu sua ao como
+        mais mas este esta sobre entre quando também muito sem você""",
+}
+
+
+def _word_weights() -> dict[str, dict[str, float]]:
+    """Word -> language -> weight; a word shared by k languages counts 1/k for each, so 'de' says little."""
+    owners: dict[str, set[str]] = {}
+    for lang, words in _STOPWORDS.items():
+        for word in words.split():
+            owners.setdefault(word, set()).add(lang)
+    return {word: {lang: 1.0 / len(langs) for lang in langs} for word, langs in owners.items()}
+
+
+_WORD_WEIGHTS = _word_weights()
+_WEAK = 0.3  # a character n-gram is a hint, a function word is evidence
+
+# (pattern on a single lower-case word, languages it hints at)
+_NGRAM_HINTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(pattern), langs)
+    for pattern, langs in (
+        (r"ij", ("nl",)),
+        (r"oe", ("nl",)),
+        (r"aa", ("nl",)),
+        (r"uu", ("nl",)),
+        (r"heid", ("nl",)),
+        (r"lijk", ("nl",)),
+        (r"[ëï]", ("nl",)),
+        (r"..tie$", ("nl",)),
+        (r"^(ont|ge|ver|be)..{3,}en$", ("nl", "de")),
+        (r"..en$", ("nl", "de")),
+        (r"sch", ("nl", "de")),
+        (r"th", ("en",)),
+        (r"...ing$", ("en",)),
+        (r"..ly$", ("en",)),
+        (r"ness$", ("en",)),
+        (r"tion$", ("en", "fr")),
+        (r"[äöüß]", ("de",)),
+        (r"ung$", ("de",)),
+        (r"keit$", ("de",)),
+        (r"tz", ("de",)),
+        (r"[éèêàçôû]", ("fr",)),
+        (r"eau", ("fr",)),
+        (r"ique$", ("fr",)),
+    )
+)
+
+_WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """ISO 639-1 code of `text` (at least nl and en; also de, fr); `default` when unsure.
+
+    Counts function words of each language (a word shared by several languages is split between them) and
+    adds character n-grams ('ij', 'heid', 'th', 'ung', ...) as weak hints so that short titles without
+    function words still lean the right way. No clear winner gives `default`.
+    """
+    if not text:
+        return default
+    scores = dict.fromkeys(LANGUAGES, 0.0)
+    for word in _WORD_RE.findall(text.lower()[:20_000]):
+        weights = _WORD_WEIGHTS.get(word)
+        if weights:
+            for lang, weight in weights.items():
+                scores[lang] += weight
+            continue
+        if len(word) < 3:
+            continue
+        for pattern, langs in _NGRAM_HINTS:
+            if pattern.search(word):
+                for lang in langs:
+                    scores[lang] += _WEAK / len(langs)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, best_score), (_, second_score) = ranked[0], ranked[1]
+    if best_score <= 0 or best_score - second_score < 1e-9:
+        return default
+    return best
+
+
+_LANGUAGE_NAMES: dict[str, str] = {
+    "nl": "nl",
+    "nld": "nl",
+    "dut": "nl",
+    "dutch": "nl",
+    "nederlands": "nl",
+    "vlaams": "nl",
+    "flemish": "nl",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "engels": "en",
+    "de": "de",
+    "deu": "de",
+    "ger": "de",
+    "german": "de",
+    "duits": "de",
+    "deutsch": "de",
+    "fr": "fr",
+    "fra": "fr",
+    "fre": "fr",
+    "french": "fr",
+    "frans": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "es": "es",
+    "spanish": "es",
+    "spaans": "es",
+    "español": "es",
+    "it": "it",
+    "italian": "it",
+    "italiaans": "it",
+    "pt": "pt",
+    "portuguese": "pt",
+    "portugees": "pt",
+}
+_LANGUAGE_TAG_RE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{2,8})*$")
+
+
+def language_code(value: str | None) -> str | None:
+    """The ISO 639-1 code a language column value names, or None when it names none we know."""
+    if not value:
+        return None
+    key = value.strip().lower()
+    if key in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[key]
+    first = re.split(r"[\s,;/(]+", key, maxsplit=1)[0]  # "Dutch (Netherlands)", "nl; en"
+    if first in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[first]
+    match = _LANGUAGE_TAG_RE.match(first)
+    if match:
+        return match.group(1)
+    return None
+
+
+def normalise_language(value: str | None, text: str) -> str:
+    """A language column value ('Nederlands', 'Dutch', 'nl-NL', 'English', 'en') to ISO 639-1,
+    else detect from text."""
+    return language_code(value) or detect_language(text)
+
+
+# --------------------------------------------------------------------------------------------------
+# Minutes
+# --------------------------------------------------------------------------------------------------
+
+HOURS_PER_DAY = 8
+HOURS_PER_DAGDEEL = 4
+STUDY_HOURS_PER_WEEK = 5  # a week or month of self-paced study, when the source gives no hours
+WEEKS_PER_MONTH = 4
+WEEKS_PER_YEAR = 52
+ASSUMED_WEEKS = 4  # an 'hours/week' workload with no number of weeks
+LESS_THAN_FACTOR = 0.75  # 'Less Than 2 Hours' is 90 minutes
+
+_NUM = r"\d+(?:\.\d+)?"
+_UNITS: dict[str, tuple[str, float]] = {}
+for _names, _kind, _factor in (
+    ("s sec secs second seconds seconde seconden", "abs", 1 / 60),
+    ("m min mins minute minutes minuut minuten mn", "abs", 1.0),
+    ("h hr hrs hour hours u uur uren", "abs", 60.0),
+    ("dagdeel dagdelen", "abs", HOURS_PER_DAGDEEL * 60.0),
+    ("d dag dagen day days", "abs", HOURS_PER_DAY * 60.0),
+    ("w wk wks week weeks weken", "cal", 1.0),
+    ("mo mnd maand maanden month months", "cal", float(WEEKS_PER_MONTH)),
+    ("y yr yrs jaar jaren year years", "cal", float(WEEKS_PER_YEAR)),
+):
+    for _name in _names.split():
+        _UNITS[_name] = (_kind, _factor)
+
+_TERM_RE = re.compile(
+    rf"(?P<a>{_NUM})(?:\s*(?P<op>-|–|—|\+|to|tot|tot en met)\s*(?P<b>{_NUM}))?\s*"
+    rf"(?P<unit>{'|'.join(sorted(map(re.escape, _UNITS), key=len, reverse=True))})\b"
+    r"(?P<rate>\s*(?:/|per|a|an|each|in de|p\.?)\s*(?:week|weeks|wk|w)\b)?"
+)
+_ISO_RE = re.compile(
+    r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$",
+    re.IGNORECASE,
+)
+_CLOCK_RE = re.compile(r"^(\d{1,3}):([0-5]\d)(?::([0-5]\d))?$")
+_NUMBER_RE = re.compile(r"^[~≈]?\s*-?\d+(?:\.\d+)?$")
+_WORD_NUMBER_RE = re.compile(
+    r"\b(?:een|één|one|an|a)\s+(?=(?:uur|hour|dag|day|week|maand|month|dagdeel|jaar|year)\b)"
+)
+_HALF_DAY_RE = re.compile(r"\b(?:halve dag|half[- ]day|half a day)\b")
+_LESS_THAN_RE = re.compile(r"^(?:less than|fewer than|under|minder dan|korter dan|<)\s*")
+
+
+def _word_number(match: re.Match[str]) -> str:
+    """'een uur', 'an hour' -> '1 uur'; but the 'a' of '3 hours a week' is a rate, not a number."""
+    before = match.string[: match.start()].split()
+    if before and before[-1] in _UNITS:
+        return match.group(0)
+    return "1 "
+
+
+def _round(value: float) -> int:
+    """Half up, not Python's banker's rounding: '60-75 minuten' is 68, not 68 or 67 by parity."""
+    return int(math.floor(value + 0.5))
+
+
+def _as_minutes(value: float) -> int:
+    minutes = _round(value)
+    return 1 if minutes == 0 and value > 0 else minutes
+
+
+def parse_minutes(value: str | int | float | None) -> int | None:
+    """Minutes from a duration text: '45 min', '60-75 minuten', '4 uur', '3 uur 45 min', '4-8 hours/week',
+    'Less Than 2 Hours', '1-3 Months', 'PT1H30M'. None when the text holds no duration.
+
+    A plain number (or numeric string) is minutes; 'H:MM' is a clock duration. Ranges take their midpoint
+    and halves round up ('60-75 minuten' -> 68). Several terms add up ('3 uur 45 min', '4+2 uur').
+    Assumptions, because catalogs give calendar time rather than study time:
+    a day is 8 hours, a 'dagdeel' (or half day) 4 hours; an hours-per-week workload ('4-8 hours/week') runs
+    for the number of weeks the text gives ('4 weeks of study, 4-8 hours/week'), else for 4 weeks; weeks,
+    months (4 weeks) and years (52 weeks) with no hours given are study time at 5 hours a week
+    ('1-3 Months' -> 8 weeks -> 2400); 'Less Than N Hours' is three quarters of N hours ('Less Than 2 Hours'
+    -> 90).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if not math.isfinite(value):
+            return None
+        return _as_minutes(float(value)) if value >= 0 else _round(float(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    iso = _ISO_RE.match(text)
+    if iso and any(iso.groupdict().values()):
+        parts = {k: float(v) for k, v in iso.groupdict().items() if v}
+        total = (
+            parts.get("w", 0) * STUDY_HOURS_PER_WEEK * 60
+            + parts.get("d", 0) * HOURS_PER_DAY * 60
+            + parts.get("h", 0) * 60
+            + parts.get("m", 0)
+            + parts.get("s", 0) / 60
+        )
+        return _as_minutes(total)
+    text = re.sub(r"(?<=\d),(?=\d)", ".", text.lower())
+    clock = _CLOCK_RE.match(text)
+    if clock:
+        return _as_minutes(int(clock[1]) * 60 + int(clock[2]) + int(clock[3] or 0) / 60)
+    if _NUMBER_RE.match(text):
+        number = float(text.lstrip("~≈ "))
+        return _as_minutes(number) if number >= 0 else _round(number)
+    text = _HALF_DAY_RE.sub("1 dagdeel", text)
+    text = re.sub(r"^dagde(?:el|len)\b", "1 dagdeel", text)
+    text = _WORD_NUMBER_RE.sub(_word_number, text)
+    less_than = bool(_LESS_THAN_RE.match(text))
+
+    absolute = 0.0
+    weekly_rate: float | None = None
+    weeks: float | None = None
+    found = False
+    for term in _TERM_RE.finditer(text):
+        found = True
+        a = float(term["a"])
+        b = float(term["b"]) if term["b"] else None
+        if b is None:
+            quantity = a
+        elif term["op"] == "+":
+            quantity = a + b
+        else:
+            quantity = (a + b) / 2
+        kind, factor = _UNITS[term["unit"]]
+        if kind == "abs" and term["rate"]:
+            weekly_rate = (weekly_rate or 0.0) + quantity * factor
+        elif kind == "abs":
+            absolute += quantity * factor
+        else:
+            weeks = (weeks or 0.0) + quantity * factor
+    if not found:
+        return None
+    if weekly_rate is not None:
+        total = weekly_rate * (weeks if weeks is not None else ASSUMED_WEEKS)
+    elif absolute > 0:
+        total = absolute
+    else:
+        total = (weeks or 0.0) * STUDY_HOURS_PER_WEEK * 60
+    if less_than:
+        total *= LESS_THAN_FACTOR
+    return _as_minutes(total)
+
+
+def reading_minutes(text: str) -> int:
+    """Reading time of `text` in whole minutes (at least 1)."""
+    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
+
+
+# --------------------------------------------------------------------------------------------------
+# Level and format
+# --------------------------------------------------------------------------------------------------
+
+_LEVEL_WORDS: dict[str, str | None] = {}
+for _level, _words in (
+    (
+        "beginner",
+        "beginner beginners beginning beginnend beginnende beginneling introductory intro introduction "
+        "inleiding inleidend basis basic basics basiskennis starter starters start instap instapniveau entry "
+        "entry-level foundation foundations foundational fundamentals elementary novice 1",
+    ),
+    (
+        "intermediate",
+        "intermediate gemiddeld gemiddelde midden middel middelbaar medium mid halfgevorderd halfgevorderden "
+        "conversant 2",
+    ),
+    (
+        "advanced",
+        "advanced expert experts gevorderd gevorderden gevorderde geavanceerd specialist deskundig 3",
+    ),
+    (
+        "",
+        "mixed gemengd all alle any iedereen everyone n.v.t. nvt n/a none geen varies verschillend divers",
+    ),
+):
+    for _word in _words.split():
+        _LEVEL_WORDS[_word] = _level or None
+
+_LEVEL_NOISE = re.compile(r"\b(?:levels?|niveaus?|level:|niveau:|for|voor|voor de|course|cursus)\b")
+
+
+def parse_level(value: str | None) -> str | None:
+    """Like `normalise_level`, but raises ValueError for a text that names no level we know.
+
+    Sources whose format promises a level (the generic csv) reject such a row; the others keep the text.
+    """
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if not text:
+        return None
+    if text in _LEVEL_WORDS:
+        return _LEVEL_WORDS[text]
+    cleaned = " ".join(_LEVEL_NOISE.sub(" ", text).replace("&", " ").split())
+    if cleaned in _LEVEL_WORDS:
+        return _LEVEL_WORDS[cleaned]
+    if cleaned in ("", "all", "alle"):
+        return None
+    # 'Beginner to Intermediate', 'Basis/Gevorderd': a span of levels is no single level
+    found = {_LEVEL_WORDS[w] for w in re.split(r"[\s/,+-]+|\bto\b|\btot\b", cleaned) if w in _LEVEL_WORDS}
+    if len(found) == 1:
+        return found.pop()
+    if len(found) > 1:
+        return None
+    raise ValueError(f"unknown level {value!r}; expected one of {', '.join(LEVELS)} (or mixed)")
+
+
+def normalise_level(value: str | None) -> str | None:
+    """'Beginner', 'Beginner Level', 'Beginnend', 'Gevorderd', 'Mixed', 'Expert', ... to one of LEVELS
+    or None.
+
+    Dutch 'gevorderd' is advanced and 'halfgevorderd' intermediate. Mixed levels, spans and unknown
+    texts give None (see `parse_level` to tell unknown from mixed).
+    """
+    try:
+        return parse_level(value)
+    except ValueError:
+        return None
+
+
+_FORMAT_EXACT: dict[str, str] = {}
+for _format, _words in (
+    ("video", "video videos film clip"),
+    (
+        "course",
+        "course courses cursus cursussen e-learning elearning e-learnings online mooc specialization "
+        "specialisation specialisatie certificate programme program opleiding module leerpad project",
+    ),
+    (
+        "article",
+        "article artikel artikelen blog blogpost text tekst reading document whitepaper guide handleiding",
+    ),
+    ("page", "page pagina wiki webpage webpagina"),
+    ("microlearning", "microlearning micro-learning microlearnings"),
+    (
+        "classroom",
+        "training trainingen klassikaal classroom workshop workshops masterclass in-person face-to-face "
+        "incompany in-company ilt bootcamp",
+    ),
+    (
+        "event",
+        "webinar webinars event events evenement congres congress conference conferentie bijeenkomst meetup "
+        "seminar symposium meeting netwerkbijeenkomst",
+    ),
+    ("podcast", "podcast podcasts audio luisterboek audiobook"),
+    ("other", "other overig overige anders"),
+):
+    for _word in _words.split():
+        _FORMAT_EXACT[_word] = _format
+for _phrase, _format in (
+    ("online course", "course"),
+    ("online cursus", "course"),
+    ("professional certificate", "course"),
+    ("learning path", "course"),
+    ("guided project", "course"),
+    ("micro learning", "microlearning"),
+    ("learning snack", "microlearning"),
+    ("live training", "classroom"),
+    ("summer school", "event"),
+):
+    _FORMAT_EXACT[_phrase] = _format
+
+# Substrings tried in order when the whole value is no known word ('Video-cursus', 'Klassikale training').
+_FORMAT_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("podcast", "podcast"),
+    ("micro", "microlearning"),
+    ("webinar", "event"),
+    ("video", "video"),
+    ("e-learning", "course"),
+    ("elearning", "course"),
+    ("klassika", "classroom"),
+    ("classroom", "classroom"),
+    ("workshop", "classroom"),
+    ("masterclass", "classroom"),
+    ("training", "classroom"),
+    ("congres", "event"),
+    ("conferen", "event"),
+    ("bijeenkomst", "event"),
+    ("event", "event"),
+    ("artikel", "article"),
+    ("article", "article"),
+    ("blog", "article"),
+    ("cursus", "course"),
+    ("course", "course"),
+)
+
+
+def normalise_format(value: str | None, default: str = "course") -> str:
+    """A source's format/type text to one of FORMATS.
+
+    Empty and unrecognised texts give `default`: each source knows what its catalog mostly holds.
+    """
+    if not value:
+        return default
+    text = " ".join(value.strip().lower().replace("_", " ").split())
+    if text in FORMATS:
+        return text
+    if text in _FORMAT_EXACT:
+        return _FORMAT_EXACT[text]
+    for keyword, fmt in _FORMAT_KEYWORDS:
+        if keyword in text:
+            return fmt
+    return default
+
+
+# --------------------------------------------------------------------------------------------------
+# Sections and micro-units
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the text under it, as a wiki page or long description is split."""
+
+    title: str
+    depth: int  # 1 for '#', 2 for '##', ...
+    text: str
+
+
+_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+_CLOSING_HASHES_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def sections_from_text(text: str) -> list[Section]:
+    """Sections of a Markdown-like text, split at ATX headings ('#', '##', ...); text before the
+    first heading is a section with an empty title.
+
+    '#' lines inside fenced code blocks are code, not headings. The lead section (depth 0) is only
+    returned when it holds text; a heading with nothing under it gives a section with empty text.
+    """
+    sections: list[Section] = []
+    title = ""
+    depth = 0
+    lines: list[str] = []
+    fence: str | None = None
+
+    def close() -> None:
+        body = "\n".join(lines).strip("\n")
+        if title or body.strip():
+            sections.append(Section(title, depth, body.rstrip()))
+
+    for line in text.splitlines():
+        fence_match = _FENCE_RE.match(line)
+        if fence is not None:
+            marker = fence_match.group(1) if fence_match else ""
+            if marker[:1] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            lines.append(line)
+            continue
+        if fence_match:
+            fence = fence_match.group(1)
+            lines.append(line)
+            continue
+        heading = _HEADING_RE.match(line)
+        if heading:
+            close()
+            title = _CLOSING_HASHES_RE.sub("", heading.group(2) or "").strip()
+            depth = len(heading.group(1))
+            lines = []
+            continue
+        lines.append(line)
+    close()
+    return sections
+
+
+_MD_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_SLUG_DROP_RE = re.compile(r"[^\w\- ]", re.UNICODE)
+
+
+def slugify_heading(title: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to '-'."""
+    text = _MD_LINK_RE.sub(r"\1", title).strip().lower()
+    return _SLUG_DROP_RE.sub("", text).replace(" ", "-")
+
+
+_MAX_WORDS = UNIT_MAX_MINUTES * WORDS_PER_MINUTE
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])\s+")
+_PARAGRAPH_RE = re.compile(r"\n[ \t]*\n+")
+
+
+@dataclass
+class _Piece:
+    title: str
+    anchor: str | None
+    texts: list[str]
+    words: int
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _pack(chunks: Iterable[str], joiner: str, max_words: int) -> list[str]:
+    """Join chunks in order into groups of at most `max_words` (a chunk larger than that stays alone),
+    as equal in size as the chunks allow: each group aims at what is left divided by the groups still
+    needed, so no tiny tail is left over."""
+    items = [(c, _word_count(c)) for c in chunks if c.strip()]
+    remaining = sum(n for _, n in items)
+    if remaining == 0:
+        return []
+    target = remaining / math.ceil(remaining / max_words)
+    groups: list[str] = []
+    current: list[str] = []
+    size = 0
+    for chunk, n in items:
+        if current and (size + n > max_words or size + n / 2 > target):
+            groups.append(joiner.join(current))
+            remaining -= size
+            target = remaining / math.ceil(remaining / max_words)
+            current, size = [], 0
+        current.append(chunk)
+        size += n
+    if current:
+        groups.append(joiner.join(current))
+    return groups
+
+
+def _split_long(text: str) -> list[str]:
+    """Parts of at most 15 minutes: at paragraphs, an overlong paragraph at sentences, then at words."""
+    pieces: list[str] = []
+    for paragraph in _PARAGRAPH_RE.split(text.strip()):
+        if _word_count(paragraph) <= _MAX_WORDS:
+            pieces.append(paragraph)
+            continue
+        sentences: list[str] = []
+        for sentence in _SENTENCE_END_RE.split(paragraph):
+            words = sentence.split()
+            if len(words) <= _MAX_WORDS:
+                sentences.append(sentence)
+            else:
+                sentences.extend(_pack(words, " ", _MAX_WORDS))
+        pieces.extend(_pack(sentences, " ", _MAX_WORDS))
+    return _pack(pieces, "\n\n", _MAX_WORDS)
+
+
+def _minutes_of(words: int) -> int:
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def split_units(item_title: str, sections: list[Section]) -> tuple[MicroUnit, ...]:
+    """Micro-units of 5 to 15 minutes from a page's sections: split at headings, merge small neighbours,
+    split overlong sections at paragraph boundaries. A short page gives one unit of its reading time.
+
+    Merged units take the title and anchor of their first section; parts of a split section are titled
+    '<title> (part 2)', ... and share its anchor. An untitled lead section takes the item title and has no
+    anchor. Unit text is the sections' text only (headings are titles), so no word is lost or repeated.
+    """
+    used = [s for s in sections if s.text.strip()]
+    if not used:
+        return ()
+    slug_counts: dict[str, int] = {}
+
+    def anchor_for(title: str) -> str | None:
+        if not title:
+            return None
+        slug = slugify_heading(title)
+        seen = slug_counts.get(slug, 0)
+        slug_counts[slug] = seen + 1
+        return slug if seen == 0 else f"{slug}-{seen}"
+
+    anchors = [anchor_for(s.title) for s in sections if s.title]
+    anchor_of = {}
+    index = 0
+    for s in sections:
+        if s.title:
+            anchor_of[id(s)] = anchors[index]
+            index += 1
+
+    total_words = sum(_word_count(s.text) for s in used)
+    if _minutes_of(total_words) < UNIT_MIN_MINUTES:
+        first = used[0]
+        text = "\n\n".join(s.text.strip() for s in used)
+        return (
+            MicroUnit(
+                position=0,
+                title=first.title or item_title,
+                text=text,
+                minutes=_minutes_of(total_words),
+                anchor=anchor_of.get(id(first)),
+            ),
+        )
+
+    pieces: list[_Piece] = []
+    for s in used:
+        title = s.title or item_title
+        anchor = anchor_of.get(id(s))
+        words = _word_count(s.text)
+        if words <= _MAX_WORDS:
+            pieces.append(_Piece(title, anchor, [s.text.strip()], words))
+            continue
+        for number, part in enumerate(_split_long(s.text), start=1):
+            part_title = title if number == 1 else f"{title} (part {number})"
+            pieces.append(_Piece(part_title, anchor, [part], _word_count(part)))
+
+    merged: list[_Piece] = []
+    for piece in pieces:
+        if merged:
+            previous = merged[-1]
+            fits = previous.words + piece.words <= _MAX_WORDS
+            small = _minutes_of(piece.words) < UNIT_MIN_MINUTES
+            previous_small = _minutes_of(previous.words) < UNIT_MIN_MINUTES
+            if fits and (small or previous_small):
+                previous.texts.extend(piece.texts)
+                previous.words += piece.words
+                continue
+        merged.append(_Piece(piece.title, piece.anchor, list(piece.texts), piece.words))
+
+    return tuple(
+        MicroUnit(
+            position=position,
+            title=piece.title,
+            text="\n\n".join(piece.texts),
+            minutes=_minutes_of(piece.words),
+            anchor=piece.anchor,
+        )
+        for position, piece in enumerate(merged)
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Values the tabular sources (csv, goodhabitz, coursera) share
+# --------------------------------------------------------------------------------------------------
+
+MAX_ID_LENGTH = 200
+
+
+def slug(text: str, max_length: int = MAX_ID_LENGTH) -> str:
+    """A stable ASCII id from free text; overlong ones keep a hash of the whole so they stay unique."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(value) > max_length:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        value = f"{value[: max_length - 13].rstrip('-')}-{digest}"
+    return value
+
+
+def url_slug(url: str) -> str:
+    """A stable id from a url: host and path without scheme, 'www.', query or fragment."""
+    bare = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip(), flags=re.IGNORECASE)
+    bare = re.sub(r"^www\.", "", bare, flags=re.IGNORECASE)
+    bare = re.split(r"[?#]", bare, maxsplit=1)[0].rstrip("/")
+    return slug(bare)
+
+
+def parse_rating(value: str | None, field: str = "rating") -> float | None:
+    """A 0..5 rating ('4.7', '4,7'); empty is None; anything else rejects the row naming the field."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        rating = float(text.replace(",", "."))
+    except ValueError:
+        raise RecordRejected(f"bad {field} {text!r}: expected a number from 0 to 5", field) from None
+    if not math.isfinite(rating) or not 0 <= rating <= 5:
+        raise RecordRejected(f"bad {field} {text!r}: expected a number from 0 to 5", field)
+    return rating
+
+
+def parse_timestamp(value: str, field: str = "updated_at") -> datetime:
+    """An ISO date or date-time; a naive one is taken as UTC so that stored times compare."""
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecordRejected(
+            f"bad {field} {text!r}: expected an ISO date or date-time such as 2024-05-31 or "
+            "2024-05-31T14:00:00Z",
+            field,
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def split_list(value: str | None, separators: str) -> tuple[str, ...]:
+    """Non-empty, stripped, de-duplicated (case-insensitively, first spelling kept) list items."""
+    if not value:
+        return ()
+    out: dict[str, str] = {}
+    for part in re.split(f"[{re.escape(separators)}]", value):
+        item = " ".join(part.split())
+        if item and item.casefold() not in out:
+            out[item.casefold()] = item
+    return tuple(out.values())
+
+
+def description_units(title: str, description: str, minutes: int) -> tuple[MicroUnit, ...]:
+    """One unit for a short description; micro-units at headings and paragraphs for a long one."""
+    if reading_minutes(description) > UNIT_MAX_MINUTES:
+        units = split_units(title, sections_from_text(description))
+        if units:
+            return units
+    return (MicroUnit(position=0, title=title, text=description or title, minutes=minutes),)

@@ -1,0 +1,130 @@
+"""The generic LMS export (kind "csv"): the one catalog format we define ourselves.
+
+Header row (names case-insensitive, surrounding spaces ignored):
+
+| column | required | meaning |
+|---|---|---|
+| external_id | yes | the item's id in the LMS; unique within the file |
+| title | yes | |
+| description | yes | plain text or Markdown; longer than 15 minutes of reading is split into micro-units |
+| url | no | |
+| language | no | 'nl', 'en-GB', 'Nederlands', 'English', ...; detected from the text when empty |
+| minutes | no | whole minutes 1..10000 (or a duration text such as '45 min'); else reading time |
+| level | no | beginner / intermediate / advanced (English or Dutch words); mixed or empty is none |
+| format | no | course, video, article, classroom, event, ... (default course) |
+| provider | no | |
+| skills | no | declared skills separated by ';' |
+| updated_at | no | ISO date or date-time; naive times are UTC |
+| rating | no | 0..5 |
+
+Other columns are ignored. UTF-8 (Windows-1252 accepted), comma- or semicolon-separated, RFC 4180 quoting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+from ingest.files import EXTRA_FIELDS_KEY, read_csv_rows, reject_extra_fields
+from ingest.normalise import (
+    description_units,
+    normalise_format,
+    normalise_language,
+    parse_level,
+    parse_minutes,
+    parse_rating,
+    parse_timestamp,
+    reading_minutes,
+    split_list,
+)
+from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
+
+REQUIRED = ("external_id", "title", "description")
+OPTIONAL = ("url", "language", "minutes", "level", "format", "provider", "skills", "updated_at", "rating")
+MAX_MINUTES = 10_000
+
+
+class CsvSource(Source):
+    """Reads the generic csv format; rejects rows, never guesses what a bad value meant."""
+
+    kind: ClassVar[str] = "csv"
+
+    def __init__(self) -> None:
+        self._first_seen: dict[str, int] = {}
+
+    def read_records(self, path: Path) -> Iterator[RawRecord]:
+        headers, rows = read_csv_rows(path)
+        columns = {h.strip().lower(): h for h in headers if h}
+        missing = [name for name in REQUIRED if name not in columns]
+        if missing:
+            raise SourceError(
+                path,
+                f"missing required column(s) {', '.join(missing)}; "
+                f"found {', '.join(h for h in headers if h)}",
+            )
+        wanted = {name: columns[name] for name in (*REQUIRED, *OPTIONAL) if name in columns}
+        self._first_seen = {}
+        for line, row in rows:
+            fields = {name: row.get(header, "") for name, header in wanted.items()}
+            if EXTRA_FIELDS_KEY in row:
+                fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
+            yield RawRecord(line=line, fields=fields, origin=str(path))
+
+    def to_item(self, record: RawRecord) -> CatalogItem:
+        fields = record.fields
+        reject_extra_fields(fields)
+        for name in REQUIRED:
+            if not str(fields.get(name) or "").strip():
+                raise RecordRejected(f"empty required field {name!r}", name)
+        external_id = str(fields["external_id"]).strip()
+        if external_id in self._first_seen:
+            raise RecordRejected(
+                f"duplicate external_id {external_id!r}, first seen on line {self._first_seen[external_id]}",
+                "external_id",
+            )
+        title = " ".join(str(fields["title"]).split())
+        description = str(fields["description"]).strip()
+
+        minutes_text = str(fields.get("minutes") or "").strip()
+        if minutes_text:
+            minutes = parse_minutes(minutes_text)
+            if minutes is None or not 1 <= minutes <= MAX_MINUTES:
+                raise RecordRejected(
+                    f"bad minutes {minutes_text!r}: expected a number of minutes from 1 to {MAX_MINUTES}",
+                    "minutes",
+                )
+        else:
+            minutes = reading_minutes(description)
+
+        level_text = str(fields.get("level") or "").strip()
+        try:
+            level = parse_level(level_text)
+        except ValueError:
+            raise RecordRejected(
+                f"bad level {level_text!r}: expected beginner, intermediate, advanced or mixed", "level"
+            ) from None
+
+        updated_text = str(fields.get("updated_at") or "").strip()
+        updated_at = parse_timestamp(updated_text) if updated_text else None
+        rating = parse_rating(fields.get("rating"))
+        language = normalise_language(str(fields.get("language") or ""), f"{title}\n{description}")
+
+        item = CatalogItem(
+            external_id=external_id,
+            title=title,
+            description=description,
+            language=language,
+            minutes=minutes,
+            format=normalise_format(str(fields.get("format") or ""), default="course"),
+            url=str(fields.get("url") or "").strip() or None,
+            level=level,
+            provider=str(fields.get("provider") or "").strip() or None,
+            skills=split_list(str(fields.get("skills") or ""), ";"),
+            rating=rating,
+            updated_at=updated_at,
+            units=description_units(title, description, minutes),
+            line=record.line,
+        )
+        self._first_seen[external_id] = record.line
+        return item
