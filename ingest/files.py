@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from ingest.records import RecordRejected, SourceError
+from ingest.records import RawRecord, RecordRejected, SourceError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_RECORDS = 200_000
@@ -292,3 +292,19 @@ def reject_extra_fields(fields: dict[str, object]) -> None:
         raise RecordRejected(
             f"row has {surplus} more field(s) than the header; quote values that contain the delimiter"
         )
+
+
+def mapped_records(
+    path: Path,
+    rows: Iterator[tuple[int, dict[str, str]]],
+    mapping: dict[str, str],
+    constants: dict[str, str] | None = None,
+) -> Iterator[RawRecord]:
+    """Table rows as records keyed by our field names (`mapping`: field -> header), plus fixed values;
+    a row longer than its header keeps EXTRA_FIELDS_KEY so that `to_item` can reject it."""
+    for line, row in rows:
+        fields: dict[str, Any] = {field: row.get(header, "") for field, header in mapping.items()}
+        fields.update(constants or {})
+        if EXTRA_FIELDS_KEY in row:
+            fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
+        yield RawRecord(line=line, fields=fields, origin=str(path))

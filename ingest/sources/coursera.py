@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from ingest.files import EXTRA_FIELDS_KEY, MAX_RECORDS, read_csv_rows, read_text, reject_extra_fields
+from ingest.files import MAX_RECORDS, mapped_records, read_csv_rows, read_text, reject_extra_fields
 from ingest.normalise import (
     description_units,
     detect_language,
@@ -245,12 +245,7 @@ class CourseraSource(Source):
                 f"no course name column; found headers {', '.join(repr(h) for h in headers if h)}; "
                 "expected one of Name, Course Name, course_title, Title",
             )
-        for line, row in rows:
-            fields: dict[str, Any] = {field: row.get(header, "") for field, header in mapping.items()}
-            fields[KIND_KEY] = "csv"
-            if EXTRA_FIELDS_KEY in row:
-                fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
-            yield RawRecord(line=line, fields=fields, origin=str(path))
+        yield from mapped_records(path, rows, mapping, {KIND_KEY: "csv"})
 
     def _csv_item(self, record: RawRecord) -> CatalogItem:
         fields = record.fields

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from ingest.files import EXTRA_FIELDS_KEY, read_csv_rows, reject_extra_fields
+from ingest.files import mapped_records, read_csv_rows, reject_extra_fields
 from ingest.normalise import (
     description_units,
     normalise_format,
@@ -65,11 +65,7 @@ class CsvSource(Source):
             )
         wanted = {name: columns[name] for name in (*REQUIRED, *OPTIONAL) if name in columns}
         self._first_seen = {}
-        for line, row in rows:
-            fields = {name: row.get(header, "") for name, header in wanted.items()}
-            if EXTRA_FIELDS_KEY in row:
-                fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
-            yield RawRecord(line=line, fields=fields, origin=str(path))
+        yield from mapped_records(path, rows, wanted)
 
     def to_item(self, record: RawRecord) -> CatalogItem:
         fields = record.fields

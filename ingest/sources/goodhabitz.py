@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from ingest.files import EXTRA_FIELDS_KEY, read_csv_rows, read_xlsx_rows, reject_extra_fields
+from ingest.files import mapped_records, read_csv_rows, read_xlsx_rows, reject_extra_fields
 from ingest.normalise import (
     description_units,
     detect_language,
@@ -172,12 +172,7 @@ class GoodHabitzSource(Source):
                 "(see the header table in ingest/sources/goodhabitz.py)",
             )
         file_language = "nl" if any(_key(h) in DUTCH_HEADERS for h in headers) else "en"
-        for line, row in rows:
-            fields: dict[str, str] = {field: row.get(header, "") for field, header in mapping.items()}
-            fields[FILE_LANGUAGE_KEY] = file_language
-            if EXTRA_FIELDS_KEY in row:
-                fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
-            yield RawRecord(line=line, fields=fields, origin=str(path))
+        yield from mapped_records(path, rows, mapping, {FILE_LANGUAGE_KEY: file_language})
 
     def to_item(self, record: RawRecord) -> CatalogItem:
         fields = record.fields

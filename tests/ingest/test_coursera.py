@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.records import CatalogItem, RecordRejected, SourceError
+from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source
 from ingest.sources.coursera import CourseraSource
+from tests.ingest.parsing import parse_all
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 COURSERA_CSV = DATA / "coursera_sample" / "coursera.csv"
@@ -17,15 +18,7 @@ PAGES = Path(__file__).resolve().parent / "fixtures" / "coursera_pages"
 
 
 def ingest(path: Path) -> tuple[list[CatalogItem], list[tuple[int, str, str | None]]]:
-    source = CourseraSource()
-    items: list[CatalogItem] = []
-    rejected: list[tuple[int, str, str | None]] = []
-    for record in source.read_records(path):
-        try:
-            items.append(source.to_item(record))
-        except RecordRejected as exc:
-            rejected.append((record.line, exc.reason, exc.field))
-    return items, rejected
+    return parse_all(CourseraSource(), path)
 
 
 def test_kind_and_registry() -> None:

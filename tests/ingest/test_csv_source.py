@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from ingest.normalise import UNIT_MAX_MINUTES, UNIT_MIN_MINUTES, WORDS_PER_MINUTE
-from ingest.records import CatalogItem, RecordRejected, SourceError
+from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source
 from ingest.sources.csv_source import CsvSource
+from tests.ingest.parsing import parse_all
 
 HEADER = (
     "external_id,title,description,url,language,minutes,level,format,provider,skills,updated_at,rating,notes"
@@ -18,15 +19,7 @@ HEADER = (
 
 
 def ingest(path: Path) -> tuple[list[CatalogItem], list[tuple[int, str, str | None]]]:
-    source = CsvSource()
-    items: list[CatalogItem] = []
-    rejected: list[tuple[int, str, str | None]] = []
-    for record in source.read_records(path):
-        try:
-            items.append(source.to_item(record))
-        except RecordRejected as exc:
-            rejected.append((record.line, exc.reason, exc.field))
-    return items, rejected
+    return parse_all(CsvSource(), path)
 
 
 def write(tmp_path: Path, *rows: str, header: str = HEADER, name: str = "lms.csv") -> Path:

@@ -7,24 +7,17 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from ingest.records import CatalogItem, RecordRejected, SourceError
+from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source, goodhabitz
 from ingest.sources.goodhabitz import HEADER_MAP, GoodHabitzSource
+from tests.ingest.parsing import parse_all
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 NL_OFFERS = DATA / "nl_ai_training_offers" / "ai_courses_cleaned.csv"
 
 
 def ingest(path: Path) -> tuple[list[CatalogItem], list[tuple[int, str, str | None]]]:
-    source = GoodHabitzSource()
-    items: list[CatalogItem] = []
-    rejected: list[tuple[int, str, str | None]] = []
-    for record in source.read_records(path):
-        try:
-            items.append(source.to_item(record))
-        except RecordRejected as exc:
-            rejected.append((record.line, exc.reason, exc.field))
-    return items, rejected
+    return parse_all(GoodHabitzSource(), path)
 
 
 def test_kind_registry_and_documented_mapping() -> None:
