@@ -56,7 +56,12 @@ def _run_ingest(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> 
         source_name=payload.get("source") or None,
         dry_run=bool(payload.get("dry_run")),
     )
-    return report.to_json()
+    return public_report(report.to_json(), payload)
+
+
+def public_report(report: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The report as the API shows it: the uploaded file's name, not where the server keeps it."""
+    return {**report, "path": payload.get("filename") or Path(str(report.get("path", ""))).name}
 
 
 def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
@@ -77,7 +82,7 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
             error = f"unknown job kind {kind!r}"
     except IngestError as exc:
         error = str(exc)
-        result = exc.report.to_json() if exc.report else None
+        result = public_report(exc.report.to_json(), payload) if exc.report else None
     except Exception as exc:  # a job must end in a state, whatever went wrong
         log.exception("job %s failed", job_id)
         error = f"{type(exc).__name__}: {exc}"

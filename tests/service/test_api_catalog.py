@@ -136,6 +136,8 @@ def test_import_upload_runs_as_a_job_and_reports(
         "retired": 0,
     }
     assert done["report"]["embedded"] >= 3 and done["report"]["rejected"] == []
+    assert done["report"]["path"] == "upload.csv"  # never where the server keeps the upload
+    assert done["finished_at"].endswith(("Z", "+00:00"))
     other = make_key(runtime, tenant + "-x", "admin")
     assert client.get(f"/v1/jobs/{job['job_id']}", headers=other).status_code == 404
 
