@@ -185,3 +185,181 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# --- skills, roles, employees (the skills-gap half) ---------------------------------------------
+
+SKILL_ESCO = "esco"
+SKILL_DEFAULT = "default"
+SKILL_CUSTOM = "custom"
+
+TAG_DECLARED = "declared"
+TAG_LABEL = "label"
+TAG_EMBEDDING = "embedding"
+TAG_AUTO = "auto"
+TAG_CONFIRMED = "confirmed"
+TAG_REJECTED = "rejected"
+
+
+class Skill(Base):
+    """A skill of a tenant's taxonomy: imported from ESCO, from the bundled default, or the tenant's own."""
+
+    __tablename__ = "skills"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key", name="uq_skill_key"),
+        Index("ix_skills_tenant_uri", "tenant_id", "uri"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(300))  # the ESCO URI, or "custom:<slug>" / "default:<slug>"
+    uri: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    origin: Mapped[str] = mapped_column(String(10))
+    label_en: Mapped[str | None] = mapped_column(Text, nullable=True)
+    label_nl: Mapped[str | None] = mapped_column(Text, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    skill_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    groups: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    embedding_model: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    labels: Mapped[list[SkillLabel]] = relationship(back_populates="skill", cascade="all, delete-orphan")
+
+
+class SkillLabel(Base):
+    """A preferred, alternative or hidden label of a skill in one language; `normalized` is what lookups use."""
+
+    __tablename__ = "skill_labels"
+    __table_args__ = (
+        UniqueConstraint("skill_id", "language", "normalized", name="uq_skill_label"),
+        Index("ix_skill_labels_lookup", "tenant_id", "normalized"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    label: Mapped[str] = mapped_column(Text)
+    normalized: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(12))  # preferred, alternative, hidden
+
+    skill: Mapped[Skill] = relationship(back_populates="labels")
+
+
+class Occupation(Base):
+    """An ESCO occupation with its labels; roles can be made from it."""
+
+    __tablename__ = "occupations"
+    __table_args__ = (UniqueConstraint("tenant_id", "uri", name="uq_occupation_uri"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    uri: Mapped[str] = mapped_column(String(300))
+    code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    label_en: Mapped[str | None] = mapped_column(Text, nullable=True)
+    label_nl: Mapped[str | None] = mapped_column(Text, nullable=True)
+    alt_labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # language -> [labels]
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class OccupationSkill(Base):
+    __tablename__ = "occupation_skills"
+    __table_args__ = (UniqueConstraint("occupation_id", "skill_id", name="uq_occupation_skill"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    occupation_id: Mapped[int] = mapped_column(ForeignKey("occupations.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    relation: Mapped[str] = mapped_column(String(10))  # essential, optional
+
+
+class ItemSkill(Base):
+    """A skill an item teaches: where the tag came from, how sure it is, and L&D's verdict on it."""
+
+    __tablename__ = "item_skills"
+    __table_args__ = (
+        UniqueConstraint("item_id", "skill_id", name="uq_item_skill"),
+        Index("ix_item_skills_skill", "tenant_id", "skill_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("catalog_items.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    confidence: Mapped[float] = mapped_column(Float)
+    origin: Mapped[str] = mapped_column(String(10))  # declared, label, embedding
+    status: Mapped[str] = mapped_column(String(10), default=TAG_AUTO)  # auto, confirmed, rejected
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Role(Base):
+    """A role profile: which skills it needs, at which level, how important each is."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_role_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))  # the role_id callers use
+    name: Mapped[str] = mapped_column(Text)
+    occupation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("occupations.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    skills: Mapped[list[RoleSkill]] = relationship(back_populates="role", cascade="all, delete-orphan")
+
+
+class RoleSkill(Base):
+    __tablename__ = "role_skills"
+    __table_args__ = (UniqueConstraint("role_id", "skill_id", name="uq_role_skill"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    level: Mapped[int] = mapped_column(Integer)
+    importance: Mapped[float] = mapped_column(Float)
+
+    role: Mapped[Role] = relationship(back_populates="skills")
+
+
+class Employee(Base):
+    """An employee as the LMS knows them: role, team, language, preferences. Personal data: see erasure."""
+
+    __tablename__ = "employees"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_employee_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))  # the employee_id callers use
+    role_id: Mapped[int | None] = mapped_column(ForeignKey("roles.id", ondelete="SET NULL"), nullable=True)
+    target_role_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roles.id", ondelete="SET NULL"), nullable=True
+    )
+    team: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str] = mapped_column(String(8), default="nl")
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Assessment(Base):
+    """One piece of evidence of an employee's level in a skill."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_employee_skill", "tenant_id", "employee_id", "skill_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    level: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(12))  # self, manager, test, 360, completion
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
