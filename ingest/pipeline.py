@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.indexing import publish_from_database, tenant_store
 from ingest.records import CatalogItem, RecordRejected, Source, SourceError, unit_embedding_text
+from ingest.skills import tag_catalog_items
 from ingest.sources import get_source
 from models import repositories as repo
 from models.db import transaction
@@ -61,6 +62,9 @@ class IngestReport:
     rejected_total: int = 0
     units: int = 0
     would_embed: int = 0
+    skills_created: int = 0
+    skills_embedded: int = 0
+    items_tagged: int = 0
     index_version: int | None = None
     index_count: int | None = None
 
@@ -88,6 +92,9 @@ class IngestReport:
             "dry_run": self.dry_run,
             "units": self.units,
             "would_embed": self.would_embed,
+            "skills_created": self.skills_created,
+            "skills_embedded": self.skills_embedded,
+            "items_tagged": self.items_tagged,
             "index_version": self.index_version,
             "index_count": self.index_count,
         }
@@ -295,6 +302,10 @@ def _store(
                     unit.embedding_model = model_name
                 report.embedded = len(pending)
                 session.flush()
+            if touched:
+                report.skills_created, report.skills_embedded, report.items_tagged = tag_catalog_items(
+                    session, tenant.id, [row.id for row in touched], encoder, model_name
+                )
             if report.changed or report.embedded:
                 repo.bump_index_version(session, tenant)
                 dimension = _stored_dimension(session, tenant.id, encoder)

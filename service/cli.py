@@ -29,7 +29,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 index_app = typer.Typer(help="The FAISS index snapshots.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="The skills taxonomy.", no_args_is_help=True)
+roles_app = typer.Typer(help="Role profiles.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(roles_app, name="roles")
 app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
 
@@ -145,6 +149,75 @@ def keys_create(
         )
     runtime.close()
     typer.echo(secret)
+
+
+@taxonomy_app.command("import")
+def taxonomy_import(
+    kind: Annotated[
+        str, typer.Argument(help="esco (an ESCO CSV download folder) or default (the bundled taxonomy)")
+    ],
+    path: Annotated[
+        Path | None, typer.Argument(help="The ESCO folder (skills_<lang>.csv, occupations_<lang>.csv, ...)")
+    ] = None,
+    tenant: TenantOption = DEFAULT_TENANT,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object")] = False,
+) -> None:
+    """Import skills and occupations; importing the same taxonomy twice changes nothing."""
+    from ingest.records import SourceError
+    from ingest.taxonomy import read_default_taxonomy, read_esco
+    from service.taxonomy import import_taxonomy
+
+    if kind not in ("esco", "default"):
+        _fail(f"unknown taxonomy kind {kind!r}; expected esco or default", code=2)
+    if kind == "esco" and (path is None or not path.is_dir()):
+        _fail(f"{path}: an ESCO import needs the folder of the CSV download", code=2)
+    try:
+        taxonomy = read_esco(path) if kind == "esco" and path else read_default_taxonomy()
+    except SourceError as exc:
+        _fail(str(exc))
+    runtime = _runtime()
+    try:
+        report = import_taxonomy(runtime, tenant, taxonomy, origin=kind)
+    finally:
+        runtime.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        return
+    typer.echo(
+        f"skills: created {report.skills_created}, updated {report.skills_updated}, "
+        f"unchanged {report.skills_unchanged}; occupations: created {report.occupations_created}, "
+        f"updated {report.occupations_updated}, unchanged {report.occupations_unchanged}"
+    )
+    typer.echo(f"skill vectors computed: {report.embedded}; catalog items re-tagged: {report.items_tagged}")
+    for problem in report.problems[:20]:
+        typer.echo(f"  {problem['file']} line {problem['line']}: {problem['reason']}")
+    if len(report.problems) > 20:
+        typer.echo(f"  ... and {len(report.problems) - 20} more problems")
+
+
+@roles_app.command("import")
+def roles_import(
+    path: Annotated[Path, typer.Argument(help="A CSV (role_id,name,skill,level,importance) or YAML file")],
+    tenant: TenantOption = DEFAULT_TENANT,
+) -> None:
+    """Create or replace role profiles from a file; a role made from an ESCO occupation names it."""
+    from service.roles import RoleInputError
+    from service.taxonomy import RoleFileError, import_roles, read_role_file
+
+    if not path.is_file():
+        _fail(f"{path}: no such file", code=2)
+    try:
+        definitions = read_role_file(path)
+    except RoleFileError as exc:
+        _fail(str(exc))
+    runtime = _runtime()
+    try:
+        for line in import_roles(runtime, tenant, definitions):
+            typer.echo(line)
+    except RoleInputError as exc:
+        _fail(f"{path}: {exc}")
+    finally:
+        runtime.close()
 
 
 @index_app.command("rebuild")

@@ -88,3 +88,10 @@ def require(*roles: str) -> Callable[[Caller], Caller]:
 
 AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
 CatalogManager = Annotated[Caller, Depends(require("admin", "ld"))]
+PeopleCaller = Annotated[Caller, Depends(require("admin", "lms", "employee"))]
+
+
+def check_employee_access(caller: Caller, employee_id: str) -> None:
+    """An employee key reaches only its own employee's data (object-level authorization)."""
+    if caller.role == "employee" and caller.employee_id != employee_id:
+        raise Forbidden("an employee key may only reach its own employee's data")

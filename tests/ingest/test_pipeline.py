@@ -99,7 +99,9 @@ def test_first_ingest_creates_embeds_and_publishes(
     counting = CountingEncoder(encoder)
     report = run(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), counting)
     assert (report.created, report.updated, report.unchanged, report.retired) == (3, 0, 0, 0)
-    assert report.embedded == counting.texts == report.units >= 3
+    assert report.embedded == report.units >= 3
+    assert counting.texts == report.embedded + report.skills_embedded  # declared skills got vectors too
+    assert report.skills_created == 4 and report.items_tagged == 3
     snapshot = runtime.snapshot(tenant)
     assert snapshot is not None and snapshot.count == report.units
     assert runtime.check_index(tenant, repair=False) is None
@@ -135,7 +137,7 @@ def test_changed_item_is_reembedded_and_missing_item_retired(
     counting = CountingEncoder(encoder)
     report = run(runtime, tenant, write_csv(tmp_path / "b.csv", changed), counting)
     assert (report.created, report.updated, report.unchanged, report.retired) == (0, 1, 1, 1)
-    assert report.embedded == counting.texts == 1
+    assert report.embedded == counting.texts == 1  # no new declared skills: only the changed unit
     state = db_state(runtime, tenant)
     assert state["fb-1"][1] == "retired"
     snapshot = runtime.snapshot(tenant)

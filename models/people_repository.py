@@ -1,0 +1,40 @@
+"""Queries about roles, employees and assessments. Always per tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from models.tables import Assessment, Employee, Role
+
+
+def get_role(session: Session, tenant_id: int, key: str) -> Role | None:
+    return session.scalar(
+        select(Role).where(Role.tenant_id == tenant_id, Role.key == key).options(selectinload(Role.skills))
+    )
+
+
+def get_role_by_id(session: Session, tenant_id: int, role_id: int) -> Role | None:
+    return session.scalar(
+        select(Role).where(Role.tenant_id == tenant_id, Role.id == role_id).options(selectinload(Role.skills))
+    )
+
+
+def list_roles(session: Session, tenant_id: int) -> Sequence[Role]:
+    return session.scalars(
+        select(Role).where(Role.tenant_id == tenant_id).order_by(Role.key).options(selectinload(Role.skills))
+    ).all()
+
+
+def get_employee(session: Session, tenant_id: int, key: str) -> Employee | None:
+    return session.scalar(select(Employee).where(Employee.tenant_id == tenant_id, Employee.key == key))
+
+
+def assessments_of(session: Session, tenant_id: int, employee_id: int) -> Sequence[Assessment]:
+    return session.scalars(
+        select(Assessment)
+        .where(Assessment.tenant_id == tenant_id, Assessment.employee_id == employee_id)
+        .order_by(Assessment.observed_at, Assessment.id)
+    ).all()

@@ -1,0 +1,291 @@
+"""Roles, employees, assessments and gaps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from ingest.skills import resolve_skill
+from models import people_repository as people
+from models import taxonomy_repository as tax
+from models.tables import Assessment, Employee, Role, utcnow
+from service.deps import (
+    AnyCaller,
+    CatalogManager,
+    PeopleCaller,
+    RuntimeDep,
+    SessionDep,
+    check_employee_access,
+)
+from service.errors import NotFound, Unprocessable, problem_responses
+from service.gaps import employee_gaps
+from service.roles import (
+    RoleInputError,
+    RoleSkillInput,
+    find_occupation,
+    occupation_skill_inputs,
+    skill_label,
+    upsert_role,
+)
+from service.schemas.skills import (
+    MAX_ASSESSMENTS,
+    AssessmentIn,
+    AssessmentsAccepted,
+    EmployeeIn,
+    EmployeePublic,
+    GapPublic,
+    GapsPublic,
+    ResolutionPublic,
+    RoleIn,
+    RolePublic,
+    RoleSkillPublic,
+)
+
+router = APIRouter(prefix="/v1", tags=["people"])
+
+Key = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
+
+
+def role_public(
+    session: SessionDep, tenant_id: int, role: Role, resolved: list[ResolutionPublic] | None = None
+) -> RolePublic:
+    skills = tax.get_skills(session, tenant_id, [rs.skill_id for rs in role.skills])
+    occupation_uri = None
+    if role.occupation_id is not None:
+        occupation = next(
+            (o for o in tax.occupations_by_uri(session, tenant_id).values() if o.id == role.occupation_id),
+            None,
+        )
+        occupation_uri = occupation.uri if occupation else None
+    return RolePublic(
+        role_id=role.key,
+        name=role.name,
+        occupation_uri=occupation_uri,
+        skills=[
+            RoleSkillPublic(
+                skill_id=rs.skill_id,
+                label=skill_label(skills[rs.skill_id]),
+                level=rs.level,
+                importance=rs.importance,
+            )
+            for rs in sorted(role.skills, key=lambda rs: (-rs.importance, rs.skill_id))
+            if rs.skill_id in skills
+        ],
+        resolved=resolved or [],
+    )
+
+
+@router.put("/roles/{role_id}", response_model=RolePublic, responses=problem_responses(401, 403, 404, 422))
+def put_role(
+    role_id: Key, body: RoleIn, caller: CatalogManager, session: SessionDep, runtime: RuntimeDep
+) -> RolePublic:
+    """Create or replace a role profile. Labels that match no skill become custom skills."""
+    inputs = [RoleSkillInput(s.skill, s.level, s.importance) for s in body.skills]
+    occupation = None
+    if body.occupation:
+        occupation = find_occupation(session, caller.tenant_id, body.occupation)
+        if occupation is None:
+            raise NotFound(f"occupation: no occupation matches {body.occupation!r}; import ESCO first")
+        named = {s.skill for s in body.skills}
+        inputs = [i for i in occupation_skill_inputs(session, occupation) if i.skill not in named] + inputs
+    try:
+        role, resolutions = upsert_role(
+            session,
+            caller.tenant_id,
+            role_id,
+            body.name,
+            inputs,
+            runtime.encoder,
+            runtime.settings.model,
+            language=body.language,
+            occupation=occupation,
+        )
+    except RoleInputError as exc:
+        raise Unprocessable(str(exc)) from exc
+    return role_public(
+        session,
+        caller.tenant_id,
+        role,
+        [ResolutionPublic(**r.__dict__) for r in resolutions if r.resolved_by != "id" or not body.occupation],
+    )
+
+
+@router.get("/roles/{role_id}", response_model=RolePublic, responses=problem_responses(401, 403, 404))
+def get_role(role_id: Key, caller: AnyCaller, session: SessionDep) -> RolePublic:
+    role = people.get_role(session, caller.tenant_id, role_id)
+    if role is None:
+        raise NotFound(f"no role {role_id!r}")
+    return role_public(session, caller.tenant_id, role)
+
+
+@router.get("/roles", response_model=list[RolePublic], responses=problem_responses(401, 403))
+def list_roles(caller: AnyCaller, session: SessionDep) -> list[RolePublic]:
+    return [
+        role_public(session, caller.tenant_id, role) for role in people.list_roles(session, caller.tenant_id)
+    ]
+
+
+def _role_key(session: SessionDep, tenant_id: int, role_id: int | None) -> str | None:
+    if role_id is None:
+        return None
+    role = people.get_role_by_id(session, tenant_id, role_id)
+    return role.key if role else None
+
+
+def employee_public(session: SessionDep, employee: Employee) -> EmployeePublic:
+    return EmployeePublic(
+        employee_id=employee.key,
+        role=_role_key(session, employee.tenant_id, employee.role_id),
+        target_role=_role_key(session, employee.tenant_id, employee.target_role_id),
+        team=employee.team,
+        language=employee.language,
+        preferences=dict(employee.preferences or {}),
+    )
+
+
+def _require_role(session: SessionDep, tenant_id: int, key: str, field: str) -> Role:
+    role = people.get_role(session, tenant_id, key)
+    if role is None:
+        raise Unprocessable(f"{field}: no role {key!r}; define it with PUT /v1/roles/{{role_id}} first")
+    return role
+
+
+@router.put(
+    "/employees/{employee_id}", response_model=EmployeePublic, responses=problem_responses(401, 403, 422)
+)
+def put_employee(
+    employee_id: Key, body: EmployeeIn, caller: PeopleCaller, session: SessionDep
+) -> EmployeePublic:
+    """Create or update an employee: role, team, language, preferences."""
+    check_employee_access(caller, employee_id)
+    role = _require_role(session, caller.tenant_id, body.role, "role") if body.role else None
+    target = (
+        _require_role(session, caller.tenant_id, body.target_role, "target_role")
+        if body.target_role
+        else None
+    )
+    employee = people.get_employee(session, caller.tenant_id, employee_id)
+    if employee is None:
+        employee = Employee(tenant_id=caller.tenant_id, key=employee_id)
+        session.add(employee)
+    employee.role_id = role.id if role else None
+    employee.target_role_id = target.id if target else None
+    employee.team = body.team
+    employee.language = body.language
+    employee.preferences = body.preferences
+    employee.updated_at = utcnow()
+    session.flush()
+    return employee_public(session, employee)
+
+
+def _employee(session: SessionDep, caller: PeopleCaller, employee_id: str) -> Employee:
+    check_employee_access(caller, employee_id)
+    employee = people.get_employee(session, caller.tenant_id, employee_id)
+    if employee is None:
+        raise NotFound(f"no employee {employee_id!r}; create it with PUT /v1/employees/{{employee_id}}")
+    return employee
+
+
+@router.get(
+    "/employees/{employee_id}", response_model=EmployeePublic, responses=problem_responses(401, 403, 404)
+)
+def get_employee(employee_id: Key, caller: PeopleCaller, session: SessionDep) -> EmployeePublic:
+    return employee_public(session, _employee(session, caller, employee_id))
+
+
+@router.post(
+    "/employees/{employee_id}/assessments",
+    response_model=AssessmentsAccepted,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def post_assessments(
+    employee_id: Key, body: list[AssessmentIn], caller: PeopleCaller, session: SessionDep
+) -> AssessmentsAccepted:
+    """Evidence of current levels. All or nothing: one bad entry rejects the batch, naming it."""
+    employee = _employee(session, caller, employee_id)
+    if not body:
+        raise Unprocessable("body: an empty list of assessments")
+    if len(body) > MAX_ASSESSMENTS:
+        raise Unprocessable(f"body: {len(body)} assessments; at most {MAX_ASSESSMENTS} per request")
+    now = datetime.now(UTC)
+    rows, resolved = [], []
+    for index, entry in enumerate(body):
+        if caller.role == "employee" and entry.source != "self":
+            raise Unprocessable(f"[{index}].source: an employee may only send self-assessments")
+        skill = resolve_skill(session, caller.tenant_id, entry.skill)
+        if skill is None:
+            raise Unprocessable(
+                f"[{index}].skill: {entry.skill!r} matches no skill; add it with POST /v1/skills"
+            )
+        observed = entry.observed_at or now
+        if observed.tzinfo is None:
+            observed = observed.replace(tzinfo=UTC)
+        if observed > now:
+            raise Unprocessable(f"[{index}].observed_at: {observed.isoformat()} is in the future")
+        rows.append(
+            Assessment(
+                tenant_id=caller.tenant_id,
+                employee_id=employee.id,
+                skill_id=skill.id,
+                level=entry.level,
+                source=entry.source,
+                observed_at=observed,
+            )
+        )
+        resolved.append(
+            ResolutionPublic(
+                given=entry.skill, skill_id=skill.id, label=skill_label(skill), resolved_by="label"
+            )
+        )
+    session.add_all(rows)
+    session.flush()
+    return AssessmentsAccepted(accepted=len(rows), skills=resolved)
+
+
+@router.get(
+    "/employees/{employee_id}/gaps",
+    response_model=GapsPublic,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_gaps(
+    employee_id: Key,
+    caller: PeopleCaller,
+    session: SessionDep,
+    target_role: Annotated[
+        str | None, Query(max_length=200, description="A role to move to, instead of the current one")
+    ] = None,
+    include_closed: bool = False,
+) -> GapsPublic:
+    """The employee's gaps against their role (or a target role), most important first."""
+    employee = _employee(session, caller, employee_id)
+    role_id = employee.target_role_id or employee.role_id
+    role = (
+        _require_role(session, caller.tenant_id, target_role, "target_role")
+        if target_role
+        else (people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None)
+    )
+    if role is None:
+        raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
+    result = employee_gaps(session, caller.tenant_id, employee, role, datetime.now(UTC), include_closed)
+    return GapsPublic(
+        employee_id=employee.key,
+        role=role.key,
+        gaps=[
+            GapPublic(
+                skill_id=g.skill_id,
+                skill=result.labels.get(g.skill_id, str(g.skill_id)),
+                required=g.required,
+                current=round(g.current, 2),
+                gap=g.gap,
+                importance=g.importance,
+                priority=round(g.priority, 4),
+                confidence=round(g.confidence, 3),
+                evidence_count=g.evidence_count,
+                has_content=g.has_content,
+            )
+            for g in result.gaps
+        ],
+        uncovered=[g.skill_id for g in result.gaps if not g.has_content and g.gap > 0],
+    )

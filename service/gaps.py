@@ -1,0 +1,60 @@
+"""An employee's skills gaps: the role's requirements against the evidence, through the pure gap model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from models import people_repository as people
+from models import taxonomy_repository as tax
+from models.tables import Employee, Role
+from recommender.gaps import Evidence, Gap, LevelEstimate, Requirement, compute_gaps, estimate_level
+
+
+@dataclass(frozen=True)
+class EmployeeGaps:
+    role: Role | None
+    gaps: list[Gap]
+    estimates: dict[int, LevelEstimate]
+    labels: dict[int, str]
+
+
+def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:
+    grouped: dict[int, list[Evidence]] = {}
+    for row in people.assessments_of(session, tenant_id, employee.id):
+        grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
+    return grouped
+
+
+def employee_gaps(
+    session: Session,
+    tenant_id: int,
+    employee: Employee,
+    role: Role | None,
+    now: datetime,
+    include_closed: bool = False,
+) -> EmployeeGaps:
+    """Ranked gaps for `role` (the employee's own, or a target role for a career move)."""
+    if role is None:
+        return EmployeeGaps(None, [], {}, {})
+    evidence = evidence_by_skill(session, tenant_id, employee)
+    estimates = {
+        skill_id: estimate
+        for skill_id, items in evidence.items()
+        if (estimate := estimate_level(items, now)) is not None
+    }
+    requirements = [Requirement(rs.skill_id, rs.level, rs.importance) for rs in role.skills]
+    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, tenant_id), include_closed)
+    skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
+    language = employee.language
+    labels = {
+        skill_id: (
+            skill.label_nl
+            if language == "nl" and skill.label_nl
+            else skill.label_en or skill.label_nl or skill.key
+        )
+        for skill_id, skill in skills.items()
+    }
+    return EmployeeGaps(role, gaps, estimates, labels)

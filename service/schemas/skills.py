@@ -1,0 +1,153 @@
+"""Request and response models for skills, roles, employees, assessments and gaps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Language = Literal["nl", "en"]
+MAX_ROLE_SKILLS = 200
+MAX_ASSESSMENTS = 500
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SkillLabelPublic(BaseModel):
+    label: str
+    language: str
+    kind: str
+
+
+class SkillPublic(BaseModel):
+    skill_id: int
+    key: str
+    uri: str | None
+    origin: str
+    label_en: str | None
+    label_nl: str | None
+    description: str | None
+    skill_type: str | None
+    groups: list[str]
+    labels: list[SkillLabelPublic]
+
+
+class SkillPage(BaseModel):
+    skills: list[SkillPublic]
+    next_cursor: str | None
+
+
+class SkillCreate(Strict):
+    label: Label
+    language: Language = "en"
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    alt_labels: Annotated[list[Label], Field(max_length=20)] = []
+
+
+class SkillCreated(SkillPublic):
+    items_tagged: int = Field(description="Catalog items matched to the new skill at once")
+
+
+class ItemSkillPublic(BaseModel):
+    skill_id: int
+    label: str
+    confidence: float
+    origin: str
+    status: str
+
+
+class ItemSkillReview(Strict):
+    status: Literal["confirmed", "rejected", "auto"]
+
+
+class RoleSkillIn(Strict):
+    skill: Label = Field(description="Skill id, ESCO URI or label in Dutch or English")
+    level: int = Field(ge=0, le=5)
+    importance: float | Literal["essential", "optional", "important", "nice-to-have"] = 1.0
+
+
+class RoleIn(Strict):
+    name: Label
+    skills: Annotated[list[RoleSkillIn], Field(max_length=MAX_ROLE_SKILLS)] = []
+    occupation: Label | None = Field(
+        default=None,
+        description="An ESCO occupation (URI or English/Dutch title) whose skills the role takes",
+    )
+    language: Language = Field(default="en", description="Language of labels that create custom skills")
+
+
+class RoleSkillPublic(BaseModel):
+    skill_id: int
+    label: str
+    level: int
+    importance: float
+
+
+class ResolutionPublic(BaseModel):
+    given: str
+    skill_id: int
+    label: str
+    resolved_by: str
+
+
+class RolePublic(BaseModel):
+    role_id: str
+    name: str
+    occupation_uri: str | None
+    skills: list[RoleSkillPublic]
+    resolved: list[ResolutionPublic] = []
+
+
+class EmployeeIn(Strict):
+    role: Label | None = None
+    target_role: Label | None = None
+    team: Label | None = None
+    language: Language = "nl"
+    preferences: dict[str, Any] = Field(
+        default_factory=dict, description="e.g. formats, languages, minutes_per_week"
+    )
+
+
+class EmployeePublic(BaseModel):
+    employee_id: str
+    role: str | None
+    target_role: str | None
+    team: str | None
+    language: str
+    preferences: dict[str, Any]
+
+
+class AssessmentIn(Strict):
+    skill: Label
+    level: float = Field(ge=0, le=5)
+    source: Literal["self", "manager", "test", "360", "completion"]
+    observed_at: datetime | None = Field(default=None, description="When it was observed; default: now")
+
+
+class AssessmentsAccepted(BaseModel):
+    accepted: int
+    skills: list[ResolutionPublic]
+
+
+class GapPublic(BaseModel):
+    skill_id: int
+    skill: str
+    required: int
+    current: float
+    gap: float
+    importance: float
+    priority: float
+    confidence: float
+    evidence_count: int
+    has_content: bool
+
+
+class GapsPublic(BaseModel):
+    employee_id: str
+    role: str | None
+    gaps: list[GapPublic]
+    uncovered: list[int] = Field(description="Skills with a gap that no catalog item teaches")

@@ -1,0 +1,164 @@
+"""Skills, roles, employees, assessments and gaps through the API, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.taxonomy import read_default_taxonomy
+from service.app import create_app
+from service.runtime import Runtime
+from service.taxonomy import import_taxonomy
+from tests.ingest.test_pipeline import ROWS, write_csv
+from tests.service.test_api_catalog import make_key
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def company(runtime: Runtime, tenant: str, tmp_path: Path) -> str:
+    """A tenant with the bundled taxonomy and a small catalog."""
+    import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "c.csv", ROWS))
+    return tenant
+
+
+def test_skills_search_in_dutch_and_english_finds_the_same_skill(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    headers = make_key(runtime, company, "ld")
+    en = client.get("/v1/skills", params={"q": "giving feedback"}, headers=headers).json()["skills"]
+    nl = client.get("/v1/skills", params={"q": "feedback geven"}, headers=headers).json()["skills"]
+    assert en and nl and en[0]["skill_id"] == nl[0]["skill_id"]
+    assert {lab["language"] for lab in nl[0]["labels"]} >= {"nl", "en"}
+
+
+def test_role_labels_resolve_or_become_custom_skills(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    headers = make_key(runtime, company, "ld")
+    body = {
+        "name": "Backend developer",
+        "skills": [
+            {"skill": "SQL", "level": 3, "importance": "essential"},
+            {"skill": "feedback geven", "level": 2, "importance": 0.5},
+            {"skill": "Fietsjes ritprijs-engine", "level": 2, "importance": 0.75},
+        ],
+    }
+    response = client.put("/v1/roles/backend-dev", json=body, headers=headers)
+    assert response.status_code == 200, response.json()
+    resolved = {r["given"]: r for r in response.json()["resolved"]}
+    assert resolved["SQL"]["resolved_by"] == "label"
+    assert resolved["feedback geven"]["resolved_by"] == "label"
+    assert resolved["Fietsjes ritprijs-engine"]["resolved_by"] == "created"
+    again = client.put("/v1/roles/backend-dev", json=body, headers=headers).json()
+    assert {r["skill_id"] for r in again["resolved"]} == {r["skill_id"] for r in resolved.values()}
+    bad = client.put(
+        "/v1/roles/x", json={"name": "x", "skills": [{"skill": "SQL", "level": 7}]}, headers=headers
+    )
+    assert bad.status_code == 422
+    lms = make_key(runtime, company, "lms")
+    assert client.put("/v1/roles/y", json={"name": "y"}, headers=lms).status_code == 403
+
+
+def test_gaps_shrink_with_evidence_and_employee_keys_see_only_themselves(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    ld, lms = make_key(runtime, company, "ld"), make_key(runtime, company, "lms")
+    client.put(
+        "/v1/roles/analyst",
+        json={
+            "name": "Analyst",
+            "skills": [
+                {"skill": "SQL", "level": 4, "importance": "essential"},
+                {"skill": "feedback geven", "level": 3, "importance": "optional"},
+            ],
+        },
+        headers=ld,
+    )
+    assert (
+        client.put(
+            "/v1/employees/e-1", json={"role": "analyst", "team": "data", "language": "nl"}, headers=lms
+        ).status_code
+        == 200
+    )
+    before = client.get("/v1/employees/e-1/gaps", headers=lms).json()["gaps"]
+    assert [g["skill"] for g in before][:1] == ["SQL"]  # essential and larger
+    sql = next(g for g in before if g["skill"] == "SQL")
+    assert sql["gap"] == 4 and sql["confidence"] <= 0.2 and sql["has_content"] is True
+    posted = client.post(
+        "/v1/employees/e-1/assessments",
+        json=[
+            {"skill": "SQL", "level": 3, "source": "test"},
+            {"skill": "structured query language", "level": 3, "source": "manager"},
+        ],
+        headers=lms,
+    )
+    assert posted.status_code == 200, posted.json()
+    after = {g["skill"]: g for g in client.get("/v1/employees/e-1/gaps", headers=lms).json()["gaps"]}
+    assert after["SQL"]["gap"] < sql["gap"] and after["SQL"]["confidence"] > sql["confidence"]
+
+    own = make_key(runtime, company, "employee", employee="e-1")
+    other = make_key(runtime, company, "employee", employee="e-2")
+    assert client.get("/v1/employees/e-1/gaps", headers=own).status_code == 200
+    assert client.get("/v1/employees/e-1/gaps", headers=other).status_code == 403
+    not_self = client.post(
+        "/v1/employees/e-1/assessments", json=[{"skill": "SQL", "level": 5, "source": "test"}], headers=own
+    )
+    assert not_self.status_code == 422 and "self" in not_self.json()["detail"]
+    unknown = client.post(
+        "/v1/employees/e-1/assessments",
+        json=[
+            {"skill": "SQL", "level": 3, "source": "self"},
+            {"skill": "zzz-nothing", "level": 1, "source": "self"},
+        ],
+        headers=lms,
+    )
+    assert unknown.status_code == 422 and "[1].skill" in unknown.json()["detail"]
+    stranger = make_key(runtime, company + "-x", "lms")
+    assert client.get("/v1/employees/e-1/gaps", headers=stranger).status_code == 404
+
+
+def test_new_skill_is_matched_against_the_catalog_at_once(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    ld = make_key(runtime, company, "ld")
+    created = client.post(
+        "/v1/skills",
+        json={"label": "Python functies schrijven", "language": "nl", "alt_labels": ["Python functions"]},
+        headers=ld,
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["items_tagged"] >= 1
+    duplicate = client.post("/v1/skills", json={"label": "python functions"}, headers=ld)
+    assert duplicate.status_code == 409
+
+
+def test_rejected_tag_sticks_across_reingest(
+    client: TestClient, runtime: Runtime, company: str, tmp_path: Path
+) -> None:
+    ld = make_key(runtime, company, "ld")
+    items = client.get("/v1/catalog/items", headers=ld).json()["items"]
+    sql_item = next(i for i in items if i["external_id"] == "sql-1")
+    tags = client.get(f"/v1/catalog/items/{sql_item['item_id']}/skills", headers=ld).json()
+    assert tags
+    target = tags[0]["skill_id"]
+    reviewed = client.put(
+        f"/v1/catalog/items/{sql_item['item_id']}/skills/{target}", json={"status": "rejected"}, headers=ld
+    )
+    assert reviewed.status_code == 200 and reviewed.json()["status"] == "rejected"
+    rows = [list(r) for r in ROWS]
+    rows[0][2] = rows[0][2] + " Met oefeningen."
+    runtime.ingest(company, "csv", write_csv(tmp_path / "d.csv", rows))
+    after = {
+        t["skill_id"]: t
+        for t in client.get(f"/v1/catalog/items/{sql_item['item_id']}/skills", headers=ld).json()
+    }
+    assert after[target]["status"] == "rejected"
