@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from recommender.tagging import LabelMatcher, combine_tags, embedding_tags, items_for_skill
-from recommender.tagging import SkillLabel as MatcherLabel
 from sqlalchemy.orm import Session
 
 from ingest.taxonomy import Taxonomy, TaxonomyOccupation, TaxonomySkill, normalize_label
@@ -30,6 +28,8 @@ from models.tables import (
     utcnow,
 )
 from recommender.embedding import Encoder, vector_to_bytes, vectors_from_bytes
+from recommender.tagging import LabelMatcher, combine_tags, embedding_tags, items_for_skill
+from recommender.tagging import SkillLabel as MatcherLabel
 
 MAX_ALT_LABELS_EMBEDDED = 4
 
@@ -143,6 +143,7 @@ def store_taxonomy(
     session.flush()
     ids_by_key = {key: row.id for key, row in existing.items()}
     occupations = tax.occupations_by_uri(session, tenant_id)
+    pending: list[tuple[Occupation, list[tuple[int, str]], bool]] = []
     for occ in taxonomy.occupations:
         relations = [(ids_by_key[k], "essential") for k in occ.essential if k in ids_by_key]
         relations += [
@@ -161,6 +162,7 @@ def store_taxonomy(
         if occ_row is not None and occ_row.content_hash == digest:
             report.occupations_unchanged += 1
             continue
+        is_new = occ_row is None
         if occ_row is None:
             occ_row = Occupation(tenant_id=tenant_id, uri=occ.uri)
             session.add(occ_row)
@@ -168,8 +170,14 @@ def store_taxonomy(
         else:
             report.occupations_updated += 1
         _apply_occupation(occ_row, occ, digest)
-        session.flush()
-        tax.replace_occupation_skills(session, tenant_id, occ_row.id, relations)
+        pending.append((occ_row, relations, is_new))
+    session.flush()
+    tax.replace_occupation_skills(
+        session,
+        tenant_id,
+        {row.id: relations for row, relations, _ in pending},
+        {row.id for row, _, is_new in pending if is_new},
+    )
     session.flush()
     return changed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.tables import (
@@ -163,15 +163,22 @@ def occupation_skills(session: Session, occupation_id: int) -> list[tuple[int, s
 
 
 def replace_occupation_skills(
-    session: Session, tenant_id: int, occupation_id: int, relations: Sequence[tuple[int, str]]
+    session: Session, tenant_id: int, relations: dict[int, Sequence[tuple[int, str]]], fresh: set[int]
 ) -> None:
-    session.execute(delete(OccupationSkill).where(OccupationSkill.occupation_id == occupation_id))
-    session.add_all(
-        OccupationSkill(
-            tenant_id=tenant_id, occupation_id=occupation_id, skill_id=skill_id, relation=relation
+    """Set the skill relations of many occupations in two statements (ESCO has tens of thousands)."""
+    stale = [occupation_id for occupation_id in relations if occupation_id not in fresh]
+    if stale:
+        session.execute(
+            delete(OccupationSkill).where(OccupationSkill.occupation_id.in_(stale)),
+            execution_options={"synchronize_session": False},
         )
-        for skill_id, relation in relations
-    )
+    rows = [
+        {"tenant_id": tenant_id, "occupation_id": occupation_id, "skill_id": skill_id, "relation": relation}
+        for occupation_id, pairs in relations.items()
+        for skill_id, relation in pairs
+    ]
+    if rows:
+        session.execute(insert(OccupationSkill), rows)
 
 
 # --- item tags ---------------------------------------------------------------------------------

@@ -38,7 +38,6 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
 
 DEFAULT_TENANT = "demo"
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo" / "catalog"
 TenantOption = Annotated[
     str, typer.Option("--tenant", help="The company the command works for; created on first use.")
 ]
@@ -242,22 +241,13 @@ def index_check(tenant: TenantOption = DEFAULT_TENANT) -> None:
 
 @app.command("demo")
 def demo(tenant: TenantOption = DEFAULT_TENANT) -> None:
-    """Load the bundled demo catalog (Coursera, GoodHabitz, wiki and LMS export of a fictional company)."""
+    """Load the bundled demo: taxonomy, catalogs, roles, employees and assessments of a fictional company."""
+    from service.demo import load_demo
+
     runtime = _runtime()
-    imports = [
-        ("coursera", DEMO_DIR / "coursera", "coursera"),
-        ("goodhabitz", DEMO_DIR / "goodhabitz" / "goodhabitz_export.csv", "goodhabitz"),
-        ("goodhabitz", DEMO_DIR / "goodhabitz" / "goodhabitz_export_en.xlsx", "goodhabitz-en"),
-        ("wiki", DEMO_DIR / "wiki", "wiki"),
-        ("csv", DEMO_DIR / "lms_export.csv", "lms"),
-    ]
     try:
-        for kind, path, source in imports:
-            report = runtime.ingest(tenant, kind, path, source_name=source, progress=False)
-            typer.echo(
-                f"{source:14} created {report.created:4} updated {report.updated:4} "
-                f"unchanged {report.unchanged:4} rejected {report.rejected_total:3} embedded {report.embedded:4}"
-            )
+        for line in load_demo(runtime, tenant):
+            typer.echo(line)
     except IngestError as exc:
         _fail(str(exc))
     finally:

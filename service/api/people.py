@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from ingest.skills import resolve_skill
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import Assessment, Employee, Role, utcnow
+from models.tables import Employee, Role
 from service.deps import (
     AnyCaller,
     CatalogManager,
@@ -18,6 +17,13 @@ from service.deps import (
     RuntimeDep,
     SessionDep,
     check_employee_access,
+)
+from service.employees import (
+    AssessmentInput,
+    EmployeeInputError,
+    add_assessments,
+    require_role,
+    upsert_employee,
 )
 from service.errors import NotFound, Unprocessable, problem_responses
 from service.gaps import employee_gaps
@@ -145,13 +151,6 @@ def employee_public(session: SessionDep, employee: Employee) -> EmployeePublic:
     )
 
 
-def _require_role(session: SessionDep, tenant_id: int, key: str, field: str) -> Role:
-    role = people.get_role(session, tenant_id, key)
-    if role is None:
-        raise Unprocessable(f"{field}: no role {key!r}; define it with PUT /v1/roles/{{role_id}} first")
-    return role
-
-
 @router.put(
     "/employees/{employee_id}", response_model=EmployeePublic, responses=problem_responses(401, 403, 422)
 )
@@ -160,23 +159,19 @@ def put_employee(
 ) -> EmployeePublic:
     """Create or update an employee: role, team, language, preferences."""
     check_employee_access(caller, employee_id)
-    role = _require_role(session, caller.tenant_id, body.role, "role") if body.role else None
-    target = (
-        _require_role(session, caller.tenant_id, body.target_role, "target_role")
-        if body.target_role
-        else None
-    )
-    employee = people.get_employee(session, caller.tenant_id, employee_id)
-    if employee is None:
-        employee = Employee(tenant_id=caller.tenant_id, key=employee_id)
-        session.add(employee)
-    employee.role_id = role.id if role else None
-    employee.target_role_id = target.id if target else None
-    employee.team = body.team
-    employee.language = body.language
-    employee.preferences = body.preferences
-    employee.updated_at = utcnow()
-    session.flush()
+    try:
+        employee = upsert_employee(
+            session,
+            caller.tenant_id,
+            employee_id,
+            role=body.role,
+            target_role=body.target_role,
+            team=body.team,
+            language=body.language,
+            preferences=body.preferences,
+        )
+    except EmployeeInputError as exc:
+        raise Unprocessable(str(exc)) from exc
     return employee_public(session, employee)
 
 
@@ -209,39 +204,20 @@ def post_assessments(
         raise Unprocessable("body: an empty list of assessments")
     if len(body) > MAX_ASSESSMENTS:
         raise Unprocessable(f"body: {len(body)} assessments; at most {MAX_ASSESSMENTS} per request")
-    now = datetime.now(UTC)
-    rows, resolved = [], []
-    for index, entry in enumerate(body):
-        if caller.role == "employee" and entry.source != "self":
-            raise Unprocessable(f"[{index}].source: an employee may only send self-assessments")
-        skill = resolve_skill(session, caller.tenant_id, entry.skill)
-        if skill is None:
-            raise Unprocessable(
-                f"[{index}].skill: {entry.skill!r} matches no skill; add it with POST /v1/skills"
-            )
-        observed = entry.observed_at or now
-        if observed.tzinfo is None:
-            observed = observed.replace(tzinfo=UTC)
-        if observed > now:
-            raise Unprocessable(f"[{index}].observed_at: {observed.isoformat()} is in the future")
-        rows.append(
-            Assessment(
-                tenant_id=caller.tenant_id,
-                employee_id=employee.id,
-                skill_id=skill.id,
-                level=entry.level,
-                source=entry.source,
-                observed_at=observed,
-            )
+    entries = [AssessmentInput(e.skill, e.level, e.source, e.observed_at) for e in body]
+    try:
+        resolved = add_assessments(
+            session, caller.tenant_id, employee, entries, self_only=caller.role == "employee"
         )
-        resolved.append(
-            ResolutionPublic(
-                given=entry.skill, skill_id=skill.id, label=skill_label(skill), resolved_by="label"
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    return AssessmentsAccepted(accepted=len(rows), skills=resolved)
+    except EmployeeInputError as exc:
+        raise Unprocessable(str(exc)) from exc
+    return AssessmentsAccepted(
+        accepted=len(resolved),
+        skills=[
+            ResolutionPublic(given=given, skill_id=s.id, label=skill_label(s), resolved_by="label")
+            for given, s in resolved
+        ],
+    )
 
 
 @router.get(
@@ -261,11 +237,14 @@ def get_gaps(
     """The employee's gaps against their role (or a target role), most important first."""
     employee = _employee(session, caller, employee_id)
     role_id = employee.target_role_id or employee.role_id
-    role = (
-        _require_role(session, caller.tenant_id, target_role, "target_role")
-        if target_role
-        else (people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None)
-    )
+    try:
+        role = (
+            require_role(session, caller.tenant_id, target_role, "target_role")
+            if target_role
+            else (people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None)
+        )
+    except EmployeeInputError as exc:
+        raise Unprocessable(str(exc)) from exc
     if role is None:
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     result = employee_gaps(session, caller.tenant_id, employee, role, datetime.now(UTC), include_closed)

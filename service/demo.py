@@ -1,0 +1,86 @@
+"""The bundled demo: a fictional Dutch scale-up's taxonomy, catalog, roles, employees and assessments.
+
+Loading it twice changes nothing: catalogs and the taxonomy are imported incrementally, roles are
+replaced by the same roles, and assessments are only added for employees seen for the first time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.taxonomy import read_default_taxonomy
+from models import people_repository as people
+from models import repositories as repo
+from models.db import transaction
+from service.employees import AssessmentInput, add_assessments, upsert_employee
+from service.runtime import Runtime
+from service.taxonomy import import_roles, import_taxonomy, read_role_file
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+CATALOGS = (
+    ("coursera", "catalog/coursera", "coursera"),
+    ("goodhabitz", "catalog/goodhabitz/goodhabitz_export.csv", "goodhabitz"),
+    ("goodhabitz", "catalog/goodhabitz/goodhabitz_export_en.xlsx", "goodhabitz-en"),
+    ("wiki", "catalog/wiki", "wiki"),
+    ("csv", "catalog/lms_export.csv", "lms"),
+)
+
+
+def _when(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, 9, tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def load_employees(runtime: Runtime, tenant: str, path: Path) -> tuple[int, int]:
+    """Employees with their assessments; returns (employees, assessments added)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    added = 0
+    entries = data["employees"]
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        for entry in entries:
+            is_new = people.get_employee(session, tenant_id, entry["id"]) is None
+            employee = upsert_employee(
+                session,
+                tenant_id,
+                entry["id"],
+                role=entry.get("role"),
+                target_role=entry.get("target_role"),
+                team=entry.get("team"),
+                language=entry.get("language", "nl"),
+                preferences=entry.get("preferences") or {},
+            )
+            if is_new:
+                evidence = [
+                    AssessmentInput(
+                        a["skill"], float(a["level"]), str(a["source"]), _when(a.get("observed_at"))
+                    )
+                    for a in entry.get("assessments") or []
+                ]
+                added += len(add_assessments(session, tenant_id, employee, evidence, self_only=False))
+    return len(entries), added
+
+
+def load_demo(runtime: Runtime, tenant: str, demo_dir: Path = DEMO_DIR) -> Iterator[str]:
+    """Load everything, yielding a line of progress per step."""
+    report = import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
+    yield f"{'taxonomy':14} skills created {report.skills_created:4} unchanged {report.skills_unchanged:4}"
+    for kind, relative, source in CATALOGS:
+        result = runtime.ingest(tenant, kind, demo_dir / relative, source_name=source)
+        yield (
+            f"{source:14} created {result.created:4} updated {result.updated:4} unchanged {result.unchanged:4} "
+            f"rejected {result.rejected_total:3} embedded {result.embedded:4}"
+        )
+    yield from import_roles(runtime, tenant, read_role_file(demo_dir / "people" / "roles.yaml"))
+    employees, assessments = load_employees(runtime, tenant, demo_dir / "people" / "employees.yaml")
+    yield f"{'employees':14} {employees} employees, {assessments} new assessments"

@@ -1,0 +1,100 @@
+"""Employees and their assessments: shared by the API and the demo loader."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ingest.skills import resolve_skill
+from models import people_repository as people
+from models.tables import Assessment, Employee, Role, Skill, utcnow
+from recommender.gaps import SOURCES
+
+
+class EmployeeInputError(ValueError):
+    """Input that cannot be stored; the message names the entry and field."""
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    skill: str
+    level: float
+    source: str
+    observed_at: datetime | None = None
+
+
+def require_role(session: Session, tenant_id: int, key: str, field: str) -> Role:
+    role = people.get_role(session, tenant_id, key)
+    if role is None:
+        raise EmployeeInputError(f"{field}: no role {key!r}; define it with PUT /v1/roles/{{role_id}} first")
+    return role
+
+
+def upsert_employee(
+    session: Session,
+    tenant_id: int,
+    key: str,
+    *,
+    role: str | None,
+    target_role: str | None,
+    team: str | None,
+    language: str,
+    preferences: dict[str, Any],
+) -> Employee:
+    role_row = require_role(session, tenant_id, role, "role") if role else None
+    target_row = require_role(session, tenant_id, target_role, "target_role") if target_role else None
+    employee = people.get_employee(session, tenant_id, key)
+    if employee is None:
+        employee = Employee(tenant_id=tenant_id, key=key)
+        session.add(employee)
+    employee.role_id = role_row.id if role_row else None
+    employee.target_role_id = target_row.id if target_row else None
+    employee.team = team
+    employee.language = language
+    employee.preferences = preferences
+    employee.updated_at = utcnow()
+    session.flush()
+    return employee
+
+
+def add_assessments(
+    session: Session, tenant_id: int, employee: Employee, entries: Sequence[AssessmentInput], self_only: bool
+) -> list[tuple[str, Skill]]:
+    """Store all entries or none; returns what each named skill resolved to."""
+    now = datetime.now(UTC)
+    rows, resolved = [], []
+    for index, entry in enumerate(entries):
+        if entry.source not in SOURCES:
+            raise EmployeeInputError(f"[{index}].source: {entry.source!r} is not one of {', '.join(SOURCES)}")
+        if self_only and entry.source != "self":
+            raise EmployeeInputError(f"[{index}].source: an employee may only send self-assessments")
+        if not 0 <= entry.level <= 5:
+            raise EmployeeInputError(f"[{index}].level: {entry.level} is outside 0..5")
+        skill = resolve_skill(session, tenant_id, entry.skill)
+        if skill is None:
+            raise EmployeeInputError(
+                f"[{index}].skill: {entry.skill!r} matches no skill; add it with POST /v1/skills"
+            )
+        observed = entry.observed_at or now
+        if observed.tzinfo is None:
+            observed = observed.replace(tzinfo=UTC)
+        if observed > now:
+            raise EmployeeInputError(f"[{index}].observed_at: {observed.isoformat()} is in the future")
+        rows.append(
+            Assessment(
+                tenant_id=tenant_id,
+                employee_id=employee.id,
+                skill_id=skill.id,
+                level=entry.level,
+                source=entry.source,
+                observed_at=observed,
+            )
+        )
+        resolved.append((entry.skill, skill))
+    session.add_all(rows)
+    session.flush()
+    return resolved
