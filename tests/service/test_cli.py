@@ -102,3 +102,40 @@ def test_readme_lists_every_cli_command() -> None:
     for group in cli.app.registered_groups:
         for command in group.typer_instance.registered_commands:
             assert f"leerpad {group.name} {command.name}" in text
+
+
+def test_taxonomy_import_default_twice_changes_nothing(run_cli, tmp_path: Path) -> None:
+    first = json.loads(run_cli("taxonomy", "import", "default", "--json").stdout.strip().splitlines()[-1])
+    assert first["skills_created"] >= 100
+    second = json.loads(run_cli("taxonomy", "import", "default", "--json").stdout.strip().splitlines()[-1])
+    assert (second["skills_created"], second["skills_updated"], second["embedded"]) == (0, 0, 0)
+    assert run_cli("taxonomy", "import", "esco", str(tmp_path / "nowhere")).exit_code == 2
+    assert run_cli("taxonomy", "import", "onet").exit_code == 2
+
+
+def test_roles_import_names_the_bad_line(run_cli, tmp_path: Path) -> None:
+    run_cli("taxonomy", "import", "default")
+    bad = tmp_path / "roles.csv"
+    bad.write_text("role_id,name,skill,level\nlead,Team lead,coaching,3\nlead,Team lead,delegation,six\n")
+    result = run_cli("roles", "import", str(bad))
+    assert result.exit_code == 1 and "line 3" in result.output and "six" in result.output
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "role_id,name,skill,level,importance\nlead,Team lead,coaching,3,essential\nlead,Team lead,delegeren,2,optional\n"
+    )
+    ok = run_cli("roles", "import", str(good))
+    assert ok.exit_code == 0 and "role lead: 2 skills" in ok.stdout
+
+
+@pytest.mark.slow
+def test_demo_loads_and_a_second_load_changes_nothing(run_cli) -> None:
+    first = run_cli("demo")
+    assert first.exit_code == 0, first.output
+    assert "36 employees, 198 new assessments" in first.stdout
+    second = run_cli("demo").stdout
+    assert "0 new assessments" in second
+    assert all(
+        " created    0 " in line
+        for line in second.splitlines()
+        if line.split()[0] in {"coursera", "wiki", "lms"}
+    )
