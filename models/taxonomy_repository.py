@@ -139,6 +139,12 @@ def get_occupation(session: Session, tenant_id: int, uri: str) -> Occupation | N
     return session.scalar(select(Occupation).where(Occupation.tenant_id == tenant_id, Occupation.uri == uri))
 
 
+def get_occupation_by_id(session: Session, tenant_id: int, occupation_id: int) -> Occupation | None:
+    return session.scalar(
+        select(Occupation).where(Occupation.tenant_id == tenant_id, Occupation.id == occupation_id)
+    )
+
+
 def find_occupations(session: Session, tenant_id: int, text: str, limit: int = 10) -> Sequence[Occupation]:
     """Occupations whose English or Dutch preferred label contains `text`, shortest label first."""
     pattern = f"%{text.lower()}%"

@@ -60,10 +60,7 @@ def role_public(
     skills = tax.get_skills(session, tenant_id, [rs.skill_id for rs in role.skills])
     occupation_uri = None
     if role.occupation_id is not None:
-        occupation = next(
-            (o for o in tax.occupations_by_uri(session, tenant_id).values() if o.id == role.occupation_id),
-            None,
-        )
+        occupation = tax.get_occupation_by_id(session, tenant_id, role.occupation_id)
         occupation_uri = occupation.uri if occupation else None
     return RolePublic(
         role_id=role.key,

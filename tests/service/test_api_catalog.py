@@ -42,6 +42,8 @@ def test_health_and_readiness(client: TestClient, loaded: str) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.json()
     assert ready.json()["status"] == "ready"
+    assert ready.json()["indexes"]["loaded"] >= 1
+    assert loaded not in ready.text  # unauthenticated: names no tenant
 
 
 def test_requests_without_a_valid_key_get_problem_json(client: TestClient) -> None:

@@ -162,3 +162,23 @@ def test_rejected_tag_sticks_across_reingest(
         for t in client.get(f"/v1/catalog/items/{sql_item['item_id']}/skills", headers=ld).json()
     }
     assert after[target]["status"] == "rejected"
+
+
+def test_role_from_an_occupation_found_by_its_dutch_title(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    ld = make_key(runtime, company, "ld")
+    occupation = next(
+        o for o in read_default_taxonomy().occupations if o.labels.get("nl") == "backend-ontwikkelaar"
+    )
+    response = client.put(
+        "/v1/roles/be", json={"name": "Backend", "occupation": "backend-ontwikkelaar"}, headers=ld
+    )
+    assert response.status_code == 200, response.json()
+    role = response.json()
+    assert role["occupation_uri"] == occupation.uri
+    essential = [s for s in role["skills"] if s["importance"] == 1.0]
+    assert len(essential) == len(occupation.essential) and all(s["level"] == 3 for s in essential)
+    assert len(role["skills"]) == len(set(occupation.essential) | set(occupation.optional))
+    missing = client.put("/v1/roles/x", json={"name": "x", "occupation": "astronaut op Mars"}, headers=ld)
+    assert missing.status_code == 404
