@@ -363,3 +363,22 @@ class Assessment(Base):
     source: Mapped[str] = mapped_column(String(12))  # self, manager, test, 360, completion
     observed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LearningPath(Base):
+    """A path as it was given: the request, the answer and the model that built it, to fetch again."""
+
+    __tablename__ = "learning_paths"
+    __table_args__ = (Index("ix_paths_tenant_employee", "tenant_id", "employee_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    path_key: Mapped[str] = mapped_column(String(40), unique=True)
+    employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), nullable=True
+    )
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    model_version: Mapped[str] = mapped_column(String(100))
+    index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -320,3 +320,39 @@ def active_item_texts(
         (int(r[0]), r[1], r[2], r[3], list(r[4] or []))
         for r in session.execute(query.order_by(CatalogItem.id))
     ]
+
+
+def tagged_units(
+    session: Session, tenant_id: int, skill_ids: Sequence[int]
+) -> list[tuple[int, float, MicroUnit]]:
+    """(skill id, tag confidence, unit with its item) for every active unit of an item tagged with these
+    skills, leaving out tags L&D rejected."""
+    if not skill_ids:
+        return []
+    rows = session.execute(
+        select(ItemSkill.skill_id, ItemSkill.confidence, MicroUnit)
+        .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
+        .join(MicroUnit, MicroUnit.item_id == CatalogItem.id)
+        .where(
+            ItemSkill.tenant_id == tenant_id,
+            ItemSkill.skill_id.in_(list(skill_ids)),
+            ItemSkill.status != TAG_REJECTED,
+            CatalogItem.status == ITEM_ACTIVE,
+            MicroUnit.active.is_(True),
+        )
+        .options(selectinload(MicroUnit.item))
+    ).all()
+    return [(int(skill_id), float(confidence), unit) for skill_id, confidence, unit in rows]
+
+
+def active_unit_texts(session: Session, tenant_id: int) -> list[tuple[int, str, str]]:
+    """(unit id, text with its item title, item language) of every active unit: the lexical index's input."""
+    rows = session.execute(
+        select(MicroUnit.id, CatalogItem.title, MicroUnit.title, MicroUnit.text, CatalogItem.language)
+        .join(CatalogItem, CatalogItem.id == MicroUnit.item_id)
+        .where(
+            MicroUnit.tenant_id == tenant_id, MicroUnit.active.is_(True), CatalogItem.status == ITEM_ACTIVE
+        )
+        .order_by(MicroUnit.id)
+    ).all()
+    return [(int(r[0]), f"{r[1]}\n{r[2]}\n{r[3]}", str(r[4])) for r in rows]

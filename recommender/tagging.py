@@ -90,7 +90,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 # Function words that never make a label on their own (a label made only of them is ignored).
-_STOPWORDS = {
+STOPWORDS = {
     "en": _words(
         "a about after all also an and any are as at be been but by can do for from has have how i if "
         "in into is it its more my no not of on or our out over so than that the their them then there "
@@ -102,7 +102,7 @@ _STOPWORDS = {
         "voor want was wat we welke wij wordt worden ze zich zijn zo zoals"
     ),
 }
-_ALL_STOPWORDS = frozenset().union(*_STOPWORDS.values())
+_ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
 
 # A token: letters/digits, with '.', '+', '#' kept inside ("node.js", "asp.net") and '+', '#' kept
 # at the end ("c++", "c#"); everything else (also a sentence's final '.') separates tokens.
@@ -129,7 +129,7 @@ class Tag:
     origin: str  # declared | label | embedding
 
 
-def _language(code: str | None) -> str:
+def language_code(code: str | None) -> str:
     """'nl-BE', 'NL', 'nl_NL' -> 'nl'; an empty code stays empty."""
     return (code or "").strip().lower().replace("_", "-").split("-")[0]
 
@@ -175,7 +175,7 @@ class _LanguageIndex:
         return tuple(self.stem(token) for token in tokens)
 
 
-def _make_stemmer(language: str) -> Callable[[str], str] | None:
+def make_stemmer(language: str) -> Callable[[str], str] | None:
     algorithm = _SNOWBALL.get(language)
     return snowballstemmer.stemmer(algorithm).stemWord if algorithm else None
 
@@ -210,7 +210,7 @@ class LabelMatcher:
     def _index(self, language: str) -> _LanguageIndex:
         index = self._indexes.get(language)
         if index is None:
-            index = self._indexes[language] = _LanguageIndex(_make_stemmer(language))
+            index = self._indexes[language] = _LanguageIndex(make_stemmer(language))
         return index
 
     def _add(self, item: SkillLabel, labels_by_key: dict[tuple[str, tuple[str, ...]], set[int]]) -> None:
@@ -218,14 +218,14 @@ class LabelMatcher:
         tokens = [token.casefold() for token in surface]
         if not tokens:
             return
-        language = _language(item.language)
+        language = language_code(item.language)
         if language not in _SNOWBALL:
             language = _UNSTEMMED
         index = self._index(language)
         key = index.key(tokens)
         index.exact.setdefault(key, set()).add(item.skill_id)
 
-        stopwords = _STOPWORDS.get(language, _ALL_STOPWORDS)
+        stopwords = STOPWORDS.get(language, _ALL_STOPWORDS)
         if len(" ".join(tokens)) <= SHORT_LABEL:
             # "R" or "Go" as ordinary words would match everything: only the exact token counts,
             # and an all-lowercase short label ("of") cannot be told from prose at all.
@@ -256,7 +256,7 @@ class LabelMatcher:
         if not surface:
             return {}
         tokens = [token.casefold() for token in surface]
-        text_language = _language(language) or None
+        text_language = language_code(language) or None
         scores: dict[int, float] = {}
 
         def offer(skills: Iterable[int], confidence: float) -> None:

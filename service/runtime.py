@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.indexing import publish_from_database, snapshot_matches, tenant_store
 from ingest.pipeline import IngestReport, ingest_catalog
 from models import repositories as repo
+from models import taxonomy_repository as tax
 from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
 from recommender.embedding import Encoder
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
+from recommender.lexical import LexicalIndex
 from service.settings import Settings
 
 log = logging.getLogger("leerpad")
@@ -34,6 +36,8 @@ class Runtime:
         self.snapshots = SnapshotCache()
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
+        self._lexical: dict[str, tuple[int, LexicalIndex]] = {}
+        self._lexical_lock = threading.Lock()
 
     def migrate(self) -> None:
         upgrade(self.settings.db_url)
@@ -86,6 +90,26 @@ class Runtime:
             log.error("index of %s is corrupt (%s); rebuilding from the database", tenant_slug, exc)
             self.rebuild_index(tenant_slug)
             return self.snapshots.get(store)
+
+    def lexical(self, tenant_slug: str) -> LexicalIndex | None:
+        """The tenant's BM25 index over unit texts, rebuilt when a new snapshot is published."""
+        snapshot = self.snapshot(tenant_slug)
+        if snapshot is None:
+            return None
+        version = snapshot.manifest.version
+        cached = self._lexical.get(tenant_slug)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self._lexical_lock:
+            cached = self._lexical.get(tenant_slug)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            with self.sessions() as session:
+                tenant = repo.get_tenant(session, tenant_slug)
+                docs = tax.active_unit_texts(session, tenant.id) if tenant else []
+            index = LexicalIndex.build(docs)
+            self._lexical[tenant_slug] = (version, index)
+            return index
 
     def rebuild_index(self, tenant_slug: str) -> int:
         """Publish a fresh snapshot from the stored vectors; returns its version."""

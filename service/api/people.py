@@ -172,7 +172,7 @@ def put_employee(
     return employee_public(session, employee)
 
 
-def _employee(session: SessionDep, caller: PeopleCaller, employee_id: str) -> Employee:
+def load_employee(session: SessionDep, caller: PeopleCaller, employee_id: str) -> Employee:
     check_employee_access(caller, employee_id)
     employee = people.get_employee(session, caller.tenant_id, employee_id)
     if employee is None:
@@ -184,7 +184,7 @@ def _employee(session: SessionDep, caller: PeopleCaller, employee_id: str) -> Em
     "/employees/{employee_id}", response_model=EmployeePublic, responses=problem_responses(401, 403, 404)
 )
 def get_employee(employee_id: Key, caller: PeopleCaller, session: SessionDep) -> EmployeePublic:
-    return employee_public(session, _employee(session, caller, employee_id))
+    return employee_public(session, load_employee(session, caller, employee_id))
 
 
 @router.post(
@@ -196,7 +196,7 @@ def post_assessments(
     employee_id: Key, body: list[AssessmentIn], caller: PeopleCaller, session: SessionDep
 ) -> AssessmentsAccepted:
     """Evidence of current levels. All or nothing: one bad entry rejects the batch, naming it."""
-    employee = _employee(session, caller, employee_id)
+    employee = load_employee(session, caller, employee_id)
     if not body:
         raise Unprocessable("body: an empty list of assessments")
     if len(body) > MAX_ASSESSMENTS:
@@ -232,7 +232,7 @@ def get_gaps(
     include_closed: bool = False,
 ) -> GapsPublic:
     """The employee's gaps against their role (or a target role), most important first."""
-    employee = _employee(session, caller, employee_id)
+    employee = load_employee(session, caller, employee_id)
     role_id = employee.target_role_id or employee.role_id
     try:
         role = (

@@ -151,3 +151,76 @@ class GapsPublic(BaseModel):
     role: str | None
     gaps: list[GapPublic]
     uncovered: list[int] = Field(description="Skills with a gap that no catalog item teaches")
+
+
+LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=8)]
+
+
+class PathRequest(Strict):
+    minutes_per_week: int = Field(default=60, ge=5, le=2400)
+    weeks: int = Field(default=6, ge=1, le=52)
+    target_role: Label | None = Field(
+        default=None, description="A role to grow into instead of the current one"
+    )
+    languages: Annotated[list[LanguageCode], Field(max_length=5)] | None = Field(
+        default=None,
+        description="Languages the employee reads, first preferred; default: theirs, then English",
+    )
+
+
+class AdHocSkill(Strict):
+    skill: Label
+    current: float = Field(ge=0, le=5)
+    target: int = Field(ge=0, le=5)
+    importance: float = Field(default=1.0, ge=0, le=1)
+
+
+class RecommendationRequest(Strict):
+    skills: Annotated[list[AdHocSkill], Field(min_length=1, max_length=50)]
+    minutes_per_week: int = Field(default=60, ge=5, le=2400)
+    weeks: int = Field(default=6, ge=1, le=52)
+    languages: Annotated[list[LanguageCode], Field(max_length=5)] | None = None
+
+
+class PathGapRef(BaseModel):
+    skill: str
+    skill_id: int
+    gap: float
+
+
+class PathStepPublic(BaseModel):
+    item_id: int
+    unit_id: int
+    title: str
+    url: str | None
+    minutes: int
+    week: int
+    language: str
+    format: str
+    addresses: list[PathGapRef]
+    why: str
+    score: float
+    source: str
+    external_id: str
+    activity_id: str
+
+
+class CoveredGap(BaseModel):
+    skill_id: int
+    skill: str
+    gap: float
+
+
+class UncoveredGapPublic(CoveredGap):
+    reason: str = Field(description="no_content, no_time or no_language")
+
+
+class PathPublic(BaseModel):
+    path_id: str
+    steps: list[PathStepPublic]
+    covered_gaps: list[CoveredGap]
+    uncovered_gaps: list[UncoveredGapPublic]
+    total_minutes: int
+    budget_minutes: int
+    covered_priority_share: float
+    model_version: str

@@ -1,0 +1,169 @@
+"""Skill retrieval quality (dense, lexical, fused) on the Coursera sample, and BM25 speed at scale.
+
+    .venv/bin/python bench/retrieval.py [--data ../shared/data] [--scale 100000] [--repeat 3]
+
+(a) Quality, the numbers the hybrid-retrieval choice rests on: `evaluate_skill_retrieval` on the
+    165-item Coursera sample with the real bundled encoder. Each skill tag that at least 3 items
+    declare is a query; its items are the relevant set; the tags are held out of the indexed text.
+    Limit: fused recall@10 and nDCG@10 at least max(dense, lexical) - 0.01.
+(b) Speed: `LexicalIndex.build` on `--scale` synthetic documents of about 150 words (half Dutch,
+    half English, Zipf-distributed made-up words, seeded) against a limit of 60 s, and the median
+    query time of 200 three-word queries, set beside an exact FAISS flat search of the same number
+    of 384-dimension vectors measured in the same run (the dense half of the same request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from recommender.evaluation import (  # noqa: E402
+    METHOD_DENSE,
+    METHOD_FUSED,
+    METHOD_LEXICAL,
+    EvalItem,
+    evaluate_skill_retrieval,
+    format_table,
+)
+from recommender.lexical import LexicalIndex  # noqa: E402
+
+SEED = 20261202
+BUILD_LIMIT_S = 60.0
+MARGIN = 0.01
+WORDS_PER_DOC = 150
+QUERIES = 200
+DIMENSION = 384
+
+
+def coursera_items(path: Path) -> list[EvalItem]:
+    """The Coursera CSV sample as evaluation items (its tags are the declared skills)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            EvalItem(
+                item_id=row["Url"] or str(number),
+                title=row["Name"],
+                description=row["Description"],
+                language="en",
+                skills=tuple(tag.strip() for tag in row["Tags"].split(",") if tag.strip()),
+            )
+            for number, row in enumerate(csv.DictReader(handle))
+        ]
+
+
+def quality(data: Path) -> None:
+    from recommender.embedding import Encoder
+
+    items = coursera_items(data / "coursera_sample" / "coursera.csv")
+    started = time.perf_counter()
+    encoder = Encoder()
+    report = evaluate_skill_retrieval(items, encoder.encode, k=10)
+    elapsed = time.perf_counter() - started
+    info = report["data"]
+    print(
+        f"(a) skill retrieval, Coursera sample: {info['items']:.0f} items, {info['queries']:.0f} skill queries"
+    )
+    print(format_table(report))
+    for metric in ("recall@10", "ndcg@10"):
+        best_part = max(report[METHOD_DENSE][metric], report[METHOD_LEXICAL][metric])
+        fused = report[METHOD_FUSED][metric]
+        verdict = "OK" if fused >= best_part - MARGIN else "BELOW LIMIT"
+        print(
+            f"fused {metric} {fused:.3f} vs best part {best_part:.3f} (limit >= best - {MARGIN}): {verdict}"
+        )
+    print(f"(model load + encoding + evaluation: {elapsed:.1f}s)")
+
+
+def synthetic_docs(count: int, rng: np.random.Generator) -> tuple[list[tuple[int, str, str]], list[str]]:
+    """Made-up words with Dutch-looking and English-looking endings, Zipf frequencies."""
+    stems = [
+        "".join(rng.choice(list("bdfghklmnprstvaeiou"), size=int(rng.integers(3, 8)))) for _ in range(40_000)
+    ]
+    endings = {"nl": ["", "en", "ing", "ingen", "heid", "lijk"], "en": ["", "s", "ing", "ed", "ment", "ly"]}
+    ranks = np.minimum(rng.zipf(1.3, size=count * WORDS_PER_DOC), len(stems)) - 1
+    suffixes = rng.integers(0, 6, size=count * WORDS_PER_DOC)
+    docs = []
+    for number in range(count):
+        language = "nl" if number % 2 else "en"
+        ending = endings[language]
+        span = slice(number * WORDS_PER_DOC, (number + 1) * WORDS_PER_DOC)
+        words = [
+            stems[r] + ending[s] for r, s in zip(ranks[span].tolist(), suffixes[span].tolist(), strict=True)
+        ]
+        docs.append((number, " ".join(words), language))
+    queries = [" ".join(stems[int(r)] for r in rng.integers(0, 2_000, size=3)) for _ in range(QUERIES)]
+    return docs, queries
+
+
+def speed(count: int, repeat: int) -> None:
+    rng = np.random.default_rng(SEED)
+    docs, queries = synthetic_docs(count, rng)
+    builds = []
+    index = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        index = LexicalIndex.build(docs)
+        builds.append(time.perf_counter() - started)
+    assert index is not None
+    blob = index.to_bytes()
+    started = time.perf_counter()
+    LexicalIndex.from_bytes(blob)
+    load = time.perf_counter() - started
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        index.search(query, 10)
+        times.append(time.perf_counter() - started)
+
+    import faiss
+
+    vectors = rng.standard_normal((count, DIMENSION), dtype=np.float32)
+    faiss.normalize_L2(vectors)
+    flat = faiss.IndexFlatIP(DIMENSION)
+    flat.add(vectors)
+    probes = vectors[:50].copy()
+    flat_times = []
+    for row in range(probes.shape[0]):
+        started = time.perf_counter()
+        flat.search(probes[row : row + 1], 10)
+        flat_times.append(time.perf_counter() - started)
+
+    build = statistics.median(builds)
+    query_ms = statistics.median(times) * 1000
+    flat_ms = statistics.median(flat_times) * 1000
+    print(f"(b) BM25 at scale: {count:,} docs of {WORDS_PER_DOC} words, {len(index.vocabulary):,} terms")
+    print(
+        f"build: {build:.1f}s median of {repeat} (limit {BUILD_LIMIT_S:.0f}s): ratio {build / BUILD_LIMIT_S:.3f}"
+    )
+    print(f"serialised: {len(blob) / 1e6:.1f} MB, loaded back in {load:.2f}s")
+    print(
+        f"query: median {query_ms:.2f} ms, p95 {np.percentile(times, 95) * 1000:.2f} ms; "
+        f"FAISS flat search of {count:,} vectors: {flat_ms:.2f} ms; ratio {query_ms / flat_ms:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--scale", type=int, default=100_000, help="synthetic documents for (b); 0 skips it")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_quality:
+        quality(args.data)
+    if args.scale:
+        speed(args.scale, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

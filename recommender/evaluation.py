@@ -1,0 +1,292 @@
+"""Offline retrieval metrics, and the measurement that hybrid retrieval beats each of its parts.
+
+Metrics are pure functions over two mappings keyed by query: `relevant` (the set of relevant
+items) and `ranked` (the retrieved items, best first). Relevance is binary. Each metric is the
+mean over the queries that have at least one relevant item; a query with no ranking scores 0.
+
+    recall@k     relevant items in the top k / all relevant items
+    precision@k  relevant items in the top k / k
+    nDCG@k       DCG / ideal DCG, DCG = sum over relevant items at rank r <= k of 1 / log2(r + 1)
+    MRR          1 / rank of the first relevant item (0 when none is retrieved)
+
+`evaluate_skill_retrieval` asks the question a skill gap asks the recommender: given a skill's
+name, which items teach it? Items carry declared skills (from their source catalog); those are
+held out of the indexed text, each skill label that at least `min_items` items declare becomes a
+query, and the items declaring it are the relevant set. Dense (encoder + exact FAISS inner
+product), lexical (BM25) and fused (reciprocal rank fusion of the two) retrieval are scored side
+by side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import faiss
+import numpy as np
+
+from recommender.fusion import RRF_K, reciprocal_rank_fusion
+from recommender.lexical import LexicalIndex
+
+DEFAULT_K = 10
+MIN_ITEMS_PER_SKILL = 3  # a skill declared by fewer items makes a noisy query
+FUSION_DEPTH = 100  # how far down each retriever's ranking the fusion looks
+
+METHOD_DENSE = "dense"
+METHOD_LEXICAL = "lexical"
+METHOD_FUSED = "fused"
+METHODS = (METHOD_DENSE, METHOD_LEXICAL, METHOD_FUSED)
+COL_RECALL = "recall"
+COL_PRECISION = "precision"
+COL_NDCG = "ndcg"
+COL_MRR = "mrr"
+
+Q = TypeVar("Q", bound=Hashable)  # a query
+Item = TypeVar("Item", bound=Hashable)  # an item
+
+
+def metric_name(column: str, k: int | None) -> str:
+    """'recall', 10 -> 'recall@10'; MRR has no cut-off."""
+    return column if k is None else f"{column}@{k}"
+
+
+# -- metrics -----------------------------------------------------------------------------------------
+
+
+def _queries(relevant: Mapping[Q, AbstractSet[Item]]) -> list[Q]:
+    return [query for query, items in relevant.items() if items]
+
+
+def _top(ranking: Sequence[Item], k: int | None) -> list[Item]:
+    """The first k distinct items (a retriever that repeats an item gets no second credit)."""
+    seen: set[Item] = set()
+    top: list[Item] = []
+    for item in ranking:
+        if item not in seen:
+            seen.add(item)
+            top.append(item)
+            if k is not None and len(top) == k:
+                break
+    return top
+
+
+def _hits(wanted: AbstractSet[Item], ranking: Sequence[Item], k: int) -> int:
+    return sum(1 for item in _top(ranking, k) if item in wanted)
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def recall_at_k(
+    relevant: Mapping[Q, AbstractSet[Item]], ranked: Mapping[Q, Sequence[Item]], k: int = DEFAULT_K
+) -> float:
+    """Share of each query's relevant items found in its top k, averaged over queries."""
+    _check_k(k)
+    return _mean(
+        [
+            _hits(relevant[query], ranked.get(query, ()), k) / len(relevant[query])
+            for query in _queries(relevant)
+        ]
+    )
+
+
+def precision_at_k(
+    relevant: Mapping[Q, AbstractSet[Item]], ranked: Mapping[Q, Sequence[Item]], k: int = DEFAULT_K
+) -> float:
+    """Share of the top k that is relevant (a short ranking still divides by k), averaged over queries."""
+    _check_k(k)
+    return _mean([_hits(relevant[query], ranked.get(query, ()), k) / k for query in _queries(relevant)])
+
+
+def ndcg_at_k(
+    relevant: Mapping[Q, AbstractSet[Item]], ranked: Mapping[Q, Sequence[Item]], k: int = DEFAULT_K
+) -> float:
+    """Binary-relevance nDCG@k: rewards relevant items near the top, 1.0 for an ideal ordering."""
+    _check_k(k)
+    values = []
+    for query in _queries(relevant):
+        wanted = relevant[query]
+        dcg = sum(
+            1.0 / math.log2(rank + 1)
+            for rank, item in enumerate(_top(ranked.get(query, ()), k), start=1)
+            if item in wanted
+        )
+        ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(wanted), k) + 1))
+        values.append(dcg / ideal)
+    return _mean(values)
+
+
+def mrr(relevant: Mapping[Q, AbstractSet[Item]], ranked: Mapping[Q, Sequence[Item]]) -> float:
+    """Mean reciprocal rank of the first relevant item over the whole ranking."""
+    values = []
+    for query in _queries(relevant):
+        wanted = relevant[query]
+        values.append(
+            next(
+                (
+                    1.0 / rank
+                    for rank, item in enumerate(_top(ranked.get(query, ()), None), 1)
+                    if item in wanted
+                ),
+                0.0,
+            )
+        )
+    return _mean(values)
+
+
+# -- skill retrieval ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """A catalog item as the evaluation sees it: its text, language and declared skills."""
+
+    item_id: int | str
+    title: str
+    description: str
+    language: str
+    skills: tuple[str, ...]
+
+
+def item_text(item: EvalItem) -> str:
+    """What gets indexed: title and description only, never the declared skills being tested."""
+    return f"{item.title}. {item.description}".strip()
+
+
+def skill_queries(
+    items: Sequence[EvalItem], min_items: int = MIN_ITEMS_PER_SKILL
+) -> dict[str, set[int | str]]:
+    """Skill label -> ids of the items declaring it, for labels at least `min_items` items declare.
+
+    Labels are compared case-insensitively with outer spaces trimmed; the first spelling met names
+    the query.
+    """
+    spelling: dict[str, str] = {}
+    declared_by: dict[str, set[int | str]] = {}
+    for item in items:
+        for label in item.skills:
+            key = " ".join(label.split()).casefold()
+            if not key:
+                continue
+            spelling.setdefault(key, " ".join(label.split()))
+            declared_by.setdefault(key, set()).add(item.item_id)
+    return {spelling[key]: ids for key, ids in declared_by.items() if len(ids) >= min_items}
+
+
+def evaluate_skill_retrieval(
+    items: Sequence[EvalItem],
+    encoder_fn: Callable[[Sequence[str]], np.ndarray],
+    k: int = DEFAULT_K,
+    *,
+    min_items: int = MIN_ITEMS_PER_SKILL,
+    rrf_k: int = RRF_K,
+    depth: int = FUSION_DEPTH,
+) -> dict[str, dict[str, float]]:
+    """Recall@k, nDCG@k and MRR per method ('dense', 'lexical', 'fused'), plus a 'data' entry.
+
+    `encoder_fn` maps texts to unit vectors (rows are re-normalised, so cosine is meant either
+    way). Skill labels are the query texts; the lexical side stems them in Dutch and English,
+    since a label's language is not known. Each retriever returns its top `depth` (at least k)
+    and the fusion combines those lists, so the fused top k may draw on items either part ranked
+    below k.
+    """
+    _check_k(k)
+    ids = [item.item_id for item in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("item ids must be distinct")
+    queries = skill_queries(items, min_items)
+    labels = list(queries)
+    depth = min(max(depth, k), len(items))
+    ranked: dict[str, dict[str, list[int | str]]] = {method: {} for method in METHODS}
+
+    if labels and items:
+        texts = [item_text(item) for item in items]
+        item_vectors = _unit_rows(encoder_fn(texts), len(texts), "item")
+        query_vectors = _unit_rows(encoder_fn(labels), len(labels), "query")
+        if query_vectors.shape[1] != item_vectors.shape[1]:
+            raise ValueError("the encoder gave queries and items different dimensions")
+        flat = faiss.IndexFlatIP(item_vectors.shape[1])
+        flat.add(item_vectors)
+        _, neighbours = flat.search(query_vectors, depth)
+        lexical = LexicalIndex.build(
+            (position, text, item.language)
+            for position, (text, item) in enumerate(zip(texts, items, strict=True))
+        )
+        for label, row in zip(labels, neighbours.tolist(), strict=True):
+            dense = [position for position in row if position >= 0]
+            words = [position for position, _ in lexical.search(label, depth)]
+            fused = [position for position, _ in reciprocal_rank_fusion([dense, words], k=rrf_k)]
+            ranked[METHOD_DENSE][label] = [ids[position] for position in dense]
+            ranked[METHOD_LEXICAL][label] = [ids[position] for position in words]
+            ranked[METHOD_FUSED][label] = [ids[position] for position in fused]
+
+    report: dict[str, dict[str, float]] = {
+        "data": {"items": float(len(items)), "queries": float(len(labels)), "k": float(k)}
+    }
+    for method in METHODS:
+        runs = ranked[method]
+        report[method] = {
+            metric_name(COL_RECALL, k): recall_at_k(queries, runs, k),
+            metric_name(COL_NDCG, k): ndcg_at_k(queries, runs, k),
+            metric_name(COL_MRR, None): mrr(queries, runs),
+        }
+    return report
+
+
+def _unit_rows(vectors: np.ndarray, rows: int, what: str) -> np.ndarray:
+    matrix = np.array(vectors, dtype=np.float32, copy=True, order="C")
+    if matrix.ndim != 2 or matrix.shape[0] != rows:
+        raise ValueError(f"the encoder gave {what} vectors of shape {matrix.shape} for {rows} texts")
+    faiss.normalize_L2(matrix)
+    return matrix
+
+
+def format_table(report: Mapping[str, Mapping[str, float]]) -> str:
+    """The per-method metrics of `evaluate_skill_retrieval` as a fixed-width text table."""
+    columns = list(report[METHOD_DENSE])
+    lines = [f"{'method':<10}" + "".join(f"{column:>12}" for column in columns)]
+    for method in METHODS:
+        lines.append(f"{method:<10}" + "".join(f"{report[method][column]:>12.3f}" for column in columns))
+    return "\n".join(lines)
+
+
+# -- path coverage -----------------------------------------------------------------------------------
+
+
+class GapLike(Protocol):
+    """What `path_coverage` reads of a gap (recommender.gaps.Gap fits)."""
+
+    @property
+    def skill_id(self) -> int: ...
+
+    @property
+    def gap(self) -> float: ...
+
+    @property
+    def importance(self) -> float: ...
+
+
+def path_coverage(gaps: Sequence[GapLike], path_skill_coverage: Mapping[int, float]) -> float:
+    """Share of the importance-weighted gap a path covers, 0..1.
+
+        coverage = sum(importance * gap * c(skill)) / sum(importance * gap)
+
+    c(skill) is how much of that skill's gap the path closes, clipped to 0..1 (1.0 when a step
+    fully addresses it, missing means 0). Why weighted: closing a large, essential gap matters more
+    than a small, optional one. With no open gap there is nothing to cover, and the result is 1.0.
+    """
+    total = covered = 0.0
+    for gap in gaps:
+        weight = max(0.0, float(gap.importance)) * max(0.0, float(gap.gap))
+        total += weight
+        covered += weight * min(1.0, max(0.0, float(path_skill_coverage.get(gap.skill_id, 0.0))))
+    return covered / total if total > 0 else 1.0

@@ -1,0 +1,425 @@
+"""Ranking the micro-units retrieved for an employee's gaps, and keeping the shortlist varied.
+
+Pure (numpy and stdlib), so the API, the evaluation notebooks and the retraining job score the
+same way. Input is plain dataclasses: the service turns database rows into `Candidate`s.
+
+Score. Every candidate (one unit retrieved for one gap) gets seven features, each in 0..1, and
+
+    score = sum(WEIGHTS[f] * feature[f]) / sum(WEIGHTS)
+
+a weighted mean, so the score stays in 0..1 whatever weights are passed. Default weights:
+
+    relevance  0.30  how well the unit matches the gap (fused retrieval score or tag confidence)
+    level      0.20  does the unit's level fit the learner's next step (`level_fit`)
+    priority   0.15  the gap's priority divided by the largest priority among the gaps
+    language   0.15  1.0 the first preferred language, x0.7 for each later one, 0.3 a fallback
+    quality    0.10  rating / 5; unknown 0.6 (a little above average: most content is fine)
+    format     0.05  1.0 the first preferred format, -0.1 for each later one (at least 0.6),
+                     0.3 any other format, 0.5 for every unit when the learner prefers none
+    freshness  0.05  0.5 ** (age in days / 730): halves every two years; unknown 0.5
+
+Relevance and level fit carry half the weight: a unit that does not teach the skill, or that the
+learner cannot follow, is useless however good it is. Language weighs as much as priority because
+a Dutch speaker should see the Dutch unit first when an English one is only slightly better.
+
+Languages. `Learner.languages` are the languages the learner reads, in order of preference. A
+unit in another language is excluded, except that a skill with no unit at all in those languages
+falls back to units in `Learner.fallback_languages` (English by default: most Dutch employees read
+it, while an English speaker is not sent Dutch). `skills_excluded_by_language` tells the path
+builder which gaps lost all their units this way, so it can say "no_language".
+
+Completed and dismissed items are removed before anything else, so a dismissed item never comes
+back and a completed one is not planned twice; the language fallback is decided after that, so a
+skill whose only Dutch unit was dismissed falls back to English.
+
+Diversity: `diversify` is maximal marginal relevance (Carbonell & Goldstein 1998) over units,
+with the cosine of unit vectors or, without vectors, a title and same-item similarity, plus two hard
+limits so that a shortlist never holds five copies of one thing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from recommender.gaps import Gap
+from recommender.tagging import language_code
+
+FEATURES: tuple[str, ...] = ("relevance", "level", "priority", "language", "quality", "format", "freshness")
+WEIGHTS: dict[str, float] = {
+    "relevance": 0.30,
+    "level": 0.20,
+    "priority": 0.15,
+    "language": 0.15,
+    "quality": 0.10,
+    "format": 0.05,
+    "freshness": 0.05,
+}
+
+LEVEL_ORDER: tuple[str, ...] = ("beginner", "intermediate", "advanced")
+UNKNOWN_LEVEL_FIT = 0.6
+# Fit by how many bands the unit is above (+) or below (-) the band the learner needs next. Too hard
+# costs more than too easy: an easy unit still repeats something useful, a hard one loses the learner.
+LEVEL_FIT_BY_DISTANCE: dict[int, float] = {-2: 0.2, -1: 0.5, 0: 1.0, 1: 0.4, 2: 0.1}
+
+LANGUAGE_DECAY = 0.7  # each later preferred language scores 0.7 times the one before
+FALLBACK_LANGUAGE_SCORE = 0.3
+FORMAT_STEP = 0.1
+FORMAT_FLOOR = 0.6
+OTHER_FORMAT_SCORE = 0.3
+NO_FORMAT_PREFERENCE_SCORE = 0.5
+UNKNOWN_RATING_SCORE = 0.6
+MAX_RATING = 5.0
+FRESHNESS_HALF_LIFE_DAYS = 730.0
+UNKNOWN_FRESHNESS_SCORE = 0.5
+
+# Thresholds for reason codes: only say what is clearly true.
+HIGH_RATING = 4.3
+FRESH_DAYS = 365.0
+STRONG_MATCH = 0.75
+TOP_GAP = 0.75
+
+_SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One micro-unit that could help close one gap (a unit retrieved for two gaps is two candidates)."""
+
+    unit_id: int
+    item_id: int
+    skill_id: int
+    relevance: float
+    minutes: int
+    language: str
+    format: str
+    level: str | None
+    rating: float | None
+    updated_at: datetime | None
+    position: int
+    title: str
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What the ranking needs to know about the person: languages read, formats liked, history."""
+
+    languages: tuple[str, ...]
+    formats: tuple[str, ...] = ()
+    completed: frozenset[int] = frozenset()
+    dismissed: frozenset[int] = frozenset()
+    fallback_languages: tuple[str, ...] = ("en",)
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    candidate: Candidate
+    score: float
+    reasons: tuple[str, ...]
+    features: dict[str, float]
+
+
+def _level_index(level: str | None) -> int | None:
+    if level is None:
+        return None
+    text = level.strip().lower()
+    return LEVEL_ORDER.index(text) if text in LEVEL_ORDER else None
+
+
+def level_fit(item_level: str | None, current: float, target: int) -> float:
+    """How well a unit's level suits the learner's next step from `current` towards `target`.
+
+    The next step starts at s = floor(current), kept below the target; beginner content suits a
+    step from level 0 or 1, intermediate from 2 or 3, advanced from 4 (docs/skills-model.md: level 2
+    writes simple queries alone, level 4 handles complex cases). 1.0 on the matching band,
+    `LEVEL_FIT_BY_DISTANCE` off it, `UNKNOWN_LEVEL_FIT` when the unit's level is unknown or mixed.
+    """
+    index = _level_index(item_level)
+    if index is None:
+        return UNKNOWN_LEVEL_FIT
+    start = math.floor(current + 1e-9)
+    start = min(start, max(int(target) - 1, 0))
+    start = min(max(start, 0), 4)
+    wanted = 0 if start < 2 else 1 if start < 4 else 2
+    return LEVEL_FIT_BY_DISTANCE[index - wanted]
+
+
+def _language_score(language: str, learner: Learner) -> float:
+    preferred = [language_code(x) for x in learner.languages]
+    if language in preferred:
+        return LANGUAGE_DECAY ** preferred.index(language)
+    return FALLBACK_LANGUAGE_SCORE
+
+
+def _format_score(fmt: str, learner: Learner) -> float:
+    if not learner.formats:
+        return NO_FORMAT_PREFERENCE_SCORE
+    preferred = [x.strip().lower() for x in learner.formats]
+    text = fmt.strip().lower()
+    if text in preferred:
+        return max(FORMAT_FLOOR, 1.0 - FORMAT_STEP * preferred.index(text))
+    return OTHER_FORMAT_SCORE
+
+
+def _quality_score(rating: float | None) -> float:
+    if rating is None or not math.isfinite(rating):
+        return UNKNOWN_RATING_SCORE
+    return min(1.0, max(0.0, rating / MAX_RATING))
+
+
+def _age_days(updated_at: datetime | None, now: datetime) -> float | None:
+    if updated_at is None:
+        return None
+    if (updated_at.tzinfo is None) != (now.tzinfo is None):
+        # one naive, one aware: compare wall-clock values rather than fail a whole path request
+        updated_at = updated_at.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - updated_at).total_seconds() / _SECONDS_PER_DAY)
+
+
+def _freshness_score(age_days: float | None) -> float:
+    if age_days is None:
+        return UNKNOWN_FRESHNESS_SCORE
+    return 0.5 ** (age_days / FRESHNESS_HALF_LIFE_DAYS)
+
+
+def _resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Defaults overlaid with the caller's; unknown names and negative weights are mistakes."""
+    resolved = dict(WEIGHTS)
+    for name, value in (weights or {}).items():
+        if name not in WEIGHTS:
+            raise ValueError(f"unknown ranking feature {name!r}; expected one of {', '.join(FEATURES)}")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"weight of {name!r} must be a non-negative number, got {value!r}")
+        resolved[name] = float(value)
+    if sum(resolved.values()) <= 0:
+        raise ValueError("at least one ranking weight must be positive")
+    return resolved
+
+
+def _open_gaps(gaps: Mapping[int, Gap]) -> dict[int, Gap]:
+    return {skill: gap for skill, gap in gaps.items() if gap.gap > 0}
+
+
+def _not_done(candidates: Sequence[Candidate], learner: Learner, gaps: Mapping[int, Gap]) -> list[Candidate]:
+    """Candidates for an open gap whose item the learner has neither completed nor dismissed."""
+    blocked = learner.completed | learner.dismissed
+    return [c for c in candidates if c.item_id not in blocked and c.skill_id in gaps]
+
+
+def _allowed_languages(candidates: Sequence[Candidate], learner: Learner) -> dict[int, frozenset[str]]:
+    """Per skill, the languages its units may be in: the learner's own when any unit has one of
+    them, otherwise the fallback languages."""
+    preferred = frozenset(language_code(x) for x in learner.languages)
+    fallback = frozenset(language_code(x) for x in learner.fallback_languages)
+    has_preferred: set[int] = {c.skill_id for c in candidates if language_code(c.language) in preferred}
+    skills = {c.skill_id for c in candidates}
+    return {skill: preferred if skill in has_preferred else preferred | fallback for skill in skills}
+
+
+def skills_excluded_by_language(
+    candidates: Sequence[Candidate], gaps: Mapping[int, Gap], learner: Learner
+) -> frozenset[int]:
+    """Skills that had units the learner may still take, all in languages the learner does not read.
+
+    The path builder reports these gaps as "no_language" rather than "no_content".
+    """
+    usable = _not_done(candidates, learner, _open_gaps(gaps))
+    allowed = _allowed_languages(usable, learner)
+    kept = {c.skill_id for c in usable if language_code(c.language) in allowed[c.skill_id]}
+    return frozenset(allowed) - kept
+
+
+def score_candidates(
+    candidates: Sequence[Candidate],
+    gaps: Mapping[int, Gap],
+    learner: Learner,
+    now: datetime,
+    weights: Mapping[str, float] | None = None,
+) -> list[ScoredCandidate]:
+    """Score every usable candidate, best first.
+
+    Dropped: completed and dismissed items, candidates for a skill with no open gap in `gaps`, and
+    units in a language the learner does not read (see the module docstring for the fallback).
+    The same unit retrieved twice for one gap is kept once, with its higher relevance.
+    Ties are broken by relevance, then by ids, so the order is the same for the same input.
+    """
+    resolved = _resolve_weights(weights)
+    total_weight = math.fsum(resolved.values())
+    open_gaps = _open_gaps(gaps)
+    usable = _not_done(candidates, learner, open_gaps)
+    allowed = _allowed_languages(usable, learner)
+    preferred = [language_code(x) for x in learner.languages]
+    top_priority = max((g.priority for g in open_gaps.values()), default=0.0)
+
+    best: dict[tuple[int, int], Candidate] = {}
+    for candidate in usable:
+        if language_code(candidate.language) not in allowed[candidate.skill_id]:
+            continue
+        key = (candidate.unit_id, candidate.skill_id)
+        if key not in best or candidate.relevance > best[key].relevance:
+            best[key] = candidate
+
+    scored: list[ScoredCandidate] = []
+    for candidate in best.values():
+        gap = open_gaps[candidate.skill_id]
+        language = language_code(candidate.language)
+        age = _age_days(candidate.updated_at, now)
+        relevance = candidate.relevance if math.isfinite(candidate.relevance) else 0.0
+        features = {
+            "relevance": min(1.0, max(0.0, relevance)),
+            "level": level_fit(candidate.level, gap.current, gap.required),
+            "priority": gap.priority / top_priority if top_priority > 0 else 0.0,
+            "language": _language_score(language, learner),
+            "quality": _quality_score(candidate.rating),
+            "format": _format_score(candidate.format, learner),
+            "freshness": _freshness_score(age),
+        }
+        score = math.fsum(resolved[name] * features[name] for name in FEATURES) / total_weight
+        reasons: list[str] = []
+        if language in preferred:
+            reasons.append(f"language:{language}")
+        else:
+            reasons.append(f"language_fallback:{language}")
+        if features["relevance"] >= STRONG_MATCH:
+            reasons.append("strong_match")
+        if features["level"] == 1.0:
+            reasons.append("level_fit")
+        if features["priority"] >= TOP_GAP:
+            reasons.append("top_gap")
+        if learner.formats and features["format"] >= FORMAT_FLOOR:
+            reasons.append(f"format:{candidate.format.strip().lower()}")
+        if candidate.rating is not None and candidate.rating >= HIGH_RATING:
+            reasons.append("high_rating")
+        if age is not None and age <= FRESH_DAYS:
+            reasons.append("fresh")
+        scored.append(
+            ScoredCandidate(
+                candidate=candidate, score=round(score, 6), reasons=tuple(reasons), features=features
+            )
+        )
+    scored.sort(key=lambda s: (-s.score, -s.features["relevance"], s.candidate.unit_id, s.candidate.skill_id))
+    return scored
+
+
+# --------------------------------------------------------------------------------------------------
+# Diversity
+# --------------------------------------------------------------------------------------------------
+
+SAME_ITEM_SIMILARITY = 0.5  # without vectors: parts of one item are related, not copies
+DUPLICATE_THRESHOLD = 0.95
+_WORD = re.compile(r"\w+")
+
+
+def _title_words(title: str) -> frozenset[str]:
+    text = unicodedata.normalize("NFKD", title.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return frozenset(_WORD.findall(text))
+
+
+@dataclass
+class _UnitGroup:
+    """All entries of one unit (one per gap it was retrieved for), treated as one for diversity."""
+
+    entries: list[ScoredCandidate]
+    score: float
+    item_id: int
+    words: frozenset[str]
+    vector: np.ndarray | None
+
+
+def _unit_vector(entries: Sequence[ScoredCandidate]) -> np.ndarray | None:
+    for entry in entries:
+        vector = entry.candidate.vector
+        if vector is None:
+            continue
+        array = np.asarray(vector, dtype=np.float64).ravel()
+        norm = float(np.linalg.norm(array))
+        if array.size and math.isfinite(norm) and norm > 0:
+            return array / norm
+    return None
+
+
+def _similarity(a: _UnitGroup, b: _UnitGroup) -> float:
+    """Cosine of the unit vectors when both have one (clipped at 0); otherwise the overlap of the
+    title words (1.0 for the same title), at least SAME_ITEM_SIMILARITY for parts of one item."""
+    if a.vector is not None and b.vector is not None and a.vector.shape == b.vector.shape:
+        return max(0.0, min(1.0, float(a.vector @ b.vector)))
+    union = a.words | b.words
+    overlap = len(a.words & b.words) / len(union) if union else 1.0
+    return max(overlap, SAME_ITEM_SIMILARITY if a.item_id == b.item_id else 0.0)
+
+
+def diversify(
+    scored: Sequence[ScoredCandidate],
+    k: int,
+    lambda_: float = 0.7,
+    max_per_item: int = 3,
+    duplicate_threshold: float = DUPLICATE_THRESHOLD,
+) -> list[ScoredCandidate]:
+    """Pick up to `k` units by maximal marginal relevance: each pick maximises
+
+        lambda_ * score - (1 - lambda_) * (highest similarity to a unit already picked)
+
+    MMR alone still takes a near-copy when nothing else is left, so two hard limits hold too: a unit
+    at least `duplicate_threshold` similar to a picked one is never picked (fewer than `k` rather
+    than copies), and at most `max_per_item` units come from one item.
+
+    `k` counts units, not entries: a unit retrieved for two gaps keeps both entries (next to each
+    other, best first) so the path builder can credit it for both.
+    """
+    if not 0.0 <= lambda_ <= 1.0:
+        raise ValueError(f"lambda_ must be from 0 to 1, got {lambda_!r}")
+    if k <= 0 or max_per_item <= 0:
+        return []
+    by_unit: dict[int, list[ScoredCandidate]] = {}
+    for entry in scored:
+        by_unit.setdefault(entry.candidate.unit_id, []).append(entry)
+    pool: list[_UnitGroup] = []
+    for entries in by_unit.values():
+        entries = sorted(entries, key=lambda s: (-s.score, s.candidate.skill_id))
+        first = entries[0].candidate
+        pool.append(
+            _UnitGroup(
+                entries=entries,
+                score=entries[0].score,
+                item_id=first.item_id,
+                words=_title_words(first.title),
+                vector=_unit_vector(entries),
+            )
+        )
+    pool.sort(key=lambda g: (-g.score, g.entries[0].candidate.unit_id))
+
+    picked: list[_UnitGroup] = []
+    per_item: dict[int, int] = {}
+    closest = [0.0] * len(pool)  # highest similarity of each pool unit to anything picked so far
+    alive = [True] * len(pool)
+    while len(picked) < k:
+        best_index, best_value = -1, -math.inf
+        for index, group in enumerate(pool):
+            if not alive[index]:
+                continue
+            if per_item.get(group.item_id, 0) >= max_per_item or (
+                picked and closest[index] >= duplicate_threshold
+            ):
+                alive[index] = False  # the picked set only grows, so it can never become eligible
+                continue
+            value = lambda_ * group.score - (1.0 - lambda_) * closest[index]
+            if value > best_value:  # strict: ties keep the earlier (higher-scored) unit
+                best_index, best_value = index, value
+        if best_index < 0:
+            break
+        chosen = pool[best_index]
+        alive[best_index] = False
+        picked.append(chosen)
+        per_item[chosen.item_id] = per_item.get(chosen.item_id, 0) + 1
+        for index, group in enumerate(pool):
+            if alive[index]:
+                closest[index] = max(closest[index], _similarity(group, chosen))
+    return [entry for group in picked for entry in group.entries]

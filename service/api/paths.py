@@ -1,0 +1,127 @@
+"""Learning paths: for an employee, for an ad-hoc skill list, and fetched again by id."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from ingest.skills import resolve_skill
+from models import path_repository as paths_repo
+from models import people_repository as people
+from models import taxonomy_repository as tax
+from models.tables import Role
+from recommender.gaps import LevelEstimate, Requirement, compute_gaps
+from recommender.paths import Budget
+from service.api.people import Key, load_employee
+from service.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
+from service.employees import EmployeeInputError, require_role
+from service.errors import NotFound, Unprocessable, problem_responses
+from service.gaps import employee_gaps
+from service.paths import PlanInput, learner_for, plan_path, store_path
+from service.roles import skill_label
+from service.schemas.skills import PathPublic, PathRequest, RecommendationRequest
+
+router = APIRouter(prefix="/v1", tags=["paths"])
+LmsCaller = Annotated[Caller, Depends(require("admin", "lms"))]
+
+
+def _index_version(runtime: RuntimeDep, tenant_slug: str) -> int | None:
+    snapshot = runtime.snapshot(tenant_slug)
+    return snapshot.manifest.version if snapshot else None
+
+
+@router.post(
+    "/employees/{employee_id}/path",
+    response_model=PathPublic,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def employee_path(
+    employee_id: Key, body: PathRequest, caller: PeopleCaller, session: SessionDep, runtime: RuntimeDep
+) -> PathPublic:
+    """What to learn next, week by week, within the time given; every step says which gap it closes and why."""
+    employee = load_employee(session, caller, employee_id)
+    role: Role | None
+    try:
+        if body.target_role:
+            role = require_role(session, caller.tenant_id, body.target_role, "target_role")
+        else:
+            role_id = employee.target_role_id or employee.role_id
+            role = people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None
+    except EmployeeInputError as exc:
+        raise Unprocessable(str(exc)) from exc
+    if role is None:
+        raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
+    now = datetime.now(UTC)
+    result = employee_gaps(session, caller.tenant_id, employee, role, now)
+    plan = PlanInput(
+        gaps=result.gaps,
+        labels=result.labels,
+        learner=learner_for(employee, body.languages),
+        budget=Budget(body.minutes_per_week, body.weeks),
+        language="nl" if employee.language == "nl" else "en",
+        role_name=role.name,
+    )
+    response = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
+    store_path(
+        session,
+        caller.tenant_id,
+        employee,
+        body.model_dump(),
+        response,
+        _index_version(runtime, caller.tenant_slug),
+    )
+    return PathPublic(**response)
+
+
+@router.post("/recommendations", response_model=PathPublic, responses=problem_responses(401, 403, 422))
+def recommendations(
+    body: RecommendationRequest, caller: LmsCaller, session: SessionDep, runtime: RuntimeDep
+) -> PathPublic:
+    """The same path for an ad-hoc skill list, for an LMS that keeps no employees here."""
+    requirements, estimates, labels = [], {}, {}
+    for index, entry in enumerate(body.skills):
+        skill = resolve_skill(session, caller.tenant_id, entry.skill)
+        if skill is None:
+            raise Unprocessable(f"skills[{index}].skill: {entry.skill!r} matches no skill")
+        if skill.id in labels:
+            raise Unprocessable(f"skills[{index}].skill: {entry.skill!r} is listed twice")
+        requirements.append(Requirement(skill.id, entry.target, entry.importance))
+        estimates[skill.id] = LevelEstimate(entry.current, 1.0, 1, ("lms",))
+        labels[skill.id] = skill_label(skill)
+    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, caller.tenant_id))
+    languages = body.languages or ["en"]
+    plan = PlanInput(
+        gaps=gaps,
+        labels=labels,
+        learner=learner_for(None, languages),
+        budget=Budget(body.minutes_per_week, body.weeks),
+        language="nl" if languages[0] == "nl" else "en",
+    )
+    now = datetime.now(UTC)
+    response = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
+    store_path(
+        session,
+        caller.tenant_id,
+        None,
+        body.model_dump(),
+        response,
+        _index_version(runtime, caller.tenant_slug),
+    )
+    return PathPublic(**response)
+
+
+@router.get("/paths/{path_id}", response_model=PathPublic, responses=problem_responses(401, 403, 404))
+def get_path(
+    path_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], caller: PeopleCaller, session: SessionDep
+) -> PathPublic:
+    """A path as it was given, with the model version that built it."""
+    stored = paths_repo.get_path(session, caller.tenant_id, path_id)
+    if stored is None:
+        raise NotFound(f"no path {path_id}")
+    if caller.role == "employee":
+        employee = people.get_employee(session, caller.tenant_id, caller.employee_id or "")
+        if employee is None or stored.employee_id != employee.id:
+            raise NotFound(f"no path {path_id}")
+    return PathPublic(**stored.response)

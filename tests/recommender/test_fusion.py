@@ -1,0 +1,49 @@
+"""Reciprocal rank fusion and score normalisation on hand-worked examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from recommender.fusion import RRF_K, normalise_scores, reciprocal_rank_fusion
+
+
+def test_rrf_hand_example() -> None:
+    dense = [1, 2, 3]
+    lexical = [3, 4, 1]
+    fused = reciprocal_rank_fusion([dense, lexical], k=60)
+    expected = {
+        1: 1 / 61 + 1 / 63,
+        2: 1 / 62,
+        3: 1 / 63 + 1 / 61,
+        4: 1 / 62,
+    }
+    assert [item for item, _ in fused] == [1, 3, 2, 4]  # ties keep first-met order
+    for item, score in fused:
+        assert score == pytest.approx(expected[item])
+    assert RRF_K == 60
+
+
+def test_rrf_weights_and_small_k() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=0, weights=[1.0, 0.5]))
+    assert fused == pytest.approx({"a": 1.0, "b": 1 / 2 + 0.5 / 1, "c": 0.5 / 2})
+
+
+def test_rrf_counts_a_repeated_item_once_per_ranking() -> None:
+    assert reciprocal_rank_fusion([[7, 7, 8]], k=1) == [(7, 0.5), (8, pytest.approx(1 / 4))]
+
+
+def test_rrf_edge_cases() -> None:
+    assert reciprocal_rank_fusion([]) == []
+    assert reciprocal_rank_fusion([[], []]) == []
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([[1]], weights=[1.0, 2.0])
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([[1]], weights=[-1.0])
+    with pytest.raises(ValueError):
+        reciprocal_rank_fusion([[1]], k=-1)
+
+
+def test_normalise_scores() -> None:
+    assert normalise_scores([(1, 4.0), (2, 2.0), (3, 3.0)]) == [(1, 1.0), (2, 0.0), (3, 0.5)]
+    assert normalise_scores([(1, 0.3), (2, 0.3)]) == [(1, 1.0), (2, 1.0)]
+    assert normalise_scores([]) == []

@@ -1,0 +1,255 @@
+"""Unit tests of the path builder: selection, budget, order, weeks, coverage and the why texts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from recommender.gaps import Gap
+from recommender.paths import NO_CONTENT, NO_LANGUAGE, NO_TIME, Budget, LearningPath, build_path
+from recommender.ranking import ScoredCandidate
+from tests.recommender.path_factories import cand, gap, scored
+
+LABELS = {1: "SQL", 2: "Datavisualisatie", 3: "Python", 4: "Statistiek"}
+
+
+DEFAULT_BUDGET = Budget(60, 6)
+
+
+def build(
+    entries: list[ScoredCandidate], gaps: list[Gap], budget: Budget = DEFAULT_BUDGET, **kwargs: Any
+) -> LearningPath:
+    kwargs.setdefault("language", "nl")
+    kwargs.setdefault("skill_labels", LABELS)
+    return build_path(entries, gaps, budget, **kwargs)
+
+
+def ids(path: LearningPath) -> list[int]:
+    return [step.unit_id for step in path.steps]
+
+
+# --- budget ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", [(-1, 2), (60, -1), (60.5, 2), (True, 2)])
+def test_budget_refuses_nonsense(bad: tuple[Any, Any]) -> None:
+    with pytest.raises(ValueError):
+        Budget(*bad)
+
+
+def test_minutes_per_gap_level_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        build([], [gap(1)], minutes_per_gap_level=0)
+
+
+def test_empty_inputs() -> None:
+    path = build([], [])
+    assert path == LearningPath(
+        steps=(), covered=(), uncovered=(), total_minutes=0, covered_priority_share=1.0
+    )
+    zero = build([scored(cand(1))], [gap(1)], budget=Budget(0, 0))
+    assert zero.steps == () and zero.uncovered[0].reason == NO_TIME and zero.covered_priority_share == 0.0
+
+
+def test_weeks_are_filled_in_order_and_a_step_never_splits() -> None:
+    entries = [scored(cand(i, minutes=m, title=f"t{i}")) for i, m in enumerate([40, 30, 20, 50], start=1)]
+    path = build(entries, [gap(1, required=5, current=0.0)], budget=Budget(60, 4))
+    per_week: dict[int, int] = {}
+    for step in path.steps:
+        per_week[step.week] = per_week.get(step.week, 0) + step.minutes
+    assert all(minutes <= 60 for minutes in per_week.values())
+    assert [s.week for s in path.steps] == sorted(s.week for s in path.steps)
+    assert path.total_minutes == 140 == sum(per_week.values())
+
+
+def test_the_plan_must_pack_into_the_weeks_not_only_the_total() -> None:
+    # 3 x 40 minutes = 120 fits a total of 2 x 60, but not two weeks of 60: only two are taken
+    entries = [scored(cand(i, minutes=40)) for i in (1, 2, 3)]
+    path = build(entries, [gap(1, required=5, current=0.0)], budget=Budget(60, 2))
+    assert len(path.steps) == 2 and [s.week for s in path.steps] == [1, 2]
+    assert path.uncovered[0].reason == NO_TIME and path.uncovered[0].closed > 0
+
+
+def test_a_unit_longer_than_a_week_is_skipped() -> None:
+    path = build([scored(cand(1, minutes=90))], [gap(1)], budget=Budget(60, 6))
+    assert path.steps == () and path.uncovered[0].reason == NO_TIME
+
+
+def test_best_single_unit_beats_a_cheap_greedy_start() -> None:
+    # the 1-minute unit has the best gain per minute, but after it the 60-minute unit no longer fits;
+    # alone, the 60-minute unit closes far more of a far more important gap
+    entries = [
+        scored(cand(1, 1, minutes=1, relevance=1.0), score=1.0),
+        scored(cand(2, 2, minutes=60, relevance=1.0), score=1.0),
+    ]
+    gaps = [gap(1, required=1, current=0.98, importance=0.1), gap(2, required=5, current=0.0)]
+    path = build(entries, gaps, budget=Budget(60, 1))
+    assert ids(path) == [2]
+
+
+# --- selection ------------------------------------------------------------------------------------
+
+
+def test_closing_stops_when_the_gap_is_closed() -> None:
+    # a gap of 0.5 level: one 30-minute unit with relevance 1 closes it (30 / 60 * 1.0)
+    entries = [scored(cand(i, minutes=30, relevance=1.0), score=0.9 - i / 100) for i in (1, 2, 3)]
+    path = build(entries, [gap(1, required=3, current=2.5)])
+    assert ids(path) == [1]
+    assert path.steps[0].addresses == ((1, 0.5),) and path.covered == (1,)
+    assert path.covered_priority_share == 1.0
+
+
+def test_a_unit_for_two_gaps_addresses_both() -> None:
+    entries = [scored(cand(1, 1, minutes=10)), scored(cand(1, 2, minutes=10))]
+    path = build(entries, [gap(1), gap(2)])
+    assert len(path.steps) == 1 and {s for s, _ in path.steps[0].addresses} == {1, 2}
+    assert "Het helpt ook bij" in path.steps[0].why
+
+
+def test_inconsistent_unit_rows_are_refused() -> None:
+    with pytest.raises(ValueError, match="unit 1"):
+        build([scored(cand(1, 1, minutes=10)), scored(cand(1, 2, minutes=20))], [gap(1), gap(2)])
+
+
+def test_closed_gaps_and_unrelated_candidates_are_ignored() -> None:
+    path = build([scored(cand(1, 1)), scored(cand(2, 9))], [gap(1), gap(5, required=2, current=2.0)])
+    assert ids(path) == [1] and path.covered == (1,) and path.uncovered == ()
+
+
+def test_gap_with_all_its_content_chosen_counts_as_covered() -> None:
+    path = build([scored(cand(1, minutes=5, relevance=0.5))], [gap(1, required=5, current=0.0)])
+    assert path.covered == (1,) and path.covered_priority_share < 0.05
+
+
+def test_higher_scored_unit_wins_at_equal_cost() -> None:
+    entries = [scored(cand(1, minutes=30), score=0.4), scored(cand(2, minutes=30), score=0.9)]
+    path = build(entries, [gap(1, required=3, current=2.5)], budget=Budget(30, 1))
+    assert ids(path) == [2]
+
+
+# --- uncovered reasons ----------------------------------------------------------------------------
+
+
+def test_uncovered_reasons() -> None:
+    gaps = [gap(1), gap(2), gap(3), gap(4)]
+    entries = [scored(cand(1, 1, minutes=50)), scored(cand(2, 3, minutes=50))]
+    path = build(entries, gaps, budget=Budget(50, 1), excluded_by_language={2})
+    reasons = {u.skill_id: u.reason for u in path.uncovered}
+    assert reasons == {
+        2: NO_LANGUAGE,
+        4: NO_CONTENT,
+        next(s for s in (1, 3) if s not in path.covered): NO_TIME,
+    }
+    assert len(path.covered) == 1
+
+
+def test_zero_relevance_units_are_no_content() -> None:
+    path = build([scored(cand(1, relevance=0.0))], [gap(1)])
+    assert path.steps == () and path.uncovered[0].reason == NO_CONTENT
+
+
+# --- order ----------------------------------------------------------------------------------------
+
+
+def test_foundations_first_then_unknown_levels_by_position() -> None:
+    entries = [
+        scored(cand(1, level=None, position=2, minutes=5)),
+        scored(cand(2, level="advanced", minutes=5)),
+        scored(cand(3, level="beginner", minutes=5)),
+        scored(cand(4, level=None, position=0, minutes=5)),
+        scored(cand(5, level="intermediate", minutes=5)),
+    ]
+    path = build(entries, [gap(1, required=5, current=0.0)])
+    assert ids(path) == [3, 5, 2, 4, 1]
+
+
+def test_parts_of_an_item_stay_in_their_order() -> None:
+    entries = [
+        scored(cand(3, item_id=9, position=2, level="beginner", minutes=5), score=0.95),
+        scored(cand(1, item_id=9, position=0, level="beginner", minutes=5), score=0.5),
+        scored(cand(2, item_id=9, position=1, level="advanced", minutes=5), score=0.6),  # author's order wins
+    ]
+    path = build(entries, [gap(1, required=5, current=0.0)])
+    assert ids(path) == [1, 2, 3]
+
+
+def test_prerequisites_come_first_and_cycles_do_not_hang() -> None:
+    entries = [
+        scored(cand(i, s, level="beginner", minutes=5), score=0.9 if s == 3 else 0.5)
+        for i, s in [(1, 1), (2, 2), (3, 3)]
+    ]
+    gaps = [gap(1), gap(2), gap(3)]
+    # 3 needs 2, 2 needs 1: the order is 1, 2, 3 whatever the scores
+    assert ids(build(entries, gaps, prerequisites={3: [2], 2: [1]})) == [1, 2, 3]
+    # a chain through a skill that is no gap still orders: 3 needs 7, 7 needs 2
+    assert ids(build(entries, gaps, prerequisites={3: [7], 7: [2]})).index(2) < ids(
+        build(entries, gaps, prerequisites={3: [7], 7: [2]})
+    ).index(3)
+    cyclic = build(entries, gaps, prerequisites={1: [2], 2: [1], 3: [3]})
+    assert ids(cyclic) == ids(build(entries, gaps, prerequisites={2: [1], 1: [2], 3: [3]}))
+    assert sorted(ids(cyclic)) == [1, 2, 3]
+
+
+def test_weeks_never_go_down_along_the_path() -> None:
+    entries = [scored(cand(i, minutes=m)) for i, m in enumerate([25, 50, 10, 35, 15], start=1)]
+    path = build(entries, [gap(1, required=5, current=0.0)], budget=Budget(60, 5))
+    weeks = [s.week for s in path.steps]
+    assert weeks == sorted(weeks) and weeks[0] == 1
+
+
+# --- why ------------------------------------------------------------------------------------------
+
+
+def test_why_in_dutch() -> None:
+    entries = [
+        scored(
+            cand(1, minutes=12, format="video", level="intermediate", title="Joins"),
+            reasons=("language:nl", "level_fit"),
+        )
+    ]
+    path = build(entries, [gap(1, required=4, current=2.2)], role_name="data-analist")
+    assert path.steps[0].why == (
+        "Je hebt SQL nodig op niveau 4 als data-analist; je zit nu rond 2. "
+        'Deze korte video "Joins" (12 min) is op jouw niveau.'
+    )
+
+
+def test_why_in_english() -> None:
+    entries = [
+        scored(
+            cand(
+                1, 2, minutes=40, format="article", level="beginner", title="Charts that work", language="nl"
+            ),
+            reasons=("language_fallback:nl", "high_rating", "fresh"),
+        )
+    ]
+    path = build(
+        entries, [gap(2, required=3, current=0.0)], language="en", skill_labels={2: "data visualisation"}
+    )
+    assert path.steps[0].why == (
+        "You need data visualisation at level 3 in your role; you have not shown it yet. "
+        'This article "Charts that work" (40 min) covers the basics, '
+        "well rated by colleagues and recently updated. "
+        "There is nothing on this in your language yet, so this one is in Dutch."
+    )
+
+
+def test_why_dutch_article_and_fallback() -> None:
+    entries = [
+        scored(
+            cand(1, minutes=8, format="article", level="advanced", language="en"),
+            reasons=("language_fallback:en",),
+        )
+    ]
+    why = build(entries, [gap(1, required=5, current=3.6)]).steps[0].why
+    assert why.startswith("Je hebt SQL nodig op niveau 5 in je rol; je zit nu rond 4. Dit korte artikel")
+    assert "is voor gevorderden" in why and "daarom is dit in het Engels" in why
+
+
+def test_why_has_no_scores_and_survives_a_missing_label() -> None:
+    entries = [scored(cand(1, 8, minutes=10), score=0.8765)]
+    why = build(entries, [gap(8)], skill_labels={}).steps[0].why
+    assert "deze vaardigheid" in why
+    assert not re.search(r"\d+[.,]\d", why)  # no decimals: no scores, no 2.17 levels

@@ -1,0 +1,181 @@
+"""Learning paths through the API, on both databases: budget, storage, privacy, no encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.taxonomy import read_default_taxonomy
+from service.app import create_app
+from service.runtime import Runtime
+from service.taxonomy import import_taxonomy
+from tests.ingest.test_pipeline import write_csv
+from tests.service.test_api_catalog import make_key
+
+HEADER = ["external_id", "title", "description", "url", "language", "minutes", "skills"]
+CATALOG = [
+    [
+        "sql-basis",
+        "SQL: je eerste SELECT",
+        "Leer SELECT, WHERE en ORDER BY op een echte tabel met ritten.",
+        "https://lms.example/sql-basis",
+        "nl",
+        "15",
+        "SQL",
+    ],
+    [
+        "sql-joins",
+        "SQL joins uitgelegd",
+        "Combineer tabellen met INNER JOIN en LEFT JOIN; oefen met klanten en ritten.",
+        "https://lms.example/sql-joins",
+        "nl",
+        "20",
+        "SQL",
+    ],
+    [
+        "sql-window",
+        "Advanced SQL window functions",
+        "Use window functions for running totals and rankings in SQL.",
+        "https://lms.example/sql-window",
+        "en",
+        "25",
+        "SQL",
+    ],
+    [
+        "fb-geven",
+        "Feedback geven in vijf minuten",
+        "Geef feedback met waarneming, effect en een vraag. Oefen met een collega.",
+        "https://lms.example/fb",
+        "nl",
+        "10",
+        "feedback geven",
+    ],
+    [
+        "py-intro",
+        "Python for analysts",
+        "Write your first Python functions to clean a CSV file.",
+        "https://lms.example/py",
+        "en",
+        "30",
+        "Python",
+    ],
+]
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def company(runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient) -> str:
+    import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "c.csv", CATALOG, header=HEADER))
+    ld = make_key(runtime, tenant, "ld")
+    role = {
+        "name": "Data-analist",
+        "skills": [
+            {"skill": "SQL", "level": 4, "importance": "essential"},
+            {"skill": "feedback geven", "level": 3, "importance": "optional"},
+            {"skill": "Figma", "level": 3, "importance": "optional"},
+        ],
+    }
+    assert client.put("/v1/roles/analyst", json=role, headers=ld).status_code == 200
+    lms = make_key(runtime, tenant, "lms")
+    assert (
+        client.put("/v1/employees/e-1", json={"role": "analyst", "language": "nl"}, headers=lms).status_code
+        == 200
+    )
+    client.post(
+        "/v1/employees/e-1/assessments", json=[{"skill": "SQL", "level": 1, "source": "test"}], headers=lms
+    )
+    return tenant
+
+
+def test_path_fits_the_budget_and_explains_each_step(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    lms = make_key(runtime, company, "lms")
+    response = client.post("/v1/employees/e-1/path", json={"minutes_per_week": 30, "weeks": 2}, headers=lms)
+    assert response.status_code == 200, response.json()
+    path = response.json()
+    assert path["path_id"] and path["model_version"] and path["steps"]
+    assert sum(s["minutes"] for s in path["steps"]) <= 60
+    for week in {s["week"] for s in path["steps"]}:
+        assert sum(s["minutes"] for s in path["steps"] if s["week"] == week) <= 30
+    for step in path["steps"]:
+        assert (
+            step["addresses"]
+            and step["why"]
+            and step["external_id"]
+            and step["activity_id"].startswith("urn:leerpad")
+        )
+    sql_steps = [s for s in path["steps"] if any(a["skill"] == "SQL" for a in s["addresses"])]
+    assert sql_steps and sql_steps[0]["external_id"] in {"sql-basis", "sql-joins"}  # Dutch, foundations first
+    assert "SQL" in sql_steps[0]["why"]
+    uncovered = {u["skill"]: u["reason"] for u in path["uncovered_gaps"]}
+    assert uncovered.get("Figma") == "no_content"
+    again = client.get(f"/v1/paths/{path['path_id']}", headers=lms).json()
+    assert again == path
+
+
+def test_path_request_encodes_no_text(
+    client: TestClient, runtime: Runtime, company: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lms = make_key(runtime, company, "lms")
+    client.post("/v1/employees/e-1/path", json={}, headers=lms)  # warm the lexical index
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a path request must not encode text")
+
+    monkeypatch.setattr(runtime.encoder(), "encode", refuse)
+    assert (
+        client.post(
+            "/v1/employees/e-1/path", json={"minutes_per_week": 60, "weeks": 4}, headers=lms
+        ).status_code
+        == 200
+    )
+
+
+def test_path_limits_and_privacy(client: TestClient, runtime: Runtime, company: str) -> None:
+    lms = make_key(runtime, company, "lms")
+    assert client.post("/v1/employees/e-1/path", json={"minutes_per_week": 0}, headers=lms).status_code == 422
+    assert client.post("/v1/employees/e-1/path", json={"weeks": 53}, headers=lms).status_code == 422
+    assert client.post("/v1/employees/e-1/path", json={"extra": 1}, headers=lms).status_code == 422
+    own = make_key(runtime, company, "employee", employee="e-1")
+    mine = client.post("/v1/employees/e-1/path", json={}, headers=own)
+    assert mine.status_code == 200
+    other = make_key(runtime, company, "employee", employee="e-2")
+    assert client.post("/v1/employees/e-1/path", json={}, headers=other).status_code == 403
+    assert client.get(f"/v1/paths/{mine.json()['path_id']}", headers=other).status_code == 404
+    stranger = make_key(runtime, company + "-x", "lms")
+    assert client.get(f"/v1/paths/{mine.json()['path_id']}", headers=stranger).status_code == 404
+
+
+def test_recommendations_for_an_ad_hoc_skill_list(client: TestClient, runtime: Runtime, company: str) -> None:
+    lms = make_key(runtime, company, "lms")
+    body = {
+        "skills": [
+            {"skill": "SQL", "current": 1, "target": 3},
+            {"skill": "giving feedback", "current": 0, "target": 2},
+        ],
+        "minutes_per_week": 60,
+        "weeks": 2,
+        "languages": ["en"],
+    }
+    response = client.post("/v1/recommendations", json=body, headers=lms)
+    assert response.status_code == 200, response.json()
+    steps = response.json()["steps"]
+    assert steps and all(s["language"] == "en" or s["addresses"] for s in steps)
+    bad = client.post(
+        "/v1/recommendations",
+        json={**body, "skills": [{"skill": "nothing-like-this", "current": 0, "target": 2}]},
+        headers=lms,
+    )
+    assert bad.status_code == 422 and "skills[0]" in bad.json()["detail"]
+    employee = make_key(runtime, company, "employee", employee="e-1")
+    assert client.post("/v1/recommendations", json=body, headers=employee).status_code == 403
