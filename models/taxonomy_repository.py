@@ -233,6 +233,17 @@ def get_item_tag(session: Session, tenant_id: int, item_id: int, skill_id: int) 
     )
 
 
+def _auto_tag(tenant_id: int, item_id: int, skill_id: int, confidence: float, origin: str) -> ItemSkill:
+    return ItemSkill(
+        tenant_id=tenant_id,
+        item_id=item_id,
+        skill_id=skill_id,
+        confidence=confidence,
+        origin=origin,
+        status=TAG_AUTO,
+    )
+
+
 def replace_auto_tags(
     session: Session, tenant_id: int, item_id: int, tags: Sequence[tuple[int, float, str]]
 ) -> None:
@@ -250,16 +261,7 @@ def replace_auto_tags(
             row.confidence, row.origin = wanted[skill_id]
     for skill_id, (confidence, origin) in wanted.items():
         if skill_id not in existing:
-            session.add(
-                ItemSkill(
-                    tenant_id=tenant_id,
-                    item_id=item_id,
-                    skill_id=skill_id,
-                    confidence=confidence,
-                    origin=origin,
-                    status=TAG_AUTO,
-                )
-            )
+            session.add(_auto_tag(tenant_id, item_id, skill_id, confidence, origin))
 
 
 def add_auto_tags_for_skill(
@@ -274,16 +276,7 @@ def add_auto_tags_for_skill(
     added = 0
     for item_id, confidence, origin in matches:
         if item_id not in existing:
-            session.add(
-                ItemSkill(
-                    tenant_id=tenant_id,
-                    item_id=item_id,
-                    skill_id=skill_id,
-                    confidence=confidence,
-                    origin=origin,
-                    status=TAG_AUTO,
-                )
-            )
+            session.add(_auto_tag(tenant_id, item_id, skill_id, confidence, origin))
             added += 1
     return added
 

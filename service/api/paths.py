@@ -11,7 +11,7 @@ from ingest.skills import resolve_skill
 from models import path_repository as paths_repo
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import Role
+from models.tables import Employee, Role
 from recommender.gaps import LevelEstimate, Requirement, compute_gaps
 from recommender.paths import Budget
 from service.api.people import Key, load_employee
@@ -27,9 +27,27 @@ router = APIRouter(prefix="/v1", tags=["paths"])
 LmsCaller = Annotated[Caller, Depends(require("admin", "lms"))]
 
 
-def _index_version(runtime: RuntimeDep, tenant_slug: str) -> int | None:
-    snapshot = runtime.snapshot(tenant_slug)
-    return snapshot.manifest.version if snapshot else None
+def _answer(
+    runtime: RuntimeDep,
+    session: SessionDep,
+    caller: Caller,
+    plan: PlanInput,
+    now: datetime,
+    employee: Employee | None,
+    request: dict[str, object],
+) -> PathPublic:
+    """Plan, store with the model and index versions, and answer."""
+    response = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
+    snapshot = runtime.snapshot(caller.tenant_slug)
+    store_path(
+        session,
+        caller.tenant_id,
+        employee,
+        request,
+        response,
+        snapshot.manifest.version if snapshot else None,
+    )
+    return PathPublic(**response)
 
 
 @router.post(
@@ -63,16 +81,7 @@ def employee_path(
         language="nl" if employee.language == "nl" else "en",
         role_name=role.name,
     )
-    response = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
-    store_path(
-        session,
-        caller.tenant_id,
-        employee,
-        body.model_dump(),
-        response,
-        _index_version(runtime, caller.tenant_slug),
-    )
-    return PathPublic(**response)
+    return _answer(runtime, session, caller, plan, now, employee, body.model_dump())
 
 
 @router.post("/recommendations", response_model=PathPublic, responses=problem_responses(401, 403, 422))
@@ -99,17 +108,7 @@ def recommendations(
         budget=Budget(body.minutes_per_week, body.weeks),
         language="nl" if languages[0] == "nl" else "en",
     )
-    now = datetime.now(UTC)
-    response = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
-    store_path(
-        session,
-        caller.tenant_id,
-        None,
-        body.model_dump(),
-        response,
-        _index_version(runtime, caller.tenant_slug),
-    )
-    return PathPublic(**response)
+    return _answer(runtime, session, caller, plan, datetime.now(UTC), None, body.model_dump())
 
 
 @router.get("/paths/{path_id}", response_model=PathPublic, responses=problem_responses(401, 403, 404))
