@@ -37,6 +37,8 @@ test-fast: install
 
 bench: install
 	$(PY) bench/ingest.py
+	$(PY) bench/tagging.py
+	$(PY) bench/retrieval.py
 
 lint: install
 	$(BIN)/ruff check .
