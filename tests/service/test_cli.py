@@ -139,3 +139,28 @@ def test_demo_loads_and_a_second_load_changes_nothing(run_cli) -> None:
         for line in second.splitlines()
         if line.split()[0] in {"coursera", "wiki", "lms"}
     )
+
+
+def test_worker_once_runs_a_queued_import(run_cli, tmp_path: Path, encoder: Encoder) -> None:
+    from models import repositories as repo
+    from models.db import transaction
+    from service.jobs import enqueue_ingest
+
+    runtime = cli._runtime()
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, "acme").id
+    job = enqueue_ingest(
+        runtime,
+        tenant_id,
+        kind="csv",
+        path=write_csv(tmp_path / "c.csv", ROWS),
+        source=None,
+        filename="c.csv",
+        dry_run=False,
+    )
+    result = run_cli("worker", "--once")
+    assert result.exit_code == 0 and "after 1 jobs" in result.stdout
+    with runtime.sessions() as session:
+        done = repo.get_job(session, tenant_id, job.id)
+        assert done is not None and done.status == "succeeded" and done.result["created"] == 3  # type: ignore[index]
+    runtime.close()
