@@ -62,6 +62,8 @@ class IngestReport:
     rejected_total: int = 0
     units: int = 0
     would_embed: int = 0
+    # Items whose row was rejected this time keep their stored version instead of being retired.
+    kept_ids: set[str] = field(default_factory=set)
     skills_created: int = 0
     skills_embedded: int = 0
     items_tagged: int = 0
@@ -121,6 +123,9 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
             item = source.to_item(record)
         except RecordRejected as exc:
             report.reject(Rejection(record.line, exc.reason, exc.field, record.origin))
+            named = str(record.fields.get("external_id") or record.fields.get("id") or "").strip()
+            if named:
+                report.kept_ids.add(named)
             continue
         if item.external_id in seen:
             report.reject(
@@ -278,8 +283,8 @@ def _store(
                 _reconcile_units(row, item, tenant.id)
                 report.units += len(item.units)
                 touched.append(row)
-            for row in existing.values():
-                if row.status == ITEM_ACTIVE:
+            for external_id, row in existing.items():
+                if row.status == ITEM_ACTIVE and external_id not in report.kept_ids:
                     row.status, row.retired_at = ITEM_RETIRED, utcnow()
                     for unit in row.units:
                         unit.active = False

@@ -226,3 +226,14 @@ def test_corrupt_snapshot_is_detected_and_rebuilt_from_the_database(
     assert snapshot is not None and snapshot.count == report.units
     assert snapshot.manifest.version > (version or 0)
     assert runtime.check_index(tenant, repair=False) is None
+
+
+def test_a_rejected_row_keeps_the_stored_item_instead_of_retiring_it(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
+) -> None:
+    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    rows = [list(r) for r in ROWS]
+    rows[2][5] = "heel lang"  # fb-1 now has a bad minutes value
+    report = run(runtime, tenant, write_csv(tmp_path / "b.csv", rows), CountingEncoder(encoder))
+    assert report.rejected_total == 1 and report.retired == 0
+    assert db_state(runtime, tenant)["fb-1"][1] == "active"
