@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import time
@@ -26,11 +25,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recommender.evaluation import (  # noqa: E402
+from recommender.evaluation import (
     METHOD_DENSE,
     METHOD_FUSED,
     METHOD_LEXICAL,
-    EvalItem,
+    coursera_csv_items,
     evaluate_skill_retrieval,
     format_table,
 )
@@ -44,25 +43,10 @@ QUERIES = 200
 DIMENSION = 384
 
 
-def coursera_items(path: Path) -> list[EvalItem]:
-    """The Coursera CSV sample as evaluation items (its tags are the declared skills)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [
-            EvalItem(
-                item_id=row["Url"] or str(number),
-                title=row["Name"],
-                description=row["Description"],
-                language="en",
-                skills=tuple(tag.strip() for tag in row["Tags"].split(",") if tag.strip()),
-            )
-            for number, row in enumerate(csv.DictReader(handle))
-        ]
-
-
 def quality(data: Path) -> None:
     from recommender.embedding import Encoder
 
-    items = coursera_items(data / "coursera_sample" / "coursera.csv")
+    items = coursera_csv_items(data / "coursera_sample" / "coursera.csv")
     started = time.perf_counter()
     encoder = Encoder()
     report = evaluate_skill_retrieval(items, encoder.encode, k=10)

@@ -19,10 +19,12 @@ by side.
 
 from __future__ import annotations
 
+import csv
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 import faiss
@@ -290,3 +292,19 @@ def path_coverage(gaps: Sequence[GapLike], path_skill_coverage: Mapping[int, flo
         total += weight
         covered += weight * min(1.0, max(0.0, float(path_skill_coverage.get(gap.skill_id, 0.0))))
     return covered / total if total > 0 else 1.0
+
+
+def coursera_csv_items(path: Path) -> list[EvalItem]:
+    """The Coursera CSV sample (Name, Url, Description, Tags) as evaluation items; its tags are the
+    declared skills, so they are the labels and stay out of the indexed text."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            EvalItem(
+                item_id=row["Url"] or str(number),
+                title=row["Name"],
+                description=row["Description"],
+                language="en",
+                skills=tuple(tag.strip() for tag in row["Tags"].split(",") if tag.strip()),
+            )
+            for number, row in enumerate(csv.DictReader(handle))
+        ]

@@ -21,7 +21,6 @@ can then never add an item), which would defeat the point of BM25 for Dutch text
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -32,7 +31,7 @@ from recommender.evaluation import (
     METHOD_FUSED,
     METHOD_LEXICAL,
     METHODS,
-    EvalItem,
+    coursera_csv_items,
     evaluate_skill_retrieval,
 )
 
@@ -44,23 +43,9 @@ DENSE_SLACK = 0.05  # measured gap of fused below dense: 0.029 recall, 0.027 nDC
 pytestmark = pytest.mark.slow
 
 
-def coursera_items(path: Path) -> list[EvalItem]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [
-            EvalItem(
-                item_id=row["Url"] or str(number),
-                title=row["Name"],
-                description=row["Description"],
-                language="en",
-                skills=tuple(tag.strip() for tag in row["Tags"].split(",") if tag.strip()),
-            )
-            for number, row in enumerate(csv.DictReader(handle))
-        ]
-
-
 @pytest.fixture(scope="module")
 def report(encoder: Encoder, shared_data: Path) -> dict[str, dict[str, float]]:
-    items = coursera_items(shared_data / "coursera_sample" / "coursera.csv")
+    items = coursera_csv_items(shared_data / "coursera_sample" / "coursera.csv")
     return evaluate_skill_retrieval(items, encoder.encode, k=K)
 
 
