@@ -6,6 +6,7 @@ be rebuilt without re-encoding anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +28,18 @@ def publish_from_database(
     store: SnapshotStore,
     *,
     model: str,
-    dimension: int,
+    empty_dimension: Callable[[], int],
     locked: bool = False,
 ) -> Manifest:
-    """Write a snapshot of every active unit vector the session sees, tagged with the catalog version."""
+    """Write a snapshot of every active unit vector the session sees, tagged with the catalog version.
+
+    The dimension is that of the stored vectors; `empty_dimension` (which may load the encoder) is
+    asked only when no vector is stored."""
     ids, blobs, models_used = repo.active_unit_vectors(session, tenant.id)
     stale = models_used - {model}
     if stale:
         raise ValueError(f"units embedded with {sorted(stale)} cannot join an index of {model}; re-ingest")
+    dimension = len(blobs[0]) // 4 if blobs else empty_dimension()
     vectors = vectors_from_bytes(blobs, dimension)
     id_array = np.asarray(ids, dtype=np.int64)
     publish = store.publish_locked if locked else store.publish

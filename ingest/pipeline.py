@@ -313,9 +313,13 @@ def _store(
                 )
             if report.changed or report.embedded:
                 repo.bump_index_version(session, tenant)
-                dimension = _stored_dimension(session, tenant.id, encoder)
                 manifest = publish_from_database(
-                    session, tenant, store, model=model_name, dimension=dimension, locked=True
+                    session,
+                    tenant,
+                    store,
+                    model=model_name,
+                    empty_dimension=lambda: encoder().dimension,
+                    locked=True,
                 )
                 published = manifest.version
                 report.index_version, report.index_count = manifest.version, manifest.count
@@ -329,12 +333,6 @@ def _store(
             raise
         finally:
             session.close()
-
-
-def _stored_dimension(session: Session, tenant_id: int, encoder: Callable[[], Encoder]) -> int:
-    """The dimension of the stored vectors; the encoder is loaded only when none are stored."""
-    _, blobs, _ = repo.active_unit_vectors(session, tenant_id)
-    return len(blobs[0]) // 4 if blobs else encoder().dimension
 
 
 def _record_run(

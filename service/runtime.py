@@ -116,10 +116,13 @@ class Runtime:
         store = self.store(tenant_slug)
         with store.writer_lock(), transaction(self.sessions) as session:
             tenant = repo.get_or_create_tenant(session, tenant_slug)
-            _, blobs, _ = repo.active_unit_vectors(session, tenant.id)
-            dimension = len(blobs[0]) // 4 if blobs else self.encoder().dimension
             manifest = publish_from_database(
-                session, tenant, store, model=self.settings.model, dimension=dimension, locked=True
+                session,
+                tenant,
+                store,
+                model=self.settings.model,
+                empty_dimension=lambda: self.encoder().dimension,
+                locked=True,
             )
         self.snapshots.forget(store)
         return manifest.version
