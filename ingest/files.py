@@ -308,3 +308,8 @@ def mapped_records(
         if EXTRA_FIELDS_KEY in row:
             fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
         yield RawRecord(line=line, fields=fields, origin=str(path))
+
+
+def field_text(fields: dict[str, Any], name: str) -> str:
+    """A record field as stripped text; missing or empty is ''."""
+    return str(fields.get(name) or "").strip()

@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
-from ingest.files import MAX_RECORDS, mapped_records, read_csv_rows, read_text, reject_extra_fields
+from ingest.files import (
+    MAX_RECORDS,
+    field_text,
+    mapped_records,
+    read_csv_rows,
+    read_text,
+    reject_extra_fields,
+)
 from ingest.normalise import (
     description_units,
     detect_language,
@@ -252,7 +259,7 @@ class CourseraSource(Source):
         reject_extra_fields(fields)
 
         def get(name: str) -> str:
-            return str(fields.get(name) or "").strip()
+            return field_text(fields, name)
 
         title = " ".join(get("title").split())
         if not title:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from ingest.files import mapped_records, read_csv_rows, read_xlsx_rows, reject_extra_fields
+from ingest.files import field_text, mapped_records, read_csv_rows, read_xlsx_rows, reject_extra_fields
 from ingest.normalise import (
     description_units,
     detect_language,
@@ -179,7 +179,7 @@ class GoodHabitzSource(Source):
         reject_extra_fields(fields)
 
         def get(name: str) -> str:
-            return str(fields.get(name) or "").strip()
+            return field_text(fields, name)
 
         title = " ".join(get("title").split())
         if not title:

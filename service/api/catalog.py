@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
@@ -19,6 +20,13 @@ from service.jobs import enqueue_ingest
 from service.schemas.catalog import ItemPage, ItemPublic, JobPublic
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+class HasId(Protocol):
+    id: int
+
+
+T = TypeVar("T", bound=HasId)
 
 UPLOAD_CHUNK = 1024 * 1024
 UPLOAD_SUFFIXES = {
@@ -44,6 +52,12 @@ def decode_cursor(cursor: str | None) -> int:
         return int(value)
     except ValueError as exc:
         raise Unprocessable(f"cursor {cursor[:40]!r} is not a cursor this API gave out") from exc
+
+
+def keyset_page(rows: Sequence[T], limit: int) -> tuple[Sequence[T], str | None]:
+    """A page of `limit` rows out of `limit + 1` fetched, and the cursor to the next one (if any)."""
+    page = rows[:limit]
+    return page, encode_cursor(page[-1].id) if len(rows) > limit else None
 
 
 @router.get("/catalog/items", response_model=ItemPage, responses=problem_responses(401, 403, 422))
@@ -75,8 +89,7 @@ def list_items(
         q=q,
     )
     rows = repo.list_items(session, caller.tenant_id, filters, decode_cursor(cursor), limit + 1)
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+    page, next_cursor = keyset_page(rows, limit)
     return ItemPage(items=[item_public(row) for row in page], next_cursor=next_cursor)
 
 

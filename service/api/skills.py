@@ -11,7 +11,7 @@ from ingest.taxonomy import normalize_label
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Skill, utcnow
-from service.api.catalog import decode_cursor, encode_cursor
+from service.api.catalog import decode_cursor, keyset_page
 from service.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.errors import Conflict, NotFound, problem_responses
 from service.roles import skill_label
@@ -57,12 +57,9 @@ def list_skills(
     if q and q.strip():
         rows = tax.search_skills(session, caller.tenant_id, normalize_label(q), limit)
         return SkillPage(skills=[skill_public(s) for s in rows], next_cursor=None)
-    rows = list(tax.list_skills(session, caller.tenant_id, decode_cursor(cursor), limit + 1))
-    page = rows[:limit]
-    return SkillPage(
-        skills=[skill_public(s) for s in page],
-        next_cursor=encode_cursor(page[-1].id) if len(rows) > limit else None,
-    )
+    rows = tax.list_skills(session, caller.tenant_id, decode_cursor(cursor), limit + 1)
+    page, next_cursor = keyset_page(rows, limit)
+    return SkillPage(skills=[skill_public(s) for s in page], next_cursor=next_cursor)
 
 
 @router.post(
