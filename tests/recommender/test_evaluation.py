@@ -14,6 +14,7 @@ import pytest
 from recommender.evaluation import (
     METHODS,
     EvalItem,
+    esco_occupation_items,
     evaluate_skill_retrieval,
     format_table,
     item_text,
@@ -140,3 +141,26 @@ def test_path_coverage_weights_by_importance_and_gap() -> None:
     assert path_coverage([], {}) == 1.0
     real = Gap(7, 3, 1.0, 2.0, 1.0, 1.0, 0.5, 1, True)
     assert path_coverage([real], {7: 1.0}) == 1.0
+
+
+def test_esco_occupation_items_sample_alternative_titles(tmp_path) -> None:
+    csv_path = tmp_path / "occupations_nl.csv"
+    csv_path.write_text(
+        "conceptUri,preferredLabel,altLabels,description\n"
+        'u1,danser,"danseres\nDanser\nballetdanser",Dansers vertolken ideeen.\n'
+        'u2,kok,"chef-kok\nkeukenchef",Koks bereiden maaltijden.\n'
+        'u3,bakker,"broodbakker",Bakkers bakken brood.\n',
+        encoding="utf-8",
+    )
+    every = esco_occupation_items(csv_path)
+    assert [item.item_id for item in every] == ["u1", "u2", "u3"]
+    assert every[0].language == "nl" and every[0].title == "danser"
+    # "Danser" equals the title and is dropped; of the 5 remaining labels every 8th (the first) is kept
+    assert [item.skills for item in every] == [("danseres",), (), ()]
+    both = esco_occupation_items(csv_path, query_every=2)
+    assert [item.skills for item in both] == [("danseres",), ("chef-kok",), ("broodbakker",)]
+    odd = esco_occupation_items(csv_path, query_every=1, item_every=2)
+    assert [item.item_id for item in odd] == ["u1", "u3"]
+    assert odd[1].skills == ("broodbakker",)
+    with pytest.raises(ValueError):
+        esco_occupation_items(csv_path, query_every=0)

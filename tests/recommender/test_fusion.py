@@ -1,10 +1,10 @@
-"""Reciprocal rank fusion and score normalisation on hand-worked examples."""
+"""Convex and reciprocal rank fusion, and score normalisation, on hand-worked examples."""
 
 from __future__ import annotations
 
 import pytest
 
-from recommender.fusion import RRF_K, normalise_scores, reciprocal_rank_fusion
+from recommender.fusion import RRF_K, convex_fusion, normalise_scores, reciprocal_rank_fusion
 
 
 def test_rrf_hand_example() -> None:
@@ -47,3 +47,23 @@ def test_normalise_scores() -> None:
     assert normalise_scores([(1, 4.0), (2, 2.0), (3, 3.0)]) == [(1, 1.0), (2, 0.0), (3, 0.5)]
     assert normalise_scores([(1, 0.3), (2, 0.3)]) == [(1, 1.0), (2, 1.0)]
     assert normalise_scores([]) == []
+
+
+def test_convex_fusion_hand_example() -> None:
+    # dense scaled: a 1.0, b 0.5, c 0.0; lexical scaled: c 1.0, d 0.0 (raw BM25 scale does not matter)
+    dense = [("a", 0.8), ("b", 0.6), ("c", 0.4)]
+    lexical = [("c", 12.0), ("d", 3.0)]
+    fused = dict(convex_fusion(dense, lexical, dense_weight=0.7))
+    assert fused == pytest.approx({"a": 0.7, "b": 0.35, "c": 0.3, "d": 0.0})
+    assert [item for item, _ in convex_fusion(dense, lexical, dense_weight=0.7)] == ["a", "b", "c", "d"]
+    # with the lexical side weighted up, agreement on c wins
+    assert convex_fusion(dense, lexical, dense_weight=0.4)[0][0] == "c"
+
+
+def test_convex_fusion_edges() -> None:
+    assert convex_fusion([], []) == []
+    assert convex_fusion([(1, 0.5)], []) == [(1, pytest.approx(0.7))]
+    # a repeated id counts with its best score
+    assert dict(convex_fusion([(1, 0.2), (2, 0.9), (1, 0.9)], [], dense_weight=1.0)) == {1: 1.0, 2: 1.0}
+    with pytest.raises(ValueError, match="dense_weight"):
+        convex_fusion([(1, 0.5)], [], dense_weight=1.5)
