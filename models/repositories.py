@@ -9,10 +9,10 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.tables import (
@@ -159,17 +159,94 @@ def units_with_items(session: Session, tenant_id: int, unit_ids: Sequence[int]) 
     if not unit_ids:
         return {}
     rows = session.scalars(
-        select(MicroUnit)
-        .join(CatalogItem, MicroUnit.item_id == CatalogItem.id)
-        .where(
-            MicroUnit.tenant_id == tenant_id,
-            MicroUnit.id.in_(list(unit_ids)),
-            MicroUnit.active.is_(True),
-            CatalogItem.status == ITEM_ACTIVE,
-        )
-        .options(selectinload(MicroUnit.item))
+        _active_units_among(select(MicroUnit), tenant_id, unit_ids).options(selectinload(MicroUnit.item))
     ).all()
     return {row.id: row for row in rows}
+
+
+def _active_units_among(query: Select[Any], tenant_id: int, unit_ids: Sequence[int]) -> Select[Any]:
+    """`query` narrowed to these units, when active, of active items of the tenant."""
+    return query.join(CatalogItem, MicroUnit.item_id == CatalogItem.id).where(
+        MicroUnit.tenant_id == tenant_id,
+        MicroUnit.id.in_(list(unit_ids)),
+        MicroUnit.active.is_(True),
+        CatalogItem.status == ITEM_ACTIVE,
+    )
+
+
+@dataclass(frozen=True)
+class UnitCard:
+    """What a path needs of an active unit and its item, read as plain columns: building ORM objects
+    for hundreds of candidates per request cost more than the whole retrieval."""
+
+    unit_id: int
+    item_id: int
+    unit_title: str
+    minutes: int
+    position: int
+    anchor: str | None
+    item_title: str
+    url: str | None
+    language: str
+    format: str
+    level: str | None
+    rating: float | None
+    updated_at: datetime
+    source: str
+    external_id: str
+
+
+UNIT_CARD_COLUMNS = (
+    MicroUnit.id,
+    CatalogItem.id,
+    MicroUnit.title,
+    MicroUnit.minutes,
+    MicroUnit.position,
+    MicroUnit.anchor,
+    CatalogItem.title,
+    CatalogItem.url,
+    CatalogItem.language,
+    CatalogItem.format,
+    CatalogItem.level,
+    CatalogItem.rating,
+    func.coalesce(CatalogItem.source_updated_at, CatalogItem.updated_at),
+    CatalogItem.source,
+    CatalogItem.external_id,
+)
+
+
+def unit_card(row: Sequence[Any]) -> UnitCard:
+    """A row selected with UNIT_CARD_COLUMNS first, as a card."""
+    updated_at = row[12]
+    if isinstance(updated_at, str):  # SQLite hands coalesce() back untyped
+        updated_at = datetime.fromisoformat(updated_at)
+    if updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=UTC)
+    return UnitCard(
+        unit_id=int(row[0]),
+        item_id=int(row[1]),
+        unit_title=row[2],
+        minutes=int(row[3]),
+        position=int(row[4]),
+        anchor=row[5],
+        item_title=row[6],
+        url=row[7],
+        language=row[8],
+        format=row[9],
+        level=row[10],
+        rating=None if row[11] is None else float(row[11]),
+        updated_at=updated_at,
+        source=row[13],
+        external_id=row[14],
+    )
+
+
+def unit_cards(session: Session, tenant_id: int, unit_ids: Sequence[int]) -> dict[int, UnitCard]:
+    """Cards of these units by id; ids of inactive, retired or foreign units are left out."""
+    if not unit_ids:
+        return {}
+    rows = session.execute(_active_units_among(select(*UNIT_CARD_COLUMNS), tenant_id, unit_ids)).all()
+    return {card.unit_id: card for card in map(unit_card, rows)}
 
 
 def active_unit_vectors(session: Session, tenant_id: int) -> tuple[list[int], list[bytes], set[str]]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from models.repositories import UNIT_CARD_COLUMNS, UnitCard, unit_card
 from models.tables import (
     ITEM_ACTIVE,
     TAG_AUTO,
@@ -19,6 +20,8 @@ from models.tables import (
     Skill,
     SkillLabel,
 )
+
+TAGGED_UNITS_PER_SKILL = 200
 
 
 def skills_by_key(session: Session, tenant_id: int) -> dict[str, Skill]:
@@ -315,15 +318,33 @@ def active_item_texts(
     ]
 
 
-def tagged_units(
-    session: Session, tenant_id: int, skill_ids: Sequence[int]
-) -> list[tuple[int, float, MicroUnit]]:
-    """(skill id, tag confidence, unit with its item) for every active unit of an item tagged with these
-    skills, leaving out tags L&D rejected."""
+def tagged_unit_cards(
+    session: Session, tenant_id: int, skill_ids: Sequence[int], per_skill: int = TAGGED_UNITS_PER_SKILL
+) -> list[tuple[int, float, UnitCard]]:
+    """(skill id, tag confidence, unit card) for active units of items tagged with these skills,
+    leaving out tags L&D rejected: per skill the `per_skill` most confident, better rated first, so
+    a skill that half a 100,000-item catalog mentions does not load half the catalog per request."""
     if not skill_ids:
         return []
-    rows = session.execute(
-        select(ItemSkill.skill_id, ItemSkill.confidence, MicroUnit)
+    place = (
+        func.row_number()
+        .over(
+            partition_by=ItemSkill.skill_id,
+            order_by=(
+                ItemSkill.confidence.desc(),
+                func.coalesce(CatalogItem.rating, 0.0).desc(),
+                MicroUnit.id,
+            ),
+        )
+        .label("place")
+    )
+    ranked = (
+        select(
+            ItemSkill.skill_id.label("skill_id"),
+            ItemSkill.confidence.label("confidence"),
+            MicroUnit.id.label("unit_id"),
+            place,
+        )
         .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
         .join(MicroUnit, MicroUnit.item_id == CatalogItem.id)
         .where(
@@ -333,9 +354,16 @@ def tagged_units(
             CatalogItem.status == ITEM_ACTIVE,
             MicroUnit.active.is_(True),
         )
-        .options(selectinload(MicroUnit.item))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.skill_id, ranked.c.confidence, *UNIT_CARD_COLUMNS)
+        .join(MicroUnit, MicroUnit.id == ranked.c.unit_id)
+        .join(CatalogItem, CatalogItem.id == MicroUnit.item_id)
+        .where(ranked.c.place <= per_skill)
+        .order_by(ranked.c.skill_id, ranked.c.place)
     ).all()
-    return [(int(skill_id), float(confidence), unit) for skill_id, confidence, unit in rows]
+    return [(int(row[0]), float(row[1]), unit_card(row[2:])) for row in rows]
 
 
 def active_unit_texts(session: Session, tenant_id: int) -> list[tuple[int, str, str]]:

@@ -43,6 +43,7 @@ K1 = 1.2
 B = 0.75
 FORMAT_VERSION = 1
 MAGIC = b"LPBM25\x00\x00"
+STEM_CACHE_SIZE = 50_000  # remembered query-word stems per index, cleared when full
 QUERY_LANGUAGES = ("nl", "en")  # stemmers tried when a query's language is unknown
 _DEFAULT_LANGUAGE = "en"  # texts in any other language are stemmed as English
 _HEADER_LENGTH = struct.Struct("<I")
@@ -106,9 +107,11 @@ class LexicalIndex:
         # The length part of the BM25 denominator, once per document.
         relative = doc_lengths / mean_length if mean_length > 0 else np.ones(n_docs)
         self._length_norm = (self.k1 * (1.0 - self.b + self.b * relative)).astype(np.float32)
-        # snowball stemmers keep state while stemming a word, so threads take turns.
+        # snowball stemmers keep state while stemming a word, so threads take turns; queries repeat
+        # (the same skill labels for every employee of a role), so stems are remembered, boundedly.
         self._stem_lock = threading.Lock()
         self._stemmers = {language: _stemmer(language) for language in QUERY_LANGUAGES}
+        self._stems: dict[tuple[str, str], str] = {}
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -172,12 +175,21 @@ class LexicalIndex:
         languages = QUERY_LANGUAGES if not language_code(language) else (_stem_language(language),)
         found: dict[str, None] = {}  # ordered set
         with self._stem_lock:
+            if len(self._stems) > STEM_CACHE_SIZE:
+                self._stems.clear()
             for code in languages:
                 stopwords = STOPWORDS[code]
                 stem = self._stemmers[code]
                 for token in tokens:
-                    if token not in stopwords:
-                        found[stem(token) if token.isalpha() else token] = None
+                    if token in stopwords:
+                        continue
+                    if not token.isalpha():
+                        found[token] = None
+                        continue
+                    stemmed = self._stems.get((code, token))
+                    if stemmed is None:
+                        stemmed = self._stems[(code, token)] = stem(token)
+                    found[stemmed] = None
         return list(found)
 
     def search(self, query: str, k: int, language: str | None = None) -> list[tuple[int, float]]:

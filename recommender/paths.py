@@ -177,11 +177,24 @@ def _level_rank(level: str | None) -> int:
     return LEVEL_ORDER.index(text) if text in LEVEL_ORDER else len(LEVEL_ORDER)
 
 
-def _order(units: Sequence[_Unit], depth: Mapping[int, int], item_rank: Mapping[int, int]) -> list[_Unit]:
+def _order(
+    units: Sequence[_Unit],
+    depth: Mapping[int, int],
+    item_rank: Mapping[int, int],
+    keys: dict[int, tuple[int, ...]] | None = None,
+) -> list[_Unit]:
     """Sort by (skill depth, level, item, position), then put each item's parts back in position
-    order within the places its parts took."""
+    order within the places its parts took. `keys` remembers each unit's sort key across calls
+    (the greedy orders the growing plan once per unit it tries)."""
+    memo: dict[int, tuple[int, ...]] = {} if keys is None else keys
 
     def key(unit: _Unit) -> tuple[int, ...]:
+        known = memo.get(unit.unit_id)
+        if known is None:
+            known = memo[unit.unit_id] = _order_key(unit)
+        return known
+
+    def _order_key(unit: _Unit) -> tuple[int, ...]:
         depths = [depth.get(skill, 0) for skill in unit.entries]
         rank = _level_rank(unit.level)
         place = (
@@ -402,10 +415,12 @@ def build_path(
     item_rank = {item: rank for rank, item in enumerate(sorted(item_best, key=lambda i: (-item_best[i], i)))}
     depth = _skill_depths(prerequisites or {}, open_gaps)
 
+    order_keys: dict[int, tuple[int, ...]] = {}
+
     def fits(chosen: Sequence[_Unit]) -> bool:
         if sum(u.minutes for u in chosen) > budget.total:
             return False
-        weeks = _weeks(_order(chosen, depth, item_rank), budget.minutes_per_week)
+        weeks = _weeks(_order(chosen, depth, item_rank, order_keys), budget.minutes_per_week)
         return not weeks or weeks[-1] <= budget.weeks
 
     def gain(unit: _Unit, remaining: Mapping[int, float]) -> float:
@@ -460,7 +475,7 @@ def build_path(
         for s, amount in credited[single.unit_id].items():
             remaining[s] -= amount
 
-    ordered = _order(chosen, depth, item_rank)
+    ordered = _order(chosen, depth, item_rank, order_keys)
     weeks = _weeks(ordered, budget.minutes_per_week)
     dutch = language_code(language) == "nl"
     steps: list[PathStep] = []

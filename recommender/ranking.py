@@ -314,6 +314,7 @@ def score_candidates(
 
 SAME_ITEM_SIMILARITY = 0.5  # without vectors: parts of one item are related, not copies
 DUPLICATE_THRESHOLD = 0.95
+POOL_PER_PICK = 6
 _WORD = re.compile(r"\w+")
 
 
@@ -381,8 +382,13 @@ def diversify(
     by_unit: dict[int, list[ScoredCandidate]] = {}
     for entry in scored:
         by_unit.setdefault(entry.candidate.unit_id, []).append(entry)
+    # Only the best units can be picked: MMR over the top POOL_PER_PICK * k is the same choice in
+    # practice and keeps the pairwise similarities from growing with the catalog.
+    best_units = sorted(
+        by_unit.values(), key=lambda group: (-max(e.score for e in group), group[0].candidate.unit_id)
+    )
     pool: list[_UnitGroup] = []
-    for entries in by_unit.values():
+    for entries in best_units[: POOL_PER_PICK * k]:
         entries = sorted(entries, key=lambda s: (-s.score, s.candidate.skill_id))
         first = entries[0].candidate
         pool.append(

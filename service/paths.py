@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from models import path_repository as paths_repo
 from models import repositories as repo
 from models import taxonomy_repository as tax
-from models.tables import Employee, LearningPath, MicroUnit
+from models.repositories import UnitCard
+from models.tables import Employee, LearningPath, Skill
 from recommender.embedding import vectors_from_bytes
-from recommender.fusion import reciprocal_rank_fusion
+from recommender.fusion import convex_fusion
 from recommender.gaps import Gap
+from recommender.index import SearchHit, Snapshot
 from recommender.paths import Budget, build_path
 from recommender.ranking import (
     Candidate,
@@ -58,6 +60,20 @@ def _dense_relevance(similarity: float) -> float:
     return min(1.0, max(0.0, (similarity - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR)))
 
 
+def _dense_hits(snapshot: Snapshot | None, skills: Sequence[Skill]) -> dict[int, list[SearchHit]]:
+    """skill id -> units at least DENSE_FLOOR similar to its stored vector, all skills in one search."""
+    embedded = [skill for skill in skills if skill.embedding is not None]
+    if snapshot is None or not embedded:
+        return {}
+    blobs = [skill.embedding for skill in embedded if skill.embedding is not None]
+    matrix = vectors_from_bytes(blobs, len(blobs[0]) // 4)
+    rows = snapshot.search(matrix, DENSE_K)
+    return {
+        skill.id: [hit for hit in row if hit.score >= DENSE_FLOOR]
+        for skill, row in zip(embedded, rows, strict=True)
+    }
+
+
 def _retrieve(
     runtime: Runtime,
     tenant_slug: str,
@@ -67,24 +83,22 @@ def _retrieve(
     labels: Mapping[int, str],
 ) -> dict[int, dict[int, float]]:
     """skill id -> {unit id: relevance 0..1} from dense search with the skill's stored vector and BM25 on
-    its labels. The two rankings are fused (reciprocal rank fusion) to pick the shortlist; a unit's
-    relevance is its strongest raw signal, so a weak match stays weak whatever its rank."""
+    its labels. The two scored lists are fused (convex combination of normalised scores, see
+    recommender.fusion) to pick the shortlist; a unit's relevance is its strongest raw signal, so a
+    weak match stays weak whatever its place."""
     snapshot = runtime.snapshot(tenant_slug)
     skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
     lexical = runtime.lexical(tenant_slug)
+    dense_hits = _dense_hits(snapshot, [skills[g.skill_id] for g in gaps if g.skill_id in skills])
     found: dict[int, dict[int, float]] = {}
     for gap in gaps:
         skill = skills.get(gap.skill_id)
         if skill is None:
             continue
-        signal: dict[int, float] = {}
-        rankings: list[list[int]] = []
-        if snapshot is not None and skill.embedding is not None:
-            vector = vectors_from_bytes([skill.embedding], len(skill.embedding) // 4)
-            hits = [h for h in snapshot.search(vector, DENSE_K)[0] if h.score >= DENSE_FLOOR]
-            rankings.append([h.unit_id for h in hits])
-            for hit in hits:
-                signal[hit.unit_id] = _dense_relevance(hit.score)
+        hits = dense_hits.get(skill.id, [])
+        dense = [(h.unit_id, h.score) for h in hits]
+        signal = {h.unit_id: _dense_relevance(h.score) for h in hits}
+        words: list[tuple[int, float]] = []
         if lexical is not None:
             query = " ".join(filter(None, {skill.label_en, skill.label_nl, labels.get(gap.skill_id)}))
             scored = lexical.search(query, LEXICAL_K)
@@ -92,29 +106,30 @@ def _retrieve(
             kept = [
                 (unit_id, score / best) for unit_id, score in scored if best and score >= LEXICAL_FLOOR * best
             ]
-            rankings.append([unit_id for unit_id, _ in kept])
+            words = kept
             for unit_id, share in kept:
                 signal[unit_id] = max(signal.get(unit_id, 0.0), share)
-        fused = reciprocal_rank_fusion([r for r in rankings if r])[:RETRIEVED_PER_GAP]
+        fused = convex_fusion(dense, words)[:RETRIEVED_PER_GAP]
         found[gap.skill_id] = {unit_id: RETRIEVED_WEIGHT * signal[unit_id] for unit_id, _ in fused}
     return found
 
 
-def _candidate(unit: MicroUnit, skill_id: int, relevance: float) -> Candidate:
-    item = unit.item
+def _candidate(unit: UnitCard, skill_id: int, relevance: float) -> Candidate:
     return Candidate(
-        unit_id=unit.id,
-        item_id=item.id,
+        unit_id=unit.unit_id,
+        item_id=unit.item_id,
         skill_id=skill_id,
         relevance=min(1.0, relevance),
         minutes=max(1, unit.minutes),
-        language=item.language,
-        format=item.format,
-        level=item.level,
-        rating=item.rating,
-        updated_at=item.source_updated_at or item.updated_at,
+        language=unit.language,
+        format=unit.format,
+        level=unit.level,
+        rating=unit.rating,
+        updated_at=unit.updated_at,
         position=unit.position,
-        title=unit.title if unit.title == item.title else f"{item.title}: {unit.title}",
+        title=unit.unit_title
+        if unit.unit_title == unit.item_title
+        else f"{unit.item_title}: {unit.unit_title}",
     )
 
 
@@ -125,16 +140,16 @@ def gather_candidates(
     tenant_id: int,
     gaps: Sequence[Gap],
     labels: Mapping[int, str],
-) -> tuple[list[Candidate], dict[int, MicroUnit]]:
+) -> tuple[list[Candidate], dict[int, UnitCard]]:
     """Tagged units and retrieved units for every open gap; one candidate per (unit, gap)."""
     relevance: dict[tuple[int, int], float] = {}
-    units: dict[int, MicroUnit] = {}
-    for skill_id, confidence, unit in tax.tagged_units(session, tenant_id, [g.skill_id for g in gaps]):
-        units[unit.id] = unit
-        relevance[(unit.id, skill_id)] = max(confidence, relevance.get((unit.id, skill_id), 0.0))
+    units: dict[int, UnitCard] = {}
+    for skill_id, confidence, unit in tax.tagged_unit_cards(session, tenant_id, [g.skill_id for g in gaps]):
+        units[unit.unit_id] = unit
+        relevance[(unit.unit_id, skill_id)] = max(confidence, relevance.get((unit.unit_id, skill_id), 0.0))
     retrieved = _retrieve(runtime, tenant_slug, session, tenant_id, gaps, labels)
     missing = {unit_id for hits in retrieved.values() for unit_id in hits} - set(units)
-    units.update(repo.units_with_items(session, tenant_id, sorted(missing)))
+    units.update(repo.unit_cards(session, tenant_id, sorted(missing)))
     for skill_id, hits in retrieved.items():
         for unit_id, score in hits.items():
             if unit_id in units:
@@ -168,17 +183,16 @@ def plan_path(
     steps = []
     for step in path.steps:
         unit = units[step.unit_id]
-        item = unit.item
         steps.append(
             {
-                "item_id": item.id,
-                "unit_id": unit.id,
+                "item_id": unit.item_id,
+                "unit_id": unit.unit_id,
                 "title": step.title,
-                "url": unit_url(item.url, unit.anchor),
+                "url": unit_url(unit.url, unit.anchor),
                 "minutes": step.minutes,
                 "week": step.week,
-                "language": item.language,
-                "format": item.format,
+                "language": unit.language,
+                "format": unit.format,
                 "addresses": [
                     {
                         "skill": plan.labels.get(skill_id, str(skill_id)),
@@ -189,9 +203,9 @@ def plan_path(
                 ],
                 "why": step.why,
                 "score": round(step.score, 4),
-                "source": item.source,
-                "external_id": item.external_id,
-                "activity_id": activity_id(item.source, item.external_id, unit.position),
+                "source": unit.source,
+                "external_id": unit.external_id,
+                "activity_id": activity_id(unit.source, unit.external_id, unit.position),
             }
         )
     gap_by_skill = {g.skill_id: g for g in plan.gaps}

@@ -1,12 +1,13 @@
-"""Repositories against SQLite and PostgreSQL: keys, tenants, jobs claimed exactly once."""
+"""Repositories against SQLite and PostgreSQL: keys, tenants, jobs claimed exactly once, path candidates."""
 
 from __future__ import annotations
 
 import threading
 
 from models import repositories as repo
+from models import taxonomy_repository as tax
 from models.db import transaction
-from models.tables import JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED
+from models.tables import JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, CatalogItem, ItemSkill, MicroUnit, Skill
 from service.runtime import Runtime
 
 
@@ -73,3 +74,74 @@ def test_orphaned_running_job_goes_back_to_the_queue(runtime: Runtime, tenant: s
         assert repo.get_job(session, row.id, job.id).status == JOB_QUEUED  # type: ignore[union-attr]
     with transaction(runtime.sessions) as session:  # leave no queued job for other tests' workers
         repo.finish_job(session, job.id, None, "test done")
+
+
+def _item(tenant_id: int, number: int, rating: float | None, status: str = "active") -> CatalogItem:
+    return CatalogItem(
+        tenant_id=tenant_id,
+        source="test",
+        kind="csv",
+        external_id=f"x{number}",
+        title=f"Item {number}",
+        description="",
+        language="nl",
+        minutes=10,
+        format="article",
+        rating=rating,
+        content_hash="h",
+        status=status,
+        units=[
+            MicroUnit(
+                tenant_id=tenant_id, position=0, title=f"Part {number}", text="t", minutes=10, text_hash="h"
+            )
+        ],
+    )
+
+
+def test_tagged_unit_cards_keep_the_most_confident_per_skill(runtime: Runtime, tenant: str) -> None:
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        skill = Skill(
+            tenant_id=tenant_id, key=f"custom:{tenant}", origin="custom", label_en="Skill", content_hash="h"
+        )
+        items = [_item(tenant_id, n, rating=float(n)) for n in range(6)]
+        items.append(_item(tenant_id, 6, rating=None, status="retired"))
+        session.add_all([skill, *items])
+        session.flush()
+        # confidences: items 0-2 at 0.9 (ties broken by rating, best first), 3 at 0.95, 4 rejected, 5 at 0.5
+        confidence = [0.9, 0.9, 0.9, 0.95, 0.99, 0.5, 0.99]
+        for number, item in enumerate(items):
+            status = "rejected" if number == 4 else "auto"
+            session.add(
+                ItemSkill(
+                    tenant_id=tenant_id,
+                    item_id=item.id,
+                    skill_id=skill.id,
+                    confidence=confidence[number],
+                    origin="label",
+                    status=status,
+                )
+            )
+        skill_id = skill.id
+        titles = {item.units[0].id: item.title for item in items}
+    with runtime.sessions() as session:
+        rows = tax.tagged_unit_cards(session, tenant_id, [skill_id], per_skill=3)
+        assert [(s, c, titles[card.unit_id]) for s, c, card in rows] == [
+            (skill_id, 0.95, "Item 3"),
+            (skill_id, 0.9, "Item 2"),
+            (skill_id, 0.9, "Item 1"),
+        ]
+        card = rows[0][2]
+        assert (card.item_title, card.unit_title, card.language, card.rating) == (
+            "Item 3",
+            "Part 3",
+            "nl",
+            3.0,
+        )
+        assert card.updated_at.tzinfo is not None
+        everything = tax.tagged_unit_cards(session, tenant_id, [skill_id])
+        assert sorted(titles[card.unit_id] for _, _, card in everything) == [
+            f"Item {n}" for n in (0, 1, 2, 3, 5)
+        ]
+        by_id = repo.unit_cards(session, tenant_id, list(titles))
+        assert sorted(card.item_title for card in by_id.values()) == [f"Item {n}" for n in range(6)]
