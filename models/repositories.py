@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.tables import (
@@ -159,14 +159,17 @@ def units_with_items(session: Session, tenant_id: int, unit_ids: Sequence[int]) 
     if not unit_ids:
         return {}
     rows = session.scalars(
-        _active_units_among(select(MicroUnit), tenant_id, unit_ids).options(selectinload(MicroUnit.item))
+        select(MicroUnit)
+        .join(CatalogItem, MicroUnit.item_id == CatalogItem.id)
+        .where(*_active_units_among(tenant_id, unit_ids))
+        .options(selectinload(MicroUnit.item))
     ).all()
     return {row.id: row for row in rows}
 
 
-def _active_units_among(query: Select[Any], tenant_id: int, unit_ids: Sequence[int]) -> Select[Any]:
-    """`query` narrowed to these units, when active, of active items of the tenant."""
-    return query.join(CatalogItem, MicroUnit.item_id == CatalogItem.id).where(
+def _active_units_among(tenant_id: int, unit_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    """Conditions for these units, when active, of active items of the tenant (units joined to items)."""
+    return (
         MicroUnit.tenant_id == tenant_id,
         MicroUnit.id.in_(list(unit_ids)),
         MicroUnit.active.is_(True),
@@ -245,7 +248,11 @@ def unit_cards(session: Session, tenant_id: int, unit_ids: Sequence[int]) -> dic
     """Cards of these units by id; ids of inactive, retired or foreign units are left out."""
     if not unit_ids:
         return {}
-    rows = session.execute(_active_units_among(select(*UNIT_CARD_COLUMNS), tenant_id, unit_ids)).all()
+    rows = session.execute(
+        select(*UNIT_CARD_COLUMNS)
+        .join(CatalogItem, MicroUnit.item_id == CatalogItem.id)
+        .where(*_active_units_among(tenant_id, unit_ids))
+    ).all()
     return {card.unit_id: card for card in map(unit_card, rows)}
 
 
