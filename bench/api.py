@@ -6,10 +6,10 @@ For each catalog size N: a fresh LEERPAD_HOME with SQLite, the default taxonomy 
 real encoder (loaded once for the whole run), then N synthetic micro-units written straight into
 the database in bulk (no encoding: each unit's vector is a random unit vector mixed with a random
 skill's stored vector, its text random skill labels plus filler words), a share of the items
-tagged with skills, and the snapshot published. One role of 8 skills, 50 employees with a few
-assessments each, and an `lms` key. The app is served in-process by uvicorn on 127.0.0.1; after
-one warm-up request (it builds the BM25 index), 8 client threads each with their own keep-alive
-httpx.Client send `POST /v1/employees/{id}/path` until --requests are done.
+tagged with skills, and the snapshot published with its BM25 index. One role of 8 skills, 50
+employees with a few assessments each, and an `lms` key. The app is served in-process by uvicorn on
+127.0.0.1; after one warm-up request (it loads the stored BM25 index), 8 client threads each with
+their own keep-alive httpx.Client send `POST /v1/employees/{id}/path` until --requests are done.
 
 Limit, measured in the same run: the bare FAISS search of the role's 8 skill vectors
 (`snapshot.search(matrix_of_8, 40)`, median of many calls), which is the dense half of the work a
@@ -364,7 +364,7 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
                 if response.status_code != 200:
                     raise RuntimeError(f"warm-up path request failed: {response.status_code} {response.text}")
                 steps = len(response.json()["steps"])
-            print(f"first request (builds lexical index): {first:.2f}s ({steps} steps)", flush=True)
+            print(f"first request (loads lexical index): {first:.2f}s ({steps} steps)", flush=True)
 
             latencies, errors, wall = run_load(base, headers, requests, SEED, deadline)
         finally:
@@ -404,7 +404,7 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
 def print_table(r: dict[str, Any]) -> None:
     print(f"\n| measure ({int(r['units']):,} micro-units, {CLIENTS} clients) | value |")
     print("|---|---|")
-    print(f"| first request (builds lexical index) | {r['first'] * 1000:.0f} ms |")
+    print(f"| first request (loads lexical index) | {r['first'] * 1000:.0f} ms |")
     print(f"| requests done / errors (non-200) | {int(r['requests'])} / {int(r['errors'])} |")
     print(f"| latency p50 | {r['p50'] * 1000:.1f} ms |")
     print(f"| latency p95 | {r['p95'] * 1000:.1f} ms |")

@@ -23,7 +23,7 @@ it costs the length of the query terms' postings plus one pass over N floats.
 
 `to_bytes` writes a magic string, a format version and a JSON header (parameters, vocabulary,
 array layout) followed by the raw little-endian arrays: no pickle, so a snapshot read from disk
-cannot run code.
+cannot run code. Each published FAISS snapshot stores one beside it (recommender/index.py).
 """
 
 from __future__ import annotations

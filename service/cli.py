@@ -221,7 +221,7 @@ def roles_import(
 
 @index_app.command("rebuild")
 def index_rebuild(tenant: TenantOption = DEFAULT_TENANT) -> None:
-    """Publish a new snapshot from the vectors stored in the database (no re-encoding)."""
+    """Publish a new snapshot and its BM25 index from the vectors and texts in the database (no re-encoding)."""
     runtime = _runtime()
     version = runtime.rebuild_index(tenant)
     runtime.close()

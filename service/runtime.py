@@ -13,10 +13,9 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.indexing import publish_from_database, snapshot_matches, tenant_store
+from ingest.indexing import lexical_from_database, publish_from_database, snapshot_matches, tenant_store
 from ingest.pipeline import IngestReport, ingest_catalog
 from models import repositories as repo
-from models import taxonomy_repository as tax
 from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
 from recommender.embedding import Encoder
@@ -92,7 +91,16 @@ class Runtime:
             return self.snapshots.get(store)
 
     def lexical(self, tenant_slug: str) -> LexicalIndex | None:
-        """The tenant's BM25 index over unit texts, rebuilt when a new snapshot is published."""
+        """The tenant's BM25 index over unit texts: the one stored with its current snapshot, loaded
+        once per snapshot; a corrupt one is repaired from the database first, as `snapshot` does."""
+        try:
+            return self._current_lexical(tenant_slug)
+        except IndexCorruptError as exc:
+            log.error("lexical index of %s is corrupt (%s); rebuilding from the database", tenant_slug, exc)
+            self.rebuild_index(tenant_slug)
+            return self._current_lexical(tenant_slug)
+
+    def _current_lexical(self, tenant_slug: str) -> LexicalIndex | None:
         snapshot = self.snapshot(tenant_slug)
         if snapshot is None:
             return None
@@ -104,15 +112,23 @@ class Runtime:
             cached = self._lexical.get(tenant_slug)
             if cached is not None and cached[0] == version:
                 return cached[1]
-            with self.sessions() as session:
-                tenant = repo.get_tenant(session, tenant_slug)
-                docs = tax.active_unit_texts(session, tenant.id) if tenant else []
-            index = LexicalIndex.build(docs)
+            index = snapshot.lexical()
+            if index is None:
+                # Building takes about 22 s per 100,000 units; a rebuild stores it with the snapshot.
+                log.warning(
+                    "snapshot %s of %s has no stored lexical index; building it from the database "
+                    "(`leerpad index rebuild` stores one)",
+                    version,
+                    tenant_slug,
+                )
+                with self.sessions() as session:
+                    tenant = repo.get_tenant(session, tenant_slug)
+                    index = lexical_from_database(session, tenant.id) if tenant else LexicalIndex.build([])
             self._lexical[tenant_slug] = (version, index)
             return index
 
     def rebuild_index(self, tenant_slug: str) -> int:
-        """Publish a fresh snapshot from the stored vectors; returns its version."""
+        """Publish a fresh snapshot (vectors and BM25) from the database; returns its version."""
         store = self.store(tenant_slug)
         with store.writer_lock(), transaction(self.sessions) as session:
             tenant = repo.get_or_create_tenant(session, tenant_slug)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,10 +12,12 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from ingest.indexing import lexical_from_database
 from ingest.pipeline import IngestError
 from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import Encoder
+from recommender.index import LEXICAL_FILE, MANIFEST_FILE
 from service.runtime import Runtime
 
 HEADER = ["external_id", "title", "description", "url", "language", "minutes", "skills"]
@@ -237,3 +241,124 @@ def test_a_rejected_row_keeps_the_stored_item_instead_of_retiring_it(
     report = run(runtime, tenant, write_csv(tmp_path / "b.csv", rows), CountingEncoder(encoder))
     assert report.rejected_total == 1 and report.retired == 0
     assert db_state(runtime, tenant)["fb-1"][1] == "active"
+
+
+def units_of(runtime: Runtime, tenant: str, external_id: str) -> set[int]:
+    """The unit ids of one of the tenant's items."""
+    with runtime.sessions() as session:
+        row = repo.get_tenant(session, tenant)
+        assert row is not None
+        return set(
+            session.scalars(
+                select(MicroUnit.id)
+                .join(CatalogItem, CatalogItem.id == MicroUnit.item_id)
+                .where(CatalogItem.tenant_id == row.id, CatalogItem.external_id == external_id)
+            ).all()
+        )
+
+
+def test_ingest_stores_a_lexical_index_that_searches_like_one_built_from_the_database(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    snapshot = runtime.snapshot(tenant)
+    assert snapshot is not None and (snapshot.folder / LEXICAL_FILE).is_file()
+    assert snapshot.manifest.lexical_count == snapshot.manifest.count == report.units
+    stored = snapshot.lexical()
+    with runtime.sessions() as session:
+        row = repo.get_tenant(session, tenant)
+        assert row is not None
+        rebuilt = lexical_from_database(session, row.id)
+    assert stored is not None
+    for query in ("SQL tabel", "feedback geven", "Python functions pytest", "gegevens", "vraag"):
+        assert stored.search(query, 10) == rebuilt.search(query, 10)
+    assert stored.search("pytest", 10) and {u for u, _ in stored.search("pytest", 10)} <= units_of(
+        runtime, tenant, "py-1"
+    )
+
+    def no_database(*_: object, **__: object) -> None:
+        raise AssertionError("the stored lexical index must be used")
+
+    monkeypatch.setattr("service.runtime.lexical_from_database", no_database)
+    served = runtime.lexical(tenant)
+    assert served is not None and served.search("SQL tabel", 10) == rebuilt.search("SQL tabel", 10)
+
+
+def test_a_newly_ingested_unit_is_found_by_a_word_only_it_contains(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
+) -> None:
+    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    before = runtime.lexical(tenant)
+    assert before is not None and before.search("zeefdruk", 5) == []
+    new = ["zd-1", "Zeefdruk", "Drukken met een zeef op textiel en papier.", "", "nl", "10", ""]
+    run(runtime, tenant, write_csv(tmp_path / "b.csv", [*ROWS, new]), CountingEncoder(encoder))
+    after = runtime.lexical(tenant)
+    assert after is not None and after is not before
+    found = after.search("zeefdruk", 5)
+    assert found and {unit for unit, _ in found} <= units_of(runtime, tenant, "zd-1")
+    assert runtime.check_index(tenant, repair=False) is None
+
+
+def test_corrupt_lexical_file_is_detected_and_rebuilt_from_the_database(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    store = runtime.store(tenant)
+    version = store.current_version()
+    lexical_file = store.snapshots / str(version) / LEXICAL_FILE
+    lexical_file.write_bytes(lexical_file.read_bytes()[:100])
+    with caplog.at_level(logging.ERROR, logger="leerpad"):
+        index = runtime.lexical(tenant)  # repairs
+    assert "lexical index of" in caplog.text and "corrupt" in caplog.text
+    assert index is not None and index.size == report.units and index.search("feedback", 5)
+    snapshot = runtime.snapshot(tenant)
+    assert snapshot is not None and snapshot.manifest.version > (version or 0)
+    assert snapshot.lexical() is not None
+    assert runtime.check_index(tenant, repair=False) is None
+
+
+def test_snapshot_without_a_lexical_file_is_served_from_the_database_until_repaired(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    store = runtime.store(tenant)
+    version = store.current_version()
+    folder = store.snapshots / str(version)
+    # the layout published before BM25 indexes were stored: no file, no manifest fields
+    (folder / LEXICAL_FILE).unlink()
+    manifest = json.loads((folder / MANIFEST_FILE).read_text())
+    del manifest["lexical_checksum"], manifest["lexical_count"]
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
+    runtime.snapshots.forget(store)
+    assert "no stored lexical index" in (runtime.check_index(tenant, repair=False) or "")
+    with caplog.at_level(logging.WARNING, logger="leerpad"):
+        index = runtime.lexical(tenant)
+    assert "no stored lexical index" in caplog.text
+    assert index is not None and {u for u, _ in index.search("pytest", 5)} <= units_of(
+        runtime, tenant, "py-1"
+    )
+    assert index.search("pytest", 5) and store.current_version() == version  # served, not rebuilt
+    assert runtime.check_index(tenant, repair=True) is None
+    repaired = runtime.snapshot(tenant)
+    assert repaired is not None and repaired.manifest.version > (version or 0)
+    assert repaired.lexical() is not None
+
+
+def test_index_check_reports_a_missing_or_miscounted_lexical_file(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
+) -> None:
+    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    store = runtime.store(tenant)
+    folder = store.snapshots / str(store.current_version())
+    manifest_file = folder / MANIFEST_FILE
+    manifest = json.loads(manifest_file.read_text())
+    manifest_file.write_text(json.dumps({**manifest, "lexical_count": report.units + 1}))
+    runtime.snapshots.forget(store)
+    problem = runtime.check_index(tenant, repair=False)
+    assert (
+        problem == f"snapshot's lexical index holds {report.units + 1} units, its FAISS index {report.units}"
+    )
+    manifest_file.write_text(json.dumps(manifest))
+    (folder / LEXICAL_FILE).unlink()
+    runtime.snapshots.forget(store)
+    assert "missing" in (runtime.check_index(tenant, repair=False) or "")

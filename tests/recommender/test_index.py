@@ -1,7 +1,8 @@
-"""FAISS snapshots: exact search, atomic publish, corruption refused at load."""
+"""FAISS snapshots: exact search, atomic publish, corruption refused at load; the BM25 index stored beside."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from pathlib import Path
@@ -9,7 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recommender.index import IndexCorruptError, SnapshotCache, SnapshotStore, build_index
+from recommender.index import (
+    LEXICAL_FILE,
+    MANIFEST_FILE,
+    IndexCorruptError,
+    SnapshotCache,
+    SnapshotStore,
+    build_index,
+)
+from recommender.lexical import LexicalIndex
 
 DIM = 16
 
@@ -20,11 +29,46 @@ def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
 
 
-def publish(store: SnapshotStore, n: int, seed: int = 0, catalog_version: int = 1):
+def publish(
+    store: SnapshotStore,
+    n: int,
+    seed: int = 0,
+    catalog_version: int = 1,
+    lexical: LexicalIndex | None = None,
+):
     ids = np.arange(100, 100 + n, dtype=np.int64)
     return store.publish(
-        ids, unit_vectors(n, seed), model="m", dimension=DIM, catalog_version=catalog_version
+        ids,
+        unit_vectors(n, seed),
+        model="m",
+        dimension=DIM,
+        catalog_version=catalog_version,
+        lexical=lexical,
     )
+
+
+def unit_texts(n: int) -> list[tuple[int, str, str]]:
+    """One document per id that `publish` uses, alternately Dutch and English, each with a unique word."""
+    return [
+        (
+            100 + i,
+            f"Vergaderingen leiden, deel {i} woord{i}" if i % 2 else f"Leading meetings, part {i} word{i}",
+            "nl" if i % 2 else "en",
+        )
+        for i in range(n)
+    ]
+
+
+def rewrite_manifest(store: SnapshotStore, version: int, **changes: object) -> None:
+    """Edit a published manifest in place; a change to None drops the field (an older manifest)."""
+    path = store.snapshots / str(version) / MANIFEST_FILE
+    data = json.loads(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data))
 
 
 def test_search_finds_the_nearest_stored_vector_by_its_id(tmp_path: Path) -> None:
@@ -111,3 +155,72 @@ def test_readers_never_see_a_half_written_snapshot(tmp_path: Path) -> None:
         thread.join()
     assert not errors
     assert counts <= set(range(10, 40)) and len(counts) > 1
+
+
+def test_publish_stores_the_lexical_index_beside_the_vectors(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    built = LexicalIndex.build(unit_texts(20))
+    manifest = publish(store, 20, lexical=built)
+    folder = store.snapshots / str(manifest.version)
+    on_disk = json.loads((folder / MANIFEST_FILE).read_text())
+    assert on_disk["lexical_count"] == on_disk["count"] == 20
+    assert on_disk["lexical_checksum"] == hashlib.sha256((folder / LEXICAL_FILE).read_bytes()).hexdigest()
+    snapshot = store.load()
+    assert snapshot is not None and snapshot.lexical_problem() is None
+    loaded = snapshot.lexical()
+    assert loaded is not None and loaded.size == 20
+    for query in ("vergadering leiden", "meetings", "woord7", "word8", "deel 3"):
+        assert loaded.search(query, 5) == built.search(query, 5)
+    assert loaded.search("woord7", 5)[0][0] == 107
+
+
+def test_lexical_index_must_cover_exactly_the_vectors_units(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    with pytest.raises(ValueError, match="lexical"):
+        publish(store, 20, lexical=LexicalIndex.build(unit_texts(19)))
+    assert store.current_version() is None
+
+
+def test_a_snapshot_of_the_old_layout_loads_without_a_lexical_index(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    manifest = publish(store, 10)
+    assert manifest.lexical_checksum is None and manifest.lexical_count is None
+    assert not (store.snapshots / str(manifest.version) / LEXICAL_FILE).exists()
+    # a manifest written before the lexical fields existed
+    rewrite_manifest(store, manifest.version, lexical_checksum=None, lexical_count=None)
+    snapshot = store.load()
+    assert snapshot is not None and snapshot.count == 10
+    assert snapshot.lexical() is None
+    assert "no stored lexical index" in (snapshot.lexical_problem() or "")
+
+
+def test_truncated_tampered_or_missing_lexical_file_is_refused(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    manifest = publish(store, 12, lexical=LexicalIndex.build(unit_texts(12)))
+    lexical_file = store.snapshots / str(manifest.version) / LEXICAL_FILE
+    data = lexical_file.read_bytes()
+    lexical_file.write_bytes(data[: len(data) - 7])
+    snapshot = store.load()  # the FAISS half loads: the lexical half is read only on demand
+    assert snapshot is not None and snapshot.count == 12
+    with pytest.raises(IndexCorruptError, match="lexical index checksum"):
+        snapshot.lexical()
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    lexical_file.write_bytes(bytes(flipped))
+    with pytest.raises(IndexCorruptError, match="lexical index checksum"):
+        snapshot.lexical()
+    lexical_file.unlink()
+    with pytest.raises(IndexCorruptError, match="lexical index unreadable"):
+        snapshot.lexical()
+    assert "missing" in (snapshot.lexical_problem() or "")
+
+
+def test_lexical_count_disagreeing_with_the_vectors_is_reported(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path)
+    manifest = publish(store, 12, lexical=LexicalIndex.build(unit_texts(12)))
+    rewrite_manifest(store, manifest.version, lexical_count=11)
+    snapshot = store.load()
+    assert snapshot is not None
+    assert snapshot.lexical_problem() == "snapshot's lexical index holds 11 units, its FAISS index 12"
+    with pytest.raises(IndexCorruptError, match="12 documents, its manifest 11"):
+        snapshot.lexical()
