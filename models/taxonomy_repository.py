@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from models.repositories import UNIT_CARD_COLUMNS, UnitCard, unit_card
@@ -21,7 +21,7 @@ from models.tables import (
     SkillLabel,
 )
 
-TAGGED_UNITS_PER_SKILL = 200
+TAGGED_UNITS_PER_SKILL = 60
 
 
 def skills_by_key(session: Session, tenant_id: int) -> dict[str, Skill]:
@@ -284,9 +284,10 @@ def add_auto_tags_for_skill(
     return added
 
 
-def covered_skills(session: Session, tenant_id: int) -> set[int]:
-    """Skills that at least one active item teaches (a tag not rejected by L&D)."""
-    rows = session.scalars(
+def covered_skills(session: Session, tenant_id: int, skill_ids: Sequence[int] | None = None) -> set[int]:
+    """Skills (of `skill_ids`, or all) that at least one active item teaches (a tag not rejected by
+    L&D). Pass the skills in question: the whole set means reading every tag of the catalog."""
+    query = (
         select(ItemSkill.skill_id)
         .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
         .where(
@@ -295,8 +296,10 @@ def covered_skills(session: Session, tenant_id: int) -> set[int]:
             CatalogItem.status == ITEM_ACTIVE,
         )
         .distinct()
-    ).all()
-    return {int(r) for r in rows}
+    )
+    if skill_ids is not None:
+        query = query.where(ItemSkill.skill_id.in_(list(skill_ids)))
+    return {int(r) for r in session.scalars(query).all()}
 
 
 def active_item_texts(
@@ -319,18 +322,27 @@ def active_item_texts(
 
 
 def tagged_unit_cards(
-    session: Session, tenant_id: int, skill_ids: Sequence[int], per_skill: int = TAGGED_UNITS_PER_SKILL
+    session: Session,
+    tenant_id: int,
+    skill_ids: Sequence[int],
+    languages: Sequence[str] = (),
+    per_skill: int = TAGGED_UNITS_PER_SKILL,
 ) -> list[tuple[int, float, UnitCard]]:
     """(skill id, tag confidence, unit card) for active units of items tagged with these skills,
-    leaving out tags L&D rejected: per skill the `per_skill` most confident, better rated first, so
-    a skill that half a 100,000-item catalog mentions does not load half the catalog per request."""
+    leaving out tags L&D rejected: per skill the `per_skill` best, units in `languages` first, then
+    the most confident, then the better rated, so a skill that half a 100,000-item catalog
+    mentions does not load half the catalog per request."""
     if not skill_ids:
         return []
+    other_language = (
+        case((CatalogItem.language.in_(list(languages)), 0), else_=1) if languages else literal(0)
+    )
     place = (
         func.row_number()
         .over(
             partition_by=ItemSkill.skill_id,
             order_by=(
+                other_language,
                 ItemSkill.confidence.desc(),
                 func.coalesce(CatalogItem.rating, 0.0).desc(),
                 MicroUnit.id,

@@ -230,7 +230,9 @@ def evaluate_skill_retrieval(
             for position, (text, item) in enumerate(zip(texts, items, strict=True))
         )
         for label, row, scores in zip(labels, neighbours.tolist(), similarities.tolist(), strict=True):
-            dense_scored = [(position, score) for position, score in zip(row, scores, strict=True) if position >= 0]
+            dense_scored = [
+                (position, score) for position, score in zip(row, scores, strict=True) if position >= 0
+            ]
             words_scored = lexical.search(label, depth)
             dense = [position for position, _ in dense_scored]
             words = [position for position, _ in words_scored]

@@ -222,6 +222,50 @@ class LexicalIndex:
             for unit, score in zip(hit_ids[order].tolist(), scores[hits][order].tolist(), strict=True)
         ]
 
+    def label_coverage(
+        self, labels: Iterable[str], unit_ids: Iterable[int], language: str | None = None
+    ) -> dict[int, float]:
+        """unit id -> how much of the best-matching label the unit contains, 0..1.
+
+        For one label, stemmed in one language (each of Dutch and English when `language` is not
+        given): the idf-weighted share of its distinct terms that occur in the unit, so
+        "incident management" found only through "management" scores low however high its BM25
+        rank. BM25 ranks; this says whether a hit is really about the label. A label term the
+        index has never seen counts with the highest idf possible (nobody has it).
+        """
+        wanted = np.asarray(sorted(set(unit_ids)), dtype=np.int64)
+        coverage = {int(unit): 0.0 for unit in wanted.tolist()}
+        if wanted.size == 0 or self.size == 0:
+            return coverage
+        order = np.argsort(self.unit_ids, kind="stable")
+        found = np.searchsorted(self.unit_ids[order], wanted)
+        found = np.minimum(found, self.size - 1)
+        known = self.unit_ids[order][found] == wanted
+        positions = order[found[known]]  # document numbers of the wanted units
+        units = wanted[known]
+        unseen_idf = float(np.log1p((self.size + 0.5) / 0.5))
+        languages = QUERY_LANGUAGES if not language_code(language) else (_stem_language(language),)
+        for label, code in ((label, code) for label in labels for code in languages):
+            terms = self.query_terms(label, code)
+            if not terms:
+                continue
+            total = 0.0
+            matched = np.zeros(positions.shape[0], dtype=np.float64)
+            for term in terms:
+                number = self.vocabulary.get(term)
+                if number is None:
+                    total += unseen_idf
+                    continue
+                idf = float(self._idf[number])
+                total += idf
+                docs = self.postings[int(self.offsets[number]) : int(self.offsets[number + 1])]
+                matched += idf * np.isin(positions, docs)
+            if total <= 0:
+                continue
+            for unit, share in zip(units.tolist(), (matched / total).tolist(), strict=True):
+                coverage[int(unit)] = max(coverage[int(unit)], float(share))
+        return coverage
+
     # -- serialisation ------------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:

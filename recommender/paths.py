@@ -26,11 +26,11 @@ Why greedy: it is fast enough to run on every request, every choice it makes can
 candidates of 5-15 minutes.
 
 Budget: the total never exceeds minutes_per_week * weeks, and no week holds more than
-minutes_per_week. A unit longer than one week's minutes is skipped rather than stretched over
-several weeks: a step never splits, and a week that holds 90 minutes of a 60-minute budget is not
-what the employee agreed to. (Micro-units are 5-15 minutes; with a "Learning Day a month" budget of
-480 minutes per period long units fit.) A unit is taken only if the ordered plan with it still
-packs into the weeks, so the plan never runs out of weeks.
+minutes_per_week. A unit longer than one week's minutes (a whole external course, often hours) is
+followed over consecutive weeks: it starts on a fresh week, takes minutes_per_week in each week
+until it is done (`PathStep.last_week`), and the next step may use what its last week has left.
+A unit longer than the whole budget is skipped ("too_long"). A unit is taken only if the ordered
+plan with it still packs into the weeks, so the plan never runs out of weeks.
 
 Order, strongest rule first:
 1. parts of one item in their order inside the item (the author's order wins any conflict);
@@ -40,13 +40,16 @@ Order, strongest rule first:
 3. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
 4. within that, an item's parts stay together, better items first.
 Weeks are filled in that order, each up to minutes_per_week (next-fit, so week numbers never go
-down along the path and a step never splits).
+down along the path; a step that fits in a week never splits across two).
 
-A gap is covered when the chosen units close all of it, or when every usable unit for it was
-chosen (the catalog has no more). Any other gap is uncovered: "no_content" when no unit was
-retrieved for it, "no_language" when its units were all in languages the learner does not read
-(`excluded_by_language`, from `ranking.skills_excluded_by_language`), "no_time" when units exist but
-the budget did not stretch to them. An uncovered gap may still be partly worked on (`closed`).
+A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
+says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
+(buy or write some), "no_language" when its units were all in languages the learner does not read
+(`excluded_by_language`, from `ranking.skills_excluded_by_language`), "not_enough_content" when
+every usable unit for it is in the path and the gap is still open, "too_long" when what is left for
+it is only units longer than the whole budget (give more time), and "no_time" when
+usable units exist but the budget did not stretch to them (more weeks). An uncovered gap may
+still be partly worked on (`closed`).
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ from recommender.tagging import language_code
 
 NO_CONTENT = "no_content"
 NO_TIME = "no_time"
+NOT_ENOUGH_CONTENT = "not_enough_content"
+TOO_LONG = "too_long"
 NO_LANGUAGE = "no_language"
 _EPS = 1e-9
 # A gap of importance 0 still gets a sliver of value, so spare time goes to it rather than to nothing.
@@ -94,6 +99,7 @@ class PathStep:
     addresses: tuple[tuple[int, float], ...]
     why: str
     score: float
+    last_week: int = 0  # the week the step ends in; set by build_path (equal to `week` unless it spans)
 
 
 @dataclass(frozen=True)
@@ -216,16 +222,26 @@ def _order(
     return result
 
 
-def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[int]:
-    """Next-fit: fill week 1 in order, start a new week when the next step does not fit."""
-    weeks: list[int] = []
+def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[tuple[int, int]]:
+    """(first week, last week) per unit, next-fit: fill week 1 in order, start a new week when the
+    next step does not fit; a step longer than a week starts on a fresh week and runs
+    minutes_per_week a week until done, its last week's spare minutes open to the next step."""
+    spans: list[tuple[int, int]] = []
     week, used = 1, 0
     for unit in units:
-        if used and used + unit.minutes > minutes_per_week:
+        if unit.minutes <= minutes_per_week:
+            if used and used + unit.minutes > minutes_per_week:
+                week, used = week + 1, 0
+            used += unit.minutes
+            spans.append((week, week))
+            continue
+        if used:
             week, used = week + 1, 0
-        used += unit.minutes
-        weeks.append(week)
-    return weeks
+        span = math.ceil(unit.minutes / minutes_per_week)
+        spans.append((week, week + span - 1))
+        week += span - 1
+        used = unit.minutes - (span - 1) * minutes_per_week
+    return spans
 
 
 # --------------------------------------------------------------------------------------------------
@@ -407,7 +423,7 @@ def build_path(
             open_gaps[gap.skill_id] = gap
     value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
     units = _collect_units(scored, open_gaps, minutes_per_gap_level)
-    usable = {u.unit_id: u for u in units.values() if u.minutes <= budget.minutes_per_week}
+    usable = {u.unit_id: u for u in units.values() if u.minutes <= budget.total}
 
     item_best: dict[int, float] = {}
     for unit in units.values():
@@ -421,7 +437,7 @@ def build_path(
         if sum(u.minutes for u in chosen) > budget.total:
             return False
         weeks = _weeks(_order(chosen, depth, item_rank, order_keys), budget.minutes_per_week)
-        return not weeks or weeks[-1] <= budget.weeks
+        return not weeks or weeks[-1][1] <= budget.weeks
 
     def gain(unit: _Unit, remaining: Mapping[int, float]) -> float:
         return math.fsum(
@@ -479,7 +495,7 @@ def build_path(
     weeks = _weeks(ordered, budget.minutes_per_week)
     dutch = language_code(language) == "nl"
     steps: list[PathStep] = []
-    for unit, week in zip(ordered, weeks, strict=True):
+    for unit, (week, last_week) in zip(ordered, weeks, strict=True):
         addresses = sorted(
             credited[unit.unit_id].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0])
         )
@@ -491,6 +507,7 @@ def build_path(
                 title=unit.title,
                 minutes=unit.minutes,
                 week=week,
+                last_week=last_week,
                 addresses=rounded,
                 why=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name),
                 score=round(unit.score, 4),
@@ -506,14 +523,21 @@ def build_path(
     for gap in ordered_gaps:
         s = gap.skill_id
         closed = gap.gap - remaining[s]
-        exhausted = all(u.unit_id in chosen_ids for u in units.values() if u.amounts.get(s, 0.0) > _EPS)
-        if s in has_units and (remaining[s] <= _EPS or exhausted):
+        teaching = [u for u in units.values() if u.amounts.get(s, 0.0) > _EPS]
+        if s in has_units and remaining[s] <= _EPS:
             covered.append(s)
         elif s not in has_units:
             reason = NO_LANGUAGE if s in excluded_by_language else NO_CONTENT
             uncovered.append(UncoveredGap(skill_id=s, reason=reason))
         else:
-            uncovered.append(UncoveredGap(skill_id=s, reason=NO_TIME, closed=round(closed, 2)))
+            left = [u for u in teaching if u.unit_id not in chosen_ids]
+            if not left:
+                reason = NOT_ENOUGH_CONTENT
+            elif all(u.unit_id not in usable for u in left):
+                reason = TOO_LONG
+            else:
+                reason = NO_TIME
+            uncovered.append(UncoveredGap(skill_id=s, reason=reason, closed=round(closed, 2)))
 
     total_priority = math.fsum(g.priority for g in open_gaps.values())
     if open_gaps and total_priority > 0:

@@ -23,14 +23,16 @@ learner cannot follow, is useless however good it is. Language weighs as much as
 a Dutch speaker should see the Dutch unit first when an English one is only slightly better.
 
 Languages. `Learner.languages` are the languages the learner reads, in order of preference. A
-unit in another language is excluded, except that a skill with no unit at all in those languages
-falls back to units in `Learner.fallback_languages` (English by default: most Dutch employees read
-it, while an English speaker is not sent Dutch). `skills_excluded_by_language` tells the path
+unit in another language is excluded, except that a skill with no good unit in those languages
+(none with relevance at least GOOD_MATCH) falls back to units in `Learner.fallback_languages`
+(English by default: most Dutch employees read it, while an English speaker is not sent Dutch).
+Why "good" and not "any": a Dutch page that only shares a word with the skill must not shut out
+the English course that teaches it; the language feature still puts a comparable Dutch unit first. `skills_excluded_by_language` tells the path
 builder which gaps lost all their units this way, so it can say "no_language".
 
-Completed and dismissed items are removed before anything else, so a dismissed item never comes
-back and a completed one is not planned twice; the language fallback is decided after that, so a
-skill whose only Dutch unit was dismissed falls back to English.
+Completed and dismissed items (and completed single units) are removed before anything else, so a
+dismissed item never comes back and a completed one is not planned twice; the language fallback is
+decided after that, so a skill whose only Dutch unit was dismissed falls back to English.
 
 Diversity: `diversify` is maximal marginal relevance (Carbonell & Goldstein 1998) over units,
 with the cosine of unit vectors or, without vectors, a title and same-item similarity, plus two hard
@@ -83,6 +85,7 @@ UNKNOWN_FRESHNESS_SCORE = 0.5
 HIGH_RATING = 4.3
 FRESH_DAYS = 365.0
 STRONG_MATCH = 0.75
+GOOD_MATCH = 0.6  # a unit in the learner's own language this relevant keeps the fallback language out
 TOP_GAP = 0.75
 
 _SECONDS_PER_DAY = 86_400.0
@@ -109,12 +112,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Learner:
-    """What the ranking needs to know about the person: languages read, formats liked, history."""
+    """What the ranking needs to know about the person: languages read, formats liked, history
+    (`completed` and `dismissed` are item ids, `completed_units` unit ids of items not finished)."""
 
     languages: tuple[str, ...]
     formats: tuple[str, ...] = ()
     completed: frozenset[int] = frozenset()
     dismissed: frozenset[int] = frozenset()
+    completed_units: frozenset[int] = frozenset()
     fallback_languages: tuple[str, ...] = ("en",)
 
 
@@ -208,17 +213,24 @@ def _open_gaps(gaps: Mapping[int, Gap]) -> dict[int, Gap]:
 
 
 def _not_done(candidates: Sequence[Candidate], learner: Learner, gaps: Mapping[int, Gap]) -> list[Candidate]:
-    """Candidates for an open gap whose item the learner has neither completed nor dismissed."""
+    """Candidates for an open gap whose item the learner has neither completed nor dismissed, and
+    whose unit the learner has not completed."""
     blocked = learner.completed | learner.dismissed
-    return [c for c in candidates if c.item_id not in blocked and c.skill_id in gaps]
+    return [
+        c
+        for c in candidates
+        if c.item_id not in blocked and c.unit_id not in learner.completed_units and c.skill_id in gaps
+    ]
 
 
 def _allowed_languages(candidates: Sequence[Candidate], learner: Learner) -> dict[int, frozenset[str]]:
-    """Per skill, the languages its units may be in: the learner's own when any unit has one of
-    them, otherwise the fallback languages."""
+    """Per skill, the languages its units may be in: the learner's own when a good unit (relevance at
+    least GOOD_MATCH) has one of them, otherwise the fallback languages too."""
     preferred = frozenset(language_code(x) for x in learner.languages)
     fallback = frozenset(language_code(x) for x in learner.fallback_languages)
-    has_preferred: set[int] = {c.skill_id for c in candidates if language_code(c.language) in preferred}
+    has_preferred: set[int] = {
+        c.skill_id for c in candidates if language_code(c.language) in preferred and c.relevance >= GOOD_MATCH
+    }
     skills = {c.skill_id for c in candidates}
     return {skill: preferred if skill in has_preferred else preferred | fallback for skill in skills}
 
@@ -245,8 +257,9 @@ def score_candidates(
 ) -> list[ScoredCandidate]:
     """Score every usable candidate, best first.
 
-    Dropped: completed and dismissed items, candidates for a skill with no open gap in `gaps`, and
-    units in a language the learner does not read (see the module docstring for the fallback).
+    Dropped: completed and dismissed items, completed units, candidates for a skill with no open
+    gap in `gaps`, and units in a language the learner does not read (see the module docstring for
+    the fallback).
     The same unit retrieved twice for one gap is kept once, with its higher relevance.
     Ties are broken by relevance, then by ids, so the order is the same for the same input.
     """

@@ -46,7 +46,8 @@ def employee_gaps(
         if (estimate := estimate_level(items, now)) is not None
     }
     requirements = [Requirement(rs.skill_id, rs.level, rs.importance) for rs in role.skills]
-    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, tenant_id), include_closed)
+    covered = tax.covered_skills(session, tenant_id, [r.skill_id for r in requirements])
+    gaps = compute_gaps(requirements, estimates, covered, include_closed)
     skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
     language = employee.language
     labels = {

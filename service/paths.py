@@ -41,8 +41,12 @@ LEXICAL_K = 40
 SHORTLIST_PER_GAP = 8
 RETRIEVED_WEIGHT = 0.85  # a retrieved unit is a little less certain than one tagged with the skill
 RETRIEVED_PER_GAP = 20
+# A step must clearly teach its gap: a two-word label found in the text (0.75), a declared skill,
+# or a retrieved unit at cosine 0.65 / holding most of a label. Weaker matches (one shared word, a
+# loose embedding tag) made paths that filled spare minutes with pages about something else.
+MIN_STEP_RELEVANCE = 0.7
 DENSE_FLOOR, DENSE_FULL = 0.40, 0.70
-LEXICAL_FLOOR = 0.5  # BM25 hits below half the best hit's score are left out
+LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,9 @@ def _retrieve(
 ) -> dict[int, dict[int, float]]:
     """skill id -> {unit id: relevance 0..1} from dense search with the skill's stored vector and BM25 on
     its labels. The two scored lists are fused (convex combination of normalised scores, see
-    recommender.fusion) to pick the shortlist; a unit's relevance is its strongest raw signal, so a
-    weak match stays weak whatever its place."""
+    recommender.fusion) to pick the shortlist; a unit's relevance is its strongest absolute signal
+    (cosine similarity mapped to 0..1, or how much of a skill label the unit holds), so a weak
+    match stays weak whatever its place: the best of several poor BM25 hits is still poor."""
     snapshot = runtime.snapshot(tenant_slug)
     skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
     lexical = runtime.lexical(tenant_slug)
@@ -100,15 +105,14 @@ def _retrieve(
         signal = {h.unit_id: _dense_relevance(h.score) for h in hits}
         words: list[tuple[int, float]] = []
         if lexical is not None:
-            query = " ".join(filter(None, {skill.label_en, skill.label_nl, labels.get(gap.skill_id)}))
-            scored = lexical.search(query, LEXICAL_K)
-            best = scored[0][1] if scored else 0.0
-            kept = [
-                (unit_id, score / best) for unit_id, score in scored if best and score >= LEXICAL_FLOOR * best
+            names = sorted(filter(None, {skill.label_en, skill.label_nl, labels.get(gap.skill_id)}))
+            scored = lexical.search(" ".join(names), LEXICAL_K)
+            coverage = lexical.label_coverage(names, [unit_id for unit_id, _ in scored])
+            words = [
+                (unit_id, score) for unit_id, score in scored if coverage[unit_id] >= LEXICAL_MIN_COVERAGE
             ]
-            words = kept
-            for unit_id, share in kept:
-                signal[unit_id] = max(signal.get(unit_id, 0.0), share)
+            for unit_id, _ in words:
+                signal[unit_id] = max(signal.get(unit_id, 0.0), coverage[unit_id])
         fused = convex_fusion(dense, words)[:RETRIEVED_PER_GAP]
         found[gap.skill_id] = {unit_id: RETRIEVED_WEIGHT * signal[unit_id] for unit_id, _ in fused}
     return found
@@ -140,11 +144,14 @@ def gather_candidates(
     tenant_id: int,
     gaps: Sequence[Gap],
     labels: Mapping[int, str],
+    languages: Sequence[str] = (),
 ) -> tuple[list[Candidate], dict[int, UnitCard]]:
-    """Tagged units and retrieved units for every open gap; one candidate per (unit, gap)."""
+    """Tagged units (those in `languages` first) and retrieved units for every open gap; one
+    candidate per (unit, gap)."""
     relevance: dict[tuple[int, int], float] = {}
     units: dict[int, UnitCard] = {}
-    for skill_id, confidence, unit in tax.tagged_unit_cards(session, tenant_id, [g.skill_id for g in gaps]):
+    skill_ids = [g.skill_id for g in gaps]
+    for skill_id, confidence, unit in tax.tagged_unit_cards(session, tenant_id, skill_ids, languages):
         units[unit.unit_id] = unit
         relevance[(unit.unit_id, skill_id)] = max(confidence, relevance.get((unit.unit_id, skill_id), 0.0))
     retrieved = _retrieve(runtime, tenant_slug, session, tenant_id, gaps, labels)
@@ -155,7 +162,9 @@ def gather_candidates(
             if unit_id in units:
                 relevance[(unit_id, skill_id)] = max(score, relevance.get((unit_id, skill_id), 0.0))
     candidates = [
-        _candidate(units[unit_id], skill_id, score) for (unit_id, skill_id), score in relevance.items()
+        _candidate(units[unit_id], skill_id, score)
+        for (unit_id, skill_id), score in relevance.items()
+        if score >= MIN_STEP_RELEVANCE
     ]
     return candidates, units
 
@@ -166,7 +175,9 @@ def plan_path(
     """Rank candidates and build the path; returns the response body (without path_id)."""
     open_gaps = [g for g in plan.gaps if g.gap > 0]
     by_skill = {g.skill_id: g for g in open_gaps}
-    candidates, units = gather_candidates(runtime, tenant_slug, session, tenant_id, open_gaps, plan.labels)
+    candidates, units = gather_candidates(
+        runtime, tenant_slug, session, tenant_id, open_gaps, plan.labels, plan.learner.languages
+    )
     ranked = score_candidates(candidates, by_skill, plan.learner, now)
     shortlist: list[ScoredCandidate] = []
     for skill_id in by_skill:
@@ -191,6 +202,7 @@ def plan_path(
                 "url": unit_url(unit.url, unit.anchor),
                 "minutes": step.minutes,
                 "week": step.week,
+                "last_week": step.last_week,
                 "language": unit.language,
                 "format": unit.format,
                 "addresses": [

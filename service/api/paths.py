@@ -99,7 +99,7 @@ def recommendations(
         requirements.append(Requirement(skill.id, entry.target, entry.importance))
         estimates[skill.id] = LevelEstimate(entry.current, 1.0, 1, ("lms",))
         labels[skill.id] = skill_label(skill)
-    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, caller.tenant_id))
+    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, caller.tenant_id, list(labels)))
     languages = body.languages or ["en"]
     plan = PlanInput(
         gaps=gaps,

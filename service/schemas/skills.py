@@ -194,7 +194,12 @@ class PathStepPublic(BaseModel):
     title: str
     url: str | None
     minutes: int
-    week: int
+    week: int = Field(description="the week the step starts in, from 1")
+    last_week: int | None = Field(
+        default=None,
+        description="the week it ends in: later than `week` for a course followed over several weeks, "
+        "at most minutes_per_week a week",
+    )
     language: str
     format: str
     addresses: list[PathGapRef]
@@ -212,7 +217,9 @@ class CoveredGap(BaseModel):
 
 
 class UncoveredGapPublic(CoveredGap):
-    reason: str = Field(description="no_content, no_time or no_language")
+    reason: str = Field(
+        description="no_content, no_language, not_enough_content, too_long (only units longer than a week) or no_time"
+    )
 
 
 class PathPublic(BaseModel):

@@ -98,4 +98,3 @@ def test_score_fusion_is_not_worse_than_rank_fusion(english: Report, dutch: Repo
     for report in (english, dutch):
         for metric in METRICS:
             assert report[METHOD_FUSED][metric] >= report[METHOD_RRF][metric], (metric, report)
-

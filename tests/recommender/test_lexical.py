@@ -126,3 +126,21 @@ def test_from_bytes_refuses_foreign_or_damaged_data() -> None:
     newer = blob.replace(f'"version":{FORMAT_VERSION}'.encode(), f'"version":{FORMAT_VERSION + 1}'.encode())
     with pytest.raises(ValueError, match="version"):
         LexicalIndex.from_bytes(newer)
+
+
+def test_label_coverage_says_how_much_of_a_label_a_unit_holds() -> None:
+    index = LexicalIndex.build(
+        [
+            (1, "Incident management for on-call engineers", "en"),
+            (2, "Change management in large organisations", "en"),
+            (3, "Incidentbeheer: zo handel je een storing af", "nl"),
+            (4, "Koffie zetten", "nl"),
+        ]
+    )
+    coverage = index.label_coverage(["incident management", "incidentbeheer"], [1, 2, 3, 4, 99])
+    assert coverage[1] == pytest.approx(1.0)
+    assert coverage[3] == pytest.approx(1.0)  # the Dutch label, stemmed in Dutch
+    assert 0.0 < coverage[2] < 0.5  # only "management", the commoner word
+    assert coverage[4] == 0.0
+    assert coverage[99] == 0.0  # not indexed
+    assert index.label_coverage(["incident management"], []) == {}

@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from recommender.gaps import Gap
-from recommender.paths import NO_CONTENT, NO_LANGUAGE, NO_TIME, Budget, LearningPath, build_path
+from recommender.paths import (
+    NO_CONTENT,
+    NO_LANGUAGE,
+    NO_TIME,
+    NOT_ENOUGH_CONTENT,
+    TOO_LONG,
+    Budget,
+    LearningPath,
+    build_path,
+)
 from recommender.ranking import ScoredCandidate
 from tests.recommender.path_factories import cand, gap, scored
 
@@ -50,7 +59,7 @@ def test_empty_inputs() -> None:
         steps=(), covered=(), uncovered=(), total_minutes=0, covered_priority_share=1.0
     )
     zero = build([scored(cand(1))], [gap(1)], budget=Budget(0, 0))
-    assert zero.steps == () and zero.uncovered[0].reason == NO_TIME and zero.covered_priority_share == 0.0
+    assert zero.steps == () and zero.uncovered[0].reason == TOO_LONG and zero.covered_priority_share == 0.0
 
 
 def test_weeks_are_filled_in_order_and_a_step_never_splits() -> None:
@@ -72,9 +81,19 @@ def test_the_plan_must_pack_into_the_weeks_not_only_the_total() -> None:
     assert path.uncovered[0].reason == NO_TIME and path.uncovered[0].closed > 0
 
 
-def test_a_unit_longer_than_a_week_is_skipped() -> None:
-    path = build([scored(cand(1, minutes=90))], [gap(1)], budget=Budget(60, 6))
-    assert path.steps == () and path.uncovered[0].reason == NO_TIME
+def test_a_unit_longer_than_a_week_runs_over_consecutive_weeks() -> None:
+    entries = [scored(cand(1, minutes=20, level="beginner")), scored(cand(2, minutes=150, level="advanced"))]
+    entries.append(scored(cand(3, minutes=20, level="advanced", item_id=99)))
+    path = build(entries, [gap(1, required=5, current=0.0)], budget=Budget(60, 4))
+    spans = {step.unit_id: (step.week, step.last_week) for step in path.steps}
+    # 20 min in week 1; the 150-minute course starts fresh in week 2 and runs 60 + 60 + 30 to week 4;
+    # the last 20 minutes fit in week 4's spare 30
+    assert spans == {1: (1, 1), 2: (2, 4), 3: (4, 4)}
+
+
+def test_a_unit_longer_than_the_whole_budget_is_too_long() -> None:
+    path = build([scored(cand(1, minutes=250))], [gap(1)], budget=Budget(60, 4))
+    assert path.steps == () and path.uncovered[0].reason == TOO_LONG
 
 
 def test_best_single_unit_beats_a_cheap_greedy_start() -> None:
@@ -115,12 +134,18 @@ def test_inconsistent_unit_rows_are_refused() -> None:
 
 def test_closed_gaps_and_unrelated_candidates_are_ignored() -> None:
     path = build([scored(cand(1, 1)), scored(cand(2, 9))], [gap(1), gap(5, required=2, current=2.0)])
-    assert ids(path) == [1] and path.covered == (1,) and path.uncovered == ()
+    assert ids(path) == [1] and [u.skill_id for u in path.uncovered] == [1]
 
 
-def test_gap_with_all_its_content_chosen_counts_as_covered() -> None:
+def test_gap_with_all_its_content_chosen_but_still_open_is_not_enough_content() -> None:
     path = build([scored(cand(1, minutes=5, relevance=0.5))], [gap(1, required=5, current=0.0)])
-    assert path.covered == (1,) and path.covered_priority_share < 0.05
+    assert path.covered == () and path.covered_priority_share < 0.05
+    assert path.uncovered[0].reason == NOT_ENOUGH_CONTENT and path.uncovered[0].closed > 0
+
+
+def test_a_gap_that_is_closed_is_covered() -> None:
+    path = build([scored(cand(1, minutes=60, relevance=1.0))], [gap(1, required=3, current=2.5)])
+    assert path.covered == (1,) and path.uncovered == () and path.covered_priority_share == 1.0
 
 
 def test_higher_scored_unit_wins_at_equal_cost() -> None:
@@ -137,12 +162,9 @@ def test_uncovered_reasons() -> None:
     entries = [scored(cand(1, 1, minutes=50)), scored(cand(2, 3, minutes=50))]
     path = build(entries, gaps, budget=Budget(50, 1), excluded_by_language={2})
     reasons = {u.skill_id: u.reason for u in path.uncovered}
-    assert reasons == {
-        2: NO_LANGUAGE,
-        4: NO_CONTENT,
-        next(s for s in (1, 3) if s not in path.covered): NO_TIME,
-    }
-    assert len(path.covered) == 1
+    chosen = path.steps[0].addresses[0][0]
+    assert reasons == {2: NO_LANGUAGE, 4: NO_CONTENT, chosen: NOT_ENOUGH_CONTENT, 4 - chosen: NO_TIME}
+    assert path.covered == ()
 
 
 def test_zero_relevance_units_are_no_content() -> None:

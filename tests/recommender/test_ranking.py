@@ -10,6 +10,7 @@ import pytest
 
 from recommender.ranking import (
     FEATURES,
+    GOOD_MATCH,
     LEVEL_FIT_BY_DISTANCE,
     UNKNOWN_LEVEL_FIT,
     WEIGHTS,
@@ -235,7 +236,7 @@ def test_preferred_languages_score_in_order_and_others_are_excluded() -> None:
     assert "language:en" in result[2].reasons
 
 
-def test_fallback_language_only_when_the_skill_has_nothing_in_the_learners_languages() -> None:
+def test_fallback_language_only_when_the_skill_has_nothing_good_in_the_learners_languages() -> None:
     candidates = [
         cand(1, 1, language="nl"),
         cand(2, 1, language="en"),
@@ -247,6 +248,16 @@ def test_fallback_language_only_when_the_skill_has_nothing_in_the_learners_langu
     assert result[3].features["language"] == 0.3
     assert "language_fallback:en" in result[3].reasons
     assert skills_excluded_by_language(candidates, GAPS, DUTCH) == frozenset()
+
+
+def test_a_weak_dutch_match_does_not_shut_out_a_good_english_unit() -> None:
+    weak_dutch = [
+        cand(1, 1, language="nl", relevance=GOOD_MATCH - 0.1),
+        cand(2, 1, language="en", relevance=0.95),
+    ]
+    assert sorted(by_unit(score_candidates(weak_dutch, GAPS, DUTCH, NOW))) == [1, 2]
+    good_dutch = [cand(1, 1, language="nl", relevance=GOOD_MATCH), cand(2, 1, language="en", relevance=0.95)]
+    assert sorted(by_unit(score_candidates(good_dutch, GAPS, DUTCH, NOW))) == [1]
 
 
 def test_an_english_speaker_is_not_sent_dutch_and_the_skill_is_reported() -> None:
