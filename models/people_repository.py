@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -38,3 +38,12 @@ def assessments_of(session: Session, tenant_id: int, employee_id: int) -> Sequen
         .where(Assessment.tenant_id == tenant_id, Assessment.employee_id == employee_id)
         .order_by(Assessment.observed_at, Assessment.id)
     ).all()
+
+
+def employee_ids_by_key(session: Session, tenant_id: int, keys: Collection[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Employee.key, Employee.id).where(Employee.tenant_id == tenant_id, Employee.key.in_(list(keys)))
+    ).all()
+    return {key: int(employee_id) for key, employee_id in rows}

@@ -382,3 +382,42 @@ class LearningPath(Base):
     model_version: Mapped[str] = mapped_column(String(100))
     index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- learning events (the feedback half) --------------------------------------------------------
+
+
+class LearningEvent(Base):
+    """One xAPI statement an employee's LMS sent, kept as received beside the fields the model reads.
+
+    The statement id is unique per tenant, so a resent statement is recognised and never stored twice.
+    """
+
+    __tablename__ = "learning_events"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "statement_id", name="uq_event_statement"),
+        Index("ix_events_tenant_employee", "tenant_id", "employee_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    statement_id: Mapped[str] = mapped_column(String(36))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
+    verb: Mapped[str] = mapped_column(String(12))  # completed, passed, ... (service.xapi.VERB_IRIS)
+    verb_iri: Mapped[str] = mapped_column(Text)
+    activity_id: Mapped[str] = mapped_column(Text)  # the statement's object.id
+    # The item the activity is (or the item of the unit it is); kept when the unit is re-split.
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_items.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("micro_units.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    score_scaled: Mapped[float | None] = mapped_column(Float, nullable=True)
+    score_raw: Mapped[float | None] = mapped_column(Float, nullable=True)
+    success: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    completion: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the statement's timestamp
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)  # as received

@@ -11,6 +11,7 @@ from models import people_repository as people
 from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from recommender.gaps import Evidence, Gap, LevelEstimate, Requirement, compute_gaps, estimate_level
+from service.feedback import event_evidence
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,12 @@ class EmployeeGaps:
 
 
 def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:
+    """Assessments, plus the test results and completions of learning events (service.feedback)."""
     grouped: dict[int, list[Evidence]] = {}
     for row in people.assessments_of(session, tenant_id, employee.id):
         grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
+    for skill_id, evidence in event_evidence(session, tenant_id, employee).items():
+        grouped.setdefault(skill_id, []).extend(evidence)
     return grouped
 
 

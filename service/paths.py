@@ -20,6 +20,7 @@ from models import taxonomy_repository as tax
 from models.repositories import UnitCard
 from models.tables import Employee, LearningPath, Skill
 from recommender.embedding import vectors_from_bytes
+from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
 from recommender.gaps import Gap
 from recommender.index import SearchHit, Snapshot
@@ -268,10 +269,19 @@ def store_path(
     return key
 
 
-def learner_for(employee: Employee | None, languages: Sequence[str] | None) -> Learner:
-    """Languages: the request's, else the employee's own first and English as fallback."""
+def learner_for(
+    employee: Employee | None, languages: Sequence[str] | None, history: History = NO_HISTORY
+) -> Learner:
+    """Languages: the request's, else the employee's own first and English as fallback. History: what
+    the employee finished or dismissed (service.feedback.learning_history), left out of the path."""
     preferences = dict(employee.preferences or {}) if employee else {}
     own = employee.language if employee else "en"
     chosen = tuple(languages) if languages else tuple(dict.fromkeys([own, *preferences.get("languages", [])]))
     formats = tuple(str(f) for f in preferences.get("formats", []) if isinstance(f, str))
-    return Learner(languages=chosen or ("en",), formats=formats)
+    return Learner(
+        languages=chosen or ("en",),
+        formats=formats,
+        completed=history.completed_items,
+        dismissed=history.dismissed_items,
+        completed_units=history.completed_units,
+    )

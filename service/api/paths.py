@@ -18,6 +18,7 @@ from service.api.people import Key, load_employee
 from service.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
 from service.employees import EmployeeInputError, require_role
 from service.errors import NotFound, Unprocessable, problem_responses
+from service.feedback import learning_history
 from service.gaps import employee_gaps
 from service.paths import PlanInput, learner_for, plan_path, store_path
 from service.roles import skill_label
@@ -76,7 +77,7 @@ def employee_path(
     plan = PlanInput(
         gaps=result.gaps,
         labels=result.labels,
-        learner=learner_for(employee, body.languages),
+        learner=learner_for(employee, body.languages, learning_history(session, caller.tenant_id, employee)),
         budget=Budget(body.minutes_per_week, body.weeks),
         language="nl" if employee.language == "nl" else "en",
         role_name=role.name,

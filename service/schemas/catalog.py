@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import BaseModel, Field
 
@@ -86,6 +88,19 @@ def activity_id(source: str, external_id: str, position: int | None = None) -> s
 
     base = f"{ACTIVITY_PREFIX}:{quote(source, safe='')}:{quote(external_id, safe='/')}"
     return base if position is None else f"{base}#unit-{position}"
+
+
+def parse_activity_id(iri: str) -> tuple[str, str, int | None] | None:
+    """(source, external id, unit position or None) of an IRI made by `activity_id`; None for any other."""
+    prefix = f"{ACTIVITY_PREFIX}:"
+    if not iri.startswith(prefix):
+        return None
+    rest, _, fragment = iri[len(prefix) :].partition("#")
+    source, colon, external_id = rest.partition(":")
+    unit = re.fullmatch(r"unit-(\d{1,9})", fragment) if fragment else None
+    if not colon or not source or not external_id or (fragment and unit is None):
+        return None
+    return unquote(source), unquote(external_id), int(unit[1]) if unit else None
 
 
 def unit_url(item_url: str | None, anchor: str | None) -> str | None:

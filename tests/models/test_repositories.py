@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import delete
+
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.db import transaction
@@ -124,24 +126,28 @@ def test_tagged_unit_cards_keep_the_most_confident_per_skill(runtime: Runtime, t
             )
         skill_id = skill.id
         titles = {item.units[0].id: item.title for item in items}
-    with runtime.sessions() as session:
-        rows = tax.tagged_unit_cards(session, tenant_id, [skill_id], per_skill=3)
-        assert [(s, c, titles[card.unit_id]) for s, c, card in rows] == [
-            (skill_id, 0.95, "Item 3"),
-            (skill_id, 0.9, "Item 2"),
-            (skill_id, 0.9, "Item 1"),
-        ]
-        card = rows[0][2]
-        assert (card.item_title, card.unit_title, card.language, card.rating) == (
-            "Item 3",
-            "Part 3",
-            "nl",
-            3.0,
-        )
-        assert card.updated_at.tzinfo is not None
-        everything = tax.tagged_unit_cards(session, tenant_id, [skill_id])
-        assert sorted(titles[card.unit_id] for _, _, card in everything) == [
-            f"Item {n}" for n in (0, 1, 2, 3, 5)
-        ]
-        by_id = repo.unit_cards(session, tenant_id, list(titles))
-        assert sorted(card.item_title for card in by_id.values()) == [f"Item {n}" for n in range(6)]
+    try:
+        with runtime.sessions() as session:
+            rows = tax.tagged_unit_cards(session, tenant_id, [skill_id], per_skill=3)
+            assert [(s, c, titles[card.unit_id]) for s, c, card in rows] == [
+                (skill_id, 0.95, "Item 3"),
+                (skill_id, 0.9, "Item 2"),
+                (skill_id, 0.9, "Item 1"),
+            ]
+            card = rows[0][2]
+            assert (card.item_title, card.unit_title, card.language, card.rating) == (
+                "Item 3",
+                "Part 3",
+                "nl",
+                3.0,
+            )
+            assert card.updated_at.tzinfo is not None
+            everything = tax.tagged_unit_cards(session, tenant_id, [skill_id])
+            assert sorted(titles[card.unit_id] for _, _, card in everything) == [
+                f"Item {n}" for n in (0, 1, 2, 3, 5)
+            ]
+            by_id = repo.unit_cards(session, tenant_id, list(titles))
+            assert sorted(card.item_title for card in by_id.values()) == [f"Item {n}" for n in range(6)]
+    finally:  # a catalog without vectors would make this shared database's readiness check fail
+        with transaction(runtime.sessions) as session:
+            session.execute(delete(CatalogItem).where(CatalogItem.tenant_id == tenant_id))

@@ -194,6 +194,12 @@ def test_completed_and_dismissed_items_are_removed() -> None:
     assert [s.candidate.unit_id for s in score_candidates(candidates, GAPS, learner, NOW)] == [3]
 
 
+def test_completed_units_are_removed_but_not_the_rest_of_their_item() -> None:
+    learner = Learner(languages=("nl",), completed_units=frozenset({1}))
+    candidates = [cand(1, item_id=10), cand(2, item_id=10), cand(3, 2, item_id=10)]
+    assert sorted(s.candidate.unit_id for s in score_candidates(candidates, GAPS, learner, NOW)) == [2, 3]
+
+
 def test_candidates_for_closed_or_unknown_gaps_are_dropped() -> None:
     gaps = {1: GAPS[1], 3: gap(3, required=2, current=2.0)}
     result = score_candidates([cand(1, 1), cand(2, 3), cand(3, 99)], gaps, DUTCH, NOW)

@@ -1,0 +1,146 @@
+"""Queries about learning events (xAPI statements) and the catalog rows they point at. Always per tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from models.tables import ITEM_ACTIVE, CatalogItem, LearningEvent, MicroUnit
+
+INSERT_CHUNK = 200  # rows per INSERT: well under both databases' limits on bound parameters
+
+
+def events_by_statement_id(
+    session: Session, tenant_id: int, statement_ids: Collection[str]
+) -> dict[str, LearningEvent]:
+    if not statement_ids:
+        return {}
+    rows = session.scalars(
+        select(LearningEvent).where(
+            LearningEvent.tenant_id == tenant_id, LearningEvent.statement_id.in_(list(statement_ids))
+        )
+    ).all()
+    return {row.statement_id: row for row in rows}
+
+
+def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the events whose statement id their tenant has not stored yet; returns the ids inserted.
+
+    INSERT .. ON CONFLICT DO NOTHING (both dialects) rather than read-then-insert: of two concurrent
+    requests with the same statement id, one inserts and the other learns that it did not."""
+    if not rows:
+        return set()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = cast(Table, LearningEvent.__table__)
+    inserted: set[str] = set()
+    for start in range(0, len(rows), INSERT_CHUNK):
+        statement = (
+            insert(table)
+            .values(list(rows[start : start + INSERT_CHUNK]))
+            .on_conflict_do_nothing(index_elements=["tenant_id", "statement_id"])
+            .returning(table.c.statement_id)
+        )
+        inserted.update(session.execute(statement).scalars())
+    return inserted
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """What resolving an xAPI object needs to know of an item."""
+
+    item_id: int
+    source: str
+    external_id: str
+    url: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    unit_id: int
+    item_id: int
+    position: int
+    anchor: str | None
+
+
+def item_refs(
+    session: Session, tenant_id: int, keys: Collection[tuple[str, str]], urls: Collection[str]
+) -> list[ItemRef]:
+    """Items (active or retired) with one of these (source, external id) pairs or one of these urls."""
+    conditions = []
+    if keys:
+        conditions.append(tuple_(CatalogItem.source, CatalogItem.external_id).in_(list(keys)))
+    if urls:
+        conditions.append(CatalogItem.url.in_(list(urls)))
+    if not conditions:
+        return []
+    rows = session.execute(
+        select(
+            CatalogItem.id, CatalogItem.source, CatalogItem.external_id, CatalogItem.url, CatalogItem.status
+        )
+        .where(CatalogItem.tenant_id == tenant_id, or_(*conditions))
+        .order_by(CatalogItem.id)
+    ).all()
+    return [ItemRef(int(r[0]), r[1], r[2], r[3], r[4] == ITEM_ACTIVE) for r in rows]
+
+
+def unit_refs(session: Session, tenant_id: int, item_ids: Collection[int]) -> list[UnitRef]:
+    if not item_ids:
+        return []
+    rows = session.execute(
+        select(MicroUnit.id, MicroUnit.item_id, MicroUnit.position, MicroUnit.anchor)
+        .where(MicroUnit.tenant_id == tenant_id, MicroUnit.item_id.in_(list(item_ids)))
+        .order_by(MicroUnit.item_id, MicroUnit.position)
+    ).all()
+    return [UnitRef(int(r[0]), int(r[1]), int(r[2]), r[3]) for r in rows]
+
+
+@dataclass(frozen=True)
+class ItemEventRow:
+    """One event of an employee on a catalog item, with what the model needs of the item."""
+
+    verb: str
+    item_id: int
+    unit_id: int | None
+    activity_id: str
+    occurred_at: datetime
+    item_level: str | None
+    item_url: str | None
+    item_source: str
+    item_external_id: str
+
+
+def item_events_of(
+    session: Session, tenant_id: int, employee_id: int, verbs: Collection[str]
+) -> list[ItemEventRow]:
+    """The employee's events with these verbs on items still in the catalog, oldest first."""
+    rows = session.execute(
+        select(
+            LearningEvent.verb,
+            LearningEvent.item_id,
+            LearningEvent.unit_id,
+            LearningEvent.activity_id,
+            LearningEvent.occurred_at,
+            CatalogItem.level,
+            CatalogItem.url,
+            CatalogItem.source,
+            CatalogItem.external_id,
+        )
+        .join(CatalogItem, CatalogItem.id == LearningEvent.item_id)
+        .where(
+            LearningEvent.tenant_id == tenant_id,
+            LearningEvent.employee_id == employee_id,
+            LearningEvent.verb.in_(list(verbs)),
+        )
+        .order_by(LearningEvent.occurred_at, LearningEvent.id)
+    ).all()
+    return [
+        ItemEventRow(r[0], int(r[1] or 0), None if r[2] is None else int(r[2]), *r[3:])
+        for r in rows  # the join makes item_id non-null
+    ]

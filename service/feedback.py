@@ -1,0 +1,57 @@
+"""An employee's learning events as the model reads them: evidence for the gaps, history for paths."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy.orm import Session
+
+from models import events_repository as events_repo
+from models import taxonomy_repository as tax
+from models.events_repository import ItemEventRow
+from models.tables import TAG_REJECTED, Employee
+from recommender.feedback import (
+    COMPLETION_VERBS,
+    DISMISSED_VERBS,
+    DONE_VERBS,
+    TEST_VERBS,
+    History,
+    ItemEvent,
+    evidence_from_events,
+    history_from_events,
+)
+from recommender.gaps import Evidence
+from service.schemas.catalog import activity_id
+
+
+def _about_unit(row: ItemEventRow) -> bool:
+    """Whether the statement named a unit rather than the whole item; a unit a re-ingest removed
+    leaves `unit_id` empty, so the activity id decides."""
+    whole = {row.item_url, activity_id(row.item_source, row.item_external_id)}
+    return row.unit_id is not None or row.activity_id not in whole
+
+
+def item_events(
+    session: Session, tenant_id: int, employee: Employee, verbs: Collection[str]
+) -> list[ItemEvent]:
+    return [
+        ItemEvent(row.verb, row.item_id, row.unit_id, _about_unit(row), row.item_level, row.occurred_at)
+        for row in events_repo.item_events_of(session, tenant_id, employee.id, verbs)
+    ]
+
+
+def event_evidence(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:
+    """skill id -> evidence from the employee's test results and completions, through the items' tags
+    (tags L&D rejected teach nothing)."""
+    events = item_events(session, tenant_id, employee, TEST_VERBS | COMPLETION_VERBS)
+    tags = tax.tags_of_items(session, tenant_id, sorted({event.item_id for event in events}))
+    skills = {
+        item_id: [tag.skill_id for tag in rows if tag.status != TAG_REJECTED]
+        for item_id, rows in tags.items()
+    }
+    return evidence_from_events(events, skills)
+
+
+def learning_history(session: Session, tenant_id: int, employee: Employee) -> History:
+    """The items and units the employee finished or dismissed, for the ranking to leave out."""
+    return history_from_events(item_events(session, tenant_id, employee, DONE_VERBS | DISMISSED_VERBS))
