@@ -332,7 +332,7 @@ def _why(
             parts.append(f"Het helpt ook bij {_join(others, True)}.")
         if fallback:
             name = _LANGUAGE_NAMES.get(fallback, (fallback, fallback))[0]
-            parts.append(f"Er is hierover nog niets in jouw taal, daarom is dit in het {name}.")
+            parts.append(f"Er is hierover nog niets goeds in jouw taal, daarom is dit in het {name}.")
         return " ".join(parts)
 
     role = f" as a {role_name}" if role_name else " in your role"
@@ -356,7 +356,7 @@ def _why(
         parts.append(f"It also helps with {_join(others, False)}.")
     if fallback:
         name = _LANGUAGE_NAMES.get(fallback, (fallback, fallback))[1]
-        parts.append(f"There is nothing on this in your language yet, so this one is in {name}.")
+        parts.append(f"There is nothing good on this in your language yet, so this one is in {name}.")
     return " ".join(parts)
 
 

@@ -43,9 +43,9 @@ SHORTLIST_PER_GAP = 8
 RETRIEVED_WEIGHT = 0.85  # a retrieved unit is a little less certain than one tagged with the skill
 RETRIEVED_PER_GAP = 20
 # A step must clearly teach its gap: a two-word label found in the text (0.75), a declared skill,
-# or a retrieved unit at cosine 0.65 / holding most of a label. Weaker matches (one shared word, a
-# loose embedding tag) made paths that filled spare minutes with pages about something else.
-MIN_STEP_RELEVANCE = 0.7
+# or a retrieved unit at cosine 0.65 / holding 85% of a label. Weaker matches (one shared word, even
+# repeated: 0.70; a loose embedding tag) made paths that filled spare minutes with unrelated pages.
+MIN_STEP_RELEVANCE = 0.72
 DENSE_FLOOR, DENSE_FULL = 0.40, 0.70
 LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
 

@@ -254,7 +254,7 @@ def test_why_in_english() -> None:
         "You need data visualisation at level 3 in your role; you have not shown it yet. "
         'This article "Charts that work" (40 min) covers the basics, '
         "well rated by colleagues and recently updated. "
-        "There is nothing on this in your language yet, so this one is in Dutch."
+        "There is nothing good on this in your language yet, so this one is in Dutch."
     )
 
 
