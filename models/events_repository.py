@@ -11,7 +11,7 @@ from sqlalchemy import Table, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from models.tables import ITEM_ACTIVE, CatalogItem, LearningEvent, MicroUnit
+from models.tables import ITEM_ACTIVE, CatalogItem, LearningEvent, MicroUnit, Tenant
 
 INSERT_CHUNK = 200  # rows per INSERT: well under both databases' limits on bound parameters
 
@@ -48,6 +48,12 @@ def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[s
         )
         inserted.update(session.execute(statement).scalars())
     return inserted
+
+
+def tenants_with_events(session: Session) -> list[str]:
+    """Slugs of the tenants that have stored at least one learning event: the ones worth retraining."""
+    has_events = select(LearningEvent.id).where(LearningEvent.tenant_id == Tenant.id).exists()
+    return list(session.scalars(select(Tenant.slug).where(has_events).order_by(Tenant.id)))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -29,6 +31,12 @@ JOB_QUEUED = "queued"
 JOB_RUNNING = "running"
 JOB_SUCCEEDED = "succeeded"
 JOB_FAILED = "failed"
+
+MODEL_CANDIDATE = "candidate"
+MODEL_ACTIVE = "active"
+MODEL_REJECTED = "rejected"
+MODEL_RETIRED = "retired"
+MODEL_STATUSES = (MODEL_CANDIDATE, MODEL_ACTIVE, MODEL_REJECTED, MODEL_RETIRED)
 
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so autoincrement works) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -381,6 +389,9 @@ class LearningPath(Base):
     response: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     model_version: Mapped[str] = mapped_column(String(100))
     index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Per step: unit_id, item_id, skill_id, the ranking features and the score; the training data
+    # of the ranking model (docs/ranking-model.md). Never part of the response.
+    impressions: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -421,3 +432,42 @@ class LearningEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the statement's timestamp
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)  # as received
+
+
+# --- ranking models (the retrained rankers) -----------------------------------------------------
+
+
+class RankingModel(Base):
+    """A ranker a retraining run produced, with the evidence it was judged on; at most one is active
+    per tenant (a partial unique index), and none active means the rules (`rules-1`) rank paths."""
+
+    __tablename__ = "ranking_models"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "version", name="uq_ranking_model_version"),
+        CheckConstraint(f"status IN {MODEL_STATUSES!r}", name="ck_ranking_model_status"),
+        Index(
+            "uq_ranking_model_one_active",
+            "tenant_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_ranking_models_tenant_status", "tenant_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # logreg
+    status: Mapped[str] = mapped_column(String(12))  # candidate, active, rejected, retired
+    params: Mapped[str] = mapped_column(Text)  # LearnedModel.to_bytes(): JSON, never pickle
+    metric: Mapped[str] = mapped_column(String(40))  # the promotion metric, e.g. ndcg@10
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # current, candidate, gain, ...
+    reason: Mapped[str] = mapped_column(Text)
+    data_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    data_cut: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    data_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    n_train: Mapped[int] = mapped_column(Integer)
+    n_test: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

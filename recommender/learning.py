@@ -25,7 +25,8 @@ Model. `RuleModel` is the hand-set ranking ("rules-1"): it recomputes the weight
 six decimals), so an interaction needs no separate rule-score field. `LearnedModel` is a logistic
 regression on the standardised features (scikit-learn Pipeline, class_weight="balanced"), kept as
 plain numbers: scoring is numpy, and `to_bytes`/`from_bytes` write and read JSON, never pickle, so
-loading a model from the database cannot run code.
+loading a model from the database cannot run code. `rescore` puts a promoted model to work: it
+re-scores the candidates `score_candidates` gave, from their features.
 
 Evaluation. `time_split` trains on everything shown before a cut time and tests on everything
 shown from it on (the cut is the (1 - holdout_share) quantile of `shown_at`; never a random split).
@@ -44,7 +45,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
@@ -65,7 +66,7 @@ from recommender.evaluation import (
     ndcg_at_k,
     recall_at_k,
 )
-from recommender.ranking import FEATURES, WEIGHTS
+from recommender.ranking import FEATURES, WEIGHTS, ScoredCandidate, rank_order
 
 # -- labels ------------------------------------------------------------------------------------------
 
@@ -287,6 +288,23 @@ def _check_matrix(features: np.ndarray, names: Sequence[str]) -> np.ndarray:
 def score_rows(model: RankerModel, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
     """The model's scores for feature dicts (vectorised in the model's own feature order)."""
     return model.score(feature_matrix(rows, model.feature_names))
+
+
+def rescore(scored: Sequence[ScoredCandidate], model: RankerModel) -> list[ScoredCandidate]:
+    """The candidates scored by `model` instead of the rules, best first (ties as the rules break them).
+
+    Features and reasons stay (they say what the unit is); only how much that matters changes. The
+    score is kept in 0..1 and rounded like the rules' score, so paths look the same to their readers.
+    """
+    if not scored:
+        return []
+    values = score_rows(model, [entry.features for entry in scored]).tolist()
+    rescored = [
+        replace(entry, score=round(min(1.0, max(0.0, value if math.isfinite(value) else 0.0)), 6))
+        for entry, value in zip(scored, values, strict=True)
+    ]
+    rescored.sort(key=rank_order)
+    return rescored
 
 
 @dataclass(frozen=True)

@@ -317,8 +317,13 @@ def score_candidates(
                 candidate=candidate, score=round(score, 6), reasons=tuple(reasons), features=features
             )
         )
-    scored.sort(key=lambda s: (-s.score, -s.features["relevance"], s.candidate.unit_id, s.candidate.skill_id))
+    scored.sort(key=rank_order)
     return scored
+
+
+def rank_order(scored: ScoredCandidate) -> tuple[float, float, int, int]:
+    """Best first: by score, ties by relevance, then by ids, so the same input gives the same order."""
+    return (-scored.score, -scored.features["relevance"], scored.candidate.unit_id, scored.candidate.skill_id)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import catalog, events, health, paths, people, search, skills
+from service.api import catalog, events, health, models, paths, people, search, skills
 from service.errors import install_error_handlers
 from service.jobs import JobThread
 from service.limits import BodySizeLimit
@@ -58,4 +58,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(people.router)
     app.include_router(paths.router)
     app.include_router(events.router)
+    app.include_router(models.router)
     return app

@@ -1,23 +1,29 @@
-"""The `leerpad` command: set-up, ingest, keys, serving and the worker."""
+"""The `leerpad` command: set-up, ingest, keys, retraining, serving and the worker."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import signal
 import threading
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ingest.pipeline import IngestError, IngestReport
 from ingest.sources import KINDS
+from models import events_repository as events_repo
 from models import repositories as repo
 from models.db import transaction
 from service.deps import ROLES
 from service.runtime import Runtime
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.retraining import RetrainOutcome
 
 app = typer.Typer(
     name="leerpad",
@@ -31,11 +37,13 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 index_app = typer.Typer(help="The FAISS index snapshots.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="The skills taxonomy.", no_args_is_help=True)
 roles_app = typer.Typer(help="Role profiles.", no_args_is_help=True)
+models_app = typer.Typer(help="The ranking models retraining produced.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(roles_app, name="roles")
 app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
+app.add_typer(models_app, name="models")
 
 DEFAULT_TENANT = "demo"
 TenantOption = Annotated[
@@ -239,6 +247,101 @@ def index_check(tenant: TenantOption = DEFAULT_TENANT) -> None:
     typer.echo(f"index of {tenant} matches the database")
 
 
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _value(value: float | None) -> str:
+    return f"{value:.4f}" if value is not None and math.isfinite(value) else "n/a"
+
+
+def print_outcome(outcome: RetrainOutcome) -> None:
+    result, window = outcome.result, outcome.result.window
+    candidate = result.candidate.version if result.candidate else "none trained"
+    typer.echo(
+        f"{outcome.tenant}: {result.metric} current {_value(result.current_metrics.get(result.metric))} "
+        f"({result.current_version}) vs candidate {_value(result.candidate_metrics.get(result.metric))} "
+        f"({candidate})"
+    )
+    typer.echo(
+        f"  window {_when(window.start)} .. cut {_when(window.cut)} .. {_when(window.end)} UTC; "
+        f"trained on {result.n_train}, judged on {result.n_test} interactions"
+    )
+    verdict = "PROMOTED" if outcome.promoted else "NOT PROMOTED"
+    typer.echo(f"  {verdict}: {outcome.reason}")
+    typer.echo(f"  paths are ranked by {outcome.active_version}")
+
+
+@app.command("retrain")
+def retrain(
+    tenant: Annotated[
+        str | None,
+        typer.Option("--tenant", help="The company to retrain for; default: every one with events"),
+    ] = None,
+    min_improvement: Annotated[
+        float,
+        typer.Option("--min-improvement", min=0.0, max=1.0, help="How much better the metric must be"),
+    ] = 0.0,
+) -> None:
+    """Retrain the ranking model; the candidate replaces the active one only when it is clearly better."""
+    from service.retraining import retrain as retrain_tenant
+
+    runtime = _runtime()
+    try:
+        with runtime.sessions() as session:
+            tenants = [tenant] if tenant else events_repo.tenants_with_events(session)
+        if not tenants:
+            typer.echo("no tenant has learning events yet: nothing to retrain")
+        for slug in tenants:
+            print_outcome(retrain_tenant(runtime, slug, min_improvement=min_improvement))
+    finally:
+        runtime.close()
+
+
+@models_app.command("list")
+def models_list(tenant: TenantOption = DEFAULT_TENANT) -> None:
+    """The registry, newest first: status, the metric against the model it was compared with, the window."""
+    from service.retraining import active_version, list_models
+
+    runtime = _runtime()
+    try:
+        entries = list_models(runtime, tenant)
+    finally:
+        runtime.close()
+    typer.echo(f"{tenant}: paths are ranked by {active_version(entries)}")
+    for entry in entries:
+        typer.echo(
+            f"{entry.version:<18} {entry.status:<9} {entry.metric} {_value(entry.current)} -> "
+            f"{_value(entry.candidate)} (vs {entry.compared_with or '-'}), "
+            f"data {_when(entry.data_start)} .. {_when(entry.data_end)}, "
+            f"created {_when(entry.created_at)}, promoted {_when(entry.promoted_at)}"
+        )
+        typer.echo(f"{'':<18} {entry.reason}")
+
+
+@models_app.command("rollback")
+def models_rollback(
+    tenant: TenantOption = DEFAULT_TENANT,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="The version to make active again (rules-1: the rules); default: the previous one"
+        ),
+    ] = None,
+) -> None:
+    """Make the previous model (or --to VERSION) rank the tenant's paths again; the current one is retired."""
+    from service.retraining import RollbackError, rollback
+
+    runtime = _runtime()
+    try:
+        done = rollback(runtime, tenant, to)
+    except RollbackError as exc:
+        _fail(str(exc))
+    finally:
+        runtime.close()
+    typer.echo(f"{tenant}: {done.before} -> {done.after}; paths are ranked by {done.after}")
+
+
 @app.command("demo")
 def demo(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Load the bundled demo: taxonomy, catalogs, roles, employees and assessments of a fictional company."""
@@ -272,7 +375,7 @@ def serve(
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run the queued jobs, then exit")] = False,
 ) -> None:
-    """Run queued jobs (imports) until stopped; several workers may run at once on PostgreSQL."""
+    """Run queued jobs (imports, retraining) until stopped; several workers may run at once on PostgreSQL."""
     runtime = _runtime()
     logging.getLogger("leerpad").setLevel(logging.INFO)
     stop = threading.Event()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from models import events_repository as events_repo
 from models import taxonomy_repository as tax
-from models.events_repository import ItemEventRow
 from models.tables import TAG_REJECTED, Employee
 from recommender.feedback import (
     COMPLETION_VERBS,
@@ -24,7 +24,22 @@ from recommender.gaps import Evidence
 from service.schemas.catalog import activity_id
 
 
-def _about_unit(row: ItemEventRow) -> bool:
+class NamedActivity(Protocol):
+    """An event row with what tells a statement about a whole item from one about a unit."""
+
+    @property
+    def unit_id(self) -> int | None: ...
+    @property
+    def activity_id(self) -> str: ...
+    @property
+    def item_url(self) -> str | None: ...
+    @property
+    def item_source(self) -> str: ...
+    @property
+    def item_external_id(self) -> str: ...
+
+
+def about_unit(row: NamedActivity) -> bool:
     """Whether the statement named a unit rather than the whole item; a unit a re-ingest removed
     leaves `unit_id` empty, so the activity id decides."""
     whole = {row.item_url, activity_id(row.item_source, row.item_external_id)}
@@ -35,7 +50,7 @@ def item_events(
     session: Session, tenant_id: int, employee: Employee, verbs: Collection[str]
 ) -> list[ItemEvent]:
     return [
-        ItemEvent(row.verb, row.item_id, row.unit_id, _about_unit(row), row.item_level, row.occurred_at)
+        ItemEvent(row.verb, row.item_id, row.unit_id, about_unit(row), row.item_level, row.occurred_at)
         for row in events_repo.item_events_of(session, tenant_id, employee.id, verbs)
     ]
 

@@ -1,4 +1,5 @@
 """Durable jobs: rows in the `jobs` table, claimed by a worker thread in the API or by `leerpad worker`.
+Kinds: `ingest` (a catalog upload) and `retrain` (the ranking model of one tenant).
 
 A job survives a restart: a job left running by a worker process that no longer exists on this
 host goes back to the queue when a worker starts.
@@ -17,11 +18,13 @@ from ingest.pipeline import IngestError
 from models import repositories as repo
 from models.db import transaction
 from models.tables import Job
+from service.retraining import retrain
 from service.runtime import Runtime
 
 log = logging.getLogger("leerpad.jobs")
 
 INGEST = "ingest"
+RETRAIN = "retrain"
 POLL_SECONDS = 1.0
 
 
@@ -46,6 +49,16 @@ def enqueue_ingest(
             INGEST,
             {"kind": kind, "path": str(path), "source": source, "filename": filename, "dry_run": dry_run},
         )
+
+
+def enqueue_retrain(runtime: Runtime, tenant_id: int, *, min_improvement: float = 0.0) -> Job:
+    with transaction(runtime.sessions) as session:
+        return repo.enqueue_job(session, tenant_id, RETRAIN, {"min_improvement": min_improvement})
+
+
+def _run_retrain(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> dict[str, Any]:
+    outcome = retrain(runtime, tenant_slug, min_improvement=float(payload.get("min_improvement") or 0.0))
+    return outcome.to_json()
 
 
 def _run_ingest(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -78,6 +91,8 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
     try:
         if kind == INGEST:
             result = _run_ingest(runtime, tenant_slug, payload)
+        elif kind == RETRAIN:
+            result = _run_retrain(runtime, tenant_slug, payload)
         else:
             error = f"unknown job kind {kind!r}"
     except IngestError as exc:

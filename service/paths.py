@@ -1,5 +1,6 @@
-"""Learning paths: candidates per gap (tags, dense and lexical retrieval, fused), ranked, fitted into
-the time budget, stored with the model version.
+"""Learning paths: candidates per gap (tags, dense and lexical retrieval, fused), ranked (by the rules,
+or by the tenant's active learned model), fitted into the time budget, stored with the model version
+and the impressions (each step's ranking features) that retraining learns from.
 
 No text is encoded here: dense retrieval searches the FAISS snapshot with the skills' stored vectors.
 """
@@ -24,7 +25,8 @@ from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
 from recommender.gaps import Gap
 from recommender.index import SearchHit, Snapshot
-from recommender.paths import Budget, build_path
+from recommender.learning import rescore
+from recommender.paths import Budget, PathStep, build_path
 from recommender.ranking import (
     Candidate,
     Learner,
@@ -170,16 +172,51 @@ def gather_candidates(
     return candidates, units
 
 
+@dataclass(frozen=True)
+class PlannedPath:
+    """The response body (without path_id) and, kept out of it, one impression per step."""
+
+    body: dict[str, Any]
+    impressions: list[dict[str, Any]]
+
+
+def _impressions(steps: Sequence[PathStep], shortlist: Sequence[ScoredCandidate]) -> list[dict[str, Any]]:
+    """Per step, the entry that gave it its score: unit, item, skill, its ranking features and the score
+    the model in use gave them (what a retraining run needs to know of what was shown)."""
+    entries = {(s.candidate.unit_id, s.candidate.skill_id): s for s in shortlist}
+    shown = []
+    for step in steps:
+        found = [
+            entries[(step.unit_id, skill)] for skill, _ in step.addresses if (step.unit_id, skill) in entries
+        ]
+        if not found:
+            continue
+        best = max(found, key=lambda entry: entry.score)
+        shown.append(
+            {
+                "unit_id": step.unit_id,
+                "item_id": step.item_id,
+                "skill_id": best.candidate.skill_id,
+                "features": dict(best.features),
+                "score": best.score,
+            }
+        )
+    return shown
+
+
 def plan_path(
     runtime: Runtime, tenant_slug: str, session: Session, tenant_id: int, plan: PlanInput, now: datetime
-) -> dict[str, Any]:
-    """Rank candidates and build the path; returns the response body (without path_id)."""
+) -> PlannedPath:
+    """Rank candidates (the active learned model re-scores the rules' features) and build the path."""
     open_gaps = [g for g in plan.gaps if g.gap > 0]
     by_skill = {g.skill_id: g for g in open_gaps}
     candidates, units = gather_candidates(
         runtime, tenant_slug, session, tenant_id, open_gaps, plan.labels, plan.learner.languages
     )
     ranked = score_candidates(candidates, by_skill, plan.learner, now)
+    model = runtime.ranking_model(session, tenant_id)
+    if model is not None:
+        ranked = rescore(ranked, model)
     shortlist: list[ScoredCandidate] = []
     for skill_id in by_skill:
         shortlist += diversify([s for s in ranked if s.candidate.skill_id == skill_id], k=SHORTLIST_PER_GAP)
@@ -222,7 +259,7 @@ def plan_path(
             }
         )
     gap_by_skill = {g.skill_id: g for g in plan.gaps}
-    return {
+    body = {
         "steps": steps,
         "covered_gaps": [
             {"skill_id": s, "skill": plan.labels.get(s, str(s)), "gap": gap_by_skill[s].gap}
@@ -240,8 +277,9 @@ def plan_path(
         "total_minutes": path.total_minutes,
         "budget_minutes": plan.budget.total,
         "covered_priority_share": round(path.covered_priority_share, 4),
-        "model_version": MODEL_VERSION,
+        "model_version": model.version if model is not None else MODEL_VERSION,
     }
+    return PlannedPath(body, _impressions(path.steps, shortlist))
 
 
 def store_path(
@@ -249,10 +287,12 @@ def store_path(
     tenant_id: int,
     employee: Employee | None,
     request: dict[str, Any],
-    body: dict[str, Any],
+    planned: PlannedPath,
     index_version: int | None,
 ) -> str:
+    """Keep the path as given (body["path_id"] is set) with its impressions, the training data."""
     key = uuid.uuid4().hex
+    body = planned.body
     body["path_id"] = key
     paths_repo.save_path(
         session,
@@ -264,6 +304,7 @@ def store_path(
             response=body,
             model_version=body["model_version"],
             index_version=index_version,
+            impressions=planned.impressions,
         ),
     )
     return key

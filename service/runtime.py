@@ -1,4 +1,5 @@
-"""What a process holds once: settings, the database engine, the encoder and the loaded snapshots.
+"""What a process holds once: settings, the database engine, the encoder, the loaded snapshots and
+each tenant's active ranking model.
 
 The API's lifespan, the CLI and the worker each build one Runtime; tests build one per database
 and share one encoder across the whole session.
@@ -15,11 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.indexing import lexical_from_database, publish_from_database, snapshot_matches, tenant_store
 from ingest.pipeline import IngestReport, ingest_catalog
+from models import ranking_models_repository as ranking_repo
 from models import repositories as repo
 from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
+from models.ranking_models_repository import ActiveRef
 from recommender.embedding import Encoder
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
+from recommender.learning import LearnedModel
 from recommender.lexical import LexicalIndex
 from service.settings import Settings
 
@@ -37,6 +41,8 @@ class Runtime:
         self._encoder_lock = threading.Lock()
         self._lexical: dict[str, tuple[int, LexicalIndex]] = {}
         self._lexical_lock = threading.Lock()
+        self._models: dict[int, tuple[ActiveRef, LearnedModel | None]] = {}  # tenant id -> (row, model)
+        self._models_lock = threading.Lock()
 
     def migrate(self) -> None:
         upgrade(self.settings.db_url)
@@ -126,6 +132,41 @@ class Runtime:
                     index = lexical_from_database(session, tenant.id) if tenant else LexicalIndex.build([])
             self._lexical[tenant_slug] = (version, index)
             return index
+
+    def ranking_model(self, session: Session, tenant_id: int) -> LearnedModel | None:
+        """The tenant's active learned model, None for the rules. Each call reads which row is active
+        (one small query, so a promotion or rollback in any process is seen at once); the stored
+        parameters are parsed only when that row changes. A damaged row is logged and the rules rank."""
+        ref = ranking_repo.active_ref(session, tenant_id)
+        if ref is None:
+            return None
+        cached = self._models.get(tenant_id)
+        if cached is not None and cached[0] == ref:
+            return cached[1]
+        with self._models_lock:
+            cached = self._models.get(tenant_id)
+            if cached is not None and cached[0] == ref:
+                return cached[1]
+            params = ranking_repo.model_params(session, tenant_id, ref.model_id)
+            model: LearnedModel | None = None
+            try:
+                model = LearnedModel.from_bytes((params or "").encode("utf-8"))
+            except ValueError as exc:
+                log.error(
+                    "active ranking model %s of tenant %s is unusable (%s); ranking by the rules",
+                    ref.version,
+                    tenant_id,
+                    exc,
+                )
+            if model is not None and model.version != ref.version:
+                log.error(
+                    "active ranking model %s stores version %s; ranking by the rules",
+                    ref.version,
+                    model.version,
+                )
+                model = None
+            self._models[tenant_id] = (ref, model)
+            return model
 
     def rebuild_index(self, tenant_slug: str) -> int:
         """Publish a fresh snapshot (vectors and BM25) from the database; returns its version."""

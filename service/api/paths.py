@@ -38,17 +38,17 @@ def _answer(
     request: dict[str, object],
 ) -> PathPublic:
     """Plan, store with the model and index versions, and answer."""
-    response = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
+    planned = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
     snapshot = runtime.snapshot(caller.tenant_slug)
     store_path(
         session,
         caller.tenant_id,
         employee,
         request,
-        response,
+        planned,
         snapshot.manifest.version if snapshot else None,
     )
-    return PathPublic(**response)
+    return PathPublic(**planned.body)
 
 
 @router.post(

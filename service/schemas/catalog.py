@@ -76,7 +76,9 @@ class JobPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
-    report: dict[str, Any] | None = Field(description="For an ingest job: the ingest report when finished")
+    report: dict[str, Any] | None = Field(
+        description="When finished: the ingest report of an ingest job, the verdict of a retrain job"
+    )
 
 
 ACTIVITY_PREFIX = "urn:leerpad:activity"

@@ -1,142 +1,40 @@
 """Model-behaviour tests of retraining: a model that learns what the hand-set weights miss is promoted,
 a worse one or one trained on noise is not.
 
-The data are simulated (seeded numpy) through the real pieces: `score_candidates` gives each shown
-unit its feature dict and rule score, simulated xAPI events follow, and `label_interactions` turns
-them into labelled interactions. 60 employees get a path of 12 units every week for 8 weeks. What
-they really do: they complete units in their own format far more often than the format weight
-(0.05) says, short units (10 minutes or less) more often, units at their level more often, and
-relevance matters less than its weight (0.30) says. The rules rank mostly by relevance, so a
-learned model has something to find.
+The data are simulated by `recommender.interaction_simulation` (seeded numpy) through the real pieces:
+`score_candidates` gives each shown unit its feature dict and rule score, simulated xAPI events follow,
+and `label_interactions` turns them into labelled interactions. 60 employees get a path of 12 units
+every week for 8 weeks. What they really do: they complete units in their own format far more often
+than the format weight (0.05) says, short units (10 minutes or less) more often, units at their level
+more often, and relevance matters less than its weight (0.30) says. The rules rank mostly by
+relevance, so a learned model has something to find.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import numpy as np
 import pytest
 
-from recommender.gaps import Gap
+from recommender.interaction_simulation import EMPLOYEES, PER_PATH, START, WEEKS, simulate
 from recommender.learning import (
     FEATURES,
-    Impression,
     Interaction,
     LearnedModel,
-    LearningEvent,
     RetrainResult,
     RuleModel,
     compare,
     evaluate,
     feature_matrix,
     fit_ranker,
-    label_interactions,
     time_split,
     train_and_compare,
 )
-from recommender.ranking import Candidate, Learner, score_candidates
 
 SEED = 20250301
 NOISE_SEED = 20250501
-START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
-WEEKS = 8
-EMPLOYEES = 60
-PER_PATH = 12
-POOL = 25
-FORMATS = ("video", "article", "podcast", "exercise")
-LEVELS = ("beginner", "intermediate", "advanced", None)
-WINDOW = timedelta(days=14)
-XAPI = "http://adlnet.gov/expapi/verbs/"
-
-
-def _gap(rng: np.random.Generator, skill: int) -> Gap:
-    required, current, importance = (
-        int(rng.integers(3, 6)),
-        float(rng.uniform(0, 2.5)),
-        float(rng.uniform(0.3, 1)),
-    )
-    size = round(required - current, 2)
-    return Gap(
-        skill_id=skill,
-        required=required,
-        current=current,
-        gap=size,
-        importance=importance,
-        priority=round(importance * size * 0.75, 4),
-        confidence=0.5,
-        evidence_count=1,
-        has_content=True,
-    )
-
-
-def _catalog(rng: np.random.Generator, start: datetime) -> list[Candidate]:
-    return [
-        Candidate(
-            unit_id=unit,
-            item_id=unit,
-            skill_id=int(rng.integers(1, 9)),
-            relevance=0.0,
-            minutes=int(rng.choice([5, 10, 15, 30, 45])),
-            language=str(rng.choice(["nl", "en"])),
-            format=str(rng.choice(FORMATS)),
-            level=LEVELS[int(rng.integers(0, len(LEVELS)))],
-            rating=None if rng.random() < 0.2 else round(float(rng.uniform(2.5, 5.0)), 1),
-            updated_at=start - timedelta(days=float(rng.uniform(0, 1500))),
-            position=0,
-            title=f"unit {unit}",
-        )
-        for unit in range(1, 301)
-    ]
-
-
-def _true_completion(candidate: Candidate, features: dict[str, float], preferred_format: str) -> float:
-    z = (
-        -3.2
-        + 3.0 * (candidate.format == preferred_format)
-        + 1.0 * (candidate.minutes <= 10)
-        + 2.0 * (features["level"] - 0.5)
-        + 0.5 * features["relevance"]
-    )
-    return 1.0 / (1.0 + math.exp(-z))
-
-
-def simulate(seed: int, start: datetime = START, noise: bool = False) -> list[Interaction]:
-    """Impressions and xAPI events of EMPLOYEES employees over WEEKS weeks, labelled.
-
-    With `noise`, whether a unit is completed has nothing to do with the unit (30% of the time).
-    """
-    rng = np.random.default_rng(seed)
-    catalog = _catalog(rng, start)
-    impressions: list[Impression] = []
-    events: list[LearningEvent] = []
-    for number in range(EMPLOYEES):
-        employee = f"emp-{number:03d}"
-        preferred_format = str(rng.choice(FORMATS))
-        learner = Learner(
-            languages=("nl", "en") if rng.random() < 0.7 else ("en",), formats=(preferred_format,)
-        )
-        gaps = {int(s): _gap(rng, int(s)) for s in rng.choice(np.arange(1, 9), size=3, replace=False)}
-        mine = [unit for unit in catalog if unit.skill_id in gaps]
-        offset = timedelta(hours=float(rng.uniform(0, 48)))
-        for week in range(WEEKS):
-            shown_at = start + timedelta(weeks=week) + offset
-            picks = rng.choice(len(mine), size=min(POOL, len(mine)), replace=False)
-            candidates = [
-                dataclasses.replace(mine[int(i)], relevance=float(rng.uniform(0.3, 1.0))) for i in picks
-            ]
-            for scored in score_candidates(candidates, gaps, learner, shown_at)[:PER_PATH]:
-                unit = scored.candidate
-                impressions.append(Impression(employee, unit.unit_id, scored.features, shown_at))
-                chance = 0.3 if noise else _true_completion(unit, scored.features, preferred_format)
-                if rng.random() < chance:
-                    later = shown_at + timedelta(days=float(rng.uniform(0.5, 10)))
-                    events.append(LearningEvent(employee, unit.unit_id, XAPI + "completed", later))
-                elif rng.random() < 0.3:
-                    later = shown_at + timedelta(days=float(rng.uniform(0, 3)))
-                    events.append(LearningEvent(employee, unit.unit_id, XAPI + "dismissed", later))
-    return label_interactions(impressions, events, WINDOW, now=start + timedelta(weeks=WEEKS + 4))
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -12,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from models.db import make_engine, sqlite_url
 from models.migrate import alembic_config, upgrade
@@ -66,6 +67,53 @@ def test_learning_events_migration_goes_down_and_up_again(empty_database: str) -
     upgrade(empty_database)
     engine = make_engine(empty_database)
     try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def _path_columns(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns("learning_paths")}
+    finally:
+        engine.dispose()
+
+
+def test_ranking_models_migration_goes_down_and_up_again_and_keeps_the_paths(empty_database: str) -> None:
+    upgrade(empty_database, "0004")
+    assert "ranking_models" not in _tables(empty_database)
+    assert "impressions" not in _path_columns(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO tenants (slug, name, index_version, created_at) VALUES ('t', 't', 0, :now)"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO learning_paths (tenant_id, path_key, request, response, model_version, created_at) "
+                    "SELECT id, 'p1', '{}', '{}', 'rules-1', :now FROM tenants"
+                ),
+                {"now": datetime.now(UTC)},
+            )
+        upgrade(empty_database)
+        assert "ranking_models" in _tables(empty_database)
+        assert "impressions" in _path_columns(empty_database)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT path_key, impressions FROM learning_paths")).all() == [
+                ("p1", None)
+            ]
+        command.downgrade(alembic_config(empty_database), "0004")
+        assert "ranking_models" not in _tables(empty_database)
+        assert "impressions" not in _path_columns(empty_database)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT path_key FROM learning_paths")).scalars().all() == ["p1"]
+        upgrade(empty_database)
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:

@@ -35,6 +35,7 @@ from recommender.learning import (
     fit_ranker,
     label_interactions,
     normalise_verb,
+    rescore,
     time_split,
     train_and_compare,
     vectorise,
@@ -214,6 +215,31 @@ def test_rule_model_reproduces_the_hand_set_score() -> None:
     assert values.tolist() == pytest.approx([s.score for s in scored], abs=1e-6)
     assert rules.version == RULES_VERSION == "rules-1"
     assert isinstance(rules, RankerModel)
+
+
+def test_rescore_orders_by_the_model_and_keeps_features_and_reasons() -> None:
+    gaps = {1: gap(1, required=4, current=2.0)}
+    candidates = [
+        cand(1, relevance=0.95, format="article"),
+        cand(2, relevance=0.75, format="video"),
+        cand(3, relevance=0.85, format="podcast"),
+    ]
+    scored = score_candidates(candidates, gaps, Learner(languages=("nl",), formats=("video",)), T0)
+    assert [s.candidate.unit_id for s in scored][0] == 1  # the rules go by relevance
+    assert [s.candidate.unit_id for s in rescore(scored, RuleModel())] == [
+        s.candidate.unit_id for s in scored
+    ]
+    likes_format = LearnedModel(
+        FEATURES, (0.5,) * 7, (0.3,) * 7, tuple(9.0 if f == "format" else 0.0 for f in FEATURES), 0.0
+    )
+    rescored = rescore(scored, likes_format)
+    assert rescored[0].candidate.unit_id == 2
+    assert all(0.0 <= s.score <= 1.0 for s in rescored)
+    by_unit = {s.candidate.unit_id: s for s in scored}
+    for entry in rescored:
+        assert entry.features == by_unit[entry.candidate.unit_id].features
+        assert entry.reasons == by_unit[entry.candidate.unit_id].reasons
+    assert rescore([], likes_format) == []
 
 
 def test_rule_model_weights_are_checked() -> None:

@@ -164,3 +164,34 @@ def test_worker_once_runs_a_queued_import(run_cli, tmp_path: Path, encoder: Enco
         done = repo.get_job(session, tenant_id, job.id)
         assert done is not None and done.status == "succeeded" and done.result["created"] == 3  # type: ignore[index]
     runtime.close()
+
+
+def test_retrain_prints_the_verdict_and_models_roll_back(run_cli) -> None:
+    from tests.service.feedback_factories import add_catalog, add_feedback, likes_format
+
+    runtime = cli._runtime()
+    add_feedback(runtime, "acme", add_catalog(runtime, "acme"), likes_format)
+    add_feedback(runtime, "tiny", add_catalog(runtime, "tiny"), likes_format, employees=2, weeks=2)
+    runtime.close()
+    result = run_cli("retrain", "--tenant", "acme")
+    assert result.exit_code == 0, result.output
+    assert re.search(
+        r"^acme: ndcg@10 current 0\.\d{4} \(rules-1\) vs candidate 0\.\d{4} \(logreg-", result.stdout, re.M
+    )
+    assert re.search(r"window 2025-01-06 08:00 \.\. cut 2025-\d\d-\d\d \d\d:\d\d \.\. 2025-", result.stdout)
+    promoted = re.search(r"^  PROMOTED: better: .*$", result.stdout, re.M)
+    assert promoted, result.stdout
+    version = re.search(r"paths are ranked by (logreg-[0-9a-f]{10})", result.stdout)
+    assert version, result.stdout
+    everyone = run_cli("retrain", "--min-improvement", "0.05")  # every tenant with events: acme and tiny
+    assert everyone.exit_code == 0, everyone.output
+    assert re.search(r"^  NOT PROMOTED: too little training data", everyone.stdout, re.M)
+    assert re.search(r"^acme: .*^  NOT PROMOTED: not better by more than 0.05", everyone.stdout, re.M | re.S)
+    listed = run_cli("models", "list", "--tenant", "acme")
+    assert f"paths are ranked by {version[1]}" in listed.stdout and " active " in listed.stdout
+    back = run_cli("models", "rollback", "--tenant", "acme")
+    assert back.exit_code == 0 and f"acme: {version[1]} -> rules-1" in back.stdout
+    nothing = run_cli("models", "rollback", "--tenant", "acme")
+    assert nothing.exit_code == 1 and "nothing to roll back" in nothing.output
+    forward = run_cli("models", "rollback", "--tenant", "acme", "--to", version[1])
+    assert forward.exit_code == 0 and f"rules-1 -> {version[1]}" in forward.stdout
