@@ -66,7 +66,7 @@ from recommender.evaluation import (
     ndcg_at_k,
     recall_at_k,
 )
-from recommender.ranking import FEATURES, WEIGHTS, ScoredCandidate, rank_order
+from recommender.ranking import FEATURES, WEIGHTS, ScoredCandidate, rank_order, resolve_weights
 
 # -- labels ------------------------------------------------------------------------------------------
 
@@ -315,15 +315,7 @@ class RuleModel:
     version: str = RULES_VERSION
 
     def __post_init__(self) -> None:
-        resolved = dict(WEIGHTS)
-        for name, value in self.weights.items():
-            if name not in WEIGHTS:
-                raise ValueError(f"unknown ranking feature {name!r}; expected one of {', '.join(FEATURES)}")
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"weight of {name!r} must be a non-negative number, got {value!r}")
-            resolved[name] = float(value)
-        if sum(resolved.values()) <= 0:
-            raise ValueError("at least one ranking weight must be positive")
+        resolved = resolve_weights(self.weights)
         object.__setattr__(self, "weights", MappingProxyType(resolved))
 
     @property

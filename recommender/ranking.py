@@ -194,7 +194,7 @@ def _freshness_score(age_days: float | None) -> float:
     return 0.5 ** (age_days / FRESHNESS_HALF_LIFE_DAYS)
 
 
-def _resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     """Defaults overlaid with the caller's; unknown names and negative weights are mistakes."""
     resolved = dict(WEIGHTS)
     for name, value in (weights or {}).items():
@@ -263,7 +263,7 @@ def score_candidates(
     The same unit retrieved twice for one gap is kept once, with its higher relevance.
     Ties are broken by relevance, then by ids, so the order is the same for the same input.
     """
-    resolved = _resolve_weights(weights)
+    resolved = resolve_weights(weights)
     total_weight = math.fsum(resolved.values())
     open_gaps = _open_gaps(gaps)
     usable = _not_done(candidates, learner, open_gaps)
