@@ -107,6 +107,9 @@ class LexicalIndex:
         # The length part of the BM25 denominator, once per document.
         relative = doc_lengths / mean_length if mean_length > 0 else np.ones(n_docs)
         self._length_norm = (self.k1 * (1.0 - self.b + self.b * relative)).astype(np.float32)
+        # unit id -> document number, by binary search (label_coverage runs per gap on every path)
+        self._id_order = np.argsort(unit_ids, kind="stable")
+        self._sorted_ids = unit_ids[self._id_order]
         # snowball stemmers keep state while stemming a word, so threads take turns; queries repeat
         # (the same skill labels for every employee of a role), so stems are remembered, boundedly.
         self._stem_lock = threading.Lock()
@@ -237,11 +240,9 @@ class LexicalIndex:
         coverage = {int(unit): 0.0 for unit in wanted.tolist()}
         if wanted.size == 0 or self.size == 0:
             return coverage
-        order = np.argsort(self.unit_ids, kind="stable")
-        found = np.searchsorted(self.unit_ids[order], wanted)
-        found = np.minimum(found, self.size - 1)
-        known = self.unit_ids[order][found] == wanted
-        positions = order[found[known]]  # document numbers of the wanted units
+        found = np.minimum(np.searchsorted(self._sorted_ids, wanted), self.size - 1)
+        known = self._sorted_ids[found] == wanted
+        positions = self._id_order[found[known]]  # document numbers of the wanted units
         units = wanted[known]
         unseen_idf = float(np.log1p((self.size + 0.5) / 0.5))
         languages = QUERY_LANGUAGES if not language_code(language) else (_stem_language(language),)
