@@ -202,6 +202,33 @@ def taxonomy_import(
         typer.echo(f"  ... and {len(report.problems) - 20} more problems")
 
 
+@taxonomy_app.command("retag")
+def taxonomy_retag(
+    tenant: TenantOption = DEFAULT_TENANT,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Queue it as a job for `leerpad worker` instead of running it now")
+    ] = False,
+) -> None:
+    """Recompute the automatic skill tags of the whole catalog; reviewed tags keep their verdict."""
+    from service.jobs import enqueue_retag
+    from service.taxonomy import retag_catalog
+
+    runtime = _runtime()
+    try:
+        if queue:
+            with transaction(runtime.sessions) as session:
+                tenant_id = repo.get_or_create_tenant(session, tenant).id
+            job = enqueue_retag(runtime, tenant_id)
+            typer.echo(f"retag job {job.id} queued for {tenant}")
+            return
+        outcome = retag_catalog(runtime, tenant)
+    finally:
+        runtime.close()
+    typer.echo(
+        f"catalog items re-tagged: {outcome['items_tagged']}; skill vectors computed: {outcome['skills_embedded']}"
+    )
+
+
 @roles_app.command("import")
 def roles_import(
     path: Annotated[Path, typer.Argument(help="A CSV (role_id,name,skill,level,importance) or YAML file")],

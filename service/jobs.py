@@ -1,5 +1,6 @@
 """Durable jobs: rows in the `jobs` table, claimed by a worker thread in the API or by `leerpad worker`.
-Kinds: `ingest` (a catalog upload) and `retrain` (the ranking model of one tenant).
+Kinds: `ingest` (a catalog upload), `retag` (every automatic skill tag of one tenant, after its
+taxonomy or the tagging rules changed) and `retrain` (the ranking model of one tenant).
 
 A job survives a restart: a job left running by a worker process that no longer exists on this
 host goes back to the queue when a worker starts.
@@ -20,11 +21,13 @@ from models.db import transaction
 from models.tables import Job
 from service.retraining import retrain
 from service.runtime import Runtime
+from service.taxonomy import retag_catalog
 
 log = logging.getLogger("leerpad.jobs")
 
 INGEST = "ingest"
 RETRAIN = "retrain"
+RETAG = "retag"
 POLL_SECONDS = 1.0
 
 
@@ -54,6 +57,11 @@ def enqueue_ingest(
 def enqueue_retrain(runtime: Runtime, tenant_id: int, *, min_improvement: float = 0.0) -> Job:
     with transaction(runtime.sessions) as session:
         return repo.enqueue_job(session, tenant_id, RETRAIN, {"min_improvement": min_improvement})
+
+
+def enqueue_retag(runtime: Runtime, tenant_id: int) -> Job:
+    with transaction(runtime.sessions) as session:
+        return repo.enqueue_job(session, tenant_id, RETAG, {})
 
 
 def _run_retrain(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +101,8 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
             result = _run_ingest(runtime, tenant_slug, payload)
         elif kind == RETRAIN:
             result = _run_retrain(runtime, tenant_slug, payload)
+        elif kind == RETAG:
+            result = dict(retag_catalog(runtime, tenant_slug))
         else:
             error = f"unknown job kind {kind!r}"
     except IngestError as exc:

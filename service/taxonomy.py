@@ -52,6 +52,16 @@ def import_taxonomy(runtime: Runtime, tenant: str, taxonomy: Taxonomy, origin: s
     return report
 
 
+def retag_catalog(runtime: Runtime, tenant: str) -> dict[str, int]:
+    """Recompute every automatic tag of the tenant's active items (skills without a vector get one
+    first); tags an L&D reviewer confirmed or removed stay as they were. Runs as the `retag` job."""
+    with transaction(runtime.sessions) as session:
+        row = repo.get_or_create_tenant(session, tenant)
+        embedded = embed_skills(session, row.id, runtime.encoder, runtime.settings.model)
+        tagged = TenantTagger(session, row.id).tag()
+    return {"skills_embedded": embedded, "items_tagged": tagged}
+
+
 def _level(value: Any, where: str) -> int:
     try:
         level = int(str(value).strip())

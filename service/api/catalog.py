@@ -16,7 +16,7 @@ from models.tables import ITEM_ACTIVE, ITEM_RETIRED, Job
 from service.api.present import item_public
 from service.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.errors import NotFound, PayloadTooLarge, Unprocessable, problem_responses
-from service.jobs import enqueue_ingest
+from service.jobs import enqueue_ingest, enqueue_retag
 from service.schemas.catalog import ItemPage, ItemPublic, JobPublic
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -157,6 +157,18 @@ def import_catalog(
         runtime, caller.tenant_id, kind=kind, path=target, source=source, filename=filename, dry_run=dry_run
     )
     return job_public(job)
+
+
+@router.post(
+    "/catalog/retag",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobPublic,
+    responses=problem_responses(401, 403),
+)
+def queue_retag(caller: CatalogManager, runtime: RuntimeDep) -> JobPublic:
+    """Queue a re-tagging of the whole catalog (after a taxonomy change); follow it at GET /v1/jobs/{id}.
+    Tags an L&D reviewer confirmed or removed are kept."""
+    return job_public(enqueue_retag(runtime, caller.tenant_id))
 
 
 def job_public(job: Job) -> JobPublic:

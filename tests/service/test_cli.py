@@ -195,3 +195,13 @@ def test_retrain_prints_the_verdict_and_models_roll_back(run_cli) -> None:
     assert nothing.exit_code == 1 and "nothing to roll back" in nothing.output
     forward = run_cli("models", "rollback", "--tenant", "acme", "--to", version[1])
     assert forward.exit_code == 0 and f"rules-1 -> {version[1]}" in forward.stdout
+
+
+def test_taxonomy_retag_runs_now_or_queues_a_job(run_cli, tmp_path: Path) -> None:
+    assert run_cli("ingest", "csv", str(write_csv(tmp_path / "c.csv", ROWS))).exit_code == 0
+    now = run_cli("taxonomy", "retag")
+    assert now.exit_code == 0 and "catalog items re-tagged: 3" in now.stdout
+    queued = run_cli("taxonomy", "retag", "--queue")
+    assert queued.exit_code == 0 and re.search(r"retag job \d+ queued for demo", queued.stdout)
+    ran = run_cli("worker", "--once")
+    assert ran.exit_code == 0 and "after 1 jobs" in ran.stdout
