@@ -1,0 +1,125 @@
+"""`leerpad worker` as real processes on PostgreSQL: a job survives the worker being killed, and
+several workers running at once run each job exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from models import repositories as repo
+from models.db import transaction
+from models.tables import JOB_RUNNING, JOB_SUCCEEDED, Job
+from recommender.embedding import Encoder
+from service.jobs import enqueue_ingest
+from service.runtime import Runtime
+from tests.conftest import make_settings
+from tests.ingest.test_pipeline import ROWS, write_csv
+
+LEERPAD = Path(sys.executable).parent / "leerpad"
+
+
+def worker_env(home: Path, database_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LEERPAD_HOME": str(home),
+        "LEERPAD_DATABASE_URL": database_url,
+        "HF_HUB_OFFLINE": "1",
+    }
+
+
+def job_row(runtime: Runtime, tenant_id: int, job_id: int) -> Job:
+    with runtime.sessions() as session:
+        job = repo.get_job(session, tenant_id, job_id)
+        assert job is not None
+        session.expunge(job)
+        return job
+
+
+@pytest.mark.slow
+def test_a_job_survives_its_worker_being_killed(
+    tmp_path: Path, pg_database: str, encoder: Encoder, shared_data: Path
+) -> None:
+    home = tmp_path / "home"
+    runtime = Runtime(make_settings(home, pg_database), encoder=encoder)
+    runtime.migrate()
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, "killed").id
+    catalog = shared_data / "coursera_sample" / "coursera.csv"
+    job = enqueue_ingest(
+        runtime, tenant_id, kind="coursera", path=catalog, source=None, filename=catalog.name, dry_run=False
+    )
+    env = worker_env(home, pg_database)
+    first = subprocess.Popen(
+        [str(LEERPAD), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while job_row(runtime, tenant_id, job.id).status != JOB_RUNNING:
+            assert first.poll() is None, first.stderr.read().decode() if first.stderr else ""
+            assert time.monotonic() < deadline, "the worker never claimed the job"
+            time.sleep(0.1)
+        time.sleep(1.5)  # loading the model and encoding: well inside the job
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    stranded = job_row(runtime, tenant_id, job.id)
+    assert stranded.status == JOB_RUNNING and stranded.locked_by and f":{first.pid}:" in stranded.locked_by
+
+    second = subprocess.run(
+        [str(LEERPAD), "worker", "--once"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert second.returncode == 0, second.stderr
+    assert "after 1 jobs" in second.stdout
+    done = job_row(runtime, tenant_id, job.id)
+    assert done.status == JOB_SUCCEEDED and done.attempts == 2, done.error
+    report = done.result or {}
+    with runtime.sessions() as session:
+        stored = repo.count_items_by_status(session, tenant_id)
+    assert report["created"] > 100 and sum(stored.values()) == report["created"]
+    assert runtime.check_index("killed", repair=False) is None  # the index matches the database
+    runtime.close()
+
+
+@pytest.mark.slow
+def test_several_worker_processes_run_each_job_once(
+    tmp_path: Path, pg_database: str, encoder: Encoder
+) -> None:
+    home = tmp_path / "home"
+    runtime = Runtime(make_settings(home, pg_database), encoder=encoder)
+    runtime.migrate()
+    catalog = write_csv(tmp_path / "c.csv", ROWS)
+    jobs: list[tuple[int, int]] = []
+    for number in range(6):
+        with transaction(runtime.sessions) as session:
+            tenant_id = repo.get_or_create_tenant(session, f"many-{number}").id
+        job = enqueue_ingest(
+            runtime, tenant_id, kind="csv", path=catalog, source=None, filename=catalog.name, dry_run=False
+        )
+        jobs.append((tenant_id, job.id))
+    env = worker_env(home, pg_database)
+    workers = [
+        subprocess.Popen(
+            [str(LEERPAD), "worker", "--once"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    ran = 0
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=600)
+        assert worker.returncode == 0, stderr
+        ran += int(stdout.rsplit("after ", 1)[1].split()[0])
+    assert ran == len(jobs)
+    for tenant_id, job_id in jobs:
+        done = job_row(runtime, tenant_id, job_id)
+        assert done.status == JOB_SUCCEEDED and done.attempts == 1 and (done.result or {})["created"] == 3
+    runtime.close()
