@@ -47,3 +47,22 @@ def employee_ids_by_key(session: Session, tenant_id: int, keys: Collection[str])
         select(Employee.key, Employee.id).where(Employee.tenant_id == tenant_id, Employee.key.in_(list(keys)))
     ).all()
     return {key: int(employee_id) for key, employee_id in rows}
+
+
+def list_employees(session: Session, tenant_id: int) -> Sequence[Employee]:
+    return session.scalars(
+        select(Employee).where(Employee.tenant_id == tenant_id).order_by(Employee.key)
+    ).all()
+
+
+def assessments_by_employee(session: Session, tenant_id: int) -> dict[int, list[Assessment]]:
+    """Every assessment of the tenant, per employee, oldest first (the reports read them all at once)."""
+    grouped: dict[int, list[Assessment]] = {}
+    rows = session.scalars(
+        select(Assessment)
+        .where(Assessment.tenant_id == tenant_id)
+        .order_by(Assessment.employee_id, Assessment.observed_at, Assessment.id)
+    ).all()
+    for row in rows:
+        grouped.setdefault(row.employee_id, []).append(row)
+    return grouped

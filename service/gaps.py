@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import Employee, Role
+from models.tables import Assessment, Employee, Role
 from recommender.gaps import Evidence, Gap, LevelEstimate, Requirement, compute_gaps, estimate_level
-from service.feedback import event_evidence
+from service.feedback import event_evidence, event_evidence_by_employee
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,54 @@ class EmployeeGaps:
     labels: dict[int, str]
 
 
-def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:
-    """Assessments, plus the test results and completions of learning events (service.feedback)."""
+def _merged_evidence(
+    assessments: Sequence[Assessment], from_events: Mapping[int, list[Evidence]]
+) -> dict[int, list[Evidence]]:
     grouped: dict[int, list[Evidence]] = {}
-    for row in people.assessments_of(session, tenant_id, employee.id):
+    for row in assessments:
         grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
-    for skill_id, evidence in event_evidence(session, tenant_id, employee).items():
+    for skill_id, evidence in from_events.items():
         grouped.setdefault(skill_id, []).extend(evidence)
     return grouped
+
+
+def _estimates(evidence: Mapping[int, list[Evidence]], now: datetime) -> dict[int, LevelEstimate]:
+    return {
+        skill_id: estimate
+        for skill_id, items in evidence.items()
+        if (estimate := estimate_level(items, now)) is not None
+    }
+
+
+def _requirements(role: Role) -> list[Requirement]:
+    return [Requirement(rs.skill_id, rs.level, rs.importance) for rs in role.skills]
+
+
+def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:
+    """Assessments, plus the test results and completions of learning events (service.feedback)."""
+    return _merged_evidence(
+        people.assessments_of(session, tenant_id, employee.id), event_evidence(session, tenant_id, employee)
+    )
+
+
+def population_gaps(
+    session: Session, tenant_id: int, employees: Sequence[Employee], now: datetime
+) -> dict[int, list[Gap]]:
+    """employee id -> gaps for their own role, closed ones included, for many employees at once: the
+    same model as `employee_gaps`, with every table read once instead of once per employee."""
+    roles = {role.id: role for role in people.list_roles(session, tenant_id)}
+    assessments = people.assessments_by_employee(session, tenant_id)
+    from_events = event_evidence_by_employee(session, tenant_id)
+    required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
+    covered = tax.covered_skills(session, tenant_id, required)
+    result: dict[int, list[Gap]] = {}
+    for employee in employees:
+        role = roles.get(employee.role_id) if employee.role_id is not None else None
+        if role is None:
+            continue
+        evidence = _merged_evidence(assessments.get(employee.id, []), from_events.get(employee.id, {}))
+        result[employee.id] = compute_gaps(_requirements(role), _estimates(evidence, now), covered, True)
+    return result
 
 
 def employee_gaps(
@@ -43,13 +84,8 @@ def employee_gaps(
     """Ranked gaps for `role` (the employee's own, or a target role for a career move)."""
     if role is None:
         return EmployeeGaps(None, [], {}, {})
-    evidence = evidence_by_skill(session, tenant_id, employee)
-    estimates = {
-        skill_id: estimate
-        for skill_id, items in evidence.items()
-        if (estimate := estimate_level(items, now)) is not None
-    }
-    requirements = [Requirement(rs.skill_id, rs.level, rs.importance) for rs in role.skills]
+    estimates = _estimates(evidence_by_skill(session, tenant_id, employee), now)
+    requirements = _requirements(role)
     covered = tax.covered_skills(session, tenant_id, [r.skill_id for r in requirements])
     gaps = compute_gaps(requirements, estimates, covered, include_closed)
     skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
