@@ -9,7 +9,7 @@ PORT    ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test test-fast bench lint clean
+.PHONY: install run test test-fast bench lint screenshot clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/tagging.py
 	$(PY) bench/retrieval.py
+
+# The L&D dashboard on the demo data, in headless Chromium (needs apt's chromium and chromium-driver).
+screenshot: install
+	$(PY) tools/screenshot.py --output docs/dashboard.png
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -55,14 +57,33 @@ def list_employees(session: Session, tenant_id: int) -> Sequence[Employee]:
     ).all()
 
 
-def assessments_by_employee(session: Session, tenant_id: int) -> dict[int, list[Assessment]]:
+@dataclass(frozen=True)
+class AssessmentRow:
+    """An assessment's columns, without the ORM object (the reports read tens of thousands)."""
+
+    employee_id: int
+    skill_id: int
+    level: float
+    source: str
+    observed_at: datetime
+
+
+def assessment_rows_by_employee(session: Session, tenant_id: int) -> dict[int, list[AssessmentRow]]:
     """Every assessment of the tenant, per employee, oldest first (the reports read them all at once)."""
-    grouped: dict[int, list[Assessment]] = {}
-    rows = session.scalars(
-        select(Assessment)
+    grouped: dict[int, list[AssessmentRow]] = {}
+    rows = session.execute(
+        select(
+            Assessment.employee_id,
+            Assessment.skill_id,
+            Assessment.level,
+            Assessment.source,
+            Assessment.observed_at,
+        )
         .where(Assessment.tenant_id == tenant_id)
         .order_by(Assessment.employee_id, Assessment.observed_at, Assessment.id)
     ).all()
-    for row in rows:
-        grouped.setdefault(row.employee_id, []).append(row)
+    for employee_id, skill_id, level, source, observed_at in rows:
+        grouped.setdefault(int(employee_id), []).append(
+            AssessmentRow(int(employee_id), int(skill_id), float(level), source, observed_at)
+        )
     return grouped

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -471,3 +472,34 @@ class RankingModel(Base):
     n_test: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# --- L&D figures (costs, benefits, business results) --------------------------------------------
+
+FIGURE_COST = "cost"
+FIGURE_BENEFIT = "benefit"
+FIGURE_RESULT = "result"
+FIGURE_KINDS = (FIGURE_COST, FIGURE_BENEFIT, FIGURE_RESULT)
+
+
+class LdFigure(Base):
+    """A cost, benefit or business result L&D entered for a period: the KPI report's ROI and its
+    Kirkpatrick level 4. `team` None means the whole company."""
+
+    __tablename__ = "ld_figures"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {FIGURE_KINDS!r}", name="ck_ld_figure_kind"),
+        Index("ix_ld_figures_tenant_kind_start", "tenant_id", "kind", "period_start"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)  # inclusive
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(20))  # EUR, %, days, count, ...
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -8,7 +8,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import catalog, events, health, models, paths, people, search, skills
+from service.api import (
+    catalog,
+    dashboard,
+    events,
+    figures,
+    health,
+    models,
+    paths,
+    people,
+    reports,
+    search,
+    skills,
+)
 from service.errors import install_error_handlers
 from service.jobs import JobThread
 from service.limits import BodySizeLimit
@@ -59,4 +71,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(paths.router)
     app.include_router(events.router)
     app.include_router(models.router)
+    app.include_router(reports.router)
+    app.include_router(figures.router)
+    app.include_router(dashboard.router)
+    app.mount("/static", dashboard.static_files(), name="static")
     return app

@@ -38,12 +38,14 @@ index_app = typer.Typer(help="The FAISS index snapshots.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="The skills taxonomy.", no_args_is_help=True)
 roles_app = typer.Typer(help="Role profiles.", no_args_is_help=True)
 models_app = typer.Typer(help="The ranking models retraining produced.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports for L&D.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(roles_app, name="roles")
 app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
 app.add_typer(models_app, name="models")
+app.add_typer(report_app, name="report")
 
 DEFAULT_TENANT = "demo"
 TenantOption = Annotated[
@@ -367,6 +369,69 @@ def models_rollback(
     finally:
         runtime.close()
     typer.echo(f"{tenant}: {done.before} -> {done.after}; paths are ranked by {done.after}")
+
+
+@report_app.command("gaps")
+def report_gaps(
+    tenant: TenantOption = DEFAULT_TENANT,
+    team: Annotated[str | None, typer.Option("--team", help="Only this team")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Only this role (role_id)")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="html, csv or json")] = "json",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout")
+    ] = None,
+) -> None:
+    """The gap report: team by skill heatmap, top gaps, uncovered skills, items closing most gap."""
+    from service.dashboard import render_gap_report
+    from service.reports import ReportInputError, check_filters, gap_report, gap_report_csv
+
+    if output_format not in ("html", "csv", "json"):
+        _fail(f"--format: html, csv or json, got {output_format!r}", code=2)
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            filters = check_filters(session, tenant_id, team, role)
+            report = gap_report(session, tenant_id, tenant, filters)
+    except ReportInputError as exc:
+        _fail(str(exc), code=2)
+    finally:
+        runtime.close()
+    if output_format == "csv":
+        text = gap_report_csv(report)
+    elif output_format == "html":
+        text = render_gap_report(report)
+    else:
+        text = report.model_dump_json(indent=2)
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"gap report of {tenant} written to {output}")
+
+
+@report_app.command("figures")
+def report_figures(
+    path: Annotated[
+        Path, typer.Argument(help="A CSV: kind,name,team,period_start,period_end,value,unit,note")
+    ],
+    tenant: TenantOption = DEFAULT_TENANT,
+) -> None:
+    """Import the costs, benefits and business results that the KPI report's ROI and level 4 use."""
+    from service.figures import FigureInputError, import_figures, read_figures_csv
+
+    if not path.is_file():
+        _fail(f"{path}: no such file", code=2)
+    try:
+        inputs = read_figures_csv(path)
+    except FigureInputError as exc:
+        _fail(str(exc))
+    runtime = _runtime()
+    try:
+        stored = import_figures(runtime, tenant, inputs)
+    finally:
+        runtime.close()
+    typer.echo(f"L&D figures stored for {tenant}: {stored}")
 
 
 @app.command("demo")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import Assessment, Employee, Role
+from models.tables import Employee, Role
 from recommender.gaps import Evidence, Gap, LevelEstimate, Requirement, compute_gaps, estimate_level
 from service.feedback import event_evidence, event_evidence_by_employee
 
@@ -23,8 +24,21 @@ class EmployeeGaps:
     labels: dict[int, str]
 
 
+class _Observed(Protocol):
+    """An assessment as the gap model reads it (a table row or a plain row of its columns)."""
+
+    @property
+    def skill_id(self) -> int: ...
+    @property
+    def level(self) -> float: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def observed_at(self) -> datetime: ...
+
+
 def _merged_evidence(
-    assessments: Sequence[Assessment], from_events: Mapping[int, list[Evidence]]
+    assessments: Sequence[_Observed], from_events: Mapping[int, list[Evidence]]
 ) -> dict[int, list[Evidence]]:
     grouped: dict[int, list[Evidence]] = {}
     for row in assessments:
@@ -59,17 +73,19 @@ def population_gaps(
     """employee id -> gaps for their own role, closed ones included, for many employees at once: the
     same model as `employee_gaps`, with every table read once instead of once per employee."""
     roles = {role.id: role for role in people.list_roles(session, tenant_id)}
-    assessments = people.assessments_by_employee(session, tenant_id)
+    requirements = {role_id: _requirements(role) for role_id, role in roles.items()}
+    assessments = people.assessment_rows_by_employee(session, tenant_id)
     from_events = event_evidence_by_employee(session, tenant_id)
     required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
     covered = tax.covered_skills(session, tenant_id, required)
     result: dict[int, list[Gap]] = {}
     for employee in employees:
-        role = roles.get(employee.role_id) if employee.role_id is not None else None
-        if role is None:
+        if employee.role_id is None or employee.role_id not in requirements:
             continue
         evidence = _merged_evidence(assessments.get(employee.id, []), from_events.get(employee.id, {}))
-        result[employee.id] = compute_gaps(_requirements(role), _estimates(evidence, now), covered, True)
+        result[employee.id] = compute_gaps(
+            requirements[employee.role_id], _estimates(evidence, now), covered, True
+        )
     return result
 
 

@@ -142,11 +142,17 @@ def test_assessment_change_compares_before_and_after_the_first_finished_item() -
 
 def test_business_results_and_roi_from_ld_figures() -> None:
     rows = [
-        FigureFact("result", "First-contact resolution", "support", date(2026, 9, 1), date(2026, 9, 30), 61, "%"),
-        FigureFact("result", "First-contact resolution", "support", date(2026, 11, 1), date(2026, 11, 30), 68, "%"),
+        FigureFact(
+            "result", "First-contact resolution", "support", date(2026, 9, 1), date(2026, 9, 30), 61, "%"
+        ),
+        FigureFact(
+            "result", "First-contact resolution", "support", date(2026, 11, 1), date(2026, 11, 30), 68, "%"
+        ),
         FigureFact("cost", "Licences", None, date(2026, 9, 1), date(2026, 11, 30), 12000, "EUR"),
         FigureFact("cost", "Trainer day", "support", date(2026, 10, 1), date(2026, 10, 1), 3000, "EUR"),
-        FigureFact("benefit", "Fewer escalations", "support", date(2026, 10, 1), date(2026, 11, 30), 21000, "EUR"),
+        FigureFact(
+            "benefit", "Fewer escalations", "support", date(2026, 10, 1), date(2026, 11, 30), 21000, "EUR"
+        ),
         FigureFact("benefit", "Old", None, date(2025, 1, 1), date(2025, 1, 31), 99999, "EUR"),
     ]
     trend = business_results(rows, START, END, None)

@@ -16,11 +16,10 @@ from models import repositories as repo
 from models.db import transaction
 from recommender.embedding import Encoder
 from service.app import create_app
-from service.jobs import run_next_job
 from service.runtime import Runtime
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key
+from tests.service.test_api_catalog import make_key, run_job
 
 GATE_WORD = "Gatekeeper"  # only the updated row's text holds it, so only the job's encoding waits
 JOB_THREAD = "catalog-update-job"
@@ -89,7 +88,7 @@ def test_retag_runs_as_a_job_and_keeps_reviewed_tags(
     assert queued.json()["status"] == "queued"
     assert "pytest" not in tag_labels(client, ids["py-1"], ld)  # nothing happens until a worker runs it
 
-    assert run_next_job(runtime)
+    run_job(runtime, queued.json()["job_id"])
     done = client.get(f"/v1/jobs/{queued.json()['job_id']}", headers=ld).json()
     assert done["status"] == "succeeded", done
     assert done["report"] == {"items_tagged": 3, "skills_embedded": 1}
@@ -111,7 +110,7 @@ def test_catalog_update_job_reindexes_only_changes_while_the_old_snapshot_answer
     encoder: Encoder,
     tenant: str,
 ) -> None:
-    url = request.getfixturevalue("pg_database") if backend == "postgresql" else ""
+    url = request.getfixturevalue("own_pg_database") if backend == "postgresql" else ""
     gated = GatedEncoder(encoder)
     runtime = Runtime(make_settings(tmp_path / "home", url), encoder=gated)  # type: ignore[arg-type]
     runtime.migrate()
@@ -142,7 +141,7 @@ def test_catalog_update_job_reindexes_only_changes_while_the_old_snapshot_answer
                 headers=make_key(runtime, tenant, "ld"),
             )
         assert queued.status_code == 202
-        worker = threading.Thread(target=run_next_job, args=(runtime,), name=JOB_THREAD)
+        worker = threading.Thread(target=run_job, args=(runtime, queued.json()["job_id"]), name=JOB_THREAD)
         worker.start()
         try:
             assert gated.waiting.wait(timeout=120), "the job never reached the encoder"

@@ -134,6 +134,15 @@ def test_demo_loads_and_a_second_load_changes_nothing(run_cli) -> None:
     assert "36 employees, 198 new assessments" in first.stdout
     second = run_cli("demo").stdout
     assert "0 new assessments" in second
+    report = json.loads(run_cli("report", "gaps", "--format", "json").stdout)
+    assert report["employees"] == 36 and report["suppressed"] is False
+    cells = {(c["team"], c["skill_id"]): c for c in report["heatmap"]["cells"]}
+    assert any(not c["suppressed"] and c["team"] == "platform" for c in cells.values())
+    assert all(c["suppressed"] for (team, _), c in cells.items() if team in {"people", "design", "product"})
+    csv_text = run_cli("report", "gaps", "--format", "csv", "--team", "platform").stdout
+    assert csv_text.splitlines()[0].startswith("team,skill_id,skill,employees")
+    unknown = run_cli("report", "gaps", "--team", "nobody")
+    assert unknown.exit_code == 2 and "known teams" in unknown.output
     assert all(
         " created    0 " in line
         for line in second.splitlines()

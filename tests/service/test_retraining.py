@@ -19,7 +19,6 @@ from models.db import transaction
 from models.tables import MODEL_ACTIVE, MODEL_REJECTED, MODEL_RETIRED, RankingModel
 from recommender.learning import FEATURES, LearnedModel
 from service import retraining
-from service.jobs import run_next_job
 from service.retraining import RULES, RollbackError, list_models, retrain, rollback, training_data
 from service.runtime import Runtime
 from tests.service import test_api_paths
@@ -33,7 +32,7 @@ from tests.service.feedback_factories import (
     event_row,
     likes_format,
 )
-from tests.service.test_api_catalog import make_key
+from tests.service.test_api_catalog import make_key, run_job
 
 client = test_api_paths.client  # the fixtures: a test client, and a company with a catalog, a role, e-1
 company = test_api_paths.company
@@ -258,7 +257,7 @@ def test_the_retrain_job_runs_in_the_worker_and_only_admins_queue_it(runtime: Ru
         assert queued.status_code == 202, queued.json()
         job = queued.json()
         assert (job["kind"], job["status"]) == ("retrain", "queued")
-        assert run_next_job(runtime)
+        run_job(runtime, job["job_id"])
         done = test_client.get(f"/v1/jobs/{job['job_id']}", headers=admin).json()
         assert done["status"] == "succeeded", done
         report = done["report"]

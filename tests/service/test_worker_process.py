@@ -43,10 +43,10 @@ def job_row(runtime: Runtime, tenant_id: int, job_id: int) -> Job:
 
 @pytest.mark.slow
 def test_a_job_survives_its_worker_being_killed(
-    tmp_path: Path, pg_database: str, encoder: Encoder, shared_data: Path
+    tmp_path: Path, own_pg_database: str, encoder: Encoder, shared_data: Path
 ) -> None:
     home = tmp_path / "home"
-    runtime = Runtime(make_settings(home, pg_database), encoder=encoder)
+    runtime = Runtime(make_settings(home, own_pg_database), encoder=encoder)
     runtime.migrate()
     with transaction(runtime.sessions) as session:
         tenant_id = repo.get_or_create_tenant(session, "killed").id
@@ -54,7 +54,7 @@ def test_a_job_survives_its_worker_being_killed(
     job = enqueue_ingest(
         runtime, tenant_id, kind="coursera", path=catalog, source=None, filename=catalog.name, dry_run=False
     )
-    env = worker_env(home, pg_database)
+    env = worker_env(home, own_pg_database)
     first = subprocess.Popen(
         [str(LEERPAD), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -88,10 +88,10 @@ def test_a_job_survives_its_worker_being_killed(
 
 @pytest.mark.slow
 def test_several_worker_processes_run_each_job_once(
-    tmp_path: Path, pg_database: str, encoder: Encoder
+    tmp_path: Path, own_pg_database: str, encoder: Encoder
 ) -> None:
     home = tmp_path / "home"
-    runtime = Runtime(make_settings(home, pg_database), encoder=encoder)
+    runtime = Runtime(make_settings(home, own_pg_database), encoder=encoder)
     runtime.migrate()
     catalog = write_csv(tmp_path / "c.csv", ROWS)
     jobs: list[tuple[int, int]] = []
@@ -102,7 +102,7 @@ def test_several_worker_processes_run_each_job_once(
             runtime, tenant_id, kind="csv", path=catalog, source=None, filename=catalog.name, dry_run=False
         )
         jobs.append((tenant_id, job.id))
-    env = worker_env(home, pg_database)
+    env = worker_env(home, own_pg_database)
     workers = [
         subprocess.Popen(
             [str(LEERPAD), "worker", "--once"],
