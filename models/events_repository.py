@@ -50,6 +50,13 @@ def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[s
     return inserted
 
 
+def has_events(session: Session, tenant_id: int) -> bool:
+    return (
+        session.scalar(select(LearningEvent.id).where(LearningEvent.tenant_id == tenant_id).limit(1))
+        is not None
+    )
+
+
 def tenants_with_events(session: Session) -> list[str]:
     """Slugs of the tenants that have stored at least one learning event: the ones worth retraining."""
     has_events = select(LearningEvent.id).where(LearningEvent.tenant_id == Tenant.id).exists()

@@ -409,12 +409,13 @@ class ReturnOnInvestment:
 def return_on_investment(
     figures: Iterable[FigureFact], start: date, end: date, team: str | None
 ) -> ReturnOnInvestment | None:
-    """(benefit - cost) / cost over the costs and benefits touching the window; None when L&D entered
-    none. Figures in another currency than the costs' are a mistake L&D must fix, so they raise."""
+    """(benefit - cost) / cost over the costs and benefits touching the window (with a team: only that
+    team's own, since company-wide costs cannot be split fairly); None when L&D entered none. Figures
+    in several currencies are a mistake L&D must fix, so they raise."""
     money = [
         f
         for f in figures
-        if f.kind in ("cost", "benefit") and _overlaps(f, start, end) and _for_team(f, team)
+        if f.kind in ("cost", "benefit") and _overlaps(f, start, end) and (team is None or f.team == team)
     ]
     if not money:
         return None

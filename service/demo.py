@@ -1,4 +1,5 @@
-"""The bundled demo: a fictional Dutch scale-up's taxonomy, catalog, roles, employees and assessments.
+"""The bundled demo: a fictional Dutch scale-up's taxonomy, catalog, roles, employees, assessments,
+L&D figures and twelve weeks of learning (service.demo_activity).
 
 Loading it twice changes nothing: catalogs and the taxonomy are imported incrementally, roles are
 replaced by the same roles, and assessments are only added for employees seen for the first time.
@@ -17,7 +18,9 @@ from ingest.taxonomy import read_default_taxonomy
 from models import people_repository as people
 from models import repositories as repo
 from models.db import transaction
+from service.demo_activity import load_activity
 from service.employees import AssessmentInput, add_assessments, upsert_employee
+from service.figures import import_figures, read_figures_csv
 from service.runtime import Runtime
 from service.taxonomy import import_roles, import_taxonomy, read_role_file
 
@@ -84,3 +87,6 @@ def load_demo(runtime: Runtime, tenant: str, demo_dir: Path = DEMO_DIR) -> Itera
     yield from import_roles(runtime, tenant, read_role_file(demo_dir / "people" / "roles.yaml"))
     employees, assessments = load_employees(runtime, tenant, demo_dir / "people" / "employees.yaml")
     yield f"{'employees':14} {employees} employees, {assessments} new assessments"
+    figures = import_figures(runtime, tenant, read_figures_csv(demo_dir / "people" / "ld_figures.csv"))
+    yield f"{'L&D figures':14} {figures} new"
+    yield from load_activity(runtime, tenant)

@@ -19,7 +19,7 @@ from models import path_repository as paths_repo
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.repositories import UnitCard
-from models.tables import Employee, LearningPath, Skill
+from models.tables import Employee, LearningPath, Role, Skill
 from recommender.embedding import vectors_from_bytes
 from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
@@ -35,6 +35,8 @@ from recommender.ranking import (
     score_candidates,
     skills_excluded_by_language,
 )
+from service.feedback import learning_history
+from service.gaps import employee_gaps
 from service.runtime import Runtime
 from service.schemas.catalog import activity_id, unit_url
 
@@ -308,6 +310,28 @@ def store_path(
         ),
     )
     return key
+
+
+def employee_plan(
+    session: Session,
+    tenant_id: int,
+    employee: Employee,
+    role: Role,
+    budget: Budget,
+    languages: Sequence[str] | None,
+    now: datetime,
+) -> PlanInput:
+    """What a path for this employee towards `role` is planned from: their open gaps, their languages
+    and what they already finished or dismissed."""
+    result = employee_gaps(session, tenant_id, employee, role, now)
+    return PlanInput(
+        gaps=result.gaps,
+        labels=result.labels,
+        learner=learner_for(employee, languages, learning_history(session, tenant_id, employee)),
+        budget=budget,
+        language="nl" if employee.language == "nl" else "en",
+        role_name=role.name,
+    )
 
 
 def learner_for(

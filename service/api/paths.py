@@ -18,9 +18,7 @@ from service.api.people import Key, load_employee
 from service.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
 from service.employees import EmployeeInputError, require_role
 from service.errors import NotFound, Unprocessable, problem_responses
-from service.feedback import learning_history
-from service.gaps import employee_gaps
-from service.paths import PlanInput, learner_for, plan_path, store_path
+from service.paths import PlanInput, employee_plan, learner_for, plan_path, store_path
 from service.roles import skill_label
 from service.schemas.skills import PathPublic, PathRequest, RecommendationRequest
 
@@ -73,15 +71,8 @@ def employee_path(
     if role is None:
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     now = datetime.now(UTC)
-    result = employee_gaps(session, caller.tenant_id, employee, role, now)
-    plan = PlanInput(
-        gaps=result.gaps,
-        labels=result.labels,
-        learner=learner_for(employee, body.languages, learning_history(session, caller.tenant_id, employee)),
-        budget=Budget(body.minutes_per_week, body.weeks),
-        language="nl" if employee.language == "nl" else "en",
-        role_name=role.name,
-    )
+    budget = Budget(body.minutes_per_week, body.weeks)
+    plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now)
     return _answer(runtime, session, caller, plan, now, employee, body.model_dump())
 
 

@@ -132,8 +132,11 @@ def test_demo_loads_and_a_second_load_changes_nothing(run_cli) -> None:
     first = run_cli("demo")
     assert first.exit_code == 0, first.output
     assert "36 employees, 198 new assessments" in first.stdout
+    assert re.search(r"learning +\d{3,} events, 0 rejected", first.stdout), first.stdout
+    assert re.search(r"paths +18 employees have a path", first.stdout)
     second = run_cli("demo").stdout
     assert "0 new assessments" in second
+    assert "events already stored" in second and "L&D figures    0 new" in second
     report = json.loads(run_cli("report", "gaps", "--format", "json").stdout)
     assert report["employees"] == 36 and report["suppressed"] is False
     cells = {(c["team"], c["skill_id"]): c for c in report["heatmap"]["cells"]}
