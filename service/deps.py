@@ -72,18 +72,38 @@ def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def require(*roles: str) -> Callable[[Caller], Caller]:
-    """A dependency that lets only the given roles through (deny by default)."""
-    unknown = set(roles) - set(ROLES)
-    if unknown:
-        raise ValueError(f"unknown roles {sorted(unknown)}")
+class RoleRule:
+    """A dependency that lets only the given roles through (deny by default). Every route carries
+    one (or is listed in PUBLIC_ROUTES); tests/service/test_authorization.py walks the routes."""
 
-    def _check(caller: CallerDep) -> Caller:
-        if caller.role not in roles:
-            raise Forbidden(f"role {caller.role!r} may not do this; allowed: {', '.join(roles)}")
+    def __init__(self, *roles: str) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown or not roles:
+            raise ValueError(
+                f"unknown roles {sorted(unknown)}" if unknown else "a rule names at least one role"
+            )
+        self.allowed_roles: tuple[str, ...] = roles
+
+    def __call__(self, caller: CallerDep) -> Caller:
+        if caller.role not in self.allowed_roles:
+            raise Forbidden(f"role {caller.role!r} may not do this; allowed: {', '.join(self.allowed_roles)}")
         return caller
 
-    return _check
+
+def require(*roles: str) -> Callable[[Caller], Caller]:
+    return RoleRule(*roles)
+
+
+# Routes anyone may call, and why: health checks for load balancers, and the dashboard's pages,
+# which check the login cookie themselves and send a stranger to the login form.
+PUBLIC_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "liveness for the load balancer",
+    ("GET", "/readyz"): "readiness for the load balancer; names no tenant",
+    ("GET", "/dashboard"): "checks the login cookie itself; a stranger is sent to the login form",
+    ("GET", "/dashboard/login"): "the login form",
+    ("POST", "/dashboard/login"): "trades an ld or admin key for the cookie",
+    ("POST", "/dashboard/logout"): "clears the cookie",
+}
 
 
 AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
