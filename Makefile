@@ -39,6 +39,7 @@ bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/tagging.py
 	$(PY) bench/retrieval.py
+	$(PY) bench/reports.py
 
 # The L&D dashboard on the demo data, in headless Chromium (needs apt's chromium and chromium-driver).
 screenshot: install

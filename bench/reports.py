@@ -1,11 +1,12 @@
 """The gap report and the KPI report for a company of 5,000, against the bare cost of their data.
 
-    .venv/bin/python bench/reports.py [--employees 5000] [--repeat 3] [--database-url URL]
+    .venv/bin/python bench/reports.py [--employees 5000] [--repeat 3] [--postgres]
 
 Synthetic and seeded: 120 skills, 24 roles of 8 skills, N employees in teams of 5 to 40 (about
 N/20 teams), 5 assessments each, 2,000 catalog items tagged with 1 to 3 skills, 6 learning events
 per employee over the last 6 months, a path for every other employee, all written straight into a
-fresh database (SQLite under a temporary LEERPAD_HOME, or the PostgreSQL URL given).
+fresh database: SQLite under a temporary LEERPAD_HOME, or with --postgres a new database on the
+PostgreSQL server the tests use (127.0.0.1:5432, or LEERPAD_TEST_PG_ADMIN), dropped at the end.
 
 Prints, as medians of `--repeat` runs:
   (a) `service.reports.gap_report` (no filter) and (b) `kpi_report` (6 months, by month), each
@@ -25,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,6 +53,7 @@ from service.reports import gap_report, kpi_report  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
 from service.schemas.reports import ReportFilters  # noqa: E402
 from service.settings import Settings  # noqa: E402
+from tests.conftest import fresh_pg_database  # noqa: E402
 
 SEED = 20261128
 LIMIT_RATIO = 4.0
@@ -268,10 +271,12 @@ def main() -> None:
     )
     parser.add_argument("--employees", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--postgres", action="store_true", help="a fresh PostgreSQL database, not SQLite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
-        runtime = Runtime(Settings(home=Path(home), database_url=args.database_url, environment="test"))
+    with ExitStack() as stack:
+        home = stack.enter_context(tempfile.TemporaryDirectory())
+        url = stack.enter_context(fresh_pg_database()) if args.postgres else ""
+        runtime = Runtime(Settings(home=Path(home), database_url=url, environment="test"))
         runtime.migrate()
         started = time.perf_counter()
         tenant_id = populate(runtime, args.employees)

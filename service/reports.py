@@ -273,8 +273,9 @@ def gap_report(
             suppressed=hidden,
         )
         for s in columns
-        if s not in covered and team_cells[(ALL_TEAMS, s)].with_gap > 0
         for hidden in [(ALL_TEAMS, s) in team_hidden]
+        # A hidden total is listed whatever its gaps: leaving it out would say that nobody lacks it.
+        if s not in covered and (hidden or team_cells[(ALL_TEAMS, s)].with_gap > 0)
     ]
     return GapReport(
         tenant=tenant_slug,
