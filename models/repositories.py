@@ -333,6 +333,15 @@ def enqueue_job(session: Session, tenant_id: int, kind: str, payload: dict[str, 
     return job
 
 
+def latest_job_of_kind(session: Session, tenant_id: int, kind: str) -> Job | None:
+    return session.scalar(
+        select(Job)
+        .where(Job.tenant_id == tenant_id, Job.kind == kind)
+        .order_by(Job.created_at.desc())
+        .limit(1)
+    )
+
+
 def get_job(session: Session, tenant_id: int, job_id: int) -> Job | None:
     return session.scalar(select(Job).where(Job.tenant_id == tenant_id, Job.id == job_id))
 

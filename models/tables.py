@@ -503,3 +503,36 @@ class LdFigure(Base):
     unit: Mapped[str] = mapped_column(String(20))  # EUR, %, days, count, ...
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- audit log ----------------------------------------------------------------------------------
+
+
+class AuditEntry(Base):
+    """One API request as it was answered: who asked (key and role), what (route, query, a digest of
+    the body), which model and index version answered, and a digest of the answer. Append-only: the
+    only delete is the retention purge. An employee is named by a pseudonym, never by their key."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"), Index("ix_audit_at", "at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True)
+    key_id: Mapped[int | None] = mapped_column(BigId, nullable=True)  # kept when the key is deleted
+    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(
+        String(300)
+    )  # the route template, e.g. /v1/employees/{employee_id}/path
+    subject: Mapped[str | None] = mapped_column(
+        String(64), nullable=True
+    )  # pseudonym of the employee asked about
+    query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    body_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[int] = mapped_column(Integer)
+    answer_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_ms: Mapped[float] = mapped_column(Float)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api import (
+    audit,
     catalog,
     dashboard,
     events,
@@ -21,6 +22,7 @@ from service.api import (
     search,
     skills,
 )
+from service.audit import AuditTrail
 from service.errors import install_error_handlers
 from service.jobs import JobThread
 from service.limits import BodySizeLimit
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(AuditTrail)  # outermost: it also records requests the size limit refused
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(catalog.router)
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(events.router)
     app.include_router(models.router)
     app.include_router(reports.router)
+    app.include_router(audit.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.mount("/static", dashboard.static_files(), name="static")

@@ -39,6 +39,7 @@ taxonomy_app = typer.Typer(help="The skills taxonomy.", no_args_is_help=True)
 roles_app = typer.Typer(help="Role profiles.", no_args_is_help=True)
 models_app = typer.Typer(help="The ranking models retraining produced.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports for L&D.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(roles_app, name="roles")
@@ -46,6 +47,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(index_app, name="index")
 app.add_typer(models_app, name="models")
 app.add_typer(report_app, name="report")
+app.add_typer(audit_app, name="audit")
 
 DEFAULT_TENANT = "demo"
 TenantOption = Annotated[
@@ -408,6 +410,22 @@ def report_gaps(
     else:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"gap report of {tenant} written to {output}")
+
+
+@audit_app.command("purge")
+def audit_purge(tenant: TenantOption = DEFAULT_TENANT) -> None:
+    """Delete the tenant's audit entries older than LEERPAD_AUDIT_RETENTION_DAYS (workers do it daily)."""
+    from service.audit import purge_audit
+
+    runtime = _runtime()
+    try:
+        outcome = purge_audit(runtime, tenant)
+    finally:
+        runtime.close()
+    typer.echo(
+        f"audit entries deleted for {tenant}: {outcome['deleted']} "
+        f"(older than {outcome['retention_days']} days, before {outcome['cutoff']})"
+    )
 
 
 @report_app.command("figures")

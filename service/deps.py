@@ -54,8 +54,15 @@ class Caller:
     employee_id: str | None
 
 
+def remember_caller(request: Request, caller: Caller) -> Caller:
+    """Leave the caller on the request for the audit trail (service.audit), which runs outside the route."""
+    request.state.audit_caller = caller
+    return caller
+
+
 def get_caller(
     session: SessionDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
     if credentials is None or not credentials.credentials:
@@ -66,7 +73,7 @@ def get_caller(
     tenant = repo.get_tenant_by_id(session, key.tenant_id)
     if tenant is None:
         raise Unauthorized("the key's tenant no longer exists")
-    return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
+    return remember_caller(request, Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

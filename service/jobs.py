@@ -1,6 +1,7 @@
 """Durable jobs: rows in the `jobs` table, claimed by a worker thread in the API or by `leerpad worker`.
 Kinds: `ingest` (a catalog upload), `retag` (every automatic skill tag of one tenant, after its
-taxonomy or the tagging rules changed) and `retrain` (the ranking model of one tenant).
+taxonomy or the tagging rules changed), `retrain` (the ranking model of one tenant) and
+`audit-purge` (the tenant's audit entries past their retention; queued daily by every worker).
 
 A job survives a restart: a job left running by a worker process that no longer exists on this
 host goes back to the queue when a worker starts.
@@ -12,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from ingest.pipeline import IngestError
 from models import repositories as repo
 from models.db import transaction
 from models.tables import Job
+from service.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
 from service.retraining import retrain
 from service.runtime import Runtime
 from service.taxonomy import retag_catalog
@@ -29,6 +32,7 @@ INGEST = "ingest"
 RETRAIN = "retrain"
 RETAG = "retag"
 POLL_SECONDS = 1.0
+SCHEDULE_SECONDS = 3600.0  # how often a worker checks whether a daily job is due
 
 
 def worker_name() -> str:
@@ -103,6 +107,8 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
             result = _run_retrain(runtime, tenant_slug, payload)
         elif kind == RETAG:
             result = dict(retag_catalog(runtime, tenant_slug))
+        elif kind == AUDIT_PURGE:
+            result = purge_audit(runtime, tenant_slug)
         else:
             error = f"unknown job kind {kind!r}"
     except IngestError as exc:
@@ -140,6 +146,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def schedule_due_jobs(runtime: Runtime, last: float) -> float:
+    """Queue the daily jobs that are due (the audit purge), at most once an hour per process;
+    returns when it last looked. Several workers may look: a day-old check keeps it to one a day."""
+    now = time.monotonic()
+    if last and now - last < SCHEDULE_SECONDS:
+        return last
+    schedule_audit_purges(runtime)
+    return now
+
+
 class JobThread:
     """Runs queued jobs in the background of an API process until stopped."""
 
@@ -157,8 +173,10 @@ class JobThread:
         self._thread.join(timeout=30)
 
     def _loop(self) -> None:
+        scheduled_at = 0.0
         while not self._stop.is_set():
             try:
+                scheduled_at = schedule_due_jobs(self.runtime, scheduled_at)
                 ran = run_next_job(self.runtime)
             except Exception:  # keep the loop alive through a database hiccup
                 log.exception("job loop error")
@@ -171,7 +189,10 @@ def work_forever(runtime: Runtime, stop: threading.Event, once: bool = False) ->
     """The `leerpad worker` loop; returns how many jobs ran."""
     requeue_orphans(runtime)
     done = 0
+    scheduled_at = 0.0
     while not stop.is_set():
+        if not once:  # --once runs what is queued; it does not queue more
+            scheduled_at = schedule_due_jobs(runtime, scheduled_at)
         if run_next_job(runtime):
             done += 1
             continue

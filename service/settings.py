@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     # The API process runs queued jobs itself unless a separate `leerpad worker` does.
     run_jobs_in_api: bool = True
     log_level: str = "info"
+    # How long the audit log keeps a request (then the daily purge job deletes it): about 6 months.
+    audit_retention_days: int = 183
 
     @cached_property
     def resolved_home(self) -> Path:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from models import repositories as repo
 from service.dashboard import STATIC_DIR, render_dashboard, render_login, render_message
-from service.deps import Caller, SessionDep, get_caller
+from service.deps import Caller, SessionDep, get_caller, remember_caller
 from service.errors import Forbidden, Unauthorized
 from service.reports import ReportInputError, check_filters, filter_options, gap_report, kpi_report
 
@@ -87,14 +87,14 @@ class BrowserOrBearer:
         """An ld or admin caller from the bearer header or, for GET requests only, the dashboard cookie.
         A bearer header, when sent, is the one that counts (a bad one is not rescued by the cookie)."""
         if credentials is not None and credentials.credentials:
-            caller = get_caller(session, credentials)
+            caller = get_caller(session, request, credentials)
         elif cookie and request.method == "GET":
             found = _caller_for_key(session, cookie)
             if found is None:
                 raise Unauthorized(
                     f"the dashboard login has expired or its key was revoked: log in at {LOGIN_PATH}"
                 )
-            caller = found
+            caller = remember_caller(request, found)
         else:
             raise Unauthorized(
                 f"missing API key: send 'Authorization: Bearer <key>' (or log in at {LOGIN_PATH})"

@@ -28,7 +28,7 @@ def make_key(
 
 def run_job(runtime: Runtime, job_id: int) -> None:
     """Run queued jobs until this one has ended (a shared test database may hold older ones)."""
-    for _ in range(50):
+    for _ in range(1000):  # other tests' jobs (a daily purge per tenant, say) may be ahead of it
         with runtime.sessions() as session:
             job = session.get(Job, job_id)
             assert job is not None

@@ -113,3 +113,39 @@ def test_csv_import_names_line_and_field_and_twice_changes_nothing(
     headless.write_text("what,ever\n1,2\n", encoding="utf-8")
     with pytest.raises(FigureInputError, match="missing column"):
         read_figures_csv(headless)
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("cost,Trainer,,2026-10-01,2026-10-01,inf,EUR,", "value"),
+        ("cost,Trainer,,2026-10-01,2026-10-01,nan,EUR,", "value"),
+        ("cost,Trainer,,1 oktober,2026-10-01,900,EUR,", "period_start"),
+        ("result,Win rate,sales,2026-10-01,2026-10-31,25,percentage points of the pipeline,", "unit"),
+        (",Trainer,,2026-10-01,2026-10-01,900,EUR,", "kind"),
+        ("benefit,Hiring,,2026-10-01,2026-10-31,900,eur,", "unit"),
+    ],
+)
+def test_a_bad_csv_row_is_named_by_line_and_field(tmp_path: Path, row: str, field: str) -> None:
+    path = tmp_path / "figures.csv"
+    path.write_text(
+        "kind,name,team,period_start,period_end,value,unit,note\n"
+        "cost,Coursera seats,,2026-09-01,2026-09-30,4500,EUR,\n" + row + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(FigureInputError, match=rf"figures.csv line 3: {field}\b"):
+        read_figures_csv(path)
+
+
+def test_a_csv_with_more_rows_than_the_limit_is_refused(tmp_path: Path) -> None:
+    row = "result,Win rate,sales,2026-10-01,2026-10-31,25,%,\n"
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        "kind,name,team,period_start,period_end,value,unit,note\n" + row * 10_001, encoding="utf-8"
+    )
+    with pytest.raises(FigureInputError, match="more than 10000"):
+        read_figures_csv(path)
+    path.write_text(
+        "kind,name,team,period_start,period_end,value,unit,note\n" + row * 10_000, encoding="utf-8"
+    )
+    assert len(read_figures_csv(path)) == 10_000
