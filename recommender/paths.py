@@ -297,8 +297,10 @@ def _why(
     labels: Mapping[int, str],
     dutch: bool,
     role_name: str | None,
+    show_levels: bool = True,
 ) -> str:
-    """Two or three short sentences: the gap, then what this unit is and why it suits the learner."""
+    """Two or three short sentences: the gap, then what this unit is and why it suits the learner.
+    Without `show_levels` the first names the required level only, not where the learner is now."""
     main = addresses[0][0]
     gap = gaps[main]
     label = _label(main, labels, dutch)
@@ -313,7 +315,9 @@ def _why(
     if dutch:
         role = f" als {role_name}" if role_name else " in je rol"
         where = f"je zit nu rond {now}" if gap.current >= 0.5 else "je hebt dit nog niet laten zien"
-        parts = [f"Je hebt {label} nodig op niveau {gap.required}{role}; {where}."]
+        parts = [
+            f"Je hebt {label} nodig op niveau {gap.required}{role}" + (f"; {where}." if show_levels else ".")
+        ]
         subject = ("Dit" if het else "Deze") + (" korte " if short else " ") + noun_nl
         what = f'{subject} "{unit.title}" ({unit.minutes} min)'
         if "level_fit" in reasons:
@@ -337,7 +341,7 @@ def _why(
 
     role = f" as a {role_name}" if role_name else " in your role"
     where = f"you are at about {now} now" if gap.current >= 0.5 else "you have not shown it yet"
-    parts = [f"You need {label} at level {gap.required}{role}; {where}."]
+    parts = [f"You need {label} at level {gap.required}{role}" + (f"; {where}." if show_levels else ".")]
     subject = "This short " + noun_en if short else "This " + noun_en
     what = f'{subject} "{unit.title}" ({unit.minutes} min)'
     if "level_fit" in reasons:
@@ -407,6 +411,7 @@ def build_path(
     minutes_per_gap_level: int = 60,
     excluded_by_language: Collection[int] = (),
     role_name: str | None = None,
+    show_levels: bool = True,
 ) -> LearningPath:
     """Choose, order and schedule units for the open gaps within the budget (see the module docstring).
 
@@ -509,7 +514,7 @@ def build_path(
                 week=week,
                 last_week=last_week,
                 addresses=rounded,
-                why=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name),
+                why=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name, show_levels),
                 score=round(unit.score, 4),
             )
         )

@@ -21,6 +21,7 @@ from service.api import (
     reports,
     search,
     skills,
+    tenant_settings,
 )
 from service.audit import AuditTrail
 from service.errors import install_error_handlers
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(models.router)
     app.include_router(reports.router)
     app.include_router(audit.router)
+    app.include_router(tenant_settings.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.mount("/static", dashboard.static_files(), name="static")

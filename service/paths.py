@@ -62,6 +62,7 @@ class PlanInput:
     budget: Budget
     language: str
     role_name: str | None = None
+    show_levels: bool = True  # False: the tenant hides this employee's gap scores from this caller
 
 
 def _dense_relevance(similarity: float) -> float:
@@ -230,6 +231,7 @@ def plan_path(
         skill_labels=plan.labels,
         excluded_by_language=skills_excluded_by_language(candidates, by_skill, plan.learner),
         role_name=plan.role_name,
+        show_levels=plan.show_levels,
     )
     steps = []
     for step in path.steps:
@@ -249,7 +251,7 @@ def plan_path(
                     {
                         "skill": plan.labels.get(skill_id, str(skill_id)),
                         "skill_id": skill_id,
-                        "gap": round(amount, 2),
+                        "gap": round(amount, 2) if plan.show_levels else None,
                     }
                     for skill_id, amount in step.addresses
                 ],
@@ -261,17 +263,21 @@ def plan_path(
             }
         )
     gap_by_skill = {g.skill_id: g for g in plan.gaps}
+
+    def shown(size: float) -> float | None:
+        return size if plan.show_levels else None
+
     body = {
         "steps": steps,
         "covered_gaps": [
-            {"skill_id": s, "skill": plan.labels.get(s, str(s)), "gap": gap_by_skill[s].gap}
+            {"skill_id": s, "skill": plan.labels.get(s, str(s)), "gap": shown(gap_by_skill[s].gap)}
             for s in path.covered
         ],
         "uncovered_gaps": [
             {
                 "skill_id": u.skill_id,
                 "skill": plan.labels.get(u.skill_id, str(u.skill_id)),
-                "gap": gap_by_skill[u.skill_id].gap,
+                "gap": shown(gap_by_skill[u.skill_id].gap),
                 "reason": u.reason,
             }
             for u in path.uncovered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Path
 from ingest.skills import resolve_skill
 from models import path_repository as paths_repo
 from models import people_repository as people
+from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from recommender.gaps import LevelEstimate, Requirement, compute_gaps
@@ -21,6 +23,7 @@ from service.errors import NotFound, Unprocessable, problem_responses
 from service.paths import PlanInput, employee_plan, learner_for, plan_path, store_path
 from service.roles import skill_label
 from service.schemas.skills import PathPublic, PathRequest, RecommendationRequest
+from service.visibility import may_see_gap_scores
 
 router = APIRouter(prefix="/v1", tags=["paths"])
 LmsCaller = Annotated[Caller, Depends(require("admin", "lms"))]
@@ -73,6 +76,8 @@ def employee_path(
     now = datetime.now(UTC)
     budget = Budget(body.minutes_per_week, body.weeks)
     plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now)
+    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
+    plan = replace(plan, show_levels=may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller))
     return _answer(runtime, session, caller, plan, now, employee, body.model_dump())
 
 

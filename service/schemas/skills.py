@@ -185,7 +185,7 @@ class RecommendationRequest(Strict):
 class PathGapRef(BaseModel):
     skill: str
     skill_id: int
-    gap: float
+    gap: float | None = Field(description="null when the tenant hides individual gap scores from this caller")
 
 
 class PathStepPublic(BaseModel):
@@ -213,7 +213,7 @@ class PathStepPublic(BaseModel):
 class CoveredGap(BaseModel):
     skill_id: int
     skill: str
-    gap: float
+    gap: float | None = Field(description="null when the tenant hides individual gap scores from this caller")
 
 
 class UncoveredGapPublic(CoveredGap):
