@@ -6,10 +6,17 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.tables import Assessment, Employee, Role
+from models.tables import (
+    CONTEST_CORRECTED,
+    CONTEST_OPEN,
+    Assessment,
+    AssessmentContest,
+    Employee,
+    Role,
+)
 
 
 def get_role(session: Session, tenant_id: int, key: str) -> Role | None:
@@ -34,10 +41,25 @@ def get_employee(session: Session, tenant_id: int, key: str) -> Employee | None:
     return session.scalar(select(Employee).where(Employee.tenant_id == tenant_id, Employee.key == key))
 
 
+def _counts_as_evidence() -> ColumnElement[bool]:
+    """An assessment under an open contest, or one a contest showed wrong, is not evidence."""
+    return ~(
+        select(AssessmentContest.id)
+        .where(
+            AssessmentContest.assessment_id == Assessment.id,
+            AssessmentContest.status.in_((CONTEST_OPEN, CONTEST_CORRECTED)),
+        )
+        .exists()
+    )
+
+
 def assessments_of(session: Session, tenant_id: int, employee_id: int) -> Sequence[Assessment]:
+    """The employee's assessments that count as evidence, oldest first."""
     return session.scalars(
         select(Assessment)
-        .where(Assessment.tenant_id == tenant_id, Assessment.employee_id == employee_id)
+        .where(
+            Assessment.tenant_id == tenant_id, Assessment.employee_id == employee_id, _counts_as_evidence()
+        )
         .order_by(Assessment.observed_at, Assessment.id)
     ).all()
 
@@ -79,7 +101,7 @@ def assessment_rows_by_employee(session: Session, tenant_id: int) -> dict[int, l
             Assessment.source,
             Assessment.observed_at,
         )
-        .where(Assessment.tenant_id == tenant_id)
+        .where(Assessment.tenant_id == tenant_id, _counts_as_evidence())
         .order_by(Assessment.employee_id, Assessment.observed_at, Assessment.id)
     ).all()
     for employee_id, skill_id, level, source, observed_at in rows:

@@ -539,3 +539,33 @@ class AuditEntry(Base):
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
     index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     duration_ms: Mapped[float] = mapped_column(Float)
+
+
+# --- contested assessments ----------------------------------------------------------------------
+
+CONTEST_OPEN = "open"
+CONTEST_UPHELD = "upheld"  # the assessment stands and counts again
+CONTEST_CORRECTED = "corrected"  # the assessment was wrong: it no longer counts
+CONTEST_STATUSES = (CONTEST_OPEN, CONTEST_UPHELD, CONTEST_CORRECTED)
+
+
+class AssessmentContest(Base):
+    """An employee's objection to an assessment. While open, and after a correction, the assessment
+    is not used as evidence; L&D or an admin decides (docs/skills-model.md)."""
+
+    __tablename__ = "assessment_contests"
+    __table_args__ = (
+        CheckConstraint(f"status IN {CONTEST_STATUSES!r}", name="ck_contest_status"),
+        Index("ix_contests_tenant_status", "tenant_id", "status"),
+        UniqueConstraint("assessment_id", name="uq_contest_assessment"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=CONTEST_OPEN)
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from service.api import (
     audit,
     catalog,
+    contests,
     dashboard,
     events,
     figures,
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(tenant_settings.router)
+    app.include_router(contests.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.mount("/static", dashboard.static_files(), name="static")

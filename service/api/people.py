@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from models import people_repository as people
+from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from service.deps import (
@@ -48,6 +49,7 @@ from service.schemas.skills import (
     RolePublic,
     RoleSkillPublic,
 )
+from service.visibility import require_gap_scores
 
 router = APIRouter(prefix="/v1", tags=["people"])
 
@@ -231,8 +233,11 @@ def get_gaps(
     ] = None,
     include_closed: bool = False,
 ) -> GapsPublic:
-    """The employee's gaps against their role (or a target role), most important first."""
+    """The employee's gaps against their role (or a target role), most important first; to whom
+    the tenant's `individual_gaps` setting allows (GET /v1/settings)."""
     employee = load_employee(session, caller, employee_id)
+    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
+    require_gap_scores(tenant.individual_gaps if tenant else "all", caller)
     role_id = employee.target_role_id or employee.role_id
     try:
         role = (

@@ -56,3 +56,17 @@ def test_employees_only_hides_the_scores_from_the_lms_but_not_from_the_employee(
     )
     nobody = client.post("/v1/employees/e-1/path", json=BUDGET, headers=own).json()
     assert nobody["steps"] and all(a["gap"] is None for s in nobody["steps"] for a in s["addresses"])
+
+
+def test_the_gaps_route_follows_the_setting(client: TestClient, runtime: Runtime, company: str) -> None:  # noqa: F811
+    lms, admin = make_key(runtime, company, "lms"), make_key(runtime, company, "admin")
+    own = make_key(runtime, company, "employee", employee="e-1")
+    assert client.get("/v1/employees/e-1/gaps", headers=lms).status_code == 200
+    client.put("/v1/settings", json={"individual_gaps": "employees_only"}, headers=admin)
+    refused = client.get("/v1/employees/e-1/gaps", headers=lms)
+    assert refused.status_code == 403 and "employee alone" in refused.json()["detail"]
+    assert client.get("/v1/employees/e-1/gaps", headers=admin).status_code == 403
+    assert client.get("/v1/employees/e-1/gaps", headers=own).status_code == 200
+    client.put("/v1/settings", json={"individual_gaps": "aggregates_only"}, headers=admin)
+    assert client.get("/v1/employees/e-1/gaps", headers=own).status_code == 403
+    assert client.get("/v1/reports/gaps", headers=make_key(runtime, company, "ld")).status_code == 200
