@@ -7,8 +7,10 @@ that the roles left out get 403 and the ones let in get past the rule.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +22,9 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.deps import PUBLIC_ROUTES, ROLES
 from service.runtime import Runtime
+from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key
+from tests.service.test_api_events import statement
 
 
 def _rules(dependant: Dependant) -> list[tuple[str, ...]]:
@@ -124,3 +128,127 @@ def test_each_role_gets_exactly_the_routes_its_rule_allows(
                 assert answer.headers["content-type"].startswith("application/problem+json")
             checked += 1
     assert checked >= 25 * len(ROLES)
+
+
+MARKER_TEAM = "alpha-secret-team"
+OBJECT_IDS = ("{item_id}", "{path_id}", "{assessment_id}", "{contest_id}", "{figure_id}", "{job_id}")
+
+
+def _tenant_a(client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path) -> dict[str, str]:
+    """Tenant A with one of everything: an employee with team, assessment, event, path, contest; a
+    figure and a job. Returns the ids to aim other callers at."""
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "a.csv", ROWS))
+    admin, ld, lms = (make_key(runtime, tenant, role) for role in ("admin", "ld", "lms"))
+    role = {"name": "Analyst", "skills": [{"skill": "SQL", "level": 4, "importance": "essential"}]}
+    assert client.put("/v1/roles/analyst", json=role, headers=ld).status_code == 200
+    body = {"role": "analyst", "team": MARKER_TEAM, "language": "nl"}
+    assert client.put("/v1/employees/e-self", json=body, headers=lms).status_code == 200
+    evidence = [{"skill": "SQL", "level": 1, "source": "manager"}]
+    assert client.post("/v1/employees/e-self/assessments", json=evidence, headers=lms).status_code == 200
+    item = client.get("/v1/catalog/items", headers=lms).json()["items"][0]
+    event = statement("e-self", "completed", item["activity_id"])
+    assert client.post("/v1/events", json=[event], headers=lms).json()["accepted"] == 1
+    path = client.post("/v1/employees/e-self/path", json={"minutes_per_week": 60, "weeks": 2}, headers=lms)
+    assert path.status_code == 200
+    assessment = client.get("/v1/employees/e-self/assessments", headers=lms).json()[0]
+    contest = client.post(
+        f"/v1/employees/e-self/assessments/{assessment['assessment_id']}/contest",
+        json={"reason": "alpha secret reason"},
+        headers=lms,
+    ).json()
+    figure = {
+        "kind": "cost",
+        "name": "alpha secret licence",
+        "period_start": "2026-09-01",
+        "period_end": "2026-09-30",
+        "value": 100,
+        "unit": "EUR",
+    }
+    created = client.post("/v1/reports/figures", json=[figure], headers=ld).json()["figures"][0]
+    job = client.post("/v1/catalog/retag", headers=ld).json()
+    skill = client.get(f"/v1/catalog/items/{item['item_id']}/skills", headers=lms).json()[0]
+    return {
+        "{employee_id}": "e-self",
+        "{item_id}": str(item["item_id"]),
+        "{path_id}": path.json()["path_id"],
+        "{assessment_id}": str(assessment["assessment_id"]),
+        "{contest_id}": str(contest["contest_id"]),
+        "{figure_id}": str(created["figure_id"]),
+        "{job_id}": str(job["job_id"]),
+        "{skill_id}": str(skill["skill_id"]),
+        "{role_id}": "analyst",
+        "secret_path": path.json()["path_id"],
+        "admin": admin["Authorization"],
+    }
+
+
+# Valid bodies, so that a write is refused for who is asking and not for its shape.
+BODIES: dict[tuple[str, str], Any] = {
+    ("PUT", "/v1/employees/{employee_id}"): {"language": "en", "team": "intruders"},
+    ("POST", "/v1/employees/{employee_id}/assessments"): [{"skill": "SQL", "level": 5, "source": "self"}],
+    ("POST", "/v1/employees/{employee_id}/path"): {"minutes_per_week": 60, "weeks": 1},
+    ("POST", "/v1/employees/{employee_id}/assessments/{assessment_id}/contest"): {"reason": "intruder"},
+    ("PUT", "/v1/contests/{contest_id}"): {"decision": "corrected"},
+    ("PUT", "/v1/catalog/items/{item_id}/skills/{skill_id}"): {"status": "rejected"},
+    ("PUT", "/v1/settings"): {"individual_gaps": "all"},
+}
+
+
+def _aimed(path: str, ids: dict[str, str]) -> str:
+    for name, value in ids.items():
+        if name.startswith("{"):
+            path = path.replace(name, value)
+    return path
+
+
+def _state_of_a(client: TestClient, admin: str) -> str:
+    """What tenant A's own admin reads: it must be the same after everyone else has tried everything."""
+    headers = {"Authorization": admin}
+    reads = [
+        "/v1/employees/e-self",
+        "/v1/employees/e-self/assessments",
+        "/v1/reports/figures",
+        "/v1/contests?status=open",
+        "/v1/roles",
+        "/v1/catalog/items",
+    ]
+    return json.dumps([client.get(url, headers=headers).json() for url in reads], sort_keys=True)
+
+
+def test_no_caller_reaches_another_tenants_or_another_employees_data(
+    app: FastAPI, client: TestClient, sqlite_runtime: Runtime, tenant: str, tmp_path: Path
+) -> None:
+    ids = _tenant_a(client, sqlite_runtime, tenant, tmp_path)
+    before = _state_of_a(client, ids["admin"])
+    other_tenant = tenant + "-b"
+    outsiders = {
+        f"{role}@b": make_key(
+            sqlite_runtime, other_tenant, role, employee="e-self" if role == "employee" else None
+        )
+        for role in ROLES
+    }
+    colleague = make_key(sqlite_runtime, tenant, "employee", employee="e-other")
+    # Ids may be echoed (the caller sent them); A's words never: B has no catalog, team or figures.
+    secrets = (MARKER_TEAM, "alpha secret", *(row[1] for row in ROWS))
+    calls = 0
+    for method, path, allowed in ruled_routes(app):
+        url = _aimed(path, ids)
+        for who, headers in outsiders.items():
+            answer = client.request(method, url, headers=headers, json=BODIES.get((method, path)))
+            calls += 1
+            assert not any(secret in answer.text for secret in secrets), (
+                method,
+                path,
+                who,
+                answer.text[:300],
+            )
+            names_a_row_of_a = any(k in path for k in OBJECT_IDS)  # employee and role keys are B's own too
+            if method == "GET" and who.split("@")[0] in allowed and names_a_row_of_a:
+                assert answer.status_code in (403, 404), (method, path, who, answer.status_code)
+        if "{employee_id}" in path and "employee" in allowed:
+            # A colleague's key never reaches e-self's data, whatever the route.
+            answer = client.request(method, url, headers=colleague, json=BODIES.get((method, path)))
+            calls += 1
+            assert answer.status_code == 403, (method, path, "colleague", answer.status_code)
+    assert calls >= 25 * len(outsiders)
+    assert _state_of_a(client, ids["admin"]) == before, "a caller from outside changed tenant A's data"
