@@ -75,7 +75,8 @@ def test_a_job_survives_its_worker_being_killed(
         [str(LEERPAD), "worker", "--once"], env=env, capture_output=True, text=True, timeout=600
     )
     assert second.returncode == 0, second.stderr
-    assert "after 1 jobs" in second.stdout
+    # The killed worker may have queued its daily audit purge first; the import is what matters here.
+    assert "(ingest) finished: ok" in second.stderr, second.stderr
     done = job_row(runtime, tenant_id, job.id)
     assert done.status == JOB_SUCCEEDED and done.attempts == 2, done.error
     report = done.result or {}
