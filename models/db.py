@@ -37,6 +37,27 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+def make_migration_engine(url: str) -> Engine:
+    """`make_engine`, with SQLite's DDL inside the migration's transaction.
+
+    pysqlite opens a transaction only before DML, so a CREATE TABLE would commit at once: a migration
+    killed midway would leave tables without Alembic's version stamp, and no later upgrade could run.
+    Here the driver's own transaction handling is off and SQLAlchemy's BEGIN is sent explicitly, so
+    every upgrade either happens whole or not at all (PostgreSQL's DDL is transactional already)."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        def no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        def explicit_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        event.listen(engine, "connect", no_driver_transactions)
+        event.listen(engine, "begin", explicit_begin)
+    return engine
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
 

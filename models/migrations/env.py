@@ -6,7 +6,7 @@ import os
 
 from alembic import context
 
-from models.db import make_engine
+from models.db import make_migration_engine
 from models.tables import Base
 
 config = context.config
@@ -33,7 +33,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(_url())
+    engine = make_migration_engine(_url())
     with engine.connect() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
