@@ -1,14 +1,22 @@
 """The ingest pipeline: read -> validate -> upsert -> embed changed -> publish index -> report.
 
-One import is one database transaction. The new index snapshot is published before the commit
-and switched back if the commit fails, so a failed import leaves both the database and the
-published index exactly as they were. Unchanged items are neither written nor embedded; items
-missing from a full re-import of their source are retired and leave the index.
+One import is one database transaction, run under the tenant's index writer lock. The new index
+snapshot is written before the commit and becomes current only after it (and is discarded if the
+commit fails), so a failed import leaves both the database and the published index exactly as they
+were, and an import killed at any point (SIGKILL, power cut of the process) leaves the published
+index matching the committed database or, killed between the commit and the switch, one step
+behind it, never ahead. Every import first settles what a killed one left
+(`ingest.indexing.settle_index`), and publishes when the index does not match the database even if
+nothing changed, so running an import again always ends with the two in step
+(tests/ingest/test_crash_safety.py kills real imports to check this). Unchanged items are neither
+written nor embedded; items missing from a full re-import of their source are retired and leave
+the index.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.indexing import publish_from_database, tenant_store
+from ingest.indexing import publish_from_database, settle_index, tenant_store
 from ingest.records import CatalogItem, RecordRejected, Source, SourceError, unit_embedding_text
 from ingest.skills import tag_catalog_items
 from ingest.sources import get_source
@@ -27,6 +35,7 @@ from models.tables import CatalogItem as ItemRow
 from recommender.embedding import Encoder, vector_to_bytes
 
 MAX_REJECTIONS_LISTED = 1000
+log = logging.getLogger("leerpad")
 
 
 @dataclass(frozen=True)
@@ -258,9 +267,11 @@ def _store(
     with store.writer_lock():
         session = factory()
         published: int | None = None
-        previous = store.current_version()
+        committed = False
         try:
             tenant = repo.get_or_create_tenant(session, tenant_slug)
+            # What a killed import left: finished or undone before this one writes anything.
+            out_of_step = None if report.dry_run else settle_index(session, tenant, store)
             existing = repo.items_of_source(session, tenant.id, name)
             touched: list[ItemRow] = []
             unchanged: list[ItemRow] = []
@@ -313,6 +324,12 @@ def _store(
                 )
             if report.changed or report.embedded:
                 repo.bump_index_version(session, tenant)
+            elif out_of_step:
+                log.warning(
+                    "index of %s does not match the database (%s); publishing it", tenant_slug, out_of_step
+                )
+            if report.changed or report.embedded or out_of_step:
+                # Written now, current only once the commit has happened: never ahead of the database.
                 manifest = publish_from_database(
                     session,
                     tenant,
@@ -320,16 +337,20 @@ def _store(
                     model=model_name,
                     empty_dimension=lambda: encoder().dimension,
                     locked=True,
+                    activate=False,
                 )
                 published = manifest.version
                 report.index_version, report.index_count = manifest.version, manifest.count
             session.commit()
-        except BaseException:
-            session.rollback()
+            committed = True
             if published is not None:
-                if previous is not None:
-                    store.switch_to(previous)
-                store.discard(published)
+                store.activate(published)
+        except BaseException:
+            if not committed:
+                session.rollback()
+                if published is not None:
+                    store.discard(published)
+            # Committed but not switched: the snapshot stays for the next writer to switch to.
             raise
         finally:
             session.close()

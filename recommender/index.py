@@ -7,10 +7,19 @@ Layout under a tenant's index folder:
     snapshots/<version>/manifest.json model, dimension, count, checksums, version, catalog version
     CURRENT                           {"version": N}, replaced with os.replace: the only switch
 
+    snapshots/<version>.corrupt-<UTC time>/  a snapshot that failed its checksums, set aside (not
+                                      deleted) for an operator to look at, with `set-aside.json`
+
 A new snapshot is written into a temporary folder, fsynced and renamed, and only then does
 CURRENT move to it, so a reader sees either the old snapshot or the new one, never a half-written
-file. One writer at a time holds an exclusive lock on `.lock`. A snapshot whose checksum, count or
-dimension disagrees with its manifest is refused at load (`IndexCorruptError`).
+file. An ingest writes its snapshot before its database commit and moves CURRENT only after it
+(`publish_locked(activate=False)`, then `activate`), so CURRENT is never ahead of the database. A
+process killed midway leaves at most a temporary folder or file (removed by the next writer) or
+a complete snapshot folder newer than CURRENT, which the next writer either switches to (its
+commit happened) or discards (it did not): see `ingest.indexing.settle_index`. One writer at a
+time holds an exclusive `flock` on `.lock`; the kernel releases it when its holder dies, so a
+killed writer never blocks the next one. A snapshot whose checksum, count or dimension disagrees
+with its manifest is refused at load (`IndexCorruptError`).
 
 The BM25 file is stored so that a reader loads it (well under a second) instead of rebuilding it
 from the database (about 22 s for 100,000 units). It is read lazily, only by callers that search
@@ -20,6 +29,7 @@ existed have no such file and no lexical fields in their manifest.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -48,6 +58,8 @@ INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.bm25"
 MANIFEST_FILE = "manifest.json"
 CURRENT_FILE = "CURRENT"
+SET_ASIDE_MARK = ".corrupt-"
+SET_ASIDE_NOTE = "set-aside.json"
 
 
 class IndexCorruptError(Exception):
@@ -81,6 +93,7 @@ class Snapshot:
         self._index = index
         self.manifest = manifest
         self.folder = folder
+        self._lexical_verified: str | None = None  # the checksum problem found once, "" when none
 
     @property
     def count(self) -> int:
@@ -113,7 +126,9 @@ class Snapshot:
         except OSError as exc:
             raise IndexCorruptError(f"{where} unreadable ({exc})") from exc
         if hashlib.sha256(blob).hexdigest() != checksum:
+            self._lexical_verified = "checksum mismatch"
             raise IndexCorruptError(f"{where} checksum mismatch")
+        self._lexical_verified = ""
         try:
             index = LexicalIndex.from_bytes(blob)
         except (ValueError, KeyError, TypeError) as exc:
@@ -123,15 +138,25 @@ class Snapshot:
         return index
 
     def lexical_problem(self) -> str | None:
-        """Why the stored BM25 index cannot stand for this snapshot's units, from the manifest and the
-        file's presence only: cheap enough for every readiness probe (`lexical` verifies the bytes)."""
+        """Why the stored BM25 index cannot stand for this snapshot's units: from the manifest and the
+        file's presence, and the file's checksum, verified once per loaded snapshot, so cheap enough
+        for every readiness probe (`lexical` also parses it)."""
         count = self.manifest.lexical_count
         if self.manifest.lexical_checksum is None or count is None:
             return "snapshot has no stored lexical index (published before they were stored)"
         if count != self.count:
             return f"snapshot's lexical index holds {count} units, its FAISS index {self.count}"
-        if not (self.folder / LEXICAL_FILE).is_file():
+        path = self.folder / LEXICAL_FILE
+        if not path.is_file():
             return f"snapshot's lexical index file {LEXICAL_FILE} is missing"
+        if self._lexical_verified is None:
+            try:
+                digest = _file_sha256(path)
+            except OSError as exc:
+                return f"snapshot's lexical index file {LEXICAL_FILE} is unreadable ({exc})"
+            self._lexical_verified = "" if digest == self.manifest.lexical_checksum else "checksum mismatch"
+        if self._lexical_verified:
+            return f"snapshot's lexical index file {LEXICAL_FILE}: {self._lexical_verified}"
         return None
 
 
@@ -157,6 +182,14 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _write_durably(path: Path, data: bytes) -> None:
@@ -195,6 +228,27 @@ class SnapshotStore:
             return []
         return sorted(int(p.name) for p in self.snapshots.iterdir() if p.is_dir() and p.name.isdigit())
 
+    def set_aside_folders(self) -> list[Path]:
+        """Snapshots refused at load and set aside for an operator (`set_aside`), oldest first."""
+        if not self.snapshots.is_dir():
+            return []
+        return sorted(p for p in self.snapshots.iterdir() if p.is_dir() and SET_ASIDE_MARK in p.name)
+
+    def _next_version(self) -> int:
+        """One past every number used so far, set-aside snapshots included: a number names one
+        snapshot only, so a log line or an operator's note never means two."""
+        used = [0, *self.versions()]
+        used += [int(p.name.split(SET_ASIDE_MARK)[0]) for p in self.set_aside_folders()]
+        used.append(self.current_version() or 0)
+        return max(used) + 1
+
+    def read_manifest(self, version: int) -> Manifest | None:
+        """A snapshot's manifest without loading its index (None when missing or unreadable)."""
+        try:
+            return Manifest(**json.loads((self.snapshots / str(version) / MANIFEST_FILE).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
     def publish(
         self,
         ids: np.ndarray,
@@ -204,6 +258,7 @@ class SnapshotStore:
         dimension: int,
         catalog_version: int,
         lexical: LexicalIndex | None = None,
+        activate: bool = True,
     ) -> Manifest:
         """Build, write and switch to a new snapshot; returns its manifest. Takes the writer lock."""
         with self.writer_lock():
@@ -214,6 +269,7 @@ class SnapshotStore:
                 dimension=dimension,
                 catalog_version=catalog_version,
                 lexical=lexical,
+                activate=activate,
             )
 
     def publish_locked(
@@ -225,11 +281,14 @@ class SnapshotStore:
         dimension: int,
         catalog_version: int,
         lexical: LexicalIndex | None = None,
+        activate: bool = True,
     ) -> Manifest:
         """`publish` for a caller that already holds `writer_lock()` (an ingest holds it throughout).
 
         `lexical`, when given, must index exactly the units in `ids`: the two halves of hybrid
-        retrieval then always search the same catalog."""
+        retrieval then always search the same catalog. With `activate=False` the snapshot is written
+        completely but CURRENT stays where it is: the caller commits what the snapshot stands for,
+        then calls `activate` (or `discard` when the commit fails)."""
         if vectors.shape[0] != len(ids) or (len(ids) and vectors.shape[1] != dimension):
             raise ValueError(f"vectors {vectors.shape} do not match {len(ids)} ids of dimension {dimension}")
         if lexical is not None and not np.array_equal(
@@ -241,7 +300,7 @@ class SnapshotStore:
         index, index_type = build_index(ids, vectors, dimension)
         blob = faiss.serialize_index(index).tobytes()
         lexical_blob = lexical.to_bytes() if lexical is not None else None
-        version = max(self.versions(), default=0) + 1
+        version = self._next_version()
         manifest = Manifest(
             version=version,
             model=model,
@@ -264,12 +323,17 @@ class SnapshotStore:
         _fsync_path(tmp)
         os.replace(tmp, self.snapshots / str(version))
         _fsync_path(self.snapshots)
-        self._point_current(version)
-        self._prune(keep_from=version)
+        if activate:
+            self.activate(version)
         return manifest
 
+    def activate(self, version: int) -> None:
+        """Make a written snapshot the current one, then drop old snapshots and leftovers."""
+        self.switch_to(version)
+        self._prune(keep_from=version)
+
     def switch_to(self, version: int) -> None:
-        """Point CURRENT back at an existing snapshot (undo a publish whose database commit failed)."""
+        """Point CURRENT at an existing snapshot (forward to a written one, or back to an older one)."""
         if not (self.snapshots / str(version) / MANIFEST_FILE).is_file():
             raise IndexCorruptError(f"snapshot {version} in {self.root} does not exist")
         self._point_current(version)
@@ -285,13 +349,43 @@ class SnapshotStore:
         """Remove a snapshot that never became valid."""
         shutil.rmtree(self.snapshots / str(version), ignore_errors=True)
 
+    def set_aside(self, version: int, reason: str) -> Path | None:
+        """Move a snapshot that failed verification out of the way, keeping its files for an operator:
+        `snapshots/<version>.corrupt-<UTC time>/` with a `set-aside.json` saying why. Returns the new
+        folder (None when the snapshot was already gone). Only a writer holding the lock calls this."""
+        folder = self.snapshots / str(version)
+        if not folder.is_dir():
+            return None
+        moment = datetime.now(UTC)
+        target = self.snapshots / f"{version}{SET_ASIDE_MARK}{moment.strftime('%Y%m%dT%H%M%S%fZ')}"
+        os.rename(folder, target)
+        _fsync_path(self.snapshots)
+        note = {"version": version, "reason": reason, "set_aside_at": moment.isoformat()}
+        with contextlib.suppress(OSError):  # the rename is what matters; the note is a courtesy
+            _write_durably(target / SET_ASIDE_NOTE, json.dumps(note, indent=2).encode())
+        return target
+
+    def remove_leftovers(self) -> list[Path]:
+        """Remove what a writer killed midway leaves behind: temporary snapshot folders and temporary
+        CURRENT files. Only a writer holding the lock calls this (no other writer is midway)."""
+        found: list[Path] = []
+        if self.snapshots.is_dir():
+            found += list(self.snapshots.glob(".tmp-*"))
+        if self.root.is_dir():
+            found += list(self.root.glob(f".{CURRENT_FILE}.*"))
+        for path in found:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        return found
+
     def _prune(self, keep_from: int) -> None:
-        """Drop old snapshots (readers hold loaded copies in memory) and stale temporary folders."""
+        """Drop old snapshots (readers hold loaded copies in memory) and stale temporary files."""
         for old in self.versions()[:-KEEP_SNAPSHOTS]:
             if old < keep_from:
                 shutil.rmtree(self.snapshots / str(old), ignore_errors=True)
-        for stale in self.snapshots.glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        self.remove_leftovers()
 
     def load(self, version: int | None = None) -> Snapshot | None:
         """Load and verify a snapshot (the current one by default); None when none was published."""
@@ -301,6 +395,8 @@ class SnapshotStore:
         folder = self.snapshots / str(version)
         try:
             manifest = Manifest(**json.loads((folder / MANIFEST_FILE).read_text()))
+            if manifest.version != version:
+                raise ValueError(f"its manifest names version {manifest.version}")
             blob = (folder / INDEX_FILE).read_bytes()
         except (OSError, ValueError, TypeError) as exc:
             raise IndexCorruptError(f"snapshot {version} in {self.root}: unreadable ({exc})") from exc

@@ -14,7 +14,14 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.indexing import lexical_from_database, publish_from_database, snapshot_matches, tenant_store
+from ingest.indexing import (
+    Restored,
+    lexical_from_database,
+    publish_from_database,
+    restore_index,
+    snapshot_matches,
+    tenant_store,
+)
 from ingest.pipeline import IngestReport, ingest_catalog
 from models import ranking_models_repository as ranking_repo
 from models import repositories as repo
@@ -87,23 +94,27 @@ class Runtime:
         )
 
     def snapshot(self, tenant_slug: str) -> Snapshot | None:
-        """The tenant's current snapshot; a corrupt one is repaired from the database first."""
+        """The tenant's current snapshot. One that fails its checksums at load is set aside and
+        replaced first (`restore_index`): by a previous snapshot that matches the database, or by
+        one rebuilt from it."""
         store = self.store(tenant_slug)
         try:
             return self.snapshots.get(store)
         except IndexCorruptError as exc:
-            log.error("index of %s is corrupt (%s); rebuilding from the database", tenant_slug, exc)
-            self.rebuild_index(tenant_slug)
+            log.error("index of %s is corrupt (%s); setting it aside and restoring it", tenant_slug, exc)
+            self.restore_index(tenant_slug)
             return self.snapshots.get(store)
 
     def lexical(self, tenant_slug: str) -> LexicalIndex | None:
         """The tenant's BM25 index over unit texts: the one stored with its current snapshot, loaded
-        once per snapshot; a corrupt one is repaired from the database first, as `snapshot` does."""
+        once per snapshot; a corrupt one is set aside and replaced first, as `snapshot` does."""
         try:
             return self._current_lexical(tenant_slug)
         except IndexCorruptError as exc:
-            log.error("lexical index of %s is corrupt (%s); rebuilding from the database", tenant_slug, exc)
-            self.rebuild_index(tenant_slug)
+            log.error(
+                "lexical index of %s is corrupt (%s); setting it aside and restoring it", tenant_slug, exc
+            )
+            self.restore_index(tenant_slug)
             return self._current_lexical(tenant_slug)
 
     def _current_lexical(self, tenant_slug: str) -> LexicalIndex | None:
@@ -184,8 +195,25 @@ class Runtime:
         self.snapshots.forget(store)
         return manifest.version
 
+    def restore_index(self, tenant_slug: str) -> Restored:
+        """Make the tenant's current snapshot a verified one that matches the database: corrupt ones
+        set aside, a committed but unswitched one switched to, a previous matching one served again,
+        or else one rebuilt from the database (`ingest.indexing.restore_index`)."""
+        store = self.store(tenant_slug)
+        with store.writer_lock(), transaction(self.sessions) as session:
+            tenant = repo.get_or_create_tenant(session, tenant_slug)
+            restored = restore_index(
+                session,
+                tenant,
+                store,
+                model=self.settings.model,
+                empty_dimension=lambda: self.encoder().dimension,
+            )
+        self.snapshots.forget(store)
+        return restored
+
     def check_index(self, tenant_slug: str, repair: bool) -> str | None:
-        """Why the tenant's index is not usable (None when it is); with `repair`, rebuild it first."""
+        """Why the tenant's index is not usable (None when it is); with `repair`, restore it first."""
         with self.sessions() as session:
             tenant = repo.get_tenant(session, tenant_slug)
             if tenant is None:
@@ -195,8 +223,8 @@ class Runtime:
             except IndexCorruptError as exc:
                 problem = str(exc)
         if problem and repair:
-            log.warning("index of %s: %s; rebuilding from the database", tenant_slug, problem)
-            self.rebuild_index(tenant_slug)
+            log.warning("index of %s: %s; restoring it", tenant_slug, problem)
+            self.restore_index(tenant_slug)
             return self.check_index(tenant_slug, repair=False)
         return problem
 
