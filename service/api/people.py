@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from models import people_repository as people
 from models import repositories as repo
@@ -13,11 +13,13 @@ from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from service.deps import (
     AnyCaller,
+    Caller,
     CatalogManager,
     PeopleCaller,
     RuntimeDep,
     SessionDep,
     check_employee_access,
+    require,
 )
 from service.employees import (
     AssessmentInput,
@@ -28,6 +30,7 @@ from service.employees import (
 )
 from service.errors import NotFound, Unprocessable, problem_responses
 from service.gaps import employee_gaps
+from service.personal_data import UnknownEmployee, erase_employee, export_employee
 from service.roles import (
     RoleInputError,
     RoleSkillInput,
@@ -36,6 +39,7 @@ from service.roles import (
     skill_label,
     upsert_role,
 )
+from service.schemas.personal_data import EmployeeExport
 from service.schemas.skills import (
     MAX_ASSESSMENTS,
     AssessmentIn,
@@ -49,9 +53,12 @@ from service.schemas.skills import (
     RolePublic,
     RoleSkillPublic,
 )
-from service.visibility import require_gap_scores
+from service.visibility import may_see_gap_scores, require_gap_scores
 
 router = APIRouter(prefix="/v1", tags=["people"])
+
+# Who carries out an erasure: the employer's systems (see docs/privacy-rights.md), not the employee's key.
+EmployerCaller = Annotated[Caller, Depends(require("admin", "lms"))]
 
 Key = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
 
@@ -270,3 +277,41 @@ def get_gaps(
         ],
         uncovered=[g.skill_id for g in result.gaps if not g.has_content and g.gap > 0],
     )
+
+
+@router.get(
+    "/employees/{employee_id}/export",
+    response_model=EmployeeExport,
+    responses=problem_responses(401, 403, 404),
+)
+def export_employee_data(
+    employee_id: Key, caller: PeopleCaller, session: SessionDep, runtime: RuntimeDep
+) -> EmployeeExport:
+    """Everything held about the employee (the right of access): their rows in every table that holds
+    employee data, and their gaps as computed now (when the company shows gap scores to this caller)."""
+    employee = load_employee(session, caller, employee_id)
+    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
+    shown = may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller)
+    try:
+        exported = export_employee(runtime, session, caller.tenant_id, employee_id, include_gaps=shown)
+    except UnknownEmployee as exc:
+        raise NotFound(f"no employee {employee_id!r}") from exc
+    return EmployeeExport.model_validate({**exported, "employee": employee_public(session, employee)})
+
+
+@router.delete(
+    "/employees/{employee_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404),
+)
+def erase_employee_data(
+    employee_id: Key, caller: EmployerCaller, session: SessionDep, runtime: RuntimeDep
+) -> None:
+    """Erase the employee everywhere (the right to erasure): their assessments, contests, learning
+    events, paths, API keys and the employee itself are deleted; colleagues' statements that name them
+    keep a pseudonym instead; the audit log never held their id. The admin or the LMS carries out the
+    employee's request; an employee key cannot erase (docs/privacy-rights.md)."""
+    try:
+        erase_employee(runtime, session, caller.tenant_id, employee_id)
+    except UnknownEmployee as exc:
+        raise NotFound(f"no employee {employee_id!r}") from exc
