@@ -207,10 +207,15 @@ def create_custom_skill(
     description: str | None = None,
     alt_labels: Sequence[str] = (),
 ) -> Skill:
-    """A tenant's own skill, named the way the company names it."""
+    """A tenant's own skill, named the way the company names it. Labels that differ only in what the
+    key leaves out ("C" and "C++") get keys told apart by a digest of the label."""
     labels = {language: label.strip()}
+    key = custom_key(label)
+    if tax.skill_by_key(session, tenant_id, key) is not None:
+        digest = hashlib.sha256(normalize_label(label).encode()).hexdigest()[:12]
+        key = f"{key[:240]}-{digest}"
     source = TaxonomySkill(
-        key=custom_key(label),
+        key=key,
         uri=None,
         labels=labels,
         alt_labels={language: tuple(a.strip() for a in alt_labels if a.strip())},
@@ -228,8 +233,10 @@ def create_custom_skill(
 def resolve_skill(session: Session, tenant_id: int, reference: str) -> Skill | None:
     """A skill by id, key, ESCO URI or label (either language)."""
     text = reference.strip()
-    if text.isdigit():
-        return tax.get_skill(session, tenant_id, int(text))
+    if text.isascii() and text.isdigit() and len(text) < 19:  # an id fits a BIGINT; "²" is no id
+        by_id = tax.get_skill(session, tenant_id, int(text))
+        if by_id is not None:
+            return by_id  # else a label such as "5" or "2024"
     by_key = tax.skill_by_key(session, tenant_id, text)
     if by_key is not None:
         return by_key

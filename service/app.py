@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -25,9 +26,11 @@ from service.api import (
     tenant_settings,
 )
 from service.audit import AuditTrail
-from service.errors import install_error_handlers
+from service.errors import document_problems, install_error_handlers
+from service.input_guard import TextGuard
 from service.jobs import JobThread
-from service.limits import BodySizeLimit
+from service.limits import BodySizeLimit, RateLimit, rate_limited
+from service.personal_data import install_access_log_pseudonyms
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         own = runtime is None
         active = runtime or Runtime(settings)
         app.state.runtime = active
+        install_access_log_pseudonyms(active)  # uvicorn's access log names employees by pseudonym
         for slug in active.tenants_with_catalog():
             problem = active.check_index(slug, repair=True)
             if problem:
@@ -65,9 +69,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         summary="What to learn next, in the time you have, and why.",
         lifespan=lifespan,
     )
+    # Middleware, innermost first: the text guard reads bodies inside the size limit.
+    app.add_middleware(TextGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
-    app.add_middleware(AuditTrail)  # outermost: it also records requests the size limit refused
+    app.add_middleware(AuditTrail)  # it also records requests the size limit refused
+    # Outermost: a flood is refused before anything else is done for it.
+    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     install_error_handlers(app)
+    _document_middleware_answers(app)
     app.include_router(health.router)
     app.include_router(catalog.router)
     app.include_router(search.router)
@@ -84,3 +93,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(dashboard.router)
     app.mount("/static", dashboard.static_files(), name="static")
     return app
+
+
+def _document_middleware_answers(app: FastAPI) -> None:
+    """The OpenAPI document also names what comes from outside the routes: 400 (a body that cannot be
+    read) and 413 (the size limit) to any request with a body, 422 everywhere (the text guard reads
+    every query string), 429 wherever the rate limit applies; and every error as problem+json."""
+    build = app.openapi
+
+    def extra_statuses(path: str, operation: dict[str, Any]) -> set[int]:
+        statuses = {400, 413, 422} if "requestBody" in operation else {422}
+        return statuses | ({429} if rate_limited(path) else set())
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_problems(build(), extra_statuses)
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -50,12 +50,26 @@ def read_figures_csv(path: Path) -> list[FigureCreate]:
         try:
             figures.append(
                 FigureCreate.model_validate(
-                    {**values, "team": values["team"] or None, "note": values["note"] or None}
+                    {
+                        **values,
+                        "value": _number(values["value"]),
+                        "team": values["team"] or None,
+                        "note": values["note"] or None,
+                    }
                 )
             )
         except ValidationError as exc:
             raise FigureInputError(f"{path} line {line}: {validation_message(exc)}") from exc
     return figures
+
+
+def _number(text: str) -> float | str:
+    """A CSV cell as a number (the API takes JSON numbers only); text that is none stays text, for
+    the model to name the field."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
 
 
 def figure_row(tenant_id: int, figure: FigureCreate) -> LdFigure:

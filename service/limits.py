@@ -1,12 +1,53 @@
-"""A body-size cap for every request, enforced while the body streams in (413 past the limit)."""
+"""Limits that protect the service from oversized and flooding requests, as ASGI middleware.
+
+- `BodySizeLimit`: a body-size cap for every request, enforced while the body streams in (413).
+- `RateLimit`: a token bucket per API key, or per client address without one (429, Retry-After).
+
+Counts (at most 1000 statements in POST /v1/events, at most 1000 figures, a page's `limit`) are
+checked by the request models or the routes, and answer 422; text no database can store is refused
+by service.input_guard.TextGuard.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.api.dashboard import COOKIE as DASHBOARD_COOKIE
 from service.errors import PROBLEM_JSON
+
+# Paths no rate limit applies to: load balancers poll the health checks, browsers fetch the assets.
+RATE_LIMIT_EXEMPT = ("/healthz", "/readyz")
+RATE_LIMIT_EXEMPT_PREFIXES = ("/static/",)
+
+
+async def send_problem(
+    send: Send,
+    scope: Scope,
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """An answer in the shape of service.errors.problem, from middleware (outside FastAPI's handlers)."""
+    problem = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    problem["instance"] = str(scope.get("path", "")).encode("utf-8", "backslashreplace").decode()
+    body = json.dumps({**problem, **(extra or {})}).encode()
+    raw_headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    raw_headers += [
+        (name.lower().encode(), value.encode("latin-1")) for name, value in (headers or {}).items()
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyTooLarge(Exception):
@@ -53,23 +94,126 @@ class BodySizeLimit:
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "about:blank",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"request body is larger than the limit of {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        detail = f"request body is larger than the limit of {self.max_bytes} bytes"
+        await send_problem(send, scope, 413, "Payload too large", detail)
+
+
+def rate_limited(path: str) -> bool:
+    return path not in RATE_LIMIT_EXEMPT and not path.startswith(RATE_LIMIT_EXEMPT_PREFIXES)
+
+
+def client_identity(scope: Scope) -> str:
+    """Whose bucket a request draws from: its API key (as a digest: no key is kept in memory) from the
+    Authorization header or the dashboard's cookie, else the client's address. An unknown key gets a
+    bucket of its own too; the key is checked later, by the route."""
+    headers = dict(scope.get("headers") or [])
+    authorization = headers.get(b"authorization", b"").decode("latin-1").strip()
+    scheme, _, token = authorization.partition(" ")
+    key = token.strip() if scheme.lower() == "bearer" else ""
+    if not key and b"cookie" in headers:
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(headers[b"cookie"].decode("latin-1"))
+        except Exception:  # a malformed cookie header is no key
+            cookie = SimpleCookie()
+        morsel = cookie.get(DASHBOARD_COOKIE)
+        key = morsel.value.strip() if morsel is not None else ""
+    if key:
+        return "key:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return client_address(scope)
+
+
+def client_address(scope: Scope) -> str:
+    """The client's address (behind a proxy, uvicorn's --proxy-headers makes it the real client's)."""
+    client = scope.get("client")
+    return f"ip:{client[0] if client else 'unknown'}"
+
+
+class TokenBuckets:
+    """One token bucket per identity: `burst` tokens at most, refilled at `per_minute` a minute; a
+    request takes one. Idle identities are forgotten past `max_identities` (oldest first), which only
+    hands them a full bucket again."""
+
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_identities: int = 100_000,
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = float(max(burst, 1))
+        self.clock = clock
+        self.max_identities = max_identities
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+
+    def take(self, identity: str) -> float:
+        """Take a token: 0.0 when there was one, else the seconds until there will be."""
+        return self._draw(identity, take=True)
+
+    def peek(self, identity: str) -> float:
+        """0.0 when a token is there (none is taken), else the seconds until there will be one."""
+        return self._draw(identity, take=False)
+
+    def _draw(self, identity: str, take: bool) -> float:
+        now = self.clock()
+        tokens, then = self._buckets.pop(identity, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.rate)
+        wait = 0.0
+        if tokens < 1.0:
+            wait = (1.0 - tokens) / self.rate
+        elif take:
+            tokens -= 1.0
+        self._buckets[identity] = (tokens, now)
+        while len(self._buckets) > self.max_identities:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+class RateLimit:
+    """Answers 429 (problem+json, with Retry-After in seconds) to a caller past its rate.
+
+    Every key has a bucket of its own, and so has every client address for requests without a key.
+    Since any made-up key would get a fresh bucket, answers of 401 also draw from a second bucket per
+    client address: an address that spent it (guessing keys) gets 429 whatever key it sends next,
+    until the bucket refills.
+
+    The buckets live in this process's memory: with several uvicorn workers (`leerpad serve
+    --workers N`) or several replicas, each keeps its own, so one key may make up to N times the
+    configured rate in all; put a shared limiter (at the proxy) in front when that matters. The
+    middleware runs on the event loop, one request at a time through the buckets, so it needs no lock.
+    """
+
+    def __init__(
+        self, app: ASGIApp, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.app = app
+        self.per_minute = per_minute
+        self.buckets = TokenBuckets(per_minute, burst, clock) if per_minute > 0 else None
+        self.failures = TokenBuckets(per_minute, burst, clock) if per_minute > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or self.buckets is None
+            or self.failures is None
+            or not rate_limited(str(scope.get("path", "")))
+        ):
+            await self.app(scope, receive, send)
+            return
+        address = client_address(scope)
+        wait = self.failures.peek(address) or self.buckets.take(client_identity(scope))
+        if wait > 0:
+            retry_after = max(1, math.ceil(wait))
+            detail = f"too many requests: at most {self.per_minute} a minute; retry after {retry_after} s"
+            headers = {"Retry-After": str(retry_after)}
+            await send_problem(send, scope, 429, "Too many requests", detail, headers)
+            return
+        failures = self.failures
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                failures.take(address)
+            await send(message)
+
+        await self.app(scope, receive, counting_send)

@@ -58,6 +58,10 @@ TOP_GAPS = 5
 TOP_ITEMS = 15
 DEFAULT_MONTHS = 6
 MAX_WINDOW_DAYS = 3 * 366
+# Report windows lie in these years: a window at the ends of the calendar (year 1, 9999) would
+# step past date.min or date.max when periods and the default start are counted.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
 
 Filters = dict[str, str | None]
 K = TypeVar("K")
@@ -369,6 +373,9 @@ def _default_start(end: date) -> date:
 
 
 def _window(start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
+    for name, day in (("start", start), ("end", end)):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ReportInputError(f"{name}: {day} is outside {EARLIEST_DAY}..{LATEST_DAY}")
     end = end or now.date()
     start = start or _default_start(end)
     if end < start:

@@ -94,13 +94,14 @@ def upsert_role(
         if not reference:
             raise RoleInputError(f"{where}: empty skill")
         skill = resolve_skill(session, tenant_id, reference)
+        looks_like_id = reference.isascii() and reference.isdigit()
         if skill is None:
-            if reference.isdigit() or reference.startswith(("http://", "https://")):
+            if looks_like_id or reference.startswith(("http://", "https://")):
                 raise RoleInputError(f"{where}: no skill with this id or URI")
             skill = create_custom_skill(session, tenant_id, reference, language)
             created.append(skill)
             how = "created"
-        elif reference.isdigit():
+        elif looks_like_id and reference == str(skill.id):
             how = "id"
         elif reference in (skill.key, skill.uri):
             how = "key"

@@ -6,6 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.db import sqlite_url
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     max_page_size: int = 200
     max_search_results: int = 50
     max_query_chars: int = 500
+    # Requests per minute per API key (per client address for requests without a key), with bursts of
+    # up to `rate_limit_burst` at once; past it, 429 with Retry-After. 0 turns the limit off. Counted
+    # per process: with N workers a key may make up to N times as many (service.limits.RateLimit).
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_burst: int = Field(default=120, ge=1)
     # The API process runs queued jobs itself unless a separate `leerpad worker` does.
     run_jobs_in_api: bool = True
     log_level: str = "info"

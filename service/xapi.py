@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.schemas.common import json_shape_problem
+
 ADL = "http://adlnet.gov/expapi/verbs/"
 VERB_IRIS: dict[str, str] = {
     f"{ADL}completed": "completed",
@@ -59,6 +61,12 @@ _DURATION = re.compile(
 # Seconds per designator of _DURATION, in group order. Years and months have no fixed length; a
 # duration in them is rare in xAPI and is read as 365 and 30 days.
 _DURATION_SECONDS = (365 * 86_400, 30 * 86_400, 7 * 86_400, 86_400, 3_600, 60, 1)
+
+
+# A statement is kept as received; real ones nest about 8 deep (context.contextActivities.parent[0]
+# .definition.extensions...) and hold a few dozen values.
+MAX_STATEMENT_DEPTH = 32
+MAX_STATEMENT_VALUES = 10_000
 
 
 class _Rejected(Exception):
@@ -289,6 +297,9 @@ def parse_statement(statement: Any, now: datetime) -> ParsedStatement | str:
     `now` (aware) stands in for a missing timestamp and bounds a future one."""
     if not isinstance(statement, Mapping):
         return "statement: not a JSON object"
+    shape = json_shape_problem(statement, MAX_STATEMENT_DEPTH, MAX_STATEMENT_VALUES)
+    if shape:  # it is stored as received and sent back in exports: it must serialise again
+        return f"statement: {shape}"
     try:
         statement_id, given = _statement_id(statement)
         employee_key = _employee_key(statement)

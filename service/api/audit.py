@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +11,7 @@ from service.api.catalog import decode_cursor, keyset_page
 from service.deps import Caller, RuntimeDep, SessionDep, require
 from service.errors import problem_responses
 from service.schemas.audit import AuditEntryPublic, AuditPage
+from service.schemas.common import IsoDateTime
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 AdminCaller = Annotated[Caller, Depends(require("admin"))]
@@ -22,7 +22,7 @@ def audit_log(
     caller: AdminCaller,
     session: SessionDep,
     runtime: RuntimeDep,
-    since: Annotated[datetime | None, Query(description="Entries from this moment on")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Entries from this moment on")] = None,
     cursor: Annotated[str | None, Query(max_length=200, description="From next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:

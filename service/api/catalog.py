@@ -13,11 +13,13 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from ingest.sources import KINDS
 from models import repositories as repo
 from models.tables import ITEM_ACTIVE, ITEM_RETIRED, Job
+from service.api.params import RowId
 from service.api.present import item_public
 from service.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.errors import NotFound, PayloadTooLarge, Unprocessable, problem_responses
 from service.jobs import enqueue_ingest, enqueue_retag
 from service.schemas.catalog import ItemPage, ItemPublic, JobPublic
+from service.schemas.common import MAX_ROW_ID
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
@@ -47,10 +49,10 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         label, _, value = raw.partition(":")
-        if label != "after" or not value.isdigit():
+        if label != "after" or not (value.isascii() and value.isdigit()) or int(value) > MAX_ROW_ID:
             raise ValueError
         return int(value)
-    except ValueError as exc:
+    except ValueError as exc:  # UnicodeDecodeError and binascii.Error are ValueErrors too
         raise Unprocessable(f"cursor {cursor[:40]!r} is not a cursor this API gave out") from exc
 
 
@@ -94,7 +96,7 @@ def list_items(
 
 
 @router.get("/catalog/items/{item_id}", response_model=ItemPublic, responses=problem_responses(401, 403, 404))
-def get_item(item_id: int, caller: AnyCaller, session: SessionDep) -> ItemPublic:
+def get_item(item_id: RowId, caller: AnyCaller, session: SessionDep) -> ItemPublic:
     row = repo.get_item(session, caller.tenant_id, item_id)
     if row is None:
         raise NotFound(f"no catalog item {item_id}")
@@ -187,7 +189,7 @@ def job_public(job: Job) -> JobPublic:
 @router.get(
     "/jobs/{job_id}", response_model=JobPublic, tags=["jobs"], responses=problem_responses(401, 403, 404)
 )
-def get_job(job_id: int, caller: CatalogManager, session: SessionDep) -> JobPublic:
+def get_job(job_id: RowId, caller: CatalogManager, session: SessionDep) -> JobPublic:
     job = repo.get_job(session, caller.tenant_id, job_id)
     if job is None:
         raise NotFound(f"no job {job_id}")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from models import contests_repository as contests
 from models import people_repository as people
 from models import taxonomy_repository as tax
 from models.tables import CONTEST_CORRECTED, CONTEST_OPEN, AssessmentContest, Employee, utcnow
+from service.api.params import RowId
 from service.api.people import Key, load_employee
 from service.deps import CatalogManager, PeopleCaller, SessionDep
 from service.errors import Conflict, NotFound, problem_responses
@@ -21,7 +22,6 @@ from service.roles import skill_label
 from service.schemas.contests import AssessmentPublic, ContestDecision, ContestIn, ContestPublic
 
 router = APIRouter(prefix="/v1", tags=["people"])
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def contest_public(contest: AssessmentContest, employee_key: str) -> ContestPublic:

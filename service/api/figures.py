@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, status
 
 from models import figures_repository as figures_repo
+from service.api.params import RowId
 from service.deps import CatalogManager, SessionDep
 from service.errors import NotFound, problem_responses
 from service.figures import figure_public, figure_row
@@ -48,6 +49,6 @@ def list_figures(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404),
 )
-def delete_figure(figure_id: int, caller: CatalogManager, session: SessionDep) -> None:
+def delete_figure(figure_id: RowId, caller: CatalogManager, session: SessionDep) -> None:
     if not figures_repo.delete_figure(session, caller.tenant_id, figure_id):
         raise NotFound(f"no figure {figure_id}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -16,6 +15,7 @@ from service.dashboard import render_gap_report
 from service.deps import Caller, SessionDep
 from service.errors import Unprocessable, problem_responses
 from service.reports import ReportInputError, check_filters, gap_report, gap_report_csv, kpi_report
+from service.schemas.common import IsoDate
 from service.schemas.reports import GapReport, KpiReport, ReportFilters
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -110,9 +110,12 @@ def kpis_report(
     role: RoleQuery = None,
     period: Literal["month", "week"] = "month",
     start: Annotated[
-        date | None, Query(description="First day of the window; default: 6 months back")
+        IsoDate | None,
+        Query(description="First day of the window (1900-01-01 to 2999-12-31); default: 6 months back"),
     ] = None,
-    end: Annotated[date | None, Query(description="Last day of the window; default: today")] = None,
+    end: Annotated[
+        IsoDate | None, Query(description="Last day of the window (at most 2999-12-31); default: today")
+    ] = None,
     format: Literal["json", "csv"] = "json",
 ) -> KpiReport | Response:
     """Participation, completion, learning minutes, active paths, training effectiveness, Kirkpatrick

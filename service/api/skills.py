@@ -12,6 +12,7 @@ from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Skill, utcnow
 from service.api.catalog import decode_cursor, keyset_page
+from service.api.params import RowId
 from service.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.errors import Conflict, NotFound, problem_responses
 from service.roles import skill_label
@@ -89,7 +90,7 @@ def create_skill(
     tags=["catalog"],
     responses=problem_responses(401, 403, 404),
 )
-def item_skills(item_id: int, caller: AnyCaller, session: SessionDep) -> list[ItemSkillPublic]:
+def item_skills(item_id: RowId, caller: AnyCaller, session: SessionDep) -> list[ItemSkillPublic]:
     """The skills an item teaches, with confidence, origin and L&D's verdict."""
     if repo.get_item(session, caller.tenant_id, item_id) is None:
         raise NotFound(f"no catalog item {item_id}")
@@ -115,7 +116,7 @@ def item_skills(item_id: int, caller: AnyCaller, session: SessionDep) -> list[It
     responses=problem_responses(401, 403, 404, 422),
 )
 def review_item_skill(
-    item_id: int, skill_id: int, body: ItemSkillReview, caller: CatalogManager, session: SessionDep
+    item_id: RowId, skill_id: RowId, body: ItemSkillReview, caller: CatalogManager, session: SessionDep
 ) -> ItemSkillPublic:
     """Confirm or reject a tag (or add a confirmed one); the verdict survives re-ingests."""
     if repo.get_item(session, caller.tenant_id, item_id) is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, model_validator
 
+from service.schemas.common import IsoDate, Number
 from service.schemas.skills import Strict
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -18,9 +19,9 @@ class FigureCreate(Strict):
     kind: Literal["cost", "benefit", "result"]
     name: str = Field(min_length=1, max_length=200, description="e.g. 'GoodHabitz licence', 'NPS'")
     team: str | None = Field(default=None, max_length=200, description="None: the whole company")
-    period_start: date
-    period_end: date = Field(description="Inclusive")
-    value: float
+    period_start: IsoDate
+    period_end: IsoDate = Field(description="Inclusive")
+    value: Number
     unit: str = Field(min_length=1, max_length=20, description="A currency (EUR) for costs and benefits")
     note: str | None = Field(default=None, max_length=2000)
 

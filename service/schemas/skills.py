@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+from service.schemas.common import (
+    IsoDateTime,
+    Number,
+    WholeNumber,
+    json_shape_problem,
+    trimmed,
+    trimmed_text_schema,
+)
+
+# 1 to 200 characters as sent (what the document says), stored without the blanks around them.
+Label = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(trimmed), trimmed_text_schema(200)
+]
 Language = Literal["nl", "en"]
 MAX_ROLE_SKILLS = 200
 MAX_ASSESSMENTS = 500
+MAX_PREFERENCE_DEPTH = 8
+MAX_PREFERENCE_VALUES = 1000
 
 
 class Strict(BaseModel):
@@ -66,8 +79,8 @@ class ItemSkillReview(Strict):
 
 class RoleSkillIn(Strict):
     skill: Label = Field(description="Skill id, ESCO URI or label in Dutch or English")
-    level: int = Field(ge=0, le=5)
-    importance: float | Literal["essential", "optional", "important", "nice-to-have"] = 1.0
+    level: WholeNumber = Field(ge=0, le=5)
+    importance: Number | Literal["essential", "optional", "important", "nice-to-have"] = 1.0
 
 
 class RoleIn(Strict):
@@ -108,8 +121,18 @@ class EmployeeIn(Strict):
     team: Label | None = None
     language: Language = "nl"
     preferences: dict[str, Any] = Field(
-        default_factory=dict, description="e.g. formats, languages, minutes_per_week"
+        default_factory=dict,
+        description=f"e.g. formats, languages, minutes_per_week; at most {MAX_PREFERENCE_DEPTH} deep "
+        f"and {MAX_PREFERENCE_VALUES} values in all",
     )
+
+    @field_validator("preferences")
+    @classmethod
+    def _small_preferences(cls, value: dict[str, Any]) -> dict[str, Any]:
+        problem = json_shape_problem(value, MAX_PREFERENCE_DEPTH, MAX_PREFERENCE_VALUES)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class EmployeePublic(BaseModel):
@@ -123,9 +146,9 @@ class EmployeePublic(BaseModel):
 
 class AssessmentIn(Strict):
     skill: Label
-    level: float = Field(ge=0, le=5)
+    level: Number = Field(ge=0, le=5)
     source: Literal["self", "manager", "test", "360", "completion"]
-    observed_at: datetime | None = Field(default=None, description="When it was observed; default: now")
+    observed_at: IsoDateTime | None = Field(default=None, description="When it was observed; default: now")
 
 
 class AssessmentsAccepted(BaseModel):
@@ -153,12 +176,14 @@ class GapsPublic(BaseModel):
     uncovered: list[int] = Field(description="Skills with a gap that no catalog item teaches")
 
 
-LanguageCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=8)]
+LanguageCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=8, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
+]
 
 
 class PathRequest(Strict):
-    minutes_per_week: int = Field(default=60, ge=5, le=2400)
-    weeks: int = Field(default=6, ge=1, le=52)
+    minutes_per_week: WholeNumber = Field(default=60, ge=5, le=2400)
+    weeks: WholeNumber = Field(default=6, ge=1, le=52)
     target_role: Label | None = Field(
         default=None, description="A role to grow into instead of the current one"
     )
@@ -170,15 +195,15 @@ class PathRequest(Strict):
 
 class AdHocSkill(Strict):
     skill: Label
-    current: float = Field(ge=0, le=5)
-    target: int = Field(ge=0, le=5)
-    importance: float = Field(default=1.0, ge=0, le=1)
+    current: Number = Field(ge=0, le=5)
+    target: WholeNumber = Field(ge=0, le=5)
+    importance: Number = Field(default=1.0, ge=0, le=1)
 
 
 class RecommendationRequest(Strict):
     skills: Annotated[list[AdHocSkill], Field(min_length=1, max_length=50)]
-    minutes_per_week: int = Field(default=60, ge=5, le=2400)
-    weeks: int = Field(default=6, ge=1, le=52)
+    minutes_per_week: WholeNumber = Field(default=60, ge=5, le=2400)
+    weeks: WholeNumber = Field(default=6, ge=1, le=52)
     languages: Annotated[list[LanguageCode], Field(max_length=5)] | None = None
 
 

@@ -1,0 +1,199 @@
+"""Floods get 429, oversize bodies 413, over-limit counts 422, text no database stores 422."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.limits import TokenBuckets, client_identity
+from service.runtime import Runtime
+from tests.service.test_api_catalog import make_key
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
+
+
+def flood_app(runtime: Runtime, per_minute: int = 1, burst: int = 3) -> TestClient:
+    settings = runtime.settings.model_copy(
+        update={"rate_limit_per_minute": per_minute, "rate_limit_burst": burst}
+    )
+    return TestClient(create_app(settings=settings, runtime=runtime))
+
+
+def test_a_flood_gets_429_with_retry_after_and_other_keys_go_on(sqlite_runtime: Runtime, tenant: str) -> None:
+    flooder, other = make_key(sqlite_runtime, tenant), make_key(sqlite_runtime, tenant, "lms")
+    with flood_app(sqlite_runtime, per_minute=1, burst=3) as client:
+        answers = [client.get("/v1/catalog/items", headers=flooder) for _ in range(5)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+        refused = answers[3]
+        assert refused.headers["content-type"].startswith(PROBLEM)
+        assert refused.json()["status"] == 429 and "at most 1 a minute" in refused.json()["detail"]
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        # Another key of the same tenant, from the same address, has a bucket of its own.
+        assert client.get("/v1/catalog/items", headers=other).status_code == 200
+        # The health checks are never limited (load balancers poll them).
+        assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+        # Without a key the client's address is the bucket: strangers cannot drain a key's bucket.
+        strangers = [client.get("/v1/catalog/items").status_code for _ in range(4)]
+        assert strangers == [401, 401, 401, 429]
+
+
+def test_guessing_keys_from_one_address_gets_429_for_every_key(sqlite_runtime: Runtime, tenant: str) -> None:
+    """Each made-up key would have a full bucket of its own; the 401s count against the address."""
+    valid = make_key(sqlite_runtime, tenant)
+    with flood_app(sqlite_runtime, per_minute=1, burst=3) as client:
+        guesses = [
+            client.get("/v1/roles", headers={"Authorization": f"Bearer lp_guess{n}_x"}).status_code
+            for n in range(4)
+        ]
+        assert guesses == [401, 401, 401, 429]
+        refused = client.get("/v1/roles", headers=valid)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
+def test_a_limit_of_zero_turns_rate_limiting_off(sqlite_runtime: Runtime, tenant: str) -> None:
+    key = make_key(sqlite_runtime, tenant)
+    with flood_app(sqlite_runtime, per_minute=0, burst=1) as client:
+        assert {client.get("/v1/roles", headers=key).status_code for _ in range(10)} == {200}
+
+
+def test_token_buckets_refill_at_the_rate_and_forget_idle_callers() -> None:
+    now = [0.0]
+    buckets = TokenBuckets(per_minute=60, burst=2, clock=lambda: now[0], max_identities=2)
+    assert buckets.peek("a") == 0 and buckets.peek("a") == 0  # a peek takes nothing
+    assert buckets.take("a") == 0 and buckets.take("a") == 0
+    assert buckets.peek("a") == pytest.approx(1.0)
+    assert buckets.take("a") == pytest.approx(1.0)  # one token a second: wait a second
+    now[0] = 0.5
+    assert buckets.take("a") == pytest.approx(0.5)  # a refused request takes nothing
+    now[0] = 1.0
+    assert buckets.take("a") == 0
+    buckets.take("b")
+    buckets.take("c")  # over max_identities: the least recently seen ("a") is forgotten
+    assert "a" not in buckets._buckets and len(buckets._buckets) == 2
+
+
+def test_the_bucket_is_the_key_else_the_dashboard_cookie_else_the_address() -> None:
+    def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+        return {"type": "http", "headers": headers, "client": ("10.0.0.7", 5000)}
+
+    bearer = client_identity(scope([(b"authorization", b"Bearer lp_a_secret")]))
+    cookie = client_identity(scope([(b"cookie", b"theme=dark; leerpad_key=lp_a_secret")]))
+    assert bearer == cookie and bearer.startswith("key:") and "secret" not in bearer
+    assert client_identity(scope([(b"authorization", b"Bearer lp_b_other")])) != bearer
+    assert client_identity(scope([(b"cookie", b'broken="')])) == "ip:10.0.0.7"
+    assert client_identity(scope([])) == "ip:10.0.0.7"
+
+
+def test_an_oversize_json_body_gets_413_declared_or_streamed(runtime: Runtime, tenant: str) -> None:
+    settings = runtime.settings.model_copy(update={"max_upload_bytes": 2000})
+    key = make_key(runtime, tenant, "lms")
+    body = b'[{"padding": "' + b"x" * 5000 + b'"}]'
+    with TestClient(create_app(settings=settings, runtime=runtime)) as client:
+        declared = client.post(
+            "/v1/events", content=body, headers={**key, "Content-Type": "application/json"}
+        )
+        streamed = client.post(
+            "/v1/events",
+            content=iter([body[:1000], body[1000:3000], body[3000:]]),  # chunked: no Content-Length
+            headers={**key, "Content-Type": "application/json"},
+        )
+    for answer in (declared, streamed):
+        assert answer.status_code == 413
+        assert answer.headers["content-type"].startswith(PROBLEM)
+        assert "2000 bytes" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "words"),
+    [
+        ("POST", "/v1/events", [{"id": "x"}] * 1001, "at most 1000"),
+        ("POST", "/v1/reports/figures", [{}] * 1001, "at most 1000"),
+        ("GET", "/v1/catalog/items?limit=201", None, "limit"),
+        ("GET", "/v1/search?q=sql&limit=51", None, "limit"),
+        ("GET", "/v1/skills?limit=0", None, "limit"),
+        ("GET", "/v1/audit?limit=501", None, "limit"),
+        ("PUT", "/v1/roles/r-1", {"name": "R", "skills": [{"skill": "x", "level": 1}] * 201}, "200"),
+        ("POST", "/v1/recommendations", {"skills": [{"skill": "x", "current": 0, "target": 3}] * 51}, "50"),
+    ],
+)
+def test_over_limit_counts_get_422_naming_the_limit(
+    client: TestClient, runtime: Runtime, tenant: str, method: str, path: str, body: Any, words: str
+) -> None:
+    answer = client.request(method, path, json=body, headers=make_key(runtime, tenant))
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    assert words in answer.json()["detail"], answer.json()["detail"]
+
+
+def test_more_than_500_assessments_get_422(client: TestClient, runtime: Runtime, tenant: str) -> None:
+    key = make_key(runtime, tenant)
+    assert client.put("/v1/employees/e-1", json={}, headers=key).status_code == 200
+    many = [{"skill": "x", "level": 1, "source": "self"}] * 501
+    answer = client.post("/v1/employees/e-1/assessments", json=many, headers=key)
+    assert answer.status_code == 422 and "at most 500" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "where"),
+    [
+        ("GET", "/v1/catalog/items?q=a%00b", None, "query.q"),
+        ("GET", "/v1/skills?q=%00", None, "query.q"),
+        ("GET", "/v1/roles?unknown=%00", None, "query.unknown"),  # unknown parameters are audited
+        ("PUT", "/v1/roles/r-1", {"name": "Data\x00", "skills": []}, "body.name"),
+        ("POST", "/v1/skills", {"label": "ok", "alt_labels": ["fine", "bad\x00"]}, "body.alt_labels.1"),
+        ("PUT", "/v1/employees/e-1", {"preferences": {"formats\x00": ["video"]}}, "body.preferences.formats"),
+        ("POST", "/v1/events", [{"actor": {"account": {"name": "e\x00"}}}], "body.0.actor.account.name"),
+    ],
+)
+def test_text_postgresql_cannot_store_gets_422_naming_the_field(
+    client: TestClient, runtime: Runtime, tenant: str, method: str, path: str, body: Any, where: str
+) -> None:
+    answer = client.request(method, path, json=body, headers=make_key(runtime, tenant))
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith(PROBLEM)
+    assert answer.json()["detail"].startswith(where) and "NUL" in answer.json()["detail"]
+    assert answer.json()["errors"][0]["loc"][0] in ("query", "body")
+
+
+def test_lone_surrogates_get_422_and_escaped_backslashes_pass(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    key = {**make_key(runtime, tenant), "Content-Type": "application/json"}
+    lone = client.put("/v1/roles/r-1", content=b'{"name": "R\\ud800", "skills": []}', headers=key)
+    assert lone.status_code == 422 and lone.json()["detail"].startswith("body.name: ")
+    assert "surrogate" in lone.json()["detail"]
+    pair = client.put("/v1/roles/r-1", content=b'{"name": "R \\ud83d\\ude80", "skills": []}', headers=key)
+    assert pair.status_code == 200 and pair.json()["name"] == "R \U0001f680"
+    literal = client.put("/v1/roles/r-2", content=b'{"name": "C:\\\\u0000", "skills": []}', headers=key)
+    assert literal.status_code == 200 and literal.json()["name"] == "C:\\u0000"
+
+
+def test_a_nul_in_the_dashboard_login_form_gets_422(client: TestClient) -> None:
+    answer = client.post("/dashboard/login", data={"key": "lp_\x00_x"})
+    assert answer.status_code == 422 and answer.json()["detail"].startswith("body.key: ")
+
+
+def test_free_form_json_too_deep_to_send_back_is_refused(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    """Preferences and statements are kept as sent and sent back: one nested 900 deep passed the
+    parser and failed when the answer was serialised (a 500)."""
+    key = {**make_key(runtime, tenant), "Content-Type": "application/json"}
+    deep = '{"a":' * 900 + "1" + "}" * 900
+    answer = client.put("/v1/employees/e-1", content=f'{{"preferences": {deep}}}', headers=key)
+    assert answer.status_code == 422 and "preferences" in answer.json()["detail"]
+    assert "deep" in answer.json()["detail"]
+    statement = '[{"actor": {"account": {"name": "e-1"}}, "result": {"extensions": {"x": ' + deep + "}}}]"
+    answer = client.post("/v1/events", content=statement, headers=key)
+    assert answer.status_code == 200
+    assert answer.json()["rejected"][0]["reason"] == "statement: nested more than 32 deep"
