@@ -100,6 +100,9 @@ class PathStep:
     why: str
     score: float
     last_week: int = 0  # the week the step ends in; set by build_path (equal to `week` unless it spans)
+    # `why` without where the learner is now: shown when the path is fetched again by a caller the
+    # employer's setting no longer lets see gap scores.
+    why_without_levels: str = ""
 
 
 @dataclass(frozen=True)
@@ -516,6 +519,7 @@ def build_path(
                 addresses=rounded,
                 why=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name, show_levels),
                 score=round(unit.score, 4),
+                why_without_levels=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name, False),
             )
         )
 

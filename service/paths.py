@@ -256,6 +256,7 @@ def plan_path(
                     for skill_id, amount in step.addresses
                 ],
                 "why": step.why,
+                "why_without_levels": step.why_without_levels,  # kept, not answered (PathStepPublic)
                 "score": round(step.score, 4),
                 "source": unit.source,
                 "external_id": unit.external_id,
@@ -288,6 +289,28 @@ def plan_path(
         "model_version": model.version if model is not None else MODEL_VERSION,
     }
     return PlannedPath(body, _impressions(path.steps, shortlist))
+
+
+def without_gap_scores(response: dict[str, Any]) -> dict[str, Any]:
+    """A stored path as a caller sees it who may not see this employee's gap scores: no gap sizes,
+    and each step's reason without where the learner is now. Paths stored before that reason was
+    kept separately fall back to naming the skills the step addresses."""
+    hidden = dict(response)
+
+    def no_size(gaps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**gap, "gap": None} for gap in gaps]
+
+    steps = []
+    for step in response.get("steps", []):
+        skills = ", ".join(str(a.get("skill")) for a in step.get("addresses", []))
+        why = step.get("why_without_levels") or f"Addresses: {skills}."
+        if all(a.get("gap") is None for a in step.get("addresses", [])):
+            why = step.get("why", why)  # stored with the levels left out already
+        steps.append({**step, "addresses": no_size(step.get("addresses", [])), "why": why})
+    hidden["steps"] = steps
+    hidden["covered_gaps"] = no_size(response.get("covered_gaps", []))
+    hidden["uncovered_gaps"] = no_size(response.get("uncovered_gaps", []))
+    return hidden
 
 
 def store_path(

@@ -20,7 +20,14 @@ from service.api.people import Key, load_employee
 from service.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
 from service.employees import EmployeeInputError, require_role
 from service.errors import NotFound, Unprocessable, problem_responses
-from service.paths import PlanInput, employee_plan, learner_for, plan_path, store_path
+from service.paths import (
+    PlanInput,
+    employee_plan,
+    learner_for,
+    plan_path,
+    store_path,
+    without_gap_scores,
+)
 from service.roles import skill_label
 from service.schemas.skills import PathPublic, PathRequest, RecommendationRequest
 from service.visibility import may_see_gap_scores
@@ -112,7 +119,8 @@ def recommendations(
 def get_path(
     path_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], caller: PeopleCaller, session: SessionDep
 ) -> PathPublic:
-    """A path as it was given, with the model version that built it."""
+    """A path as it was given, with the model version that built it; gap sizes and where the learner
+    stands are left out when the company's setting does not show them to this caller now."""
     stored = paths_repo.get_path(session, caller.tenant_id, path_id)
     if stored is None:
         raise NotFound(f"no path {path_id}")
@@ -120,4 +128,10 @@ def get_path(
         employee = people.get_employee(session, caller.tenant_id, caller.employee_id or "")
         if employee is None or stored.employee_id != employee.id:
             raise NotFound(f"no path {path_id}")
-    return PathPublic(**stored.response)
+    response = dict(stored.response)
+    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
+    if stored.employee_id is not None and not may_see_gap_scores(
+        tenant.individual_gaps if tenant else "all", caller
+    ):
+        response = without_gap_scores(response)
+    return PathPublic(**response)

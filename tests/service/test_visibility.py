@@ -70,3 +70,28 @@ def test_the_gaps_route_follows_the_setting(client: TestClient, runtime: Runtime
     client.put("/v1/settings", json={"individual_gaps": "aggregates_only"}, headers=admin)
     assert client.get("/v1/employees/e-1/gaps", headers=own).status_code == 403
     assert client.get("/v1/reports/gaps", headers=make_key(runtime, company, "ld")).status_code == 200
+
+
+def test_a_stored_path_fetched_again_follows_the_setting_of_now(
+    client: TestClient,  # noqa: F811
+    runtime: Runtime,
+    company: str,  # noqa: F811
+) -> None:
+    lms, admin = make_key(runtime, company, "lms"), make_key(runtime, company, "admin")
+    own = make_key(runtime, company, "employee", employee="e-1")
+    given = client.post("/v1/employees/e-1/path", json=BUDGET, headers=lms).json()
+    assert given["steps"] and "why_without_levels" not in given["steps"][0]
+    url = f"/v1/paths/{given['path_id']}"
+    assert client.get(url, headers=lms).json() == given
+
+    client.put("/v1/settings", json={"individual_gaps": "employees_only"}, headers=admin)
+    hidden = client.get(url, headers=lms).json()
+    assert [s["unit_id"] for s in hidden["steps"]] == [s["unit_id"] for s in given["steps"]]
+    assert all(a["gap"] is None for s in hidden["steps"] for a in s["addresses"])
+    assert all(g["gap"] is None for g in hidden["covered_gaps"] + hidden["uncovered_gaps"])
+    assert not any("je zit nu" in s["why"] or "nog niet laten zien" in s["why"] for s in hidden["steps"])
+    assert all(s["why"].startswith("Je hebt ") for s in hidden["steps"])  # the reason is still given
+    assert client.get(url, headers=own).json() == given  # the employee still sees their own scores
+
+    client.put("/v1/settings", json={"individual_gaps": "aggregates_only"}, headers=admin)
+    assert all(a["gap"] is None for s in client.get(url, headers=own).json()["steps"] for a in s["addresses"])
