@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,11 +30,14 @@ from models import repositories as repo
 from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
 from models.ranking_models_repository import ActiveRef
+from models.tables import Tenant
 from recommender.embedding import Encoder
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
 from recommender.learning import LearnedModel
 from recommender.lexical import LexicalIndex
 from service.settings import Settings
+
+IndexResult = TypeVar("IndexResult")
 
 log = logging.getLogger("leerpad")
 
@@ -181,36 +186,45 @@ class Runtime:
 
     def rebuild_index(self, tenant_slug: str) -> int:
         """Publish a fresh snapshot (vectors and BM25) from the database; returns its version."""
-        store = self.store(tenant_slug)
-        with store.writer_lock(), transaction(self.sessions) as session:
-            tenant = repo.get_or_create_tenant(session, tenant_slug)
-            manifest = publish_from_database(
+        manifest = self._write_index(
+            tenant_slug,
+            lambda session, tenant, store: publish_from_database(
                 session,
                 tenant,
                 store,
                 model=self.settings.model,
                 empty_dimension=lambda: self.encoder().dimension,
                 locked=True,
-            )
-        self.snapshots.forget(store)
+            ),
+        )
         return manifest.version
 
     def restore_index(self, tenant_slug: str) -> Restored:
         """Make the tenant's current snapshot a verified one that matches the database: corrupt ones
         set aside, a committed but unswitched one switched to, a previous matching one served again,
         or else one rebuilt from the database (`ingest.indexing.restore_index`)."""
-        store = self.store(tenant_slug)
-        with store.writer_lock(), transaction(self.sessions) as session:
-            tenant = repo.get_or_create_tenant(session, tenant_slug)
-            restored = restore_index(
+        return self._write_index(
+            tenant_slug,
+            lambda session, tenant, store: restore_index(
                 session,
                 tenant,
                 store,
                 model=self.settings.model,
                 empty_dimension=lambda: self.encoder().dimension,
-            )
+            ),
+        )
+
+    def _write_index(
+        self, tenant_slug: str, write: Callable[[Session, Tenant, SnapshotStore], IndexResult]
+    ) -> IndexResult:
+        """Run `write` under the tenant's index writer lock in one transaction, then drop the
+        process's loaded copy so the next request loads what was written."""
+        store = self.store(tenant_slug)
+        with store.writer_lock(), transaction(self.sessions) as session:
+            tenant = repo.get_or_create_tenant(session, tenant_slug)
+            result = write(session, tenant, store)
         self.snapshots.forget(store)
-        return restored
+        return result
 
     def check_index(self, tenant_slug: str, repair: bool) -> str | None:
         """Why the tenant's index is not usable (None when it is); with `repair`, restore it first."""
