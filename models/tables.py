@@ -539,6 +539,8 @@ class AuditEntry(Base):
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
     index_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     duration_ms: Mapped[float] = mapped_column(Float)
+    # The request id (X-Request-ID) the answer carried, which every log line of the request carries too.
+    request_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 # --- contested assessments ----------------------------------------------------------------------

@@ -30,7 +30,9 @@ from service.errors import document_problems, install_error_handlers
 from service.input_guard import TextGuard
 from service.jobs import JobThread
 from service.limits import BodySizeLimit, RateLimit, rate_limited
+from service.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.personal_data import install_access_log_pseudonyms
+from service.request_log import RequestLog
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         active = runtime or Runtime(settings)
         app.state.runtime = active
         install_access_log_pseudonyms(active)  # uvicorn's access log names employees by pseudonym
+        prepare_multiprocess_dir()  # with PROMETHEUS_MULTIPROC_DIR set, counts go to files there
         for slug in active.tenants_with_catalog():
             problem = active.check_index(slug, repair=True)
             if problem:
@@ -73,8 +76,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(TextGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(AuditTrail)  # it also records requests the size limit refused
-    # Outermost: a flood is refused before anything else is done for it.
+    # A flood is refused before anything else is done for it.
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    # Outermost: every request is timed and counted, and gets its request id and access log line,
+    # the ones refused above included.
+    app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestLog)
     install_error_handlers(app)
     _document_middleware_answers(app)
     app.include_router(health.router)

@@ -2,7 +2,8 @@
 
 An ASGI middleware writes one `audit_log` row per `/v1/` request after the answer is sent. It keeps
 digests, not contents: the SHA-256 of the request body and of the answer (a disputed answer can be
-checked against a copy), the query parameters, the route template and the caller's key and role.
+checked against a copy), the query parameters, the route template, the caller's key and role, and
+the request id that the answer and the request's log lines carry (service.request_log).
 The employee a request is about is named by a pseudonym (a keyed hash, `pseudonym`), so the log
 holds no employee key in clear and needs no erasing when an employee is erased. Entries older than
 the retention (`LEERPAD_AUDIT_RETENTION_DAYS`, default 183) are deleted by the daily `audit-purge`
@@ -28,6 +29,7 @@ from models import audit_repository as audit_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import AuditEntry, utcnow
+from service.request_log import current_request_id
 from service.runtime import Runtime
 
 log = logging.getLogger("leerpad.audit")
@@ -157,6 +159,7 @@ class AuditTrail:
             model_version=model,
             index_version=index,
             duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            request_id=current_request_id(),  # set by service.request_log.RequestLog, outside this
         )
 
 

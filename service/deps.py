@@ -101,11 +101,12 @@ def require(*roles: str) -> Callable[[Caller], Caller]:
     return RoleRule(*roles)
 
 
-# Routes anyone may call, and why: health checks for load balancers, and the dashboard's pages,
-# which check the login cookie themselves and send a stranger to the login form.
+# Routes anyone may call, and why: health checks for load balancers, metrics for the scraper, and the
+# dashboard's pages, which check the login cookie themselves and send a stranger to the login form.
 PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "liveness for the load balancer",
     ("GET", "/readyz"): "readiness for the load balancer; names no tenant",
+    ("GET", "/metrics"): "Prometheus scrapes it; aggregates over all tenants only, no tenant is named",
     ("GET", "/dashboard"): "checks the login cookie itself; a stranger is sent to the login form",
     ("GET", "/dashboard/login"): "the login form",
     ("POST", "/dashboard/login"): "trades an ld or admin key for the cookie",

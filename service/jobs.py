@@ -22,6 +22,7 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import Job
 from service.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
+from service.metrics import record_job
 from service.retraining import retrain
 from service.runtime import Runtime
 from service.taxonomy import retag_catalog
@@ -100,6 +101,7 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
         tenant_slug = tenant.slug if tenant else ""
     result: dict[str, Any] | None = None
     error: str | None = None
+    started = time.perf_counter()
     try:
         if kind == INGEST:
             result = _run_ingest(runtime, tenant_slug, payload)
@@ -119,7 +121,16 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
         error = f"{type(exc).__name__}: {exc}"
     with transaction(runtime.sessions) as session:
         repo.finish_job(session, job_id, result, error)
-    log.info("job %s (%s) finished: %s", job_id, kind, error or "ok")
+    seconds = time.perf_counter() - started
+    outcome = "failed" if error else "succeeded"
+    record_job(kind, outcome, seconds)
+    log.info(
+        "job %s (%s) finished: %s",
+        job_id,
+        kind,
+        error or "ok",
+        extra={"job_id": job_id, "kind": kind, "outcome": outcome, "duration_ms": round(seconds * 1000, 2)},
+    )
     return True
 
 

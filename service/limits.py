@@ -24,8 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.api.dashboard import COOKIE as DASHBOARD_COOKIE
 from service.errors import PROBLEM_JSON
 
-# Paths no rate limit applies to: load balancers poll the health checks, browsers fetch the assets.
-RATE_LIMIT_EXEMPT = ("/healthz", "/readyz")
+# Paths no rate limit applies to: load balancers poll the health checks, Prometheus scrapes the
+# metrics, browsers fetch the assets.
+RATE_LIMIT_EXEMPT = ("/healthz", "/readyz", "/metrics")
 RATE_LIMIT_EXEMPT_PREFIXES = ("/static/",)
 
 

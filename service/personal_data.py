@@ -12,9 +12,10 @@ functions (counts per table). Where else could an employee be?
 - Files under LEERPAD_HOME: index snapshots (catalog only), uploaded catalogs, the pseudonym secret,
   and the SQLite database, which would keep erased bytes in free space and in its write-ahead log:
   the erasure overwrites deleted content (`secure_delete`) and checkpoints the log after commit.
-- Logs: Leerpad's own log lines name no employee. The access log of uvicorn writes every request
-  path, and paths hold employee ids (`/v1/employees/e-42/gaps`): `install_access_log_pseudonyms`
-  (called in the app's lifespan) replaces the id in a logged path with a keyed pseudonym, so no log
+- Logs: Leerpad's own log lines name no employee. Request paths hold employee ids
+  (`/v1/employees/e-42/gaps`): Leerpad's access line (service.request_log) logs the route template
+  and the path through `pseudonymise_path`; uvicorn's access log (off under `leerpad serve`) gets
+  the same rewrite from `install_access_log_pseudonyms` (called in the app's lifespan). So no log
   holds an employee id in clear and nothing needs erasing from logs.
 
 The audit log names the employee by a keyed pseudonym and is kept (see the registry). docs/privacy-rights.md

@@ -24,7 +24,7 @@ from ingest.indexing import (
     snapshot_matches,
     tenant_store,
 )
-from ingest.pipeline import IngestReport, ingest_catalog
+from ingest.pipeline import IngestError, IngestReport, ingest_catalog
 from models import ranking_models_repository as ranking_repo
 from models import repositories as repo
 from models.db import make_engine, make_session_factory, transaction
@@ -35,6 +35,7 @@ from recommender.embedding import Encoder
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
 from recommender.learning import LearnedModel
 from recommender.lexical import LexicalIndex
+from service.metrics import record_ingest
 from service.settings import Settings
 
 IndexResult = TypeVar("IndexResult")
@@ -85,18 +86,28 @@ class Runtime:
         dry_run: bool = False,
         progress: bool = False,
     ) -> IngestReport:
-        return ingest_catalog(
-            self.sessions,
-            self.encoder,
-            self.settings.model,
-            self.settings.index_root,
-            tenant=tenant,
-            kind=kind,
-            path=path,
-            source_name=source_name,
-            dry_run=dry_run,
-            progress=progress,
-        )
+        """Import a catalog (ingest.pipeline) and count it in the metrics (service.metrics)."""
+        try:
+            report = ingest_catalog(
+                self.sessions,
+                self.encoder,
+                self.settings.model,
+                self.settings.index_root,
+                tenant=tenant,
+                kind=kind,
+                path=path,
+                source_name=source_name,
+                dry_run=dry_run,
+                progress=progress,
+            )
+        except IngestError:
+            record_ingest(kind, "refused")  # the file could not be used: nothing changed
+            raise
+        except Exception:
+            record_ingest(kind, "error")
+            raise
+        record_ingest(kind, "dry_run" if dry_run else "ok", report)
+        return report
 
     def snapshot(self, tenant_slug: str) -> Snapshot | None:
         """The tenant's current snapshot. One that fails its checksums at load is set aside and

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.db import sqlite_url
@@ -32,9 +32,17 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(default=120, ge=1)
     # The API process runs queued jobs itself unless a separate `leerpad worker` does.
     run_jobs_in_api: bool = True
-    log_level: str = "info"
+    # Logs go to stderr, one JSON object per line (`text` for people at a terminal), at `log_level`
+    # (debug, info, warning, error); service.request_log.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     # How long the audit log keeps a request (then the daily purge job deletes it): about 6 months.
     audit_retention_days: int = 183
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @cached_property
     def resolved_home(self) -> Path:

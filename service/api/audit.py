@@ -47,6 +47,7 @@ def audit_log(
                 model_version=row.model_version,
                 index_version=row.index_version,
                 duration_ms=row.duration_ms,
+                request_id=row.request_id,
             )
             for row in page
         ],

@@ -24,6 +24,7 @@ class AuditEntryPublic(BaseModel):
     model_version: str | None
     index_version: int | None
     duration_ms: float
+    request_id: str | None = None  # the X-Request-ID of the answer, also on the request's log lines
 
 
 class AuditPage(BaseModel):
