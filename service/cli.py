@@ -19,6 +19,8 @@ from models import events_repository as events_repo
 from models import repositories as repo
 from models.db import transaction
 from service.deps import ROLES
+from service.metrics import prepare_multiprocess_dir
+from service.request_log import configure_logging, logging_config
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -56,9 +58,13 @@ TenantOption = Annotated[
 
 
 def _runtime() -> Runtime:
-    """A runtime on a migrated database (migrating is idempotent and quick)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    runtime = Runtime(Settings())
+    """A runtime on a migrated database (migrating is idempotent and quick). Logs go to stderr in
+    LEERPAD_LOG_FORMAT; commands log warnings and errors only unless LEERPAD_LOG_LEVEL is set."""
+    settings = Settings()
+    level = settings.log_level if "log_level" in settings.model_fields_set else "warning"
+    configure_logging(settings.log_format, level)
+    prepare_multiprocess_dir()  # with PROMETHEUS_MULTIPROC_DIR set, imports and jobs are counted there
+    runtime = Runtime(settings)
     runtime.migrate()
     return runtime
 
@@ -472,13 +478,34 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="uvicorn worker processes")] = 1,
+    worker_healthcheck_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="With --workers above 1: seconds a worker may leave the supervisor's ping unanswered "
+            "before it is replaced (loading the model at start takes tens of seconds)",
+        ),
+    ] = 120,
 ) -> None:
     """Serve the HTTP API (migrates the database first)."""
     import uvicorn
 
     runtime = _runtime()
+    settings = runtime.settings
     runtime.close()
-    uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers)
+    prepare_multiprocess_dir(clear_dead=True)  # with PROMETHEUS_MULTIPROC_DIR: counts begin again
+    # uvicorn's lines in the same format as ours; its access log off: service.request_log writes one.
+    log_config = logging_config(settings.log_format, settings.log_level)
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=log_config,
+        access_log=False,
+        timeout_worker_healthcheck=worker_healthcheck_timeout,
+    )
 
 
 @app.command("worker")
@@ -487,7 +514,7 @@ def worker(
 ) -> None:
     """Run queued jobs (imports, retraining) until stopped; several workers may run at once on PostgreSQL."""
     runtime = _runtime()
-    logging.getLogger("leerpad").setLevel(logging.INFO)
+    logging.getLogger("leerpad").setLevel(runtime.settings.log_level.upper())
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
