@@ -49,6 +49,9 @@ COPY --from=builder /opt/venv /opt/venv
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/leerpad-entrypoint
 
 # Nothing is ever downloaded at run time: the model is in the image and the hub is never asked.
+# PROMETHEUS_MULTIPROC_DIR: the uvicorn workers of one container write their metric counts there and
+# /metrics adds them up. It is in the container's own /tmp, not on the shared volume: every container
+# counts for itself (`leerpad serve` clears the files of processes that are gone when it starts).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -56,6 +59,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     TRANSFORMERS_OFFLINE=1 \
     LEERPAD_HOME=/var/lib/leerpad \
     LEERPAD_ENVIRONMENT=production \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/leerpad-metrics \
     PORT=8000
 
 # The SQLite database (when no LEERPAD_DATABASE_URL is set), the index snapshots, uploads waiting for

@@ -348,17 +348,21 @@ def get_job(session: Session, tenant_id: int, job_id: int) -> Job | None:
 
 def claim_next_job(session: Session, worker: str) -> Job | None:
     """Take the oldest queued job. The conditional update makes the claim atomic on SQLite too;
-    on PostgreSQL, concurrent workers also skip rows another one holds (FOR UPDATE SKIP LOCKED)."""
+    on PostgreSQL, concurrent workers also skip rows another one holds (FOR UPDATE SKIP LOCKED).
+    The claim starts the job's lease: `heartbeat_at` is now, and `heartbeat_job` keeps it fresh."""
     query = select(Job.id).where(Job.status == JOB_QUEUED).order_by(Job.created_at, Job.id).limit(1)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     job_id = session.scalar(query)
     if job_id is None:
         return None
+    now = utcnow()
     claimed = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JOB_QUEUED)
-        .values(status=JOB_RUNNING, locked_by=worker, started_at=utcnow(), attempts=Job.attempts + 1)
+        .values(
+            status=JOB_RUNNING, locked_by=worker, started_at=now, heartbeat_at=now, attempts=Job.attempts + 1
+        )
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return None
@@ -366,10 +370,25 @@ def claim_next_job(session: Session, worker: str) -> Job | None:
     return job
 
 
-def finish_job(session: Session, job_id: int, result: dict[str, Any] | None, error: str | None) -> None:
-    session.execute(
+def heartbeat_job(session: Session, job_id: int, worker: str) -> bool:
+    """Renew the lease of a job `worker` runs; False when the job is no longer its own (it was
+    requeued, or another worker holds it now)."""
+    result = session.execute(
         update(Job)
-        .where(Job.id == job_id)
+        .where(Job.id == job_id, Job.status == JOB_RUNNING, Job.locked_by == worker)
+        .values(heartbeat_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def finish_job(
+    session: Session, job_id: int, worker: str, result: dict[str, Any] | None, error: str | None
+) -> bool:
+    """Record the outcome of a job `worker` ran; False (and nothing written) when the job is no
+    longer its own: its lease ran out and another worker took it over, whose outcome counts."""
+    finished = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.locked_by == worker)
         .values(
             status=JOB_FAILED if error else JOB_SUCCEEDED,
             result=result,
@@ -378,17 +397,51 @@ def finish_job(session: Session, job_id: int, result: dict[str, Any] | None, err
             locked_by=None,
         )
     )
+    return bool(finished.rowcount)  # type: ignore[attr-defined]
 
 
 def running_jobs(session: Session) -> Sequence[Job]:
     return session.scalars(select(Job).where(Job.status == JOB_RUNNING)).all()
 
 
-def requeue_job(session: Session, job_id: int) -> int:
-    """A running job whose worker died goes back to the queue."""
+def _still_held(job_id: int, owner: str | None, stale_before: datetime | None) -> list[ColumnElement[bool]]:
+    """The job is running, held by `owner` (when given), and its lease ran out before `stale_before`
+    (when given): nothing changed since it was read."""
+    conditions: list[ColumnElement[bool]] = [Job.id == job_id, Job.status == JOB_RUNNING]
+    if owner is not None:
+        conditions.append(Job.locked_by == owner)
+    if stale_before is not None:
+        conditions.append(func.coalesce(Job.heartbeat_at, Job.started_at) < stale_before)
+    return conditions
+
+
+def requeue_job(
+    session: Session, job_id: int, *, owner: str | None = None, stale_before: datetime | None = None
+) -> int:
+    """A running job whose worker died goes back to the queue. With `owner` and `stale_before`, only
+    while that worker still holds it with a lease older than then (another worker may have requeued
+    and claimed it, or the owner renewed its lease, since it was read)."""
     result = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == JOB_RUNNING)
-        .values(status=JOB_QUEUED, locked_by=None)
+        .where(*_still_held(job_id, owner, stale_before))
+        .values(status=JOB_QUEUED, locked_by=None, heartbeat_at=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def fail_running_job(
+    session: Session,
+    job_id: int,
+    error: str,
+    *,
+    owner: str | None = None,
+    stale_before: datetime | None = None,
+) -> int:
+    """A running job whose worker died, and that must not run again, ends as failed (same guards as
+    `requeue_job`)."""
+    result = session.execute(
+        update(Job)
+        .where(*_still_held(job_id, owner, stale_before))
+        .values(status=JOB_FAILED, error=error, finished_at=utcnow(), locked_by=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -3,8 +3,13 @@ Kinds: `ingest` (a catalog upload), `retag` (every automatic skill tag of one te
 taxonomy or the tagging rules changed), `retrain` (the ranking model of one tenant) and
 `audit-purge` (the tenant's audit entries past their retention; queued daily by every worker).
 
-A job survives a restart: a job left running by a worker process that no longer exists on this
-host goes back to the queue when a worker starts.
+A running job is leased: the process running it renews `heartbeat_at` every
+LEERPAD_JOB_HEARTBEAT_SECONDS from a small thread (`Heartbeat`). A job survives its worker being
+killed: every worker, when it starts and then about once a minute, puts back in the queue a job whose
+worker process on this host no longer exists (at once), and a job of any host whose lease has not
+been renewed for LEERPAD_JOB_LEASE_SECONDS (a container that was killed or replaced). A job that has
+been started LEERPAD_JOB_MAX_ATTEMPTS times fails instead of going round again. A worker whose lease
+ran out and was taken over does not record its outcome: the new owner's counts.
 """
 
 from __future__ import annotations
@@ -14,13 +19,15 @@ import os
 import socket
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from ingest.pipeline import IngestError
 from models import repositories as repo
 from models.db import transaction
-from models.tables import Job
+from models.tables import Job, utcnow
 from service.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
 from service.metrics import record_job
 from service.retraining import retrain
@@ -34,6 +41,7 @@ RETRAIN = "retrain"
 RETAG = "retag"
 POLL_SECONDS = 1.0
 SCHEDULE_SECONDS = 3600.0  # how often a worker checks whether a daily job is due
+ORPHAN_CHECK_SECONDS = 60.0  # how often a running worker looks for jobs whose worker died
 
 
 def worker_name() -> str:
@@ -92,8 +100,9 @@ def public_report(report: dict[str, Any], payload: dict[str, Any]) -> dict[str, 
 
 def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
     """Claim and run one queued job; False when the queue is empty."""
+    me = worker or worker_name()
     with transaction(runtime.sessions) as session:
-        job = repo.claim_next_job(session, worker or worker_name())
+        job = repo.claim_next_job(session, me)
         if job is None:
             return False
         job_id, kind, payload = job.id, job.kind, dict(job.payload)
@@ -102,49 +111,171 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
     result: dict[str, Any] | None = None
     error: str | None = None
     started = time.perf_counter()
-    try:
-        if kind == INGEST:
-            result = _run_ingest(runtime, tenant_slug, payload)
-        elif kind == RETRAIN:
-            result = _run_retrain(runtime, tenant_slug, payload)
-        elif kind == RETAG:
-            result = dict(retag_catalog(runtime, tenant_slug))
-        elif kind == AUDIT_PURGE:
-            result = purge_audit(runtime, tenant_slug)
-        else:
-            error = f"unknown job kind {kind!r}"
-    except IngestError as exc:
-        error = str(exc)
-        result = public_report(exc.report.to_json(), payload) if exc.report else None
-    except Exception as exc:  # a job must end in a state, whatever went wrong
-        log.exception("job %s failed", job_id)
-        error = f"{type(exc).__name__}: {exc}"
+    with Heartbeat(runtime, job_id, me):
+        try:
+            if kind == INGEST:
+                result = _run_ingest(runtime, tenant_slug, payload)
+            elif kind == RETRAIN:
+                result = _run_retrain(runtime, tenant_slug, payload)
+            elif kind == RETAG:
+                result = dict(retag_catalog(runtime, tenant_slug))
+            elif kind == AUDIT_PURGE:
+                result = purge_audit(runtime, tenant_slug)
+            else:
+                error = f"unknown job kind {kind!r}"
+        except IngestError as exc:
+            error = str(exc)
+            result = public_report(exc.report.to_json(), payload) if exc.report else None
+        except Exception as exc:  # a job must end in a state, whatever went wrong
+            log.exception("job %s failed", job_id)
+            error = f"{type(exc).__name__}: {exc}"
     with transaction(runtime.sessions) as session:
-        repo.finish_job(session, job_id, result, error)
+        recorded = repo.finish_job(session, job_id, me, result, error)
     seconds = time.perf_counter() - started
     outcome = "failed" if error else "succeeded"
     record_job(kind, outcome, seconds)
-    log.info(
-        "job %s (%s) finished: %s",
-        job_id,
-        kind,
-        error or "ok",
-        extra={"job_id": job_id, "kind": kind, "outcome": outcome, "duration_ms": round(seconds * 1000, 2)},
-    )
+    fields = {"job_id": job_id, "kind": kind, "outcome": outcome, "duration_ms": round(seconds * 1000, 2)}
+    if not recorded:
+        log.warning(
+            "job %s (%s) ended (%s), but its lease had run out and another worker took it over: "
+            "this outcome is not recorded",
+            job_id,
+            kind,
+            error or "ok",
+            extra=fields,
+        )
+        return True
+    if kind == INGEST:
+        remove_upload(runtime, payload)  # ended for good: it is not run again
+    log.info("job %s (%s) finished: %s", job_id, kind, error or "ok", extra=fields)
     return True
 
 
+class Heartbeat:
+    """While a job runs, renews its lease every LEERPAD_JOB_HEARTBEAT_SECONDS from a daemon thread,
+    which stops when the job ends (`with Heartbeat(...)`) or when the job turns out to be no longer
+    this worker's. A renewal that fails (the database is busy or away) is logged and tried again at
+    the next beat; on SQLite a long import holds the database's write lock, so renewals wait."""
+
+    def __init__(self, runtime: Runtime, job_id: int, worker: str, every: float | None = None) -> None:
+        self.runtime, self.job_id, self.worker = runtime, job_id, worker
+        self.every = every if every is not None else runtime.settings.job_heartbeat_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"leerpad-heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        # A renewal stuck on a busy database is not waited for: it changes nothing once the job is
+        # finished (it renews only a running job this worker holds).
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with transaction(self.runtime.sessions) as session:
+                    ours = repo.heartbeat_job(session, self.job_id, self.worker)
+            except Exception:
+                log.warning("could not renew the lease of job %s", self.job_id, exc_info=True)
+                continue
+            if not ours:
+                if not self._stop.is_set():
+                    log.warning(
+                        "job %s is no longer held by this worker (its lease ran out and it was requeued "
+                        "or taken over): it runs on, but its outcome will not be recorded",
+                        self.job_id,
+                        extra={"job_id": self.job_id},
+                    )
+                return
+
+
+def remove_upload(runtime: Runtime, payload: dict[str, Any]) -> None:
+    """Delete the file an ingest job read, when the API stored it under LEERPAD_HOME/uploads (each
+    upload in a folder of its own, removed with it); a file named by `leerpad ingest` or anyone else
+    is left alone."""
+    uploads = runtime.settings.uploads_dir.resolve()
+    path = Path(str(payload.get("path") or ""))
+    try:
+        relative = path.resolve().relative_to(uploads)
+    except (ValueError, OSError):
+        return
+    if not relative.parts:
+        return
+    try:
+        path.unlink(missing_ok=True)
+        if len(relative.parts) > 2:  # uploads/<tenant>/<upload>/<file>: the upload's own folder
+            path.parent.rmdir()
+    except OSError as exc:  # say, someone put another file beside it: not worth failing for
+        log.warning("could not remove the upload %s: %s", path, exc)
+
+
 def requeue_orphans(runtime: Runtime) -> int:
-    """Put back jobs whose worker process on this host is gone (it was killed mid-job)."""
-    host = socket.gethostname()
+    """Put back in the queue the running jobs whose worker is gone, and return how many:
+
+    - at once, a job held by a worker of this host whose process no longer exists (or, when it names
+      this very process, whose thread does not run any more: a container restarted with the same
+      host name and process id);
+    - from any host, a job whose lease ran out: no heartbeat (or, before the first, no start) for
+      LEERPAD_JOB_LEASE_SECONDS. On SQLite a job held by a live process of this host is left to it
+      (its heartbeats wait while a long import holds the database's write lock).
+
+    A job that has already been started LEERPAD_JOB_MAX_ATTEMPTS times is failed instead of queued.
+    Each change is conditional on the row being as it was read, so several workers may look at once."""
+    settings = runtime.settings
+    stale_before = utcnow() - timedelta(seconds=settings.job_lease_seconds)
+    sqlite = runtime.engine.dialect.name == "sqlite"
     requeued = 0
+    failed: list[tuple[str, dict[str, Any], float]] = []
     with transaction(runtime.sessions) as session:
         for job in repo.running_jobs(session):
-            owner_host, _, rest = (job.locked_by or "").partition(":")
-            pid = rest.split(":", 1)[0]
-            if owner_host == host and pid.isdigit() and not _alive(int(pid)):
-                requeued += repo.requeue_job(session, job.id)
+            holder = _local_holder(job.locked_by or "")
+            last_sign = job.heartbeat_at or job.started_at or job.created_at
+            if holder == "gone":
+                guard, why = None, f"its worker {job.locked_by} is gone"
+            elif holder == "alive" and sqlite:
+                continue
+            elif last_sign < stale_before:
+                guard, why = stale_before, f"no heartbeat from {job.locked_by} since {last_sign.isoformat()}"
+            else:
+                continue
+            fields = {"job_id": job.id, "kind": job.kind, "attempts": job.attempts}
+            if job.attempts >= settings.job_max_attempts:
+                error = (
+                    f"interrupted {job.attempts} times: its worker stopped while running it "
+                    f"(last: {why}); not tried again"
+                )
+                if repo.fail_running_job(session, job.id, error, owner=job.locked_by, stale_before=guard):
+                    log.error("job %s (%s) failed: %s", job.id, job.kind, error, extra=fields)
+                    ran = (utcnow() - (job.started_at or job.created_at)).total_seconds()
+                    failed.append((job.kind, dict(job.payload), ran))
+            elif repo.requeue_job(session, job.id, owner=job.locked_by, stale_before=guard):
+                log.warning("job %s (%s) queued again: %s", job.id, job.kind, why, extra=fields)
+                requeued += 1
+    for kind, payload, seconds in failed:  # after the commit: the failure is recorded before the file goes
+        record_job(kind, "failed", seconds)
+        if kind == INGEST:
+            remove_upload(runtime, payload)
     return requeued
+
+
+def _local_holder(locked_by: str) -> str:
+    """`gone` when `locked_by` (host:pid:thread) names a worker of this host that cannot be running
+    its job any more, `alive` when it names a live one of this host, `elsewhere` otherwise."""
+    host, _, rest = locked_by.partition(":")
+    pid, _, thread = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return "elsewhere"
+    if int(pid) != os.getpid():
+        return "alive" if _alive(int(pid)) else "gone"
+    # This process: the thread that asks runs no job while it asks, and a thread that has ended
+    # runs none either (a restarted container reuses host name, process id and thread ids).
+    running = {t.ident for t in threading.enumerate()} - {threading.get_ident()}
+    return "alive" if thread.isdigit() and int(thread) in running else "gone"
 
 
 def _alive(pid: int) -> bool:
@@ -155,6 +286,16 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def requeue_due_orphans(runtime: Runtime, last: float) -> float:
+    """`requeue_orphans` at most once every ORPHAN_CHECK_SECONDS per process; returns when it last
+    looked. A surviving worker so picks up the job of one that died, within a lease and a minute."""
+    now = time.monotonic()
+    if last and now - last < ORPHAN_CHECK_SECONDS:
+        return last
+    requeue_orphans(runtime)
+    return now
 
 
 def schedule_due_jobs(runtime: Runtime, last: float) -> float:
@@ -176,7 +317,6 @@ class JobThread:
         self._thread = threading.Thread(target=self._loop, name="leerpad-jobs", daemon=True)
 
     def start(self) -> None:
-        requeue_orphans(self.runtime)
         self._thread.start()
 
     def stop(self) -> None:
@@ -184,9 +324,10 @@ class JobThread:
         self._thread.join(timeout=30)
 
     def _loop(self) -> None:
-        scheduled_at = 0.0
+        scheduled_at = orphans_at = 0.0
         while not self._stop.is_set():
             try:
+                orphans_at = requeue_due_orphans(self.runtime, orphans_at)  # the first time: at once
                 scheduled_at = schedule_due_jobs(self.runtime, scheduled_at)
                 ran = run_next_job(self.runtime)
             except Exception:  # keep the loop alive through a database hiccup
@@ -198,11 +339,12 @@ class JobThread:
 
 def work_forever(runtime: Runtime, stop: threading.Event, once: bool = False) -> int:
     """The `leerpad worker` loop; returns how many jobs ran."""
-    requeue_orphans(runtime)
+    orphans_at = requeue_due_orphans(runtime, 0.0)
     done = 0
     scheduled_at = 0.0
     while not stop.is_set():
         if not once:  # --once runs what is queued; it does not queue more
+            orphans_at = requeue_due_orphans(runtime, orphans_at)
             scheduled_at = schedule_due_jobs(runtime, scheduled_at)
         if run_next_job(runtime):
             done += 1

@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.db import sqlite_url
@@ -38,11 +38,28 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     # How long the audit log keeps a request (then the daily purge job deletes it): about 6 months.
     audit_retention_days: int = 183
+    # A running job is leased (service.jobs): its process renews `heartbeat_at` every
+    # `job_heartbeat_seconds`; a job not renewed for `job_lease_seconds` is taken for orphaned (its
+    # worker died, on any host) and queued again, or failed once it has been started
+    # `job_max_attempts` times.
+    job_heartbeat_seconds: float = Field(default=30.0, gt=0)
+    job_lease_seconds: float = Field(default=300.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_heartbeats(self) -> Settings:
+        # A lease must survive a missed heartbeat or two (a busy database), or live jobs get requeued.
+        if self.job_lease_seconds <= 2 * self.job_heartbeat_seconds:
+            raise ValueError(
+                f"LEERPAD_JOB_LEASE_SECONDS ({self.job_lease_seconds:g}) must be more than twice "
+                f"LEERPAD_JOB_HEARTBEAT_SECONDS ({self.job_heartbeat_seconds:g})"
+            )
+        return self
 
     @cached_property
     def resolved_home(self) -> Path:

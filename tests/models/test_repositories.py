@@ -9,7 +9,17 @@ from sqlalchemy import delete
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.db import transaction
-from models.tables import JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, CatalogItem, ItemSkill, MicroUnit, Skill
+from models.tables import (
+    JOB_FAILED,
+    JOB_QUEUED,
+    JOB_RUNNING,
+    JOB_SUCCEEDED,
+    CatalogItem,
+    ItemSkill,
+    Job,
+    MicroUnit,
+    Skill,
+)
 from service.runtime import Runtime
 
 
@@ -47,7 +57,7 @@ def test_concurrent_workers_claim_each_job_once(runtime: Runtime, tenant: str) -
                     return
                 with lock:
                     claimed.append(job.id)
-                repo.finish_job(session, job.id, {"ok": True}, None)
+                repo.finish_job(session, job.id, name, {"ok": True}, None)
 
     threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
     for thread in threads:
@@ -75,7 +85,9 @@ def test_orphaned_running_job_goes_back_to_the_queue(runtime: Runtime, tenant: s
     with runtime.sessions() as session:
         assert repo.get_job(session, row.id, job.id).status == JOB_QUEUED  # type: ignore[union-attr]
     with transaction(runtime.sessions) as session:  # leave no queued job for other tests' workers
-        repo.finish_job(session, job.id, None, "test done")
+        left = session.get(Job, job.id)
+        assert left is not None
+        left.status = JOB_FAILED
 
 
 def _item(tenant_id: int, number: int, rating: float | None, status: str = "active") -> CatalogItem:

@@ -141,7 +141,13 @@ def test_import_upload_runs_as_a_job_and_reports(
     assert accepted.status_code == 202, accepted.json()
     job = accepted.json()
     assert job["status"] == "queued"
+    with runtime.sessions() as session:
+        queued = session.get(Job, job["job_id"])
+        assert queued is not None
+        upload = Path(queued.payload["path"])
+    assert upload.is_file() and upload.is_relative_to(runtime.settings.uploads_dir)
     run_job(runtime, job["job_id"])
+    assert not upload.exists() and not upload.parent.exists()  # the import ended: its upload is deleted
     done = client.get(f"/v1/jobs/{job['job_id']}", headers=headers).json()
     assert done["status"] == "succeeded", done
     assert {k: done["report"][k] for k in ("created", "updated", "unchanged", "retired")} == {
