@@ -40,6 +40,8 @@ bench: install
 	$(PY) bench/tagging.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/reports.py
+	$(PY) bench/memory.py
+	$(PY) bench/load.py
 
 # The L&D dashboard on the demo data, in headless Chromium (needs apt's chromium and chromium-driver).
 screenshot: install

@@ -22,19 +22,12 @@ on (recommender/index.py), so the 100,000 figure is an HNSW search; the index ki
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
-import os
 import random
-import socket
-import statistics
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +38,21 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
 
+from bench._synthetic import (  # noqa: E402
+    add_people,
+    deadline_watchdog,
+    free_port,
+    insert_catalog,
+    load_skills,
+    percentile,
+    time_calls,
+)
 from ingest.taxonomy import read_default_taxonomy  # noqa: E402
 from models import repositories as repo  # noqa: E402
 from models.db import transaction  # noqa: E402
-from models.tables import CatalogItem, ItemSkill, MicroUnit, Skill  # noqa: E402
-from recommender.embedding import Encoder, vectors_from_bytes  # noqa: E402
+from recommender.embedding import Encoder  # noqa: E402
 from service.app import create_app  # noqa: E402
-from service.employees import AssessmentInput, add_assessments, upsert_employee  # noqa: E402
-from service.roles import RoleSkillInput, upsert_role  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
 from service.settings import Settings  # noqa: E402
 from service.taxonomy import import_taxonomy  # noqa: E402
@@ -66,211 +64,9 @@ CLIENTS = 8
 EMPLOYEES = 50
 ROLE_SKILLS = 8
 SEARCH_K = 40
-TAGGED_SHARE = 0.3
-BATCH = 5000
 GLOBAL_DEADLINE_S = 15 * 60
 REQUEST_TIMEOUT_S = 60.0
 BODY = {"minutes_per_week": 60, "weeks": 6}
-FILLER = (
-    *("leer", "oefen", "basis", "praktijk", "voorbeeld", "stap", "werk", "klant", "overzicht", "les"),
-    *("learn", "practice", "basics", "example", "step", "team", "work", "data", "customer", "lesson"),
-    *("introduction", "inleiding", "advanced", "gevorderd", "exercise", "opdracht", "guide", "module"),
-)
-FORMATS = ("course", "video", "article", "microlearning")
-
-
-@dataclass
-class SkillRow:
-    id: int
-    key: str
-    label: str
-    vector: np.ndarray
-
-
-def deadline_watchdog(seconds: float) -> None:
-    """Stop the whole process when the global deadline passes, whatever it is doing."""
-
-    def fire() -> None:
-        print(f"\nglobal deadline of {seconds:.0f}s reached: stopping", flush=True)
-        os._exit(3)
-
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
-
-
-def load_skills(runtime: Runtime, tenant_id: int) -> list[SkillRow]:
-    with runtime.sessions() as session:
-        rows = session.execute(
-            select(Skill.id, Skill.key, Skill.label_en, Skill.label_nl, Skill.embedding)
-            .where(Skill.tenant_id == tenant_id, Skill.embedding.is_not(None))
-            .order_by(Skill.id)
-        ).all()
-    return [
-        SkillRow(r[0], r[1], r[2] or r[3] or r[1], vectors_from_bytes([r[4]], len(r[4]) // 4)[0])
-        for r in rows
-    ]
-
-
-def insert_catalog(
-    runtime: Runtime, tenant_id: int, skills: list[SkillRow], units: int, dimension: int, seed: int
-) -> tuple[int, int, int]:
-    """N micro-units (1 to 3 per item) with mixed random vectors; returns (items, units, item tags)."""
-    rng = np.random.default_rng(seed)
-    pick = random.Random(seed)
-    model = runtime.settings.model
-    now = datetime.now(UTC)
-    skill_matrix = np.stack([s.vector for s in skills])
-    item_id = unit_id = tags = 0
-    with runtime.engine.begin() as conn:
-        while unit_id < units:
-            items_rows, unit_rows, tag_rows = [], [], []
-            batch_end = min(units, unit_id + BATCH)
-            while unit_id < batch_end:
-                item_id += 1
-                count = min(pick.randint(1, 3), batch_end - unit_id)
-                topic = pick.randrange(len(skills))
-                language = pick.choice(("nl", "en"))
-                title = f"{skills[topic].label} {pick.choice(FILLER)} {item_id}"
-                # Each unit: a random direction mixed with the item's topic skill, by a random weight.
-                noise = rng.standard_normal((count, dimension)).astype(np.float32)
-                noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-                weights = rng.uniform(0.0, 1.0, (count, 1)).astype(np.float32)
-                mixed = (1.0 - weights) * noise + weights * skill_matrix[topic]
-                mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
-                minutes = 0
-                for position in range(count):
-                    unit_id += 1
-                    labels = [skills[topic].label] + [
-                        skills[pick.randrange(len(skills))].label for _ in range(2)
-                    ]
-                    words = labels + pick.choices(FILLER, k=pick.randint(12, 30))
-                    pick.shuffle(words)
-                    text = " ".join(words)
-                    unit_minutes = pick.randint(5, 15)
-                    minutes += unit_minutes
-                    unit_rows.append(
-                        {
-                            "id": unit_id,
-                            "tenant_id": tenant_id,
-                            "item_id": item_id,
-                            "position": position,
-                            "title": f"{title} ({position + 1})",
-                            "text": text,
-                            "minutes": unit_minutes,
-                            "anchor": None,
-                            "text_hash": hashlib.sha256(text.encode()).hexdigest(),
-                            "embedding": mixed[position].astype(np.float32).tobytes(),
-                            "embedding_model": model,
-                            "active": True,
-                        }
-                    )
-                items_rows.append(
-                    {
-                        "id": item_id,
-                        "tenant_id": tenant_id,
-                        "source": "bench",
-                        "kind": "csv",
-                        "external_id": f"item-{item_id}",
-                        "title": title,
-                        "description": " ".join(pick.choices(FILLER, k=15)),
-                        "url": f"https://lms.example/item/{item_id}",
-                        "language": language,
-                        "minutes": minutes,
-                        "level": pick.choice((None, "beginner", "intermediate", "advanced")),
-                        "format": pick.choice(FORMATS),
-                        "provider": None,
-                        "rating": None,
-                        "declared_skills": [],
-                        "extra": {},
-                        "content_hash": hashlib.sha256(title.encode()).hexdigest(),
-                        "status": "active",
-                        "source_updated_at": None,
-                        "created_at": now,
-                        "updated_at": now,
-                        "retired_at": None,
-                    }
-                )
-                if pick.random() < TAGGED_SHARE:
-                    tagged = {topic} | {pick.randrange(len(skills)) for _ in range(pick.randint(0, 1))}
-                    for index in tagged:
-                        tag_rows.append(
-                            {
-                                "tenant_id": tenant_id,
-                                "item_id": item_id,
-                                "skill_id": skills[index].id,
-                                "confidence": round(pick.uniform(0.6, 1.0), 3),
-                                "origin": "label",
-                                "status": "auto",
-                                "reviewed_at": None,
-                            }
-                        )
-            conn.execute(insert(CatalogItem), items_rows)
-            conn.execute(insert(MicroUnit), unit_rows)
-            if tag_rows:
-                conn.execute(insert(ItemSkill), tag_rows)
-            tags += len(tag_rows)
-    return item_id, unit_id, tags
-
-
-def add_people(runtime: Runtime, tenant: str, role_keys: list[str], seed: int) -> str:
-    """One role of 8 skills, 50 employees with 2 to 4 assessments each; returns an lms key."""
-    pick = random.Random(seed)
-    with transaction(runtime.sessions) as session:
-        row = repo.get_or_create_tenant(session, tenant)
-        upsert_role(
-            session,
-            row.id,
-            "analyst",
-            "Data-analist",
-            [
-                RoleSkillInput(skill=key, level=4, importance=pick.choice((1.0, 0.75, 0.5)))
-                for key in role_keys
-            ],
-            runtime.encoder,
-            runtime.settings.model,
-        )
-        for number in range(EMPLOYEES):
-            employee = upsert_employee(
-                session,
-                row.id,
-                f"e-{number}",
-                role="analyst",
-                target_role=None,
-                team=None,
-                language=pick.choice(("nl", "en")),
-                preferences={},
-            )
-            entries = [
-                AssessmentInput(
-                    skill=key, level=float(pick.randint(0, 3)), source=pick.choice(("test", "manager"))
-                )
-                for key in pick.sample(role_keys, pick.randint(2, 4))
-            ]
-            add_assessments(session, row.id, employee, entries, self_only=False)
-        _, secret = repo.create_api_key(session, row, "lms", label="bench")
-    return secret
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], share: float) -> float:
-    return float(np.percentile(np.asarray(values), share * 100))
-
-
-def time_calls(call: Callable[[], object], minimum: int, budget_s: float, maximum: int) -> float:
-    """Median seconds per call of `call()`, over at least `minimum` calls within about `budget_s`."""
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < maximum and (len(times) < minimum or time.perf_counter() - started < budget_s):
-        begin = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - begin)
-    return statistics.median(times)
 
 
 def run_load(
@@ -340,7 +136,7 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
         )
 
         role_skills = random.Random(SEED).sample(skills, ROLE_SKILLS)
-        secret = add_people(runtime, TENANT, [s.key for s in role_skills], SEED)
+        secret = add_people(runtime, TENANT, [s.key for s in role_skills], SEED, EMPLOYEES)
         headers = {"Authorization": f"Bearer {secret}"}
 
         port = free_port()
