@@ -30,6 +30,7 @@ from models.db import transaction
 from models.tables import Job, utcnow
 from service.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
 from service.metrics import record_job
+from service.processes import process_alive
 from service.retraining import retrain
 from service.runtime import Runtime
 from service.taxonomy import retag_catalog
@@ -271,21 +272,11 @@ def _local_holder(locked_by: str) -> str:
     if host != socket.gethostname() or not pid.isdigit():
         return "elsewhere"
     if int(pid) != os.getpid():
-        return "alive" if _alive(int(pid)) else "gone"
+        return "alive" if process_alive(int(pid)) else "gone"
     # This process: the thread that asks runs no job while it asks, and a thread that has ended
     # runs none either (a restarted container reuses host name, process id and thread ids).
     running = {t.ident for t in threading.enumerate()} - {threading.get_ident()}
     return "alive" if thread.isdigit() and int(thread) in running else "gone"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def requeue_due_orphans(runtime: Runtime, last: float) -> float:

@@ -44,6 +44,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.processes import process_alive
 from service.request_log import route_template
 
 if TYPE_CHECKING:
@@ -273,19 +274,9 @@ def prepare_multiprocess_dir(clear_dead: bool = False) -> Path | None:
     if clear_dead:
         for file in folder.glob("*.db"):
             pid = file.stem.rsplit("_", 1)[-1]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 file.unlink(missing_ok=True)
     return folder
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def exposition(*extra: Collector) -> bytes:
