@@ -490,6 +490,8 @@ def serve(
     """Serve the HTTP API (migrates the database first)."""
     import uvicorn
 
+    from service.http_protocol import UVICORN_HTTP
+
     runtime = _runtime()
     settings = runtime.settings
     runtime.close()
@@ -504,6 +506,7 @@ def serve(
         workers=workers,
         log_config=log_config,
         access_log=False,
+        http=UVICORN_HTTP,  # TCP_NODELAY on every connection, also with --workers above 1
         timeout_worker_healthcheck=worker_healthcheck_timeout,
     )
 
