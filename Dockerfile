@@ -69,7 +69,8 @@ WORKDIR /var/lib/leerpad
 
 USER 10001:10001
 
-EXPOSE 8000
+# 8000: the API; 9100: a `worker` container's metrics, when LEERPAD_WORKER_METRICS_PORT=9100
+EXPOSE 8000 9100
 
 # Liveness only (/healthz); a load balancer should route by /readyz. No curl in the slim image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \

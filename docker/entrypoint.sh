@@ -1,7 +1,8 @@
 #!/bin/sh
 # The image's entrypoint. Commands:
 #   api      (default) migrate, then serve the HTTP API on 0.0.0.0:${PORT:-8000} with ${LEERPAD_WORKERS:-2} workers
-#   worker   migrate, then run queued jobs (`leerpad worker`) until stopped
+#   worker   migrate, then run queued jobs (`leerpad worker`) until stopped; with
+#            LEERPAD_WORKER_METRICS_PORT set, its metrics are served on that port on all addresses
 #   migrate  migrate the database, then exit
 #   demo     migrate, then load the bundled demo company into the tenant `demo`
 #   anything else is run as given, e.g. `leerpad keys create --tenant acme --role admin`
@@ -113,7 +114,7 @@ case "$command" in
         ;;
     worker)
         migrate
-        exec leerpad worker "$@"
+        exec leerpad worker --metrics-host 0.0.0.0 "$@"
         ;;
     migrate)
         migrate

@@ -514,6 +514,18 @@ def serve(
 @app.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Run the queued jobs, then exit")] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65535,
+            envvar="LEERPAD_WORKER_METRICS_PORT",
+            help="Serve this worker's Prometheus metrics (job and import counts) at /metrics on this port",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(envvar="LEERPAD_WORKER_METRICS_HOST", help="Address for --metrics-port")
+    ] = "127.0.0.1",
 ) -> None:
     """Run queued jobs (imports, retraining) until stopped; several workers may run at once on PostgreSQL."""
     runtime = _runtime()
@@ -522,9 +534,24 @@ def worker(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     from service.jobs import work_forever
+    from service.metrics import prepare_multiprocess_dir
 
-    done = work_forever(runtime, stop, once=once)
-    runtime.close()
+    prepare_multiprocess_dir(clear_dead=True)  # with PROMETHEUS_MULTIPROC_DIR: as `leerpad serve` does
+    stop_metrics = None
+    if metrics_port is not None:
+        from service.metrics import serve_counted_metrics
+
+        try:
+            stop_metrics = serve_counted_metrics(metrics_host, metrics_port)
+        except OSError as exc:
+            runtime.close()
+            _fail(f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror or exc}")
+    try:
+        done = work_forever(runtime, stop, once=once)
+    finally:
+        if stop_metrics is not None:
+            stop_metrics()
+        runtime.close()
     typer.echo(f"worker stopped after {done} jobs")
 
 

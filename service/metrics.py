@@ -24,6 +24,7 @@ Several processes (`leerpad serve --workers N`, and a `leerpad worker` on the sa
 process then writes its counts to files there and `/metrics` adds them all up (prometheus_client's
 multiprocess mode); `leerpad serve` creates the folder and clears files of processes that are gone.
 Without it each process counts for itself and a scrape sees the worker process that answered.
+A `leerpad worker` in a container of its own serves its counts itself (`--metrics-port`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    start_http_server,
+)
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
@@ -279,13 +287,32 @@ def prepare_multiprocess_dir(clear_dead: bool = False) -> Path | None:
     return folder
 
 
-def exposition(*extra: Collector) -> bytes:
-    """Every metric in the text format: this process's (or, in multiprocess mode, all processes'
-    summed from PROMETHEUS_MULTIPROC_DIR), then those the `extra` collectors compute now."""
+def counted_metrics() -> CollectorRegistry:
+    """This process's counts, or in multiprocess mode all processes' summed from
+    PROMETHEUS_MULTIPROC_DIR."""
     folder = prepare_multiprocess_dir()
-    if folder is not None:
-        counted: Collector = CollectorRegistry()
-        prometheus_multiprocess.MultiProcessCollector(counted, path=str(folder))
-    else:
-        counted = REGISTRY
-    return generate_latest(_Together([counted, *extra]))
+    if folder is None:
+        return REGISTRY
+    counted = CollectorRegistry()
+    prometheus_multiprocess.MultiProcessCollector(counted, path=str(folder))
+    return counted
+
+
+def exposition(*extra: Collector) -> bytes:
+    """Every metric in the text format: the counted ones, then those the `extra` collectors compute
+    now."""
+    return generate_latest(_Together([counted_metrics(), *extra]))
+
+
+def serve_counted_metrics(host: str, port: int) -> Callable[[], None]:
+    """Serve `counted_metrics()` at http://host:port/metrics from a daemon thread, for a process
+    that serves no API (`leerpad worker`: its job and import counts). Returns what stops it."""
+    server, thread = start_http_server(port, host, registry=counted_metrics())
+    log.info("metrics served on http://%s:%d/metrics", host, server.server_port)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop

@@ -113,8 +113,9 @@ class TextFormatter(logging.Formatter):
 
 
 def logging_config(log_format: str = "json", level: str = "info") -> dict[str, Any]:
-    """dictConfig for a Leerpad process: one handler on stderr with the chosen formatter; `leerpad`
-    and `uvicorn` loggers at `level`, everything else (libraries) at WARNING or above."""
+    """dictConfig for a Leerpad process: one handler on stderr with the chosen formatter, writing
+    from a background thread (service.log_writer); `leerpad` and `uvicorn` loggers at `level`,
+    everything else (libraries) at WARNING or above."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"unknown log format {log_format!r}; expected one of {', '.join(LOG_FORMATS)}")
     wanted = logging.getLevelName(level.upper())
@@ -127,7 +128,12 @@ def logging_config(log_format: str = "json", level: str = "info") -> dict[str, A
         "disable_existing_loggers": False,
         "formatters": {"leerpad": {"()": f"{__name__}.{formatter.__name__}"}},
         "handlers": {
-            "stderr": {"class": "logging.StreamHandler", "formatter": "leerpad", "stream": "ext://sys.stderr"}
+            # written on a thread of its own: a stalled stderr never blocks a worker's event loop
+            "stderr": {
+                "class": "service.log_writer.BackgroundStreamHandler",
+                "formatter": "leerpad",
+                "stream": "ext://sys.stderr",
+            }
         },
         "loggers": {name: dict(ours) for name in ("leerpad", "uvicorn", "uvicorn.error", "uvicorn.access")},
         "root": {"level": max(wanted, logging.WARNING), "handlers": ["stderr"]},

@@ -37,7 +37,13 @@ COMPOSE = ROOT / "compose.yaml"
 DOCKERIGNORE = ROOT / ".dockerignore"
 PRODUCTION_DOC = ROOT / "docs" / "production.md"
 VENV_BIN = Path(sys.executable).parent
-ENTRYPOINT_OWN = {"LEERPAD_WORKERS", "LEERPAD_DB_WAIT_SECONDS"}
+# read by the entrypoint, or by a CLI option (`leerpad worker --metrics-port/--metrics-host`)
+ENTRYPOINT_OWN = {
+    "LEERPAD_WORKERS",
+    "LEERPAD_DB_WAIT_SECONDS",
+    "LEERPAD_WORKER_METRICS_PORT",
+    "LEERPAD_WORKER_METRICS_HOST",
+}
 PASSWORD = "s3cret-Pa55word"
 
 
@@ -304,7 +310,7 @@ def test_dockerfile_runtime_is_offline_non_root_and_healthchecked() -> None:
     assert user not in ("root", "0")
     assert user == "10001"
     assert any(keyword == "VOLUME" and "/var/lib/leerpad" in rest for keyword, rest in runtime)
-    assert ("EXPOSE", "8000") in runtime
+    assert ("EXPOSE", "8000 9100") in runtime  # the API, a worker container's metrics
     healthcheck = next(rest for keyword, rest in runtime if keyword == "HEALTHCHECK")
     probe = json.loads(healthcheck.split(" CMD ", 1)[1])  # the exec form is a JSON list
     assert probe[0] == "python" and "/healthz" in probe[-1]
@@ -352,7 +358,8 @@ def test_compose_runs_db_migrate_api_and_worker_on_one_image() -> None:
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["migrate"]["condition"] == "service_completed_successfully"
     assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
-    assert services["worker"]["healthcheck"] == {"disable": True}  # it serves no HTTP
+    assert services["worker"]["healthcheck"] == {"disable": True}  # it serves no API
+    assert services["worker"]["environment"]["LEERPAD_WORKER_METRICS_PORT"] == "9100"
 
 
 def test_compose_api_and_worker_share_one_leerpad_home_and_the_database() -> None:

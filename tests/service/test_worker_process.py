@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from models import repositories as repo
@@ -20,6 +22,8 @@ from service.jobs import enqueue_ingest
 from service.runtime import Runtime
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, write_csv
+from tests.service.test_observability import sample
+from tests.service.test_serve import free_port
 
 LEERPAD = Path(sys.executable).parent / "leerpad"
 
@@ -124,3 +128,69 @@ def test_several_worker_processes_run_each_job_once(
         done = job_row(runtime, tenant_id, job_id)
         assert done.status == JOB_SUCCEEDED and done.attempts == 1 and (done.result or {})["created"] == 3
     runtime.close()
+
+
+@pytest.mark.slow
+def test_a_worker_serves_its_job_counts_for_prometheus(tmp_path: Path, encoder: Encoder) -> None:
+    """`leerpad worker --metrics-port`: in a container of its own no API scrapes the worker's counts."""
+    home = tmp_path / "home"
+    runtime = Runtime(make_settings(home), encoder=encoder)
+    runtime.migrate()
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, "counted").id
+    catalog = write_csv(tmp_path / "c.csv", ROWS)
+    enqueue_ingest(
+        runtime, tenant_id, kind="csv", path=catalog, source=None, filename=catalog.name, dry_run=False
+    )
+    runtime.close()
+    port = free_port()
+    env = {
+        **os.environ,
+        "LEERPAD_HOME": str(home),
+        "HF_HUB_OFFLINE": "1",
+        "LEERPAD_WORKER_METRICS_PORT": str(port),
+    }
+    for name in ("LEERPAD_DATABASE_URL", "PROMETHEUS_MULTIPROC_DIR"):
+        env.pop(name, None)
+    process = subprocess.Popen(
+        [str(LEERPAD), "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        succeeded = 0.0
+        while succeeded < 1:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the worker's metrics never counted the job"
+            time.sleep(0.3)
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+            except httpx.TransportError:
+                continue  # not listening yet
+            succeeded = sample(text, "leerpad_jobs_total", kind="ingest", outcome="succeeded")
+        assert sample(text, "leerpad_ingest_items_total", kind="csv", change="created") == 3
+        assert sample(text, "leerpad_jobs_total", kind="ingest", outcome="failed") == 0
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert int(stdout.rsplit("after ", 1)[1].split()[0]) >= 1  # the import, and perhaps the daily audit purge
+    with pytest.raises(httpx.TransportError):  # the metrics server stopped with the worker
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_a_taken_metrics_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "LEERPAD_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+        env.pop("LEERPAD_DATABASE_URL", None)
+        done = subprocess.run(
+            [str(LEERPAD), "worker", "--once", "--metrics-port", str(port)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in done.stderr
