@@ -141,7 +141,12 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
 
         port = free_port()
         server = uvicorn.Server(
-            uvicorn.Config(create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning")
+            uvicorn.Config(
+                create_app(runtime=runtime, freeze_loaded_objects=True),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+            )
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -499,7 +499,7 @@ def serve(
     # uvicorn's lines in the same format as ours; its access log off: service.request_log writes one.
     log_config = logging_config(settings.log_format, settings.log_level)
     uvicorn.run(
-        "service.app:create_app",
+        "service.app:create_served_app",
         factory=True,
         host=host,
         port=port,
