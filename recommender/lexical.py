@@ -259,13 +259,21 @@ class LexicalIndex:
                     continue
                 idf = float(self._idf[number])
                 total += idf
-                docs = self.postings[int(self.offsets[number]) : int(self.offsets[number + 1])]
-                matched += idf * np.isin(positions, docs)
+                matched += idf * self._contains(number, positions)
             if total <= 0:
                 continue
             for unit, share in zip(units.tolist(), (matched / total).tolist(), strict=True):
                 coverage[int(unit)] = max(coverage[int(unit)], float(share))
         return coverage
+
+    def _contains(self, term: int, positions: np.ndarray) -> np.ndarray:
+        """Which of these document numbers hold the term: a binary search in its postings, which
+        `build` leaves sorted by document (a common term's postings run to tens of thousands)."""
+        docs = self.postings[int(self.offsets[term]) : int(self.offsets[term + 1])]
+        if docs.shape[0] == 0:
+            return np.zeros(positions.shape[0], dtype=bool)
+        places = np.minimum(np.searchsorted(docs, positions), docs.shape[0] - 1)
+        return docs[places] == positions
 
     # -- serialisation ------------------------------------------------------------------------------
 

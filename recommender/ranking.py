@@ -349,8 +349,16 @@ class _UnitGroup:
     entries: list[ScoredCandidate]
     score: float
     item_id: int
-    words: frozenset[str]
+    title: str
     vector: np.ndarray | None
+    _words: frozenset[str] | None = None
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The title's words, worked out only when a unit without a vector is compared."""
+        if self._words is None:
+            self._words = _title_words(self.title)
+        return self._words
 
 
 def _unit_vector(entries: Sequence[ScoredCandidate]) -> np.ndarray | None:
@@ -414,7 +422,7 @@ def diversify(
                 entries=entries,
                 score=entries[0].score,
                 item_id=first.item_id,
-                words=_title_words(first.title),
+                title=first.title,
                 vector=_unit_vector(entries),
             )
         )

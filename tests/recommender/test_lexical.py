@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -144,3 +145,25 @@ def test_label_coverage_says_how_much_of_a_label_a_unit_holds() -> None:
     assert coverage[4] == 0.0
     assert coverage[99] == 0.0  # not indexed
     assert index.label_coverage(["incident management"], []) == {}
+
+
+def test_label_coverage_of_common_terms_matches_a_plain_set_count() -> None:
+    """On a catalog where some words are in most documents (long postings), the coverage found by
+    binary search in the postings equals the idf-weighted share counted with plain Python sets."""
+    rng = random.Random(11)
+    common, rare = ["data", "management", "team"], [f"woord{n}" for n in range(40)]
+    texts = {
+        unit: " ".join(rng.sample(common, rng.randint(0, 3)) + rng.sample(rare, 3)) for unit in range(1, 3001)
+    }
+    index = LexicalIndex.build([(unit, text, "en") for unit, text in texts.items()])
+    label = "data management woord7 nooitgezien"
+    wanted = rng.sample(sorted(texts), 400) + [999_999]  # and one id the index does not hold
+    coverage = index.label_coverage([label], wanted, language="en")
+    terms = index.query_terms(label, "en")
+    unseen = math.log1p((index.size + 0.5) / 0.5)
+    idf = {t: float(index._idf[index.vocabulary[t]]) if t in index.vocabulary else unseen for t in terms}
+    for unit in wanted:
+        held = set(index.query_terms(texts.get(unit, ""), "en"))
+        expected = sum(idf[t] for t in terms if t in held) / sum(idf.values())
+        assert coverage[unit] == pytest.approx(expected), unit
+    assert coverage[999_999] == 0.0 and max(coverage.values()) > 0.25  # some hold "woord7" too
