@@ -7,6 +7,11 @@ its own context, so the request id is still known) and puts it on a bounded queu
 thread writes the lines out. When the queue is full a line is dropped and counted, never waited
 for, and the count is written as a warning as soon as the stream takes lines again.
 
+A process that ends by a signal runs no exit handlers, and uvicorn ends that way: after a graceful
+shutdown on SIGTERM it restores the handler it found and raises the signal again. With
+`drain_on_sigterm` the handler found is this module's: it writes what is still queued (at most
+FLUSH_SECONDS), then lets SIGTERM end the process as it would have.
+
 Imports nothing heavy: uvicorn workers load it through the logging configuration.
 """
 
@@ -15,9 +20,12 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import signal
 import sys
 import threading
 import time
+import weakref
+from types import FrameType
 from typing import TextIO
 
 DEFAULT_CAPACITY = 10_000  # lines; at ~300 bytes each about 3 MB held at most
@@ -27,7 +35,9 @@ FLUSH_SECONDS = 2.0  # at exit, how long to wait for the queue to drain into a s
 class BackgroundStreamHandler(logging.Handler):
     """Format in the caller's thread, write to `stream` on a background thread (see module)."""
 
-    def __init__(self, stream: TextIO | None = None, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, capacity: int = DEFAULT_CAPACITY, drain_on_sigterm: bool = False
+    ) -> None:
         super().__init__()
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
@@ -40,6 +50,8 @@ class BackgroundStreamHandler(logging.Handler):
         self._start_lock = threading.Lock()
         # not the handler's own lock: logging.shutdown holds that while it waits in flush()
         self._count_lock = threading.Lock()
+        if drain_on_sigterm:
+            _drain_on_sigterm(self)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -121,3 +133,24 @@ def _dropped_notice(count: int) -> logging.LogRecord:
         (count,),
         None,
     )
+
+
+_DRAINED_AT_SIGTERM: weakref.WeakSet[BackgroundStreamHandler] = weakref.WeakSet()
+
+
+def _drain_then_end(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM's handler: write what every registered handler still holds, then end by SIGTERM."""
+    for handler in list(_DRAINED_AT_SIGTERM):
+        handler.drain(FLUSH_SECONDS)
+    signal.signal(signum, signal.SIG_DFL)
+    signal.raise_signal(signum)
+
+
+def _drain_on_sigterm(handler: BackgroundStreamHandler) -> None:
+    """Register the handler, and install `_drain_then_end` for SIGTERM when nothing else handles it
+    (only the main thread may; a program's own SIGTERM handler is left alone)."""
+    _DRAINED_AT_SIGTERM.add(handler)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, _drain_then_end):
+        signal.signal(signal.SIGTERM, _drain_then_end)

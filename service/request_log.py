@@ -133,6 +133,7 @@ def logging_config(log_format: str = "json", level: str = "info") -> dict[str, A
                 "class": "service.log_writer.BackgroundStreamHandler",
                 "formatter": "leerpad",
                 "stream": "ext://sys.stderr",
+                "drain_on_sigterm": True,  # uvicorn ends a worker by raising SIGTERM again
             }
         },
         "loggers": {name: dict(ours) for name in ("leerpad", "uvicorn", "uvicorn.error", "uvicorn.access")},

@@ -7,12 +7,18 @@ import io
 import logging
 import os
 import re
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from service.log_writer import BackgroundStreamHandler
 from service.request_log import JsonFormatter, _request_id
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _record(message: str) -> logging.LogRecord:
@@ -81,3 +87,36 @@ def _drain(fd: int, into: bytearray) -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity"):
         BackgroundStreamHandler(io.StringIO(), capacity=0)
+
+
+def test_lines_logged_just_before_sigterm_are_written() -> None:
+    """uvicorn ends a worker by raising SIGTERM again after its last log lines; no exit handler runs
+    then, so the handler drains its queue from SIGTERM's handler before the process ends."""
+    code = (
+        "import logging, signal\n"
+        "from service.request_log import configure_logging\n"
+        "configure_logging('text', 'info')\n"
+        "for number in range(300):\n"
+        "    logging.getLogger('leerpad').info('line %d', number)\n"
+        "signal.raise_signal(signal.SIGTERM)\n"
+        "print('not reached')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGTERM  # it still ends as SIGTERM ends a process
+    assert "not reached" not in done.stdout
+    assert [line.split(": ", 1)[1] for line in done.stderr.splitlines()] == [f"line {n}" for n in range(300)]
+
+
+def test_a_programs_own_sigterm_handler_is_left_alone() -> None:
+    code = (
+        "import signal\n"
+        "mine = lambda *_: None\n"
+        "signal.signal(signal.SIGTERM, mine)\n"
+        "from service.request_log import configure_logging\n"
+        "configure_logging('json', 'info')\n"
+        "assert signal.getsignal(signal.SIGTERM) is mine\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
