@@ -101,8 +101,7 @@ def test_lines_logged_just_before_sigterm_are_written() -> None:
         "signal.raise_signal(signal.SIGTERM)\n"
         "print('not reached')\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.returncode == -signal.SIGTERM  # it still ends as SIGTERM ends a process
     assert "not reached" not in done.stdout
     assert [line.split(": ", 1)[1] for line in done.stderr.splitlines()] == [f"line {n}" for n in range(300)]
@@ -117,6 +116,10 @@ def test_a_programs_own_sigterm_handler_is_left_alone() -> None:
         "configure_logging('json', 'info')\n"
         "assert signal.getsignal(signal.SIGTERM) is mine\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
