@@ -29,7 +29,7 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import Job, utcnow
 from service.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
-from service.metrics import record_job
+from service.metrics import record_job, record_job_poll
 from service.processes import process_alive
 from service.retraining import retrain
 from service.runtime import Runtime
@@ -41,6 +41,7 @@ INGEST = "ingest"
 RETRAIN = "retrain"
 RETAG = "retag"
 POLL_SECONDS = 1.0
+RETRY_SECONDS = 5.0  # after a loop round failed (the database unreachable)
 SCHEDULE_SECONDS = 3600.0  # how often a worker checks whether a daily job is due
 ORPHAN_CHECK_SECONDS = 60.0  # how often a running worker looks for jobs whose worker died
 
@@ -99,7 +100,7 @@ def public_report(report: dict[str, Any], payload: dict[str, Any]) -> dict[str, 
     return {**report, "path": payload.get("filename") or Path(str(report.get("path", ""))).name}
 
 
-def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
+def run_next_job(runtime: Runtime, worker: str | None = None, loop: str = "worker") -> bool:
     """Claim and run one queued job; False when the queue is empty."""
     me = worker or worker_name()
     with transaction(runtime.sessions) as session:
@@ -112,7 +113,7 @@ def run_next_job(runtime: Runtime, worker: str | None = None) -> bool:
     result: dict[str, Any] | None = None
     error: str | None = None
     started = time.perf_counter()
-    with Heartbeat(runtime, job_id, me):
+    with Heartbeat(runtime, job_id, me, loop=loop):
         try:
             if kind == INGEST:
                 result = _run_ingest(runtime, tenant_slug, payload)
@@ -158,8 +159,10 @@ class Heartbeat:
     this worker's. A renewal that fails (the database is busy or away) is logged and tried again at
     the next beat; on SQLite a long import holds the database's write lock, so renewals wait."""
 
-    def __init__(self, runtime: Runtime, job_id: int, worker: str, every: float | None = None) -> None:
-        self.runtime, self.job_id, self.worker = runtime, job_id, worker
+    def __init__(
+        self, runtime: Runtime, job_id: int, worker: str, every: float | None = None, loop: str = "worker"
+    ) -> None:
+        self.runtime, self.job_id, self.worker, self.loop = runtime, job_id, worker, loop
         self.every = every if every is not None else runtime.settings.job_heartbeat_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"leerpad-heartbeat-{job_id}", daemon=True)
@@ -184,15 +187,17 @@ class Heartbeat:
             except Exception:
                 log.warning("could not renew the lease of job %s", self.job_id, exc_info=True)
                 continue
-            if not ours:
-                if not self._stop.is_set():
-                    log.warning(
-                        "job %s is no longer held by this worker (its lease ran out and it was requeued "
-                        "or taken over): it runs on, but its outcome will not be recorded",
-                        self.job_id,
-                        extra={"job_id": self.job_id},
-                    )
-                return
+            if ours:
+                record_job_poll(self.loop)  # a worker busy with a long job is alive too
+                continue
+            if not self._stop.is_set():
+                log.warning(
+                    "job %s is no longer held by this worker (its lease ran out and it was requeued "
+                    "or taken over): it runs on, but its outcome will not be recorded",
+                    self.job_id,
+                    extra={"job_id": self.job_id},
+                )
+            return
 
 
 def remove_upload(runtime: Runtime, payload: dict[str, Any]) -> None:
@@ -317,10 +322,11 @@ class JobThread:
     def _loop(self) -> None:
         scheduled_at = orphans_at = 0.0
         while not self._stop.is_set():
+            record_job_poll("api")
             try:
                 orphans_at = requeue_due_orphans(self.runtime, orphans_at)  # the first time: at once
                 scheduled_at = schedule_due_jobs(self.runtime, scheduled_at)
-                ran = run_next_job(self.runtime)
+                ran = run_next_job(self.runtime, loop="api")
             except Exception:  # keep the loop alive through a database hiccup
                 log.exception("job loop error")
                 ran = False
@@ -329,15 +335,26 @@ class JobThread:
 
 
 def work_forever(runtime: Runtime, stop: threading.Event, once: bool = False) -> int:
-    """The `leerpad worker` loop; returns how many jobs ran."""
+    """The `leerpad worker` loop; returns how many jobs ran. A round that fails (the database gone
+    for a moment, a failover) is logged and tried again after RETRY_SECONDS, so the worker outlives
+    it; with `once` the error ends the run."""
     orphans_at = requeue_due_orphans(runtime, 0.0)
     done = 0
     scheduled_at = 0.0
     while not stop.is_set():
-        if not once:  # --once runs what is queued; it does not queue more
-            orphans_at = requeue_due_orphans(runtime, orphans_at)
-            scheduled_at = schedule_due_jobs(runtime, scheduled_at)
-        if run_next_job(runtime):
+        record_job_poll("worker")
+        try:
+            if not once:  # --once runs what is queued; it does not queue more
+                orphans_at = requeue_due_orphans(runtime, orphans_at)
+                scheduled_at = schedule_due_jobs(runtime, scheduled_at)
+            ran = run_next_job(runtime)
+        except Exception:
+            if once:
+                raise
+            log.exception("job loop error; trying again in %.0f s", RETRY_SECONDS)
+            stop.wait(RETRY_SECONDS)
+            continue
+        if ran:
             done += 1
             continue
         if once:

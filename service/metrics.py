@@ -10,7 +10,10 @@ Counted as things happen (counters and histograms of prometheus_client):
   not be used, `error`); `leerpad_ingest_items_total{kind, change}`: items `created`, `updated`,
   `unchanged`, `retired`, `rejected` by imports that were not dry runs;
   `leerpad_ingest_embedded_texts_total{kind}`: texts the encoder embedded.
-- `leerpad_jobs_total{kind, outcome}` (`succeeded`, `failed`) and `leerpad_job_duration_seconds{kind}`.
+- `leerpad_jobs_total{kind, outcome}` (`succeeded`, `failed`) and `leerpad_job_duration_seconds{kind}`;
+  `leerpad_job_poll_timestamp_seconds{loop}`: when a job loop (`worker`, or `api` for an API's job
+  thread) last looked for work or renewed its running job's lease (the latest of all processes),
+  for an alert on a worker that is stuck or gone.
 
 Computed when scraped (from the index manifests on disk and the readiness check, so every worker
 process answers the same): `leerpad_index_tenants` (tenants with a published index),
@@ -43,6 +46,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     start_http_server,
 )
@@ -99,6 +103,16 @@ JOB_DURATION = Histogram(
     buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0),
 )
 
+JOB_POLL = Gauge(
+    "leerpad_job_poll_timestamp_seconds",
+    "When a job loop (leerpad worker, or an API's job thread) last looked for work or renewed the "
+    "lease of the job it runs, Unix time: a value that stops moving is a stuck or dead worker; "
+    "by loop (worker: leerpad worker, api: the job thread of an API process)",
+    ["loop"],  # labelled, so nothing is written before the multiprocess folder exists
+    multiprocess_mode="max",
+)
+JOB_LOOPS = ("worker", "api")
+
 
 def status_class(status: int) -> str:
     return f"{status // 100}xx"
@@ -144,6 +158,11 @@ def record_ingest(kind: str, outcome: str, report: IngestReport | None = None) -
             INGEST_ITEMS.labels(kind, change).inc(count)
     if report.embedded:
         INGEST_EMBEDDED.labels(kind).inc(report.embedded)
+
+
+@_recording
+def record_job_poll(loop: str) -> None:
+    JOB_POLL.labels(loop if loop in JOB_LOOPS else "other").set(time.time())
 
 
 @_recording

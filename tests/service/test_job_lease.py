@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from ingest.pipeline import IngestError
 from models import repositories as repo
@@ -30,9 +31,11 @@ from models.migrate import upgrade
 from models.tables import JOB_FAILED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, Job, utcnow
 from service import jobs
 from service.jobs import RETAG, enqueue_ingest, requeue_orphans, run_next_job
+from service.metrics import exposition
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.conftest import BACKENDS, fresh_pg_database, make_settings
+from tests.service.test_observability import sample
 
 HOST = socket.gethostname()
 LONG_AGO = timedelta(hours=1)
@@ -195,7 +198,11 @@ def test_the_heartbeat_moves_while_a_slow_job_runs_and_stops_after(
     monkeypatch.setattr(jobs, "retag_catalog", slow_retag)
     try:
         # A worker of another host (as a container would be): only the lease speaks for it.
-        assert run_next_job(runtime, worker="other-host:1:1")
+        started = time.time()
+        assert run_next_job(runtime, worker="other-host:1:1", loop="api")
+        # the loop stood still in the job, but its renewals kept the liveness gauge moving
+        polled = sample(exposition().decode(), "leerpad_job_poll_timestamp_seconds", loop="api")
+        assert polled > started + 1.0, polled - started
         done = row(runtime, job_id)
         assert done.status == JOB_SUCCEEDED and done.result == {"items_tagged": 0, "skills_embedded": 0}
         assert requeued_during == [0]
@@ -354,3 +361,37 @@ def test_running_workers_look_for_orphans_at_start_and_then_about_once_a_minute(
     time.sleep(0.4)
     thread.stop()
     assert len(looked) >= 4, looked
+
+
+def test_the_worker_loop_outlives_a_database_hiccup_and_says_it_is_alive(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failover makes a round fail: `leerpad worker` logs it and tries again instead of dying, and
+    its poll time (a Prometheus gauge) keeps moving; `--once` ends with the error."""
+    rounds: list[float] = []
+
+    def flaky(active: Runtime) -> bool:
+        rounds.append(time.time())
+        if len(rounds) <= 2:
+            raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+        return False
+
+    monkeypatch.setattr(jobs, "run_next_job", flaky)
+    monkeypatch.setattr(jobs, "schedule_due_jobs", lambda active, last: last)
+    monkeypatch.setattr(jobs, "POLL_SECONDS", 0.02)
+    monkeypatch.setattr(jobs, "RETRY_SECONDS", 0.05)
+    started = time.time()
+    stop = threading.Event()
+    timer = threading.Timer(0.6, stop.set)
+    timer.start()
+    with caplog.at_level(logging.ERROR, logger="leerpad"):
+        assert jobs.work_forever(runtime, stop) == 0
+    timer.join()
+    assert len(rounds) >= 4  # two failed rounds, then it went on polling
+    assert len([r for r in caplog.records if "job loop error" in r.getMessage()]) == 2
+    polled = sample(exposition().decode(), "leerpad_job_poll_timestamp_seconds", loop="worker")
+    assert rounds[1] < polled <= time.time() and polled > started  # it polled again after the failures
+
+    rounds.clear()
+    with pytest.raises(OperationalError):
+        jobs.work_forever(runtime, threading.Event(), once=True)
