@@ -47,7 +47,9 @@ class Runtime:
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
         settings.prepare()
-        self.engine: Engine = make_engine(settings.db_url)
+        self.engine: Engine = make_engine(
+            settings.db_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.snapshots = SnapshotCache()
         self._encoder = encoder

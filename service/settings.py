@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     home: Path = Path("./var")
     database_url: str = ""
+    # PostgreSQL connections per process: `db_pool_size` kept open, up to `db_max_overflow` more while
+    # busy. The server's max_connections must cover (pool + overflow) x every process of every replica.
+    db_pool_size: int = Field(default=5, ge=1, le=100)
+    db_max_overflow: int = Field(default=10, ge=0, le=100)
     embedding_model: str = ""
     # Limits that protect the service from oversized or flooding requests.
     max_upload_bytes: int = 50 * 1024 * 1024
