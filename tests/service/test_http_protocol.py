@@ -12,14 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
+from starlette.types import Receive, Scope, Send
 
 from service.http_protocol import UVICORN_HTTP
 
 
-async def _hello(scope: dict, receive: object, send: object) -> None:  # a minimal ASGI app
+async def _hello(scope: Scope, receive: Receive, send: Send) -> None:  # a minimal ASGI app
     assert scope["type"] == "http"
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})  # type: ignore[operator]
-    await send({"type": "http.response.body", "body": b"ok"})  # type: ignore[operator]
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": b"ok"})
 
 
 def _supervisor_style_socket() -> socket.socket:
