@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from service.taxonomy import import_taxonomy
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_paths import CATALOG, HEADER
+from tests.service.test_serve import free_port
 
 LEERPAD = Path(sys.executable).parent / "leerpad"
 TENANT = "swap"
@@ -48,12 +48,6 @@ for _ in range(int(sys.argv[2])):
     time.sleep(1.0)
 runtime.close()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
