@@ -194,7 +194,7 @@ class UnitCard:
     format: str
     level: str | None
     rating: float | None
-    updated_at: datetime
+    updated_at: datetime | None  # the source's own date of the content; None when it gave none
     source: str
     external_id: str
 
@@ -212,7 +212,7 @@ UNIT_CARD_COLUMNS = (
     CatalogItem.format,
     CatalogItem.level,
     CatalogItem.rating,
-    func.coalesce(CatalogItem.source_updated_at, CatalogItem.updated_at),
+    CatalogItem.source_updated_at,  # never the import date: "recently updated" must be the source's word
     CatalogItem.source,
     CatalogItem.external_id,
 )
@@ -221,9 +221,9 @@ UNIT_CARD_COLUMNS = (
 def unit_card(row: Sequence[Any]) -> UnitCard:
     """A row selected with UNIT_CARD_COLUMNS first, as a card."""
     updated_at = row[12]
-    if isinstance(updated_at, str):  # SQLite hands coalesce() back untyped
+    if isinstance(updated_at, str):
         updated_at = datetime.fromisoformat(updated_at)
-    if updated_at.tzinfo is None:
+    if updated_at is not None and updated_at.tzinfo is None:
         updated_at = updated_at.replace(tzinfo=UTC)
     return UnitCard(
         unit_id=int(row[0]),

@@ -11,6 +11,7 @@ from models.repositories import UNIT_CARD_COLUMNS, UnitCard, unit_card
 from models.tables import (
     ITEM_ACTIVE,
     TAG_AUTO,
+    TAG_CONFIRMED,
     TAG_REJECTED,
     CatalogItem,
     ItemSkill,
@@ -327,11 +328,12 @@ def tagged_unit_cards(
     skill_ids: Sequence[int],
     languages: Sequence[str] = (),
     per_skill: int = TAGGED_UNITS_PER_SKILL,
-) -> list[tuple[int, float, UnitCard]]:
-    """(skill id, tag confidence, unit card) for active units of items tagged with these skills,
+) -> list[tuple[int, float, str, UnitCard]]:
+    """(skill id, tag confidence, evidence, unit card) for active units of items tagged with these skills,
     leaving out tags L&D rejected: per skill the `per_skill` best, units in `languages` first, then
     the most confident, then the better rated, so a skill that half a 100,000-item catalog
-    mentions does not load half the catalog per request."""
+    mentions does not load half the catalog per request. The evidence is where the tag came from:
+    "confirmed" when L&D confirmed it, else its origin ("declared", "label" or "embedding")."""
     if not skill_ids:
         return []
     other_language = (
@@ -354,6 +356,8 @@ def tagged_unit_cards(
         select(
             ItemSkill.skill_id.label("skill_id"),
             ItemSkill.confidence.label("confidence"),
+            ItemSkill.origin.label("origin"),
+            ItemSkill.status.label("status"),
             MicroUnit.id.label("unit_id"),
             place,
         )
@@ -369,13 +373,16 @@ def tagged_unit_cards(
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.skill_id, ranked.c.confidence, *UNIT_CARD_COLUMNS)
+        select(ranked.c.skill_id, ranked.c.confidence, ranked.c.origin, ranked.c.status, *UNIT_CARD_COLUMNS)
         .join(MicroUnit, MicroUnit.id == ranked.c.unit_id)
         .join(CatalogItem, CatalogItem.id == MicroUnit.item_id)
         .where(ranked.c.place <= per_skill)
         .order_by(ranked.c.skill_id, ranked.c.place)
     ).all()
-    return [(int(row[0]), float(row[1]), unit_card(row[2:])) for row in rows]
+    return [
+        (int(row[0]), float(row[1]), TAG_CONFIRMED if row[3] == TAG_CONFIRMED else str(row[2]), unit_card(row[4:]))
+        for row in rows
+    ]
 
 
 def active_unit_texts(session: Session, tenant_id: int) -> list[tuple[int, str, str]]:

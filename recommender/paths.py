@@ -2,62 +2,69 @@
 
 Pure (stdlib only, plus the dataclasses of `recommender.gaps` and `recommender.ranking`).
 
+Steps. A path step is a micro-unit wherever the content allows. A unit longer than one week's
+minutes (a whole course the source did not split) is cut into sessions of at most minutes_per_week,
+as even as possible (300 minutes at 60 a week: five of 60), taken in order: session k only after
+session k - 1. So no step is ever longer than minutes_per_week, and when the budget holds only the
+first sessions of the only unit that teaches a gap, the path holds those, marked as partial with the
+minutes that remain, instead of nothing.
+
+Micro first. A unit of more than SHORT_MINUTES counts for a gap only once no micro-unit (at most
+SHORT_MINUTES) that teaches that gap is left to take: a long course is chosen when the short content
+on its gap is used up, never in place of it. A unit that fits the whole budget is taken whole (all
+its sessions, in consecutive weeks) or not at all. A unit longer than the whole budget counts for a
+gap only when nothing that fits the budget teaches that gap; then its sessions are taken one at a
+time, in order, and the path holds as many as fit: its first part, marked partial.
+
 Selection: budgeted maximum coverage, solved greedily. Each open gap s has an amount to close, its
 size g_s in levels, and a value per level w_s = priority_s / g_s (the gap model's importance and
-confidence, see docs/skills-model.md). A unit u of m_u minutes retrieved for s with relevance r_us
-closes a_us = m_u / minutes_per_gap_level * r_us levels of it, capped by what is still open, so
-extra content on a gap that is nearly closed is worth less (diminishing returns). The greedy step
-takes the unit with the largest
+confidence, see docs/skills-model.md). A unit (or session) u of m_u minutes retrieved for s with
+relevance r_us closes a_us = m_u / minutes_per_gap_level * r_us levels of it, capped by what is still
+open, so extra content on a gap that is nearly closed is worth less (diminishing returns). The greedy
+step takes the unit with the largest
 
     gain(u) / m_u,   gain(u) = sum over s of  w_s * min(remaining_s, a_us) * score_us
 
-among the units that still fit, until none adds anything; then it compares that plan with the best
-single unit and keeps the better one. This is the cost-effective greedy of Khuller, Moss & Naor
-(1999, "The budgeted maximum coverage problem"), which with the best-single-unit check is within a
-factor (1 - 1/e)/2 of the optimum. That bound is proved for their weighted coverage objective.
-With all scores equal ours is of the same kind (a weighted sum of capped additive amounts, monotone
-and with diminishing returns), and the argument is commonly carried over to it; the ranking score,
-which tilts the choice towards better units, and the weekly packing below are outside the bound, so
-for the plan as built it is a heuristic guided by that result, not a proved ratio. Nor is it
-monotone in the budget: a bigger budget can, rarely, close slightly less (tests/model pins down how
-rarely); what holds is that a budget with room for every unit covers every gap that has content.
-Why greedy: it is fast enough to run on every request, every choice it makes can be explained
-("most gap closed per minute"), and exact knapsack-style solvers buy little on a few dozen
-candidates of 5-15 minutes.
+among the units that still fit, until none adds anything: nothing is added to fill time. This is
+the cost-effective greedy of Khuller, Moss & Naor (1999, "The budgeted maximum coverage problem");
+their (1 - 1/e)/2 bound also needs a check of the best single element, which is left out on purpose:
+it used to hand whole paths to one long course. For the plan as built it is a heuristic guided by
+that result, not a proved ratio. Why greedy: it is fast enough to run on every request, every choice
+it makes can be explained ("most gap closed per minute"), and exact knapsack-style solvers buy
+little on a few dozen candidates of 5-15 minutes.
 
 Budget: the total never exceeds minutes_per_week * weeks, and no week holds more than
-minutes_per_week. A unit longer than one week's minutes (a whole external course, often hours) is
-followed over consecutive weeks: it starts on a fresh week, takes minutes_per_week in each week
-until it is done (`PathStep.last_week`), and the next step may use what its last week has left.
-A unit longer than the whole budget is skipped ("too_long"). A unit is taken only if the ordered
-plan with it still packs into the weeks, so the plan never runs out of weeks.
+minutes_per_week. A unit is taken only if the ordered plan with it still packs into the weeks.
 
 Order, strongest rule first:
-1. parts of one item in their order inside the item (the author's order wins any conflict);
+1. parts of one item, and sessions of one unit, in their order (the author's order wins any conflict);
 2. prerequisite skills before the skills that need them: skills are ranked by depth in the
    prerequisite graph (Kahn's algorithm; a cycle is broken at its smallest skill id) and a unit
    ranks at the deepest skill it addresses, then at the shallowest;
-3. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
-4. within that, an item's parts stay together, better items first.
+3. the most important gap first: a unit ranks at the priority of the skill it is worth most for;
+4. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
+5. within that, an item's parts stay together, better items first.
 Weeks are filled in that order, each up to minutes_per_week (next-fit, so week numbers never go
-down along the path; a step that fits in a week never splits across two).
+down along the path).
 
 A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
 says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
 (buy or write some), "no_language" when its units were all in languages the learner does not read
 (`excluded_by_language`, from `ranking.skills_excluded_by_language`), "not_enough_content" when
-every usable unit for it is in the path and the gap is still open, "too_long" when what is left for
-it is only units longer than the whole budget (give more time), and "no_time" when
-usable units exist but the budget did not stretch to them (more weeks). An uncovered gap may
-still be partly worked on (`closed`).
+every usable unit for it is in the path and the gap is still open, and "no_time" when usable units
+exist but the budget did not stretch to them (more weeks), and "too_long" when what is left is only
+classroom or event sittings longer than a week (held at a set time, they are never cut into
+sessions). An uncovered gap may still be partly worked on (`closed`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
+from recommender.explanations import GapFacts, StepFacts, explain_step
 from recommender.gaps import Gap
 from recommender.ranking import LEVEL_ORDER, ScoredCandidate
 from recommender.tagging import language_code
@@ -65,12 +72,14 @@ from recommender.tagging import language_code
 NO_CONTENT = "no_content"
 NO_TIME = "no_time"
 NOT_ENOUGH_CONTENT = "not_enough_content"
-TOO_LONG = "too_long"
+TOO_LONG = "too_long"  # what is left is only classroom or event sittings longer than a week
 NO_LANGUAGE = "no_language"
 _EPS = 1e-9
 # A gap of importance 0 still gets a sliver of value, so spare time goes to it rather than to nothing.
 _MIN_LEVEL_VALUE = 1e-6
-SHORT_MINUTES = 15
+SHORT_MINUTES = 15  # a micro-unit: 5 to 15 minutes
+# Formats held at a set time: one sitting, never cut into weekly sessions.
+SCHEDULED_FORMATS = frozenset({"classroom", "event"})
 
 
 @dataclass(frozen=True)
@@ -99,10 +108,22 @@ class PathStep:
     addresses: tuple[tuple[int, float], ...]
     why: str
     score: float
-    last_week: int = 0  # the week the step ends in; set by build_path (equal to `week` unless it spans)
+    last_week: int = 0  # the week the step ends in: always `week` now that no step spans weeks
     # `why` without where the learner is now: shown when the path is fetched again by a caller the
     # employer's setting no longer lets see gap scores.
     why_without_levels: str = ""
+    part: int = 1  # a session of a unit longer than a week: which one, of how many
+    parts: int = 1
+    unit_minutes: int = 0  # the whole unit's minutes
+    remaining_minutes: int = 0  # minutes of this unit left out of the path (a partial unit)
+    # per addressed skill: (skill id, evidence kind, detail), see recommender.explanations
+    evidence: tuple[tuple[int, str, str], ...] = ()
+    language: str = ""
+    language_fallback: bool = False  # in another language because none in the learner's teaches it
+
+    @property
+    def partial(self) -> bool:
+        return self.remaining_minutes > 0
 
 
 @dataclass(frozen=True)
@@ -123,7 +144,8 @@ class LearningPath:
 
 @dataclass
 class _Unit:
-    """One unit with every gap it was retrieved for (entries keyed by skill)."""
+    """One session of a unit (the whole unit when it fits a week) with every gap it was retrieved
+    for (entries keyed by skill)."""
 
     unit_id: int
     item_id: int
@@ -132,12 +154,24 @@ class _Unit:
     level: str | None
     format: str
     position: int
+    language: str = ""
+    part: int = 1
+    parts: int = 1
+    unit_minutes: int = 0
     entries: dict[int, ScoredCandidate] = field(default_factory=dict)
     amounts: dict[int, float] = field(default_factory=dict)  # a_us: levels it can close per skill
 
     @property
+    def key(self) -> tuple[int, int]:
+        return (self.unit_id, self.part)
+
+    @property
     def cost(self) -> int:
         return max(1, self.minutes)
+
+    @property
+    def micro(self) -> bool:
+        return self.unit_minutes <= SHORT_MINUTES
 
     @property
     def score(self) -> float:
@@ -190,28 +224,38 @@ def _order(
     units: Sequence[_Unit],
     depth: Mapping[int, int],
     item_rank: Mapping[int, int],
-    keys: dict[int, tuple[int, ...]] | None = None,
+    keys: dict[tuple[int, int], tuple[int, ...]] | None = None,
+    skill_rank: Mapping[int, int] | None = None,
+    value_per_level: Mapping[int, float] | None = None,
+    main_of: Mapping[tuple[int, int], int] | None = None,
 ) -> list[_Unit]:
-    """Sort by (skill depth, level, item, position), then put each item's parts back in position
-    order within the places its parts took. `keys` remembers each unit's sort key across calls
-    (the greedy orders the growing plan once per unit it tries)."""
-    memo: dict[int, tuple[int, ...]] = {} if keys is None else keys
+    """Sort by (skill depth, the rank of the unit's main skill, level, item, position, session), then
+    put each item's parts back in their order within the places its parts took. The main skill is the
+    one the unit is worth most for; skills rank by priority, so the most important gap is worked on
+    first and a low-priority beginner course does not open the path. `keys` remembers each unit's
+    sort key across calls (the greedy orders the growing plan once per unit it tries)."""
+    memo: dict[tuple[int, int], tuple[int, ...]] = {} if keys is None else keys
 
     def key(unit: _Unit) -> tuple[int, ...]:
-        known = memo.get(unit.unit_id)
+        known = memo.get(unit.key)
         if known is None:
-            known = memo[unit.unit_id] = _order_key(unit)
+            known = memo[unit.key] = _order_key(unit)
         return known
 
     def _order_key(unit: _Unit) -> tuple[int, ...]:
         depths = [depth.get(skill, 0) for skill in unit.entries]
         rank = _level_rank(unit.level)
+        worth = value_per_level or {}
+        main = (main_of or {}).get(unit.key) or max(
+            unit.entries, key=lambda s: (worth.get(s, 0.0) * unit.amounts.get(s, 0.0), -s)
+        )
+        first = (skill_rank or {}).get(main, 0)
         place = (
             (item_rank[unit.item_id], unit.position)
             if rank < len(LEVEL_ORDER)
             else (unit.position, item_rank[unit.item_id])
         )
-        return (max(depths), min(depths), rank, *place, unit.unit_id)
+        return (max(depths), min(depths), first, rank, *place, unit.part, unit.unit_id)
 
     ordered = sorted(units, key=key)
     slots: dict[int, list[int]] = {}
@@ -219,172 +263,51 @@ def _order(
         slots.setdefault(unit.item_id, []).append(index)
     result = list(ordered)
     for indexes in slots.values():
-        parts = sorted((ordered[i] for i in indexes), key=lambda u: (u.position, u.unit_id))
+        parts = sorted((ordered[i] for i in indexes), key=lambda u: (u.position, u.unit_id, u.part))
         for index, part in zip(indexes, parts, strict=True):
             result[index] = part
     return result
 
 
-def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[tuple[int, int]]:
-    """(first week, last week) per unit, next-fit: fill week 1 in order, start a new week when the
-    next step does not fit; a step longer than a week starts on a fresh week and runs
-    minutes_per_week a week until done, its last week's spare minutes open to the next step."""
-    spans: list[tuple[int, int]] = []
+def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[int]:
+    """The week of each unit, next-fit: fill week 1 in order, start a new week when the next step
+    does not fit. Every unit is at most minutes_per_week long (sessions), so none spans weeks."""
+    weeks: list[int] = []
     week, used = 1, 0
     for unit in units:
-        if unit.minutes <= minutes_per_week:
-            if used and used + unit.minutes > minutes_per_week:
-                week, used = week + 1, 0
-            used += unit.minutes
-            spans.append((week, week))
-            continue
-        if used:
+        if used and used + unit.minutes > minutes_per_week:
             week, used = week + 1, 0
-        span = math.ceil(unit.minutes / minutes_per_week)
-        spans.append((week, week + span - 1))
-        week += span - 1
-        used = unit.minutes - (span - 1) * minutes_per_week
-    return spans
+        used += unit.minutes
+        weeks.append(week)
+    return weeks
 
 
-# --------------------------------------------------------------------------------------------------
-# The why: plain language, Dutch or English
-# --------------------------------------------------------------------------------------------------
-
-# (Dutch noun, takes "het"), English noun
-_FORMAT_WORDS: dict[str, tuple[str, bool, str]] = {
-    "video": ("video", False, "video"),
-    "course": ("cursus", False, "course"),
-    "article": ("artikel", True, "article"),
-    "page": ("pagina", False, "page"),
-    "microlearning": ("microlearning", False, "microlearning"),
-    "classroom": ("training", False, "training session"),
-    "event": ("bijeenkomst", False, "session"),
-    "podcast": ("podcast", False, "podcast"),
-}
-_DEFAULT_FORMAT = ("les", False, "lesson")
-_LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
-    "nl": ("Nederlands", "Dutch"),
-    "en": ("Engels", "English"),
-    "de": ("Duits", "German"),
-    "fr": ("Frans", "French"),
-    "es": ("Spaans", "Spanish"),
-}
-_LEVEL_WORDS_NL = {
-    "beginner": "legt de basis",
-    "intermediate": "gaat verder dan de basis",
-    "advanced": "is voor gevorderden",
-}
-_LEVEL_WORDS_EN = {
-    "beginner": "covers the basics",
-    "intermediate": "goes beyond the basics",
-    "advanced": "is for advanced learners",
-}
-
-
-def _label(skill_id: int, labels: Mapping[int, str], dutch: bool) -> str:
-    label = labels.get(skill_id, "").strip()
-    return label or ("deze vaardigheid" if dutch else "this skill")
-
-
-def _join(words: Sequence[str], dutch: bool) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + (" en " if dutch else " and ") + words[-1]
-
-
-def _why(
-    unit: _Unit,
-    addresses: Sequence[tuple[int, float]],
-    gaps: Mapping[int, Gap],
-    labels: Mapping[int, str],
-    dutch: bool,
-    role_name: str | None,
-    show_levels: bool = True,
-) -> str:
-    """Two or three short sentences: the gap, then what this unit is and why it suits the learner.
-    Without `show_levels` the first names the required level only, not where the learner is now."""
-    main = addresses[0][0]
-    gap = gaps[main]
-    label = _label(main, labels, dutch)
-    now = round(gap.current)
-    reasons = set(unit.entries[main].reasons)
-    noun_nl, het, noun_en = _FORMAT_WORDS.get(unit.format.strip().lower(), _DEFAULT_FORMAT)
-    short = unit.minutes <= SHORT_MINUTES
-    level = (unit.level or "").strip().lower()
-    fallback = next((r.split(":", 1)[1] for r in reasons if r.startswith("language_fallback:")), None)
-    others = [_label(skill, labels, dutch) for skill, _ in addresses[1:]]
-
-    if dutch:
-        role = f" als {role_name}" if role_name else " in je rol"
-        where = f"je zit nu rond {now}" if gap.current >= 0.5 else "je hebt dit nog niet laten zien"
-        parts = [
-            f"Je hebt {label} nodig op niveau {gap.required}{role}" + (f"; {where}." if show_levels else ".")
-        ]
-        subject = ("Dit" if het else "Deze") + (" korte " if short else " ") + noun_nl
-        what = f'{subject} "{unit.title}" ({unit.minutes} min)'
-        if "level_fit" in reasons:
-            what += " is op jouw niveau"
-        elif level in _LEVEL_WORDS_NL:
-            what += " " + _LEVEL_WORDS_NL[level]
-        else:
-            what += " helpt je verder"
-        extras = []
-        if "high_rating" in reasons:
-            extras.append("goed beoordeeld door andere collega's")
-        if "fresh" in reasons:
-            extras.append("onlangs bijgewerkt")
-        parts.append(what + (", " + _join(extras, True) if extras else "") + ".")
-        if others:
-            parts.append(f"Het helpt ook bij {_join(others, True)}.")
-        if fallback:
-            name = _LANGUAGE_NAMES.get(fallback, (fallback, fallback))[0]
-            parts.append(f"Er is hierover nog niets goeds in jouw taal, daarom is dit in het {name}.")
-        return " ".join(parts)
-
-    role = f" as a {role_name}" if role_name else " in your role"
-    where = f"you are at about {now} now" if gap.current >= 0.5 else "you have not shown it yet"
-    parts = [f"You need {label} at level {gap.required}{role}" + (f"; {where}." if show_levels else ".")]
-    subject = "This short " + noun_en if short else "This " + noun_en
-    what = f'{subject} "{unit.title}" ({unit.minutes} min)'
-    if "level_fit" in reasons:
-        what += " is at your level"
-    elif level in _LEVEL_WORDS_EN:
-        what += " " + _LEVEL_WORDS_EN[level]
-    else:
-        what += " takes you a step further"
-    extras = []
-    if "high_rating" in reasons:
-        extras.append("well rated by colleagues")
-    if "fresh" in reasons:
-        extras.append("recently updated")
-    parts.append(what + (", " + _join(extras, False) if extras else "") + ".")
-    if others:
-        parts.append(f"It also helps with {_join(others, False)}.")
-    if fallback:
-        name = _LANGUAGE_NAMES.get(fallback, (fallback, fallback))[1]
-        parts.append(f"There is nothing good on this in your language yet, so this one is in {name}.")
-    return " ".join(parts)
-
-
-# --------------------------------------------------------------------------------------------------
-# The builder
-# --------------------------------------------------------------------------------------------------
+def _session_minutes(minutes: int, minutes_per_week: int) -> list[int]:
+    """A unit cut into the fewest sessions of at most minutes_per_week, as even as possible."""
+    if minutes <= minutes_per_week or minutes_per_week <= 0:
+        return [minutes]
+    count = math.ceil(minutes / minutes_per_week)
+    base, extra = divmod(minutes, count)
+    return [base + (1 if index < extra else 0) for index in range(count)]
 
 
 def _collect_units(
-    scored: Sequence[ScoredCandidate], open_gaps: Mapping[int, Gap], minutes_per_gap_level: int
-) -> dict[int, _Unit]:
-    units: dict[int, _Unit] = {}
+    scored: Sequence[ScoredCandidate],
+    open_gaps: Mapping[int, Gap],
+    minutes_per_gap_level: int,
+    minutes_per_week: int,
+) -> dict[tuple[int, int], _Unit]:
+    """Every candidate unit, cut into sessions when it is longer than a week, keyed (unit, session)."""
+    whole: dict[int, _Unit] = {}
     for entry in scored:
         c = entry.candidate
         if c.skill_id not in open_gaps:
             continue
         if c.minutes < 0:
             raise ValueError(f"unit {c.unit_id} has negative minutes ({c.minutes})")
-        unit = units.get(c.unit_id)
+        unit = whole.get(c.unit_id)
         if unit is None:
-            unit = units[c.unit_id] = _Unit(
+            unit = whole[c.unit_id] = _Unit(
                 unit_id=c.unit_id,
                 item_id=c.item_id,
                 title=c.title,
@@ -392,14 +315,28 @@ def _collect_units(
                 level=c.level,
                 format=c.format,
                 position=c.position,
+                language=language_code(c.language),
+                unit_minutes=c.minutes,
             )
         elif unit.minutes != c.minutes or unit.item_id != c.item_id:
             raise ValueError(f"unit {c.unit_id} appears with different minutes or items")
         previous = unit.entries.get(c.skill_id)
         if previous is None or entry.score > previous.score:
             unit.entries[c.skill_id] = entry
-            relevance = min(1.0, max(0.0, c.relevance))
-            unit.amounts[c.skill_id] = unit.minutes / minutes_per_gap_level * relevance
+    units: dict[tuple[int, int], _Unit] = {}
+    for unit in whole.values():
+        if unit.format.strip().lower() in SCHEDULED_FORMATS:
+            sessions = [unit.minutes]  # longer than a week: no session of it fits, so it is never taken
+        else:
+            sessions = _session_minutes(unit.minutes, minutes_per_week)
+        for part, minutes in enumerate(sessions, start=1):
+            session = replace(
+                unit, minutes=minutes, part=part, parts=len(sessions), entries=dict(unit.entries), amounts={}
+            )
+            for skill, entry in session.entries.items():
+                relevance = min(1.0, max(0.0, entry.candidate.relevance))
+                session.amounts[skill] = minutes / minutes_per_gap_level * relevance
+            units[session.key] = session
     return units
 
 
@@ -415,11 +352,14 @@ def build_path(
     excluded_by_language: Collection[int] = (),
     role_name: str | None = None,
     show_levels: bool = True,
+    learner_languages: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> LearningPath:
     """Choose, order and schedule units for the open gaps within the budget (see the module docstring).
 
     `scored` may hold a unit several times, once per gap it was retrieved for; the step then
-    addresses all of them. Closed gaps (size 0) are ignored. `role_name` only colours the why text.
+    addresses all of them. Closed gaps (size 0) are ignored. `role_name` only colours the why text;
+    `learner_languages` says which languages the learner chose, so a step in another one says so.
     """
     if minutes_per_gap_level <= 0:
         raise ValueError(f"minutes_per_gap_level must be positive, got {minutes_per_gap_level!r}")
@@ -430,84 +370,170 @@ def build_path(
         if gap.gap > 0:
             open_gaps[gap.skill_id] = gap
     value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
-    units = _collect_units(scored, open_gaps, minutes_per_gap_level)
-    usable = {u.unit_id: u for u in units.values() if u.minutes <= budget.total}
+    units = _collect_units(scored, open_gaps, minutes_per_gap_level, budget.minutes_per_week)
+    usable = {key: u for key, u in units.items() if u.minutes <= budget.minutes_per_week}
 
     item_best: dict[int, float] = {}
     for unit in units.values():
         item_best[unit.item_id] = max(item_best.get(unit.item_id, 0.0), unit.score)
     item_rank = {item: rank for rank, item in enumerate(sorted(item_best, key=lambda i: (-item_best[i], i)))}
     depth = _skill_depths(prerequisites or {}, open_gaps)
+    by_priority = sorted(open_gaps.values(), key=lambda g: (-g.priority, -g.importance, g.skill_id))
+    skill_rank = {g.skill_id: rank for rank, g in enumerate(by_priority)}
+    order_keys: dict[tuple[int, int], tuple[int, ...]] = {}
+    # each chosen unit ranks at the skill it was credited most for (what its why names first); a unit
+    # being tried, at the skill it could be worth most for
+    main_of: dict[tuple[int, int], int] = {}
 
-    order_keys: dict[int, tuple[int, ...]] = {}
+    def order(chosen: Sequence[_Unit]) -> list[_Unit]:
+        return _order(chosen, depth, item_rank, order_keys, skill_rank, value_per_level, main_of)
+
+    fitted: list[list[_Unit]] = [[]]  # the last order that packed into the weeks
 
     def fits(chosen: Sequence[_Unit]) -> bool:
         if sum(u.minutes for u in chosen) > budget.total:
             return False
-        weeks = _weeks(_order(chosen, depth, item_rank, order_keys), budget.minutes_per_week)
-        return not weeks or weeks[-1][1] <= budget.weeks
+        ordered = order(chosen)
+        weeks = _weeks(ordered, budget.minutes_per_week)
+        if weeks and weeks[-1] > budget.weeks:
+            return False
+        fitted[0] = ordered
+        return True
 
-    def gain(unit: _Unit, remaining: Mapping[int, float]) -> float:
-        return math.fsum(
-            value_per_level[s] * min(remaining[s], unit.amounts[s]) * entry.score
-            for s, entry in unit.entries.items()
-        )
-
-    # the cost-effective greedy
     remaining = {s: g.gap for s, g in open_gaps.items()}
     chosen: list[_Unit] = []
-    credited: dict[int, dict[int, float]] = {}  # unit -> skill -> levels credited when it was picked
-    greedy_value = 0.0
+    taken: set[tuple[int, int]] = set()
+    # micro-units still to take per skill: while a skill has one, longer units earn nothing for it
+    micro_left: dict[int, int] = dict.fromkeys(open_gaps, 0)
+    # skills some unit teaches that fits the whole budget: an oversized unit earns nothing for them
+    fits_whole: set[int] = set()
+    for unit in usable.values():
+        for s, amount in unit.amounts.items():
+            if amount > _EPS:
+                micro_left[s] += unit.micro and unit.part == 1
+                if unit.unit_minutes <= budget.total:
+                    fits_whole.add(s)
+
+    def counts(unit: _Unit, s: int) -> bool:
+        if unit.unit_minutes > budget.total and s in fits_whole:
+            return False
+        return unit.micro or micro_left[s] == 0
+
+    sessions: dict[int, list[_Unit]] = {}
+    for unit in sorted(usable.values(), key=lambda u: u.key):
+        sessions.setdefault(unit.unit_id, []).append(unit)
+
+    def group(unit: _Unit) -> list[_Unit]:
+        """What one pick takes: a unit that fits the budget whole is taken whole (all its sessions);
+        an oversized one a session at a time, in order (its first part, when nothing else fits)."""
+        if unit.unit_minutes <= budget.total:
+            return sessions[unit.unit_id]
+        return [unit]
+
+    def gain(picks: Sequence[_Unit]) -> float:
+        total = 0.0
+        for s in picks[0].entries:
+            if not counts(picks[0], s):
+                continue
+            amount = math.fsum(u.amounts[s] for u in picks)
+            total += value_per_level[s] * min(remaining[s], amount) * picks[0].entries[s].score
+        return total
+
+    def ready(unit: _Unit) -> bool:
+        if unit.unit_minutes <= budget.total:
+            return unit.part == 1
+        return unit.part == 1 or (unit.unit_id, unit.part - 1) in taken
+
+    credited: dict[tuple[int, int], dict[int, float]] = {}
     spent = 0
-    left = sorted(usable.values(), key=lambda u: u.unit_id)
+    left = sorted(usable.values(), key=lambda u: u.key)
     while left:
+        options = [group(u) for u in left if ready(u)]
         ranked = sorted(
-            ((gain(u, remaining), u) for u in left), key=lambda p: (-p[0] / p[1].cost, -p[0], p[1].unit_id)
+            ((gain(picks), picks) for picks in options),
+            key=lambda p: (-p[0] / sum(u.cost for u in p[1]), -p[0], p[1][0].key),
         )
-        pick: _Unit | None = None
-        pick_gain = 0.0
-        for value, unit in ranked:
+        pick: list[_Unit] | None = None
+        for value, picks in ranked:
             if value <= _EPS:
                 break
-            if spent + unit.minutes <= budget.total and fits([*chosen, unit]):
-                pick, pick_gain = unit, value
+            minutes = sum(u.minutes for u in picks)
+            if spent + minutes <= budget.total and fits([*chosen, *picks]):
+                pick = picks
                 break
         if pick is None:
             break
-        credited[pick.unit_id] = {}
-        for s in pick.entries:
-            amount = min(remaining[s], pick.amounts[s])
-            if amount > _EPS:
-                credited[pick.unit_id][s] = amount
-                remaining[s] -= amount
-        chosen.append(pick)
-        spent += pick.minutes
-        greedy_value += pick_gain
-        left = [u for u in left if u.unit_id != pick.unit_id]
+        first = pick[0]
+        for unit in pick:
+            credited[unit.key] = {}
+            for s in unit.entries:
+                amount = min(remaining[s], unit.amounts[s])
+                if amount > _EPS and counts(unit, s):
+                    credited[unit.key][s] = amount
+                    remaining[s] -= amount
+        for s in first.entries:
+            if first.micro and first.amounts[s] > _EPS:
+                micro_left[s] -= 1
+        for unit in pick:
+            amounts = credited[unit.key]
+            if amounts:
+                main_of[unit.key] = max(amounts, key=lambda s: (value_per_level[s] * amounts[s], -s))
+                order_keys.pop(unit.key, None)
+        chosen.extend(pick)
+        taken.update(u.key for u in pick)
+        spent += sum(u.minutes for u in pick)
+        left = [u for u in left if u.key not in taken]
+    # the later sessions of a unit taken whole may close nothing more (its skills closed before):
+    # they stay, because the unit is taken whole, and are credited with their first skill at 0
+    for unit in chosen:
+        if not credited[unit.key]:
+            credited[unit.key] = {next(iter(unit.entries)): 0.0}
 
-    # the best single unit, in case one long unit beats the greedy plan
-    full = {s: g.gap for s, g in open_gaps.items()}
-    singles = sorted(
-        ((gain(u, full), u) for u in usable.values() if fits([u])), key=lambda p: (-p[0], p[1].unit_id)
-    )
-    if singles and singles[0][0] > greedy_value + _EPS:
-        single = singles[0][1]
-        chosen = [single]
-        credited = {single.unit_id: {s: min(full[s], single.amounts[s]) for s in single.entries}}
-        credited[single.unit_id] = {s: a for s, a in credited[single.unit_id].items() if a > _EPS}
-        remaining = dict(full)
-        for s, amount in credited[single.unit_id].items():
-            remaining[s] -= amount
-
-    ordered = _order(chosen, depth, item_rank, order_keys)
+    ordered = order(chosen)
     weeks = _weeks(ordered, budget.minutes_per_week)
+    if weeks and weeks[-1] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
+        ordered = fitted[0]
+        weeks = _weeks(ordered, budget.minutes_per_week)
     dutch = language_code(language) == "nl"
+    wanted = [language_code(x) or x for x in learner_languages]
+    parts_taken: dict[int, int] = {}
+    for unit in chosen:
+        parts_taken[unit.unit_id] = parts_taken.get(unit.unit_id, 0) + unit.minutes
     steps: list[PathStep] = []
-    for unit, (week, last_week) in zip(ordered, weeks, strict=True):
-        addresses = sorted(
-            credited[unit.unit_id].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0])
+    for index, (unit, week) in enumerate(zip(ordered, weeks, strict=True)):
+        addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
+        main = addresses[0][0]
+        entry = unit.entries[main]
+        follows = next(
+            (u for u in ordered[index + 1 :] if main in credited[u.key] and u.unit_id != unit.unit_id), None
         )
-        rounded = tuple((s, round(a, 2)) for s, a in addresses)
+        remaining_minutes = unit.unit_minutes - parts_taken[unit.unit_id] if unit.parts > 1 else 0
+        fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
+            bool(wanted) and unit.language not in wanted
+        )
+        facts = StepFacts(
+            title=unit.title,
+            minutes=unit.minutes,
+            format=unit.format,
+            level=unit.level,
+            level_fit="level_fit" in entry.reasons,
+            evidence=entry.candidate.evidence,
+            evidence_detail=entry.candidate.evidence_detail,
+            part=unit.part,
+            parts=unit.parts,
+            unit_minutes=unit.unit_minutes,
+            remaining_minutes=remaining_minutes,
+            language=unit.language,
+            fallback_language=fallback,
+            wanted_language=wanted[0] if wanted else language_code(language) or language,
+            rating=entry.candidate.rating,
+            source_updated_at=entry.candidate.updated_at,
+            now=now,
+            next_title=follows.title if follows else None,
+            others=tuple(_label(skill, skill_labels, dutch) for skill, _ in addresses[1:]),
+        )
+        gap = open_gaps[main]
+        gap_facts = GapFacts(_label(main, skill_labels, dutch), gap.required, gap.current, gap.importance)
         steps.append(
             PathStep(
                 unit_id=unit.unit_id,
@@ -515,21 +541,30 @@ def build_path(
                 title=unit.title,
                 minutes=unit.minutes,
                 week=week,
-                last_week=last_week,
-                addresses=rounded,
-                why=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name, show_levels),
+                last_week=week,
+                addresses=tuple((s, round(a, 2)) for s, a in addresses),
+                why=explain_step(facts, gap_facts, role_name, dutch, show_levels),
                 score=round(unit.score, 4),
-                why_without_levels=_why(unit, addresses, open_gaps, skill_labels, dutch, role_name, False),
+                why_without_levels=explain_step(facts, gap_facts, role_name, dutch, False),
+                part=unit.part,
+                parts=unit.parts,
+                unit_minutes=unit.unit_minutes,
+                remaining_minutes=remaining_minutes,
+                evidence=tuple(
+                    (s, unit.entries[s].candidate.evidence, unit.entries[s].candidate.evidence_detail)
+                    for s, _ in addresses
+                ),
+                language=unit.language,
+                language_fallback=fallback,
             )
         )
 
-    chosen_ids = {u.unit_id for u in chosen}
+    chosen_keys = {u.key for u in chosen}
     # a unit with relevance 0 (or 0 minutes) teaches nothing of the skill: it is no content for it
     has_units = {s for u in units.values() for s, a in u.amounts.items() if a > _EPS}
     covered: list[int] = []
     uncovered: list[UncoveredGap] = []
-    ordered_gaps = sorted(open_gaps.values(), key=lambda g: (-g.priority, -g.importance, g.skill_id))
-    for gap in ordered_gaps:
+    for gap in by_priority:
         s = gap.skill_id
         closed = gap.gap - remaining[s]
         teaching = [u for u in units.values() if u.amounts.get(s, 0.0) > _EPS]
@@ -539,10 +574,10 @@ def build_path(
             reason = NO_LANGUAGE if s in excluded_by_language else NO_CONTENT
             uncovered.append(UncoveredGap(skill_id=s, reason=reason))
         else:
-            left = [u for u in teaching if u.unit_id not in chosen_ids]
-            if not left:
+            rest = [u for u in teaching if u.key not in chosen_keys]
+            if not rest:
                 reason = NOT_ENOUGH_CONTENT
-            elif all(u.unit_id not in usable for u in left):
+            elif all(u.key not in usable for u in rest):
                 reason = TOO_LONG
             else:
                 reason = NO_TIME
@@ -565,3 +600,8 @@ def build_path(
         total_minutes=sum(step.minutes for step in steps),
         covered_priority_share=round(min(1.0, max(0.0, share)), 4),
     )
+
+
+def _label(skill_id: int, labels: Mapping[int, str], dutch: bool) -> str:
+    label = labels.get(skill_id, "").strip()
+    return label or ("deze vaardigheid" if dutch else "this skill")

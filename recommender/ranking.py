@@ -108,6 +108,10 @@ class Candidate:
     position: int
     title: str
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)
+    # Why the unit is thought to teach the skill (see recommender.explanations.EVIDENCE_KINDS) and
+    # what backs it: the matched label, or the cosine similarity as text.
+    evidence: str = "similarity"
+    evidence_detail: str = ""
 
 
 @dataclass(frozen=True)

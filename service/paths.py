@@ -7,24 +7,28 @@ No text is encoded here: dense retrieval searches the FAISS snapshot with the sk
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session
 
+from ingest.skills import resolve_skill
 from models import path_repository as paths_repo
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.repositories import UnitCard
-from models.tables import Employee, LearningPath, Role, Skill
+from models.tables import Employee, LearningPath, Role
 from recommender.embedding import vectors_from_bytes
+from recommender.explanations import CONFIRMED, DECLARED, LABEL, SIMILARITY, TEXT, explain_uncovered
 from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
-from recommender.gaps import Gap
-from recommender.index import SearchHit, Snapshot
+from recommender.gaps import Gap, LevelEstimate, Requirement, compute_gaps
+from recommender.index import SearchHit
 from recommender.learning import rescore
 from recommender.paths import Budget, PathStep, build_path
 from recommender.ranking import (
@@ -35,10 +39,12 @@ from recommender.ranking import (
     score_candidates,
     skills_excluded_by_language,
 )
+from recommender.tagging import language_code
 from service.feedback import learning_history
 from service.gaps import employee_gaps
 from service.runtime import Runtime
 from service.schemas.catalog import activity_id, unit_url
+from service.schemas.skills import AdHocSkill
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
 DENSE_K = 40
@@ -63,6 +69,18 @@ class PlanInput:
     language: str
     role_name: str | None = None
     show_levels: bool = True  # False: the tenant hides this employee's gap scores from this caller
+    # ad-hoc labels that match no skill of the tenant, by their (negative) gap skill id: found by text
+    text_skills: Mapping[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """What one gap is looked for with: its labels (BM25) and a vector (dense)."""
+
+    skill_id: int
+    names: tuple[str, ...]
+    vector: np.ndarray | None
+    ad_hoc: bool = False
 
 
 def _dense_relevance(similarity: float) -> float:
@@ -70,61 +88,92 @@ def _dense_relevance(similarity: float) -> float:
     return min(1.0, max(0.0, (similarity - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR)))
 
 
-def _dense_hits(snapshot: Snapshot | None, skills: Sequence[Skill]) -> dict[int, list[SearchHit]]:
-    """skill id -> units at least DENSE_FLOOR similar to its stored vector, all skills in one search."""
-    embedded = [skill for skill in skills if skill.embedding is not None]
-    if snapshot is None or not embedded:
-        return {}
-    blobs = [skill.embedding for skill in embedded if skill.embedding is not None]
-    matrix = vectors_from_bytes(blobs, len(blobs[0]) // 4)
-    rows = snapshot.search(matrix, DENSE_K)
-    return {
-        skill.id: [hit for hit in row if hit.score >= DENSE_FLOOR]
-        for skill, row in zip(embedded, rows, strict=True)
-    }
-
-
-def _retrieve(
+def _probes(
     runtime: Runtime,
-    tenant_slug: str,
     session: Session,
     tenant_id: int,
     gaps: Sequence[Gap],
     labels: Mapping[int, str],
-) -> dict[int, dict[int, float]]:
-    """skill id -> {unit id: relevance 0..1} from dense search with the skill's stored vector and BM25 on
-    its labels. The two scored lists are fused (convex combination of normalised scores, see
-    recommender.fusion) to pick the shortlist; a unit's relevance is its strongest absolute signal
-    (cosine similarity mapped to 0..1, or how much of a skill label the unit holds), so a weak
-    match stays weak whatever its place: the best of several poor BM25 hits is still poor."""
-    snapshot = runtime.snapshot(tenant_slug)
-    skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
-    lexical = runtime.lexical(tenant_slug)
-    dense_hits = _dense_hits(snapshot, [skills[g.skill_id] for g in gaps if g.skill_id in skills])
-    found: dict[int, dict[int, float]] = {}
+    text_skills: Mapping[int, str],
+) -> list[_Probe]:
+    """Taxonomy skills are looked for with their stored vector and their Dutch and English labels; an
+    ad-hoc label with its own words, encoded now (the one case a path request encodes text)."""
+    skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps if g.skill_id > 0])
+    probes: list[_Probe] = []
+    ad_hoc = [g.skill_id for g in gaps if g.skill_id in text_skills]
+    if ad_hoc:
+        vectors = runtime.encoder().encode([text_skills[s] for s in ad_hoc])
+        probes += [_Probe(s, (text_skills[s],), vectors[i], ad_hoc=True) for i, s in enumerate(ad_hoc)]
     for gap in gaps:
         skill = skills.get(gap.skill_id)
         if skill is None:
             continue
-        hits = dense_hits.get(skill.id, [])
+        names = tuple(sorted(filter(None, {skill.label_en, skill.label_nl, labels.get(gap.skill_id)})))
+        vector = (
+            vectors_from_bytes([skill.embedding], len(skill.embedding) // 4)[0]
+            if skill.embedding is not None
+            else None
+        )
+        probes.append(_Probe(skill.id, names, vector))
+    return probes
+
+
+def _retrieve(
+    runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]
+) -> dict[int, dict[int, tuple[float, str, str]]]:
+    """skill id -> {unit id: (relevance 0..1, evidence, detail)} from dense search with the skill's
+    vector and BM25 on its labels. The two scored lists are fused (convex combination of normalised
+    scores, see recommender.fusion) to pick the shortlist; a unit's relevance is its strongest
+    absolute signal (cosine similarity mapped to 0..1, or how much of a skill label the unit holds),
+    so a weak match stays weak whatever its place: the best of several poor BM25 hits is still poor.
+    The evidence says which signal that was: "label" (BM25, detail: the labels looked for),
+    "similarity" (dense, detail: the cosine), or "text" for an ad-hoc label."""
+    snapshot = runtime.snapshot(tenant_slug)
+    lexical = runtime.lexical(tenant_slug)
+    with_vector = [p for p in probes if p.vector is not None]
+    rows: list[list[SearchHit]] = []
+    if snapshot is not None and with_vector:
+        rows = snapshot.search(
+            np.vstack([p.vector for p in with_vector if p.vector is not None]).astype(np.float32), DENSE_K
+        )
+    dense_hits = {
+        p.skill_id: [h for h in row if h.score >= DENSE_FLOOR]
+        for p, row in zip(with_vector, rows, strict=False)
+    }
+    found: dict[int, dict[int, tuple[float, str, str]]] = {}
+    for probe in probes:
+        hits = dense_hits.get(probe.skill_id, [])
         dense = [(h.unit_id, h.score) for h in hits]
-        signal = {h.unit_id: _dense_relevance(h.score) for h in hits}
+        signal: dict[int, tuple[float, str, str]] = {
+            h.unit_id: (
+                _dense_relevance(h.score),
+                TEXT if probe.ad_hoc else SIMILARITY,
+                probe.names[0] if probe.ad_hoc else f"{h.score:.2f}",
+            )
+            for h in hits
+        }
         words: list[tuple[int, float]] = []
         if lexical is not None:
-            names = sorted(filter(None, {skill.label_en, skill.label_nl, labels.get(gap.skill_id)}))
-            scored = lexical.search(" ".join(names), LEXICAL_K)
-            coverage = lexical.label_coverage(names, [unit_id for unit_id, _ in scored])
+            scored = lexical.search(" ".join(probe.names), LEXICAL_K)
+            coverage = lexical.label_coverage(list(probe.names), [unit_id for unit_id, _ in scored])
             words = [
                 (unit_id, score) for unit_id, score in scored if coverage[unit_id] >= LEXICAL_MIN_COVERAGE
             ]
             for unit_id, _ in words:
-                signal[unit_id] = max(signal.get(unit_id, 0.0), coverage[unit_id])
+                if coverage[unit_id] > signal.get(unit_id, (0.0, "", ""))[0]:
+                    signal[unit_id] = (
+                        coverage[unit_id],
+                        TEXT if probe.ad_hoc else LABEL,
+                        " / ".join(probe.names),
+                    )
         fused = convex_fusion(dense, words)[:RETRIEVED_PER_GAP]
-        found[gap.skill_id] = {unit_id: RETRIEVED_WEIGHT * signal[unit_id] for unit_id, _ in fused}
+        found[probe.skill_id] = {
+            unit_id: (RETRIEVED_WEIGHT * signal[unit_id][0], *signal[unit_id][1:]) for unit_id, _ in fused
+        }
     return found
 
 
-def _candidate(unit: UnitCard, skill_id: int, relevance: float) -> Candidate:
+def _candidate(unit: UnitCard, skill_id: int, relevance: float, evidence: str, detail: str) -> Candidate:
     return Candidate(
         unit_id=unit.unit_id,
         item_id=unit.item_id,
@@ -137,10 +186,20 @@ def _candidate(unit: UnitCard, skill_id: int, relevance: float) -> Candidate:
         rating=unit.rating,
         updated_at=unit.updated_at,
         position=unit.position,
-        title=unit.unit_title
-        if unit.unit_title == unit.item_title
-        else f"{unit.item_title}: {unit.unit_title}",
+        title=step_title(unit.item_title, unit.unit_title),
+        evidence=evidence,
+        evidence_detail=detail,
     )
+
+
+def step_title(item_title: str, unit_title: str) -> str:
+    """The item's title, and the unit's after it when it adds something ("Guide: Joins")."""
+    item, unit = item_title.strip(), unit_title.strip()
+    if not unit or unit.casefold() in item.casefold():
+        return item
+    if item.casefold() in unit.casefold():
+        return unit
+    return f"{item}: {unit}"
 
 
 def gather_candidates(
@@ -151,26 +210,33 @@ def gather_candidates(
     gaps: Sequence[Gap],
     labels: Mapping[int, str],
     languages: Sequence[str] = (),
+    text_skills: Mapping[int, str] | None = None,
 ) -> tuple[list[Candidate], dict[int, UnitCard]]:
     """Tagged units (those in `languages` first) and retrieved units for every open gap; one
-    candidate per (unit, gap)."""
-    relevance: dict[tuple[int, int], float] = {}
+    candidate per (unit, gap), carrying the evidence of its strongest signal. Only candidates at
+    least MIN_STEP_RELEVANCE relevant are kept: every step must clearly teach its gap."""
+    found: dict[tuple[int, int], tuple[float, str, str]] = {}
     units: dict[int, UnitCard] = {}
-    skill_ids = [g.skill_id for g in gaps]
-    for skill_id, confidence, unit in tax.tagged_unit_cards(session, tenant_id, skill_ids, languages):
+    skill_ids = [g.skill_id for g in gaps if g.skill_id > 0]
+    for skill_id, confidence, evidence, unit in tax.tagged_unit_cards(
+        session, tenant_id, skill_ids, languages
+    ):
         units[unit.unit_id] = unit
-        relevance[(unit.unit_id, skill_id)] = max(confidence, relevance.get((unit.unit_id, skill_id), 0.0))
-    retrieved = _retrieve(runtime, tenant_slug, session, tenant_id, gaps, labels)
+        detail = labels.get(skill_id, "") if evidence in (LABEL, DECLARED, CONFIRMED) else f"{confidence:.2f}"
+        if confidence > found.get((unit.unit_id, skill_id), (0.0, "", ""))[0]:
+            found[(unit.unit_id, skill_id)] = (confidence, evidence, detail)
+    probes = _probes(runtime, session, tenant_id, gaps, labels, text_skills or {})
+    retrieved = _retrieve(runtime, tenant_slug, probes)
     missing = {unit_id for hits in retrieved.values() for unit_id in hits} - set(units)
     units.update(repo.unit_cards(session, tenant_id, sorted(missing)))
     for skill_id, hits in retrieved.items():
-        for unit_id, score in hits.items():
-            if unit_id in units:
-                relevance[(unit_id, skill_id)] = max(score, relevance.get((unit_id, skill_id), 0.0))
+        for unit_id, signal in hits.items():
+            if unit_id in units and signal[0] > found.get((unit_id, skill_id), (0.0, "", ""))[0]:
+                found[(unit_id, skill_id)] = signal
     candidates = [
-        _candidate(units[unit_id], skill_id, score)
-        for (unit_id, skill_id), score in relevance.items()
-        if score >= MIN_STEP_RELEVANCE
+        _candidate(units[unit_id], skill_id, *signal)
+        for (unit_id, skill_id), signal in found.items()
+        if signal[0] >= MIN_STEP_RELEVANCE
     ]
     return candidates, units
 
@@ -214,7 +280,14 @@ def plan_path(
     open_gaps = [g for g in plan.gaps if g.gap > 0]
     by_skill = {g.skill_id: g for g in open_gaps}
     candidates, units = gather_candidates(
-        runtime, tenant_slug, session, tenant_id, open_gaps, plan.labels, plan.learner.languages
+        runtime,
+        tenant_slug,
+        session,
+        tenant_id,
+        open_gaps,
+        plan.labels,
+        plan.learner.languages,
+        plan.text_skills,
     )
     ranked = score_candidates(candidates, by_skill, plan.learner, now)
     model = runtime.ranking_model(session, tenant_id)
@@ -232,7 +305,10 @@ def plan_path(
         excluded_by_language=skills_excluded_by_language(candidates, by_skill, plan.learner),
         role_name=plan.role_name,
         show_levels=plan.show_levels,
+        learner_languages=plan.learner.languages,
+        now=now,
     )
+    dutch = plan.language == "nl"
     steps = []
     for step in path.steps:
         unit = units[step.unit_id]
@@ -255,12 +331,27 @@ def plan_path(
                     }
                     for skill_id, amount in step.addresses
                 ],
+                "evidence": [
+                    {
+                        "skill": plan.labels.get(skill_id, str(skill_id)),
+                        "skill_id": skill_id,
+                        "kind": kind,
+                        "detail": detail,
+                    }
+                    for skill_id, kind, detail in step.evidence
+                ],
                 "why": step.why,
                 "why_without_levels": step.why_without_levels,  # kept, not answered (PathStepPublic)
                 "score": round(step.score, 4),
                 "source": unit.source,
                 "external_id": unit.external_id,
                 "activity_id": activity_id(unit.source, unit.external_id, unit.position),
+                "part": step.part,
+                "parts": step.parts,
+                "unit_minutes": step.unit_minutes,
+                "partial": step.partial,
+                "remaining_minutes": step.remaining_minutes,
+                "language_fallback": step.language_fallback,
             }
         )
     gap_by_skill = {g.skill_id: g for g in plan.gaps}
@@ -280,11 +371,20 @@ def plan_path(
                 "skill": plan.labels.get(u.skill_id, str(u.skill_id)),
                 "gap": shown(gap_by_skill[u.skill_id].gap),
                 "reason": u.reason,
+                "closed": u.closed,
+                "explanation": explain_uncovered(
+                    u.reason,
+                    plan.labels.get(u.skill_id, str(u.skill_id)),
+                    u.closed if plan.show_levels else 0.0,
+                    dutch,
+                ),
             }
             for u in path.uncovered
         ],
         "total_minutes": path.total_minutes,
         "budget_minutes": plan.budget.total,
+        "minutes_per_week": plan.budget.minutes_per_week,
+        "weeks": plan.budget.weeks,
         "covered_priority_share": round(path.covered_priority_share, 4),
         "model_version": model.version if model is not None else MODEL_VERSION,
     }
@@ -360,6 +460,87 @@ def employee_plan(
         budget=budget,
         language="nl" if employee.language == "nl" else "en",
         role_name=role.name,
+    )
+
+
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def ad_hoc_plan(
+    session: Session,
+    tenant_id: int,
+    skills: Sequence[AdHocSkill],
+    budget: Budget,
+    languages: Sequence[str] | None,
+) -> tuple[PlanInput, list[dict[str, Any]]]:
+    """A plan for a skill list an LMS sends (POST /v1/recommendations), and how each label matched:
+    a skill of the tenant ("taxonomy"), or, for a label that matches none, the label's own words
+    and meaning in the content ("text", found by hybrid retrieval, a negative skill id). Only labels
+    without a letter are refused: an LMS that keeps no taxonomy here must still get a path."""
+    chosen = list(languages or ["en"])
+    dutch = language_code(chosen[0]) == "nl"
+    requirements: list[Requirement] = []
+    estimates: dict[int, LevelEstimate] = {}
+    labels: dict[int, str] = {}
+    text_skills: dict[int, str] = {}
+    matched: list[dict[str, Any]] = []
+    for index, entry in enumerate(skills):
+        text = " ".join(entry.skill.split())
+        skill = resolve_skill(session, tenant_id, text)
+        if skill is not None:
+            skill_id = skill.id
+            label = (
+                (skill.label_nl if dutch else skill.label_en) or skill.label_en or skill.label_nl or skill.key
+            )
+            kind = "taxonomy"
+        elif not _LETTER.search(text):
+            raise PathInputError(
+                f"skills[{index}].skill: {entry.skill!r} is no skill label (it has no letter)"
+            )
+        else:
+            skill_id, label, kind = -(len(text_skills) + 1), text, "text"
+            text_skills[skill_id] = text
+        if skill_id in labels:
+            raise PathInputError(f"skills[{index}].skill: {entry.skill!r} is listed twice")
+        requirements.append(Requirement(skill_id, entry.target, entry.importance))
+        estimates[skill_id] = LevelEstimate(entry.current, 1.0, 1, ("lms",))
+        labels[skill_id] = label
+        matched.append({"skill": entry.skill, "matched": kind, "skill_id": skill_id, "resolved_to": label})
+    known = [s for s in labels if s > 0]
+    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, tenant_id, known))
+    plan = PlanInput(
+        gaps=gaps,
+        labels=labels,
+        learner=learner_for(None, chosen),
+        budget=budget,
+        language="nl" if dutch else "en",
+        text_skills=text_skills,
+    )
+    return plan, matched
+
+
+class PathInputError(ValueError):
+    """A path request that cannot be planned; the message names the field."""
+
+
+DEFAULT_MINUTES_PER_WEEK = 60
+DEFAULT_WEEKS = 6
+
+
+def budget_for(employee: Employee | None, minutes_per_week: int | None, weeks: int | None) -> Budget:
+    """The request's numbers, else the employee's stored preferences (checked when they were stored,
+    see schemas.skills.EmployeeIn), else 60 minutes a week for 6 weeks."""
+    preferences = dict(employee.preferences or {}) if employee else {}
+
+    def stored(name: str, default: int) -> int:
+        value = preferences.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+    return Budget(
+        minutes_per_week
+        if minutes_per_week is not None
+        else stored("minutes_per_week", DEFAULT_MINUTES_PER_WEEK),
+        weeks if weeks is not None else stored("weeks", DEFAULT_WEEKS),
     )
 
 

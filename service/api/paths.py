@@ -8,27 +8,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
-from ingest.skills import resolve_skill
 from models import path_repository as paths_repo
 from models import people_repository as people
 from models import repositories as repo
-from models import taxonomy_repository as tax
 from models.tables import Employee, Role
-from recommender.gaps import LevelEstimate, Requirement, compute_gaps
 from recommender.paths import Budget
 from service.api.people import Key, load_employee
 from service.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
 from service.employees import EmployeeInputError, require_role
 from service.errors import NotFound, Unprocessable, problem_responses
 from service.paths import (
+    PathInputError,
     PlanInput,
+    ad_hoc_plan,
+    budget_for,
     employee_plan,
-    learner_for,
     plan_path,
     store_path,
     without_gap_scores,
 )
-from service.roles import skill_label
 from service.schemas.skills import PathPublic, PathRequest, RecommendationRequest
 from service.visibility import may_see_gap_scores
 
@@ -44,9 +42,11 @@ def _answer(
     now: datetime,
     employee: Employee | None,
     request: dict[str, object],
+    extra: dict[str, object] | None = None,
 ) -> PathPublic:
-    """Plan, store with the model and index versions, and answer."""
+    """Plan, store with the model and index versions, and answer; `extra` joins the stored body."""
     planned = plan_path(runtime, caller.tenant_slug, session, caller.tenant_id, plan, now)
+    planned.body.update(extra or {})
     snapshot = runtime.snapshot(caller.tenant_slug)
     store_path(
         session,
@@ -81,7 +81,7 @@ def employee_path(
     if role is None:
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     now = datetime.now(UTC)
-    budget = Budget(body.minutes_per_week, body.weeks)
+    budget = budget_for(employee, body.minutes_per_week, body.weeks)
     plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now)
     tenant = repo.get_tenant_by_id(session, caller.tenant_id)
     plan = replace(plan, show_levels=may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller))
@@ -92,27 +92,24 @@ def employee_path(
 def recommendations(
     body: RecommendationRequest, caller: LmsCaller, session: SessionDep, runtime: RuntimeDep
 ) -> PathPublic:
-    """The same path for an ad-hoc skill list, for an LMS that keeps no employees here."""
-    requirements, estimates, labels = [], {}, {}
-    for index, entry in enumerate(body.skills):
-        skill = resolve_skill(session, caller.tenant_id, entry.skill)
-        if skill is None:
-            raise Unprocessable(f"skills[{index}].skill: {entry.skill!r} matches no skill")
-        if skill.id in labels:
-            raise Unprocessable(f"skills[{index}].skill: {entry.skill!r} is listed twice")
-        requirements.append(Requirement(skill.id, entry.target, entry.importance))
-        estimates[skill.id] = LevelEstimate(entry.current, 1.0, 1, ("lms",))
-        labels[skill.id] = skill_label(skill)
-    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, caller.tenant_id, list(labels)))
-    languages = body.languages or ["en"]
-    plan = PlanInput(
-        gaps=gaps,
-        labels=labels,
-        learner=learner_for(None, languages),
-        budget=Budget(body.minutes_per_week, body.weeks),
-        language="nl" if languages[0] == "nl" else "en",
+    """The same path for an ad-hoc skill list, for an LMS that keeps no employees here. A label that
+    matches no skill of the tenant is matched by text; `matched_skills` says how each label matched."""
+    try:
+        plan, matched = ad_hoc_plan(
+            session, caller.tenant_id, body.skills, Budget(body.minutes_per_week, body.weeks), body.languages
+        )
+    except PathInputError as exc:
+        raise Unprocessable(str(exc)) from exc
+    return _answer(
+        runtime,
+        session,
+        caller,
+        plan,
+        datetime.now(UTC),
+        None,
+        body.model_dump(),
+        {"matched_skills": matched},
     )
-    return _answer(runtime, session, caller, plan, datetime.now(UTC), None, body.model_dump())
 
 
 @router.get("/paths/{path_id}", response_model=PathPublic, responses=problem_responses(401, 403, 404))

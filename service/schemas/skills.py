@@ -115,6 +115,10 @@ class RolePublic(BaseModel):
     resolved: list[ResolutionPublic] = []
 
 
+# Preferences that are the defaults of every path request (the path's own fields win), and their range.
+PREFERENCE_NUMBERS = {"minutes_per_week": (5, 2400), "weeks": (1, 52)}
+
+
 class EmployeeIn(Strict):
     role: Label | None = None
     target_role: Label | None = None
@@ -122,7 +126,7 @@ class EmployeeIn(Strict):
     language: Language = "nl"
     preferences: dict[str, Any] = Field(
         default_factory=dict,
-        description=f"e.g. formats, languages, minutes_per_week; at most {MAX_PREFERENCE_DEPTH} deep "
+        description=f"formats, languages, minutes_per_week and weeks are the defaults of the employee's paths; at most {MAX_PREFERENCE_DEPTH} deep "
         f"and {MAX_PREFERENCE_VALUES} values in all",
     )
 
@@ -132,6 +136,18 @@ class EmployeeIn(Strict):
         problem = json_shape_problem(value, MAX_PREFERENCE_DEPTH, MAX_PREFERENCE_VALUES)
         if problem:
             raise ValueError(problem)
+        for name, (low, high) in PREFERENCE_NUMBERS.items():
+            number = value.get(name)
+            if number is not None and (
+                isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high
+            ):
+                raise ValueError(f"preferences.{name}: expected a whole number from {low} to {high}, got {number!r}")
+        for name in ("languages", "formats"):
+            listed = value.get(name)
+            if listed is not None and (
+                not isinstance(listed, list) or not all(isinstance(x, str) and 0 < len(x) <= 20 for x in listed)
+            ):
+                raise ValueError(f"preferences.{name}: expected a list of short strings, got {listed!r}")
         return value
 
 
@@ -182,14 +198,18 @@ LanguageCode = Annotated[
 
 
 class PathRequest(Strict):
-    minutes_per_week: WholeNumber = Field(default=60, ge=5, le=2400)
-    weeks: WholeNumber = Field(default=6, ge=1, le=52)
+    minutes_per_week: WholeNumber | None = Field(
+        default=None, ge=5, le=2400, description="default: the employee's preference, else 60"
+    )
+    weeks: WholeNumber | None = Field(default=None, ge=1, le=52, description="default: the employee's preference, else 6")
     target_role: Label | None = Field(
         default=None, description="A role to grow into instead of the current one"
     )
     languages: Annotated[list[LanguageCode], Field(max_length=5)] | None = Field(
         default=None,
-        description="Languages the employee reads, first preferred; default: theirs, then English",
+        description="Languages the employee reads, first preferred; default: their own, then their preferred "
+        "languages. Another language is used only for a gap no content in these languages teaches, "
+        "and the step says so (`language_fallback`)",
     )
 
 
@@ -209,8 +229,19 @@ class RecommendationRequest(Strict):
 
 class PathGapRef(BaseModel):
     skill: str
-    skill_id: int
+    skill_id: int = Field(description="the taxonomy skill; negative for an ad-hoc label matched by text")
     gap: float | None = Field(description="null when the tenant hides individual gap scores from this caller")
+
+
+class StepEvidence(BaseModel):
+    skill: str
+    skill_id: int
+    kind: str = Field(
+        description="why the unit teaches the skill: declared (by its source), confirmed (by L&D), "
+        "label (a label of the skill stands in its text), embedding (tagged by meaning), similarity "
+        "(retrieved by meaning), text (an ad-hoc label matched in the text)"
+    )
+    detail: str = Field(description="the matched label, or the similarity")
 
 
 class PathStepPublic(BaseModel):
@@ -228,11 +259,20 @@ class PathStepPublic(BaseModel):
     language: str
     format: str
     addresses: list[PathGapRef]
+    evidence: list[StepEvidence] = Field(default_factory=list, description="one per addressed skill")
     why: str
     score: float
     source: str
     external_id: str
     activity_id: str
+    part: int = Field(default=1, description="the session of a unit longer than a week, from 1")
+    parts: int = Field(default=1, description="how many sessions the whole unit takes")
+    unit_minutes: int | None = Field(default=None, description="the whole unit's minutes")
+    partial: bool = Field(default=False, description="the path holds only the first sessions of this unit")
+    remaining_minutes: int = Field(default=0, description="minutes of this unit left after the path")
+    language_fallback: bool = Field(
+        default=False, description="in another language: no content in the learner's languages teaches this gap"
+    )
 
 
 class CoveredGap(BaseModel):
@@ -243,8 +283,19 @@ class CoveredGap(BaseModel):
 
 class UncoveredGapPublic(CoveredGap):
     reason: str = Field(
-        description="no_content, no_language, not_enough_content, too_long (only units longer than a week) or no_time"
+        description="no_content (nothing teaches it), no_language (only content in languages not chosen), "
+        "not_enough_content (all of it is in the path), no_time (the budget is spent), too_long (what is left "
+        "are classroom or event sittings longer than a week)"
     )
+    closed: float | None = Field(default=None, description="levels of the gap the path still closes")
+    explanation: str | None = Field(default=None, description="the reason in the learner's language")
+
+
+class MatchedSkill(BaseModel):
+    skill: str = Field(description="the label as the caller sent it")
+    matched: str = Field(description="taxonomy: a skill of the tenant; text: matched in the content by text")
+    skill_id: int
+    resolved_to: str
 
 
 class PathPublic(BaseModel):
@@ -256,3 +307,8 @@ class PathPublic(BaseModel):
     budget_minutes: int
     covered_priority_share: float
     model_version: str
+    minutes_per_week: int | None = None
+    weeks: int | None = None
+    matched_skills: list[MatchedSkill] | None = Field(
+        default=None, description="POST /v1/recommendations: how each label was matched"
+    )

@@ -411,8 +411,8 @@ def _check_failed_tests_pull_towards_their_level(key: str, record: Record) -> No
         skill
         for skill in start
         if (levels := [lv for week in record.evidence for lv in week.get(skill, [])])
-        and max(levels) < start[skill]
-    }
+        and sum(levels) / len(levels) < start[skill]
+    }  # failed on average below where it started (a path may also offer one harder unit)
     assert failed_below, (key, "no test was failed below the starting estimate")
     for skill in failed_below:
         assert record.currents[-1][skill] < start[skill], (

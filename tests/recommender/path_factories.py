@@ -50,6 +50,8 @@ def cand(
     position: int = 0,
     title: str | None = None,
     vector: np.ndarray | None = None,
+    evidence: str = "similarity",
+    evidence_detail: str = "",
 ) -> Candidate:
     return Candidate(
         unit_id=unit_id,
@@ -65,6 +67,8 @@ def cand(
         position=position,
         title=f"Unit {unit_id}" if title is None else title,
         vector=vector,
+        evidence=evidence,
+        evidence_detail=evidence_detail,
     )
 
 

@@ -19,7 +19,7 @@ from recommender.paths import (
     build_path,
 )
 from recommender.ranking import ScoredCandidate
-from tests.recommender.path_factories import cand, gap, scored
+from tests.recommender.path_factories import NOW, cand, gap, scored
 
 LABELS = {1: "SQL", 2: "Datavisualisatie", 3: "Python", 4: "Statistiek"}
 
@@ -81,31 +81,65 @@ def test_the_plan_must_pack_into_the_weeks_not_only_the_total() -> None:
     assert path.uncovered[0].reason == NO_TIME and path.uncovered[0].closed > 0
 
 
-def test_a_unit_longer_than_a_week_runs_over_consecutive_weeks() -> None:
+def test_a_unit_longer_than_a_week_becomes_sessions_of_at_most_a_week() -> None:
     entries = [scored(cand(1, minutes=20, level="beginner")), scored(cand(2, minutes=150, level="advanced"))]
-    entries.append(scored(cand(3, minutes=20, level="advanced", item_id=99)))
     path = build(entries, [gap(1, required=5, current=0.0)], budget=Budget(60, 4))
-    spans = {step.unit_id: (step.week, step.last_week) for step in path.steps}
-    # 20 min in week 1; the 150-minute course starts fresh in week 2 and runs 60 + 60 + 30 to week 4;
-    # the last 20 minutes fit in week 4's spare 30
-    assert spans == {1: (1, 1), 2: (2, 4), 3: (4, 4)}
+    # 150 minutes at 60 a week: three sessions of 50, in order, in consecutive weeks after week 1's 20
+    sessions = [(s.week, s.minutes, s.part, s.parts) for s in path.steps if s.unit_id == 2]
+    assert sessions == [(2, 50, 1, 3), (3, 50, 2, 3), (4, 50, 3, 3)]
+    assert all(step.minutes <= 60 and step.week == step.last_week for step in path.steps)
+    assert not any(step.partial for step in path.steps)
+    assert "Deel 1 van 3" in path.steps[1].why and "50 van 150 min" in path.steps[1].why
 
 
-def test_a_unit_longer_than_the_whole_budget_is_too_long() -> None:
-    path = build([scored(cand(1, minutes=250))], [gap(1)], budget=Budget(60, 4))
-    assert path.steps == () and path.uncovered[0].reason == TOO_LONG
-
-
-def test_best_single_unit_beats_a_cheap_greedy_start() -> None:
-    # the 1-minute unit has the best gain per minute, but after it the 60-minute unit no longer fits;
-    # alone, the 60-minute unit closes far more of a far more important gap
+def test_no_step_is_longer_than_a_week_and_no_week_holds_more() -> None:
     entries = [
-        scored(cand(1, 1, minutes=1, relevance=1.0), score=1.0),
-        scored(cand(2, 2, minutes=60, relevance=1.0), score=1.0),
+        scored(cand(u, minutes=m, item_id=u)) for u, m in [(1, 7), (2, 45), (3, 200), (4, 12), (5, 90)]
     ]
-    gaps = [gap(1, required=1, current=0.98, importance=0.1), gap(2, required=5, current=0.0)]
-    path = build(entries, gaps, budget=Budget(60, 1))
+    budget = Budget(40, 5)
+    path = build(entries, [gap(1, required=5, current=0.0)], budget=budget)
+    assert path.steps and all(step.minutes <= 40 for step in path.steps)
+    per_week: dict[int, int] = {}
+    for step in path.steps:
+        per_week[step.week] = per_week.get(step.week, 0) + step.minutes
+    assert max(per_week.values()) <= 40 and path.total_minutes <= budget.total
+
+
+def test_only_content_longer_than_the_budget_gives_its_first_part_marked_partial() -> None:
+    # the one unit on the gap is a 250-minute course; the budget is 60 a week for 2 weeks
+    path = build([scored(cand(1, minutes=250))], [gap(1)], budget=Budget(60, 2))
+    assert [(s.unit_id, s.part, s.minutes) for s in path.steps] == [(1, 1, 50), (1, 2, 50)]
+    assert all(step.partial and step.remaining_minutes == 150 for step in path.steps)
+    assert "150 min" in path.steps[-1].why
+    assert path.uncovered and path.uncovered[0].reason == NO_TIME and path.uncovered[0].closed > 0
+
+
+def test_an_oversized_unit_is_not_started_when_something_that_fits_teaches_the_gap() -> None:
+    entries = [scored(cand(1, minutes=250)), scored(cand(2, minutes=10, item_id=2))]
+    path = build(entries, [gap(1)], budget=Budget(60, 2))
     assert ids(path) == [2]
+
+
+def test_micro_units_come_before_a_long_unit_on_the_same_gap() -> None:
+    # the 45-minute course scores higher, but a 10-minute unit on the same gap is taken first
+    entries = [
+        scored(cand(1, minutes=45, relevance=1.0), score=0.95),
+        scored(cand(2, minutes=10, item_id=2, relevance=0.75), score=0.6),
+    ]
+    path = build(entries, [gap(1, required=1, current=0.8)], budget=Budget(50, 1))
+    assert ids(path) == [2]  # 10 minutes first; 45 more no longer fit the week of 50
+
+
+def test_a_unit_that_fits_the_budget_is_taken_whole_or_not_at_all() -> None:
+    path = build([scored(cand(1, minutes=100))], [gap(1, required=5, current=0.0)], budget=Budget(60, 3))
+    assert [(s.part, s.minutes) for s in path.steps] == [(1, 50), (2, 50)]
+    assert not any(step.partial for step in path.steps)
+
+
+def test_classroom_sittings_are_never_cut_and_longer_than_a_week_are_too_long() -> None:
+    entries = [scored(cand(1, minutes=90, format="classroom"))]
+    path = build(entries, [gap(1)], budget=Budget(60, 4))
+    assert path.steps == () and path.uncovered[0].reason == TOO_LONG
 
 
 # --- selection ------------------------------------------------------------------------------------
@@ -224,38 +258,61 @@ def test_weeks_never_go_down_along_the_path() -> None:
 # --- why ------------------------------------------------------------------------------------------
 
 
-def test_why_in_dutch() -> None:
+def test_why_in_dutch_names_the_gap_the_evidence_the_level_and_what_follows() -> None:
     entries = [
         scored(
-            cand(1, minutes=12, format="video", level="intermediate", title="Joins"),
+            cand(1, minutes=12, format="video", level="intermediate", title="Joins", evidence="declared"),
             reasons=("language:nl", "level_fit"),
-        )
+        ),
+        scored(cand(2, minutes=9, item_id=2, level="advanced", title="Window functions"), score=0.6),
     ]
     path = build(entries, [gap(1, required=4, current=2.2)], role_name="data-analist")
     assert path.steps[0].why == (
-        "Je hebt SQL nodig op niveau 4 als data-analist; je zit nu rond 2. "
-        'Deze korte video "Joins" (12 min) is op jouw niveau.'
+        "Je rol als data-analist vraagt SQL op niveau 4 (zeer belangrijk); je zit nu rond 2. "
+        "De aanbieder noemt SQL als onderwerp van deze video. "
+        'Deze video "Joins" (12 min) is voor gemiddeld niveau, jouw volgende stap. '
+        'Daarna: "Window functions".'
     )
 
 
-def test_why_in_english() -> None:
+def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
     entries = [
         scored(
             cand(
-                1, 2, minutes=40, format="article", level="beginner", title="Charts that work", language="nl"
+                1,
+                2,
+                minutes=14,
+                format="article",
+                level="beginner",
+                title="Charts that work",
+                language="nl",
+                rating=4.6,
+                updated_days_ago=40,
+                evidence="label",
+                evidence_detail="data visualisation",
             ),
-            reasons=("language_fallback:nl", "high_rating", "fresh"),
+            reasons=("language_fallback:nl",),
         )
     ]
     path = build(
-        entries, [gap(2, required=3, current=0.0)], language="en", skill_labels={2: "data visualisation"}
+        entries,
+        [gap(2, required=3, current=0.0, importance=0.6)],
+        language="en",
+        skill_labels={2: "data visualisation"},
+        learner_languages=("en",),
+        now=NOW,
     )
     assert path.steps[0].why == (
-        "You need data visualisation at level 3 in your role; you have not shown it yet. "
-        'This article "Charts that work" (40 min) covers the basics, '
-        "well rated by colleagues and recently updated. "
-        "There is nothing good on this in your language yet, so this one is in Dutch."
+        "Asked for: data visualisation at level 3 (important); you have not shown it yet. "
+        'The text names "data visualisation" literally. '
+        'This article "Charts that work" (14 min) is for beginners; rated 4.6 out of 5 and updated in January 2025. '
+        "There is nothing on data visualisation in English, so this one is in Dutch."
     )
+    assert path.steps[0].language_fallback
+    # without the source's own date, nothing is said about freshness
+    undated = [scored(cand(1, 2, minutes=14, updated_days_ago=None, rating=None))]
+    why = build(undated, [gap(2)], language="en", now=NOW).steps[0].why
+    assert "updated" not in why and "rated" not in why
 
 
 def test_why_dutch_article_and_fallback() -> None:
@@ -266,8 +323,9 @@ def test_why_dutch_article_and_fallback() -> None:
         )
     ]
     why = build(entries, [gap(1, required=5, current=3.6)]).steps[0].why
-    assert why.startswith("Je hebt SQL nodig op niveau 5 in je rol; je zit nu rond 4. Dit korte artikel")
-    assert "is voor gevorderden" in why and "daarom is dit in het Engels" in why
+    assert why.startswith("Gevraagd is SQL op niveau 5 (zeer belangrijk); je zit nu rond 4.")
+    assert 'Dit artikel "Unit 1" (8 min) is voor gevorderden' in why
+    assert "Over SQL is er niets in het Nederlands, daarom is dit in het Engels." in why
 
 
 def test_why_has_no_scores_and_survives_a_missing_label() -> None:

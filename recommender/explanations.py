@@ -1,0 +1,274 @@
+"""Why a step is in a path, and why a gap has none: short sentences in the learner's language, built
+only from facts the system holds.
+
+Pure (stdlib only). Every clause stands on a field: the gap (skill, required and current level,
+importance), the evidence that the unit teaches the skill (declared by its source, confirmed by L&D,
+its label found in the text, or an embedding similarity with its value), the unit's level when the
+catalog states one, its minutes and part, a rating or date only when the source gave them, and the
+step that follows for the same skill. Nothing is said that no field backs: no "recently updated"
+without the source's own date, no "at your level" when the level is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+DECLARED = "declared"  # the source lists the skill for this item
+CONFIRMED = "confirmed"  # L&D confirmed the tag
+LABEL = "label"  # a label of the skill (Dutch or English) stands in the text
+EMBEDDING = "embedding"  # the tagger matched the item to the skill by meaning
+SIMILARITY = "similarity"  # dense retrieval: the unit's vector is close to the skill's
+TEXT = "text"  # an ad-hoc skill label with no taxonomy skill, matched in the text by hybrid retrieval
+EVIDENCE_KINDS = (DECLARED, CONFIRMED, LABEL, EMBEDDING, SIMILARITY, TEXT)
+
+HIGH_RATING = 4.3
+FRESH_DAYS = 365
+
+# (Dutch noun, takes "het"), English noun
+_FORMAT_WORDS: dict[str, tuple[str, bool, str]] = {
+    "video": ("video", False, "video"),
+    "course": ("cursus", False, "course"),
+    "article": ("artikel", True, "article"),
+    "page": ("pagina", False, "page"),
+    "microlearning": ("microlearning", False, "microlearning"),
+    "classroom": ("training", False, "training session"),
+    "event": ("bijeenkomst", False, "session"),
+    "podcast": ("podcast", False, "podcast"),
+}
+_DEFAULT_FORMAT = ("les", False, "lesson")
+LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
+    "nl": ("Nederlands", "Dutch"),
+    "en": ("Engels", "English"),
+    "de": ("Duits", "German"),
+    "fr": ("Frans", "French"),
+    "es": ("Spaans", "Spanish"),
+}
+_LEVEL_NAMES = {
+    "beginner": ("beginners", "beginners"),
+    "intermediate": ("gemiddeld niveau", "intermediate level"),
+    "advanced": ("gevorderden", "advanced learners"),
+}
+_MONTHS_NL = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GapFacts:
+    label: str
+    required: int
+    current: float
+    importance: float
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """What is known of one step: the unit, its part, and why it was retrieved for its main skill."""
+
+    title: str
+    minutes: int
+    format: str
+    level: str | None
+    level_fit: bool
+    evidence: str
+    evidence_detail: str
+    part: int = 1
+    parts: int = 1
+    unit_minutes: int = 0
+    remaining_minutes: int = 0
+    language: str = "en"
+    fallback_language: bool = False
+    wanted_language: str = "nl"
+    rating: float | None = None
+    source_updated_at: datetime | None = None
+    now: datetime | None = None
+    next_title: str | None = None
+    others: tuple[str, ...] = ()
+
+
+def _join(words: Sequence[str], dutch: bool) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + (" en " if dutch else " and ") + words[-1]
+
+
+def _importance(value: float, dutch: bool) -> str:
+    if value >= 0.8:
+        return "zeer belangrijk" if dutch else "very important"
+    if value >= 0.5:
+        return "belangrijk" if dutch else "important"
+    return "nuttig" if dutch else "useful"
+
+
+def _gap_sentence(gap: GapFacts, role_name: str | None, show_levels: bool, dutch: bool) -> str:
+    weight = _importance(gap.importance, dutch)
+    now = round(gap.current)
+    if dutch:
+        asker = f"Je rol als {role_name} vraagt" if role_name else "Gevraagd is"
+        head = f"{asker} {gap.label} op niveau {gap.required} ({weight})"
+        if not show_levels:
+            return head + "."
+        where = f"je zit nu rond {now}" if gap.current >= 0.5 else "je hebt dit nog niet laten zien"
+        return f"{head}; {where}."
+    asker = f"Your role as {role_name} needs" if role_name else "Asked for:"
+    head = f"{asker} {gap.label} at level {gap.required} ({weight})"
+    if not show_levels:
+        return head + "."
+    where = f"you are at about {now} now" if gap.current >= 0.5 else "you have not shown it yet"
+    return f"{head}; {where}."
+
+
+def _evidence_sentence(step: StepFacts, label: str, noun: tuple[str, bool, str], dutch: bool) -> str:
+    noun_nl, het, noun_en = noun
+    this_nl = ("dit " if het else "deze ") + noun_nl
+    detail = step.evidence_detail
+    if dutch:
+        by_kind = {
+            DECLARED: f"De aanbieder noemt {label} als onderwerp van {this_nl}.",
+            CONFIRMED: f"L&D heeft bevestigd dat {this_nl} over {label} gaat.",
+            LABEL: f'De tekst noemt "{detail or label}" letterlijk.',
+            EMBEDDING: f"De inhoud lijkt op {label} (gelijkenis {detail})."
+            if detail
+            else f"De inhoud lijkt op {label}.",
+            SIMILARITY: f"De inhoud lijkt op {label} (gelijkenis {detail})."
+            if detail
+            else f"De inhoud lijkt op {label}.",
+            TEXT: f'Gevonden op de tekst "{detail or label}" (geen vaardigheid uit jullie taxonomie).',
+        }
+    else:
+        by_kind = {
+            DECLARED: f"The provider lists {label} as a topic of this {noun_en}.",
+            CONFIRMED: f"L&D confirmed that this {noun_en} teaches {label}.",
+            LABEL: f'The text names "{detail or label}" literally.',
+            EMBEDDING: f"Its content is close to {label} (similarity {detail})."
+            if detail
+            else f"Its content is close to {label}.",
+            SIMILARITY: f"Its content is close to {label} (similarity {detail})."
+            if detail
+            else f"Its content is close to {label}.",
+            TEXT: f'Found by the text "{detail or label}" (not a skill of your taxonomy).',
+        }
+    return by_kind.get(step.evidence, by_kind[SIMILARITY])
+
+
+def _what_sentence(step: StepFacts, noun: tuple[str, bool, str], dutch: bool) -> str:
+    noun_nl, het, noun_en = noun
+    level = (step.level or "").strip().lower()
+    names = _LEVEL_NAMES.get(level)
+    if dutch:
+        subject = ("Dit " if het else "Deze ") + noun_nl
+        if step.parts > 1:
+            what = (
+                f'Deel {step.part} van {step.parts} van {subject.lower()} "{step.title}" '
+                f"({step.minutes} van {step.unit_minutes} min)"
+            )
+        else:
+            what = f'{subject} "{step.title}" ({step.minutes} min)'
+        if names and step.level_fit:
+            what += f" is voor {names[0]}, jouw volgende stap"
+        elif names:
+            what += f" is voor {names[0]}"
+        extras = []
+        if step.rating is not None and step.rating >= HIGH_RATING:
+            extras.append(f"beoordeeld met {step.rating:.1f}".replace(".", ",") + " van 5")
+        fresh = _fresh(step)
+        if fresh is not None:
+            extras.append(f"bijgewerkt in {_MONTHS_NL[fresh.month - 1]} {fresh.year}")
+        sentence = what + ("; " + _join(extras, True) if extras else "") + "."
+        if step.remaining_minutes:
+            sentence += f" Er blijft {step.remaining_minutes} min van over voor na dit pad."
+        return sentence
+    subject = "This " + noun_en
+    if step.parts > 1:
+        what = (
+            f'Part {step.part} of {step.parts} of the {noun_en} "{step.title}" '
+            f"({step.minutes} of {step.unit_minutes} min)"
+        )
+    else:
+        what = f'{subject} "{step.title}" ({step.minutes} min)'
+    if names and step.level_fit:
+        what += f" is for {names[1]}, your next step"
+    elif names:
+        what += f" is for {names[1]}"
+    extras = []
+    if step.rating is not None and step.rating >= HIGH_RATING:
+        extras.append(f"rated {step.rating:.1f} out of 5")
+    fresh = _fresh(step)
+    if fresh is not None:
+        extras.append(f"updated in {fresh.strftime('%B %Y')}")
+    sentence = what + ("; " + _join(extras, False) if extras else "") + "."
+    if step.remaining_minutes:
+        sentence += f" {step.remaining_minutes} min of it remain after this path."
+    return sentence
+
+
+def _fresh(step: StepFacts) -> datetime | None:
+    """The source's own date when it is within FRESH_DAYS of now; never the import date."""
+    when, now = step.source_updated_at, step.now
+    if when is None or now is None:
+        return None
+    if (when.tzinfo is None) != (now.tzinfo is None):
+        when = when.replace(tzinfo=now.tzinfo)
+    return when if 0 <= (now - when).days <= FRESH_DAYS else None
+
+
+def explain_step(
+    step: StepFacts, gap: GapFacts, role_name: str | None, dutch: bool, show_levels: bool = True
+) -> str:
+    """The gap, the evidence, what the unit is, what else it helps with, the language, what follows."""
+    noun = _FORMAT_WORDS.get(step.format.strip().lower(), _DEFAULT_FORMAT)
+    parts = [
+        _gap_sentence(gap, role_name, show_levels, dutch),
+        _evidence_sentence(step, gap.label, noun, dutch),
+        _what_sentence(step, noun, dutch),
+    ]
+    if step.others:
+        parts.append(
+            ("Het helpt ook bij " if dutch else "It also helps with ") + _join(step.others, dutch) + "."
+        )
+    if step.fallback_language:
+        wanted = LANGUAGE_NAMES.get(step.wanted_language, (step.wanted_language, step.wanted_language))
+        actual = LANGUAGE_NAMES.get(step.language, (step.language, step.language))
+        if dutch:
+            parts.append(
+                f"Over {gap.label} is er niets in het {wanted[0]}, daarom is dit in het {actual[0]}."
+            )
+        else:
+            parts.append(f"There is nothing on {gap.label} in {wanted[1]}, so this one is in {actual[1]}.")
+    if step.next_title:
+        parts.append(f'Daarna: "{step.next_title}".' if dutch else f'Next: "{step.next_title}".')
+    return " ".join(parts)
+
+
+# Why a gap has no step, or not enough: one sentence per reason code of recommender.paths.
+_UNCOVERED_NL = {
+    "no_content": "Er is geen inhoud die {label} aantoonbaar behandelt; L&D kan die kopen of maken.",
+    "no_language": "Er is inhoud over {label}, maar alleen in talen die je niet hebt gekozen.",
+    "not_enough_content": "Alle inhoud over {label} zit al in dit pad; het is niet genoeg om de kloof te dichten.",
+    "no_time": "Er is meer inhoud over {label}, maar je tijd voor dit pad is op.",
+    "too_long": "Wat er nog over {label} is, zijn trainingen of bijeenkomsten die langer duren dan je tijd per week.",
+}
+_UNCOVERED_EN = {
+    "no_content": "No content shows that it teaches {label}; L&D can buy or write some.",
+    "no_language": "There is content on {label}, but only in languages you did not choose.",
+    "not_enough_content": "All content on {label} is already in this path; it is not enough to close the gap.",
+    "no_time": "There is more content on {label}, but the time for this path is spent.",
+    "too_long": "What is left on {label} are sessions held at a set time, longer than your time per week.",
+}
+
+
+def explain_uncovered(reason: str, label: str, closed: float, dutch: bool) -> str:
+    """Why a gap is not closed by the path, and how far the path gets with it."""
+    table = _UNCOVERED_NL if dutch else _UNCOVERED_EN
+    text = table.get(reason, table["no_content"]).format(label=label)
+    if closed > 0:
+        amount = f"{closed:.1f}".replace(".", ",") if dutch else f"{closed:.1f}"
+        text += (
+            f" De stappen hierboven dichten er ongeveer {amount} niveau van."
+            if dutch
+            else f" The steps above close about {amount} level of it."
+        )
+    return text
