@@ -6,16 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from models import repositories as repo
+from models import people_repository as people
 from service.deps import AnyCaller, RuntimeDep, SessionDep
 from service.errors import NotReady, Unprocessable, problem_responses
+from service.paths import learner_for
 from service.schemas.catalog import SearchHit, SearchResponse, activity_id, unit_url
+from service.search import search_units
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
 SNIPPET_CHARS = 240
-UNITS_PER_ITEM = 2  # a search answer should offer several items, not five parts of one page
-OVERFETCH = 4
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -37,47 +37,62 @@ def search(
         str | None, Query(min_length=2, max_length=8, description="Only units in this language")
     ] = None,
     max_minutes: Annotated[int | None, Query(ge=1, le=600, description="Only units this short")] = None,
+    languages: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{2,8})?(,[A-Za-z]{2}(-[A-Za-z0-9]{2,8})?)*$",
+            description="Preferred languages, first preferred (nl,en): units in them come first, others "
+            "only after, marked language_fallback. Default for an employee key: the employee's languages",
+        ),
+    ] = None,
 ) -> SearchResponse:
+    """Hybrid retrieval (dense and BM25 with Dutch and English stemming, fused), as paths use."""
     query = " ".join(q.split())
     if not query:
         raise Unprocessable("q: the question is empty")
     snapshot = runtime.snapshot(caller.tenant_slug)
     if snapshot is None:
         raise NotReady("this tenant has no catalog index yet: import a catalog first")
-    vector = runtime.encoder().encode([query])
-    hits = snapshot.search(vector, limit * OVERFETCH)[0]
-    units = repo.units_with_items(session, caller.tenant_id, [hit.unit_id for hit in hits])
-    results: list[SearchHit] = []
-    per_item: dict[int, int] = {}
-    for hit in hits:
-        unit = units.get(hit.unit_id)
-        if unit is None:
-            continue
-        item = unit.item
-        if language and item.language != language:
-            continue
-        if max_minutes and unit.minutes > max_minutes:
-            continue
-        if per_item.get(item.id, 0) >= UNITS_PER_ITEM:
-            continue
-        per_item[item.id] = per_item.get(item.id, 0) + 1
-        results.append(
-            SearchHit(
-                item_id=item.id,
-                unit_id=unit.id,
-                title=item.title,
-                unit_title=unit.title,
-                snippet=snippet(unit.text),
-                url=unit_url(item.url, unit.anchor),
-                minutes=unit.minutes,
-                language=item.language,
-                format=item.format,
-                score=round(hit.score, 4),
-                source=item.source,
-                external_id=item.external_id,
-                activity_id=activity_id(item.source, item.external_id, unit.position),
-            )
+    found = search_units(
+        runtime,
+        session,
+        caller.tenant_slug,
+        caller.tenant_id,
+        query,
+        limit,
+        languages=search_languages(session, caller, languages),
+        only_language=language,
+        max_minutes=max_minutes,
+    )
+    results = [
+        SearchHit(
+            item_id=hit.unit.item.id,
+            unit_id=hit.unit.id,
+            title=hit.unit.item.title,
+            unit_title=hit.unit.title,
+            snippet=snippet(hit.unit.text),
+            url=unit_url(hit.unit.item.url, hit.unit.anchor),
+            minutes=hit.unit.minutes,
+            language=hit.unit.item.language,
+            format=hit.unit.item.format,
+            score=round(hit.score, 4),
+            source=hit.unit.item.source,
+            external_id=hit.unit.item.external_id,
+            activity_id=activity_id(hit.unit.item.source, hit.unit.item.external_id, hit.unit.position),
+            language_fallback=hit.language_fallback,
         )
-        if len(results) >= limit:
-            break
+        for hit in found
+    ]
     return SearchResponse(query=query, results=results, index_version=snapshot.manifest.version)
+
+
+def search_languages(session: SessionDep, caller: AnyCaller, languages: str | None) -> list[str]:
+    """The request's languages, else an employee caller's own (as for paths), else none preferred."""
+    if languages:
+        return [part.strip() for part in languages.split(",") if part.strip()][:5]
+    if caller.role == "employee" and caller.employee_id:
+        employee = people.get_employee(session, caller.tenant_id, caller.employee_id)
+        if employee is not None:
+            return list(learner_for(employee, None).languages)
+    return []

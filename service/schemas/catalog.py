@@ -60,6 +60,9 @@ class SearchHit(BaseModel):
     source: str
     external_id: str
     activity_id: str
+    language_fallback: bool = Field(
+        default=False, description="not in the preferred languages: nothing in them answered as well"
+    )
 
 
 class SearchResponse(BaseModel):

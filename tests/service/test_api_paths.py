@@ -171,11 +171,76 @@ def test_recommendations_for_an_ad_hoc_skill_list(client: TestClient, runtime: R
     assert response.status_code == 200, response.json()
     steps = response.json()["steps"]
     assert steps and all(s["language"] == "en" or s["addresses"] for s in steps)
-    bad = client.post(
+    matched = {m["skill"]: m["matched"] for m in response.json()["matched_skills"]}
+    assert matched == {"SQL": "taxonomy", "giving feedback": "taxonomy"}
+    # a label that matches no skill of the tenant is matched by text, not refused
+    ad_hoc = client.post(
         "/v1/recommendations",
         json={**body, "skills": [{"skill": "nothing-like-this", "current": 0, "target": 2}]},
+        headers=lms,
+    )
+    assert ad_hoc.status_code == 200, ad_hoc.json()
+    assert ad_hoc.json()["matched_skills"][0]["matched"] == "text"
+    assert ad_hoc.json()["matched_skills"][0]["skill_id"] < 0
+    assert all(e["kind"] == "text" for s in ad_hoc.json()["steps"] for e in s["evidence"])
+    bad = client.post(
+        "/v1/recommendations",
+        json={**body, "skills": [{"skill": "%%% 42", "current": 0, "target": 2}]},
         headers=lms,
     )
     assert bad.status_code == 422 and "skills[0]" in bad.json()["detail"]
     employee = make_key(runtime, company, "employee", employee="e-1")
     assert client.post("/v1/recommendations", json=body, headers=employee).status_code == 403
+
+
+def test_stored_preferences_are_the_path_defaults(client: TestClient, runtime: Runtime, company: str) -> None:
+    lms = make_key(runtime, company, "lms")
+    prefs = {"role": "analyst", "language": "nl", "preferences": {"minutes_per_week": 20, "weeks": 2}}
+    assert client.put("/v1/employees/e-2", json=prefs, headers=lms).status_code == 200
+    path = client.post("/v1/employees/e-2/path", json={}, headers=lms).json()
+    assert (path["minutes_per_week"], path["weeks"], path["budget_minutes"]) == (20, 2, 40)
+    assert path["steps"] and all(step["minutes"] <= 20 for step in path["steps"])
+    assert path["total_minutes"] <= 40
+    # the request's own numbers win over the stored ones
+    asked = client.post("/v1/employees/e-2/path", json={"minutes_per_week": 30, "weeks": 1}, headers=lms).json()
+    assert (asked["minutes_per_week"], asked["weeks"]) == (30, 1)
+    bad = {**prefs, "preferences": {"minutes_per_week": "lots"}}
+    response = client.put("/v1/employees/e-2", json=bad, headers=lms)
+    assert response.status_code == 422 and "preferences.minutes_per_week" in response.json()["detail"]
+
+
+def test_a_dutch_learner_gets_dutch_and_english_only_where_no_dutch_teaches_the_gap(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    lms = make_key(runtime, company, "lms")
+    path = client.post(
+        "/v1/employees/e-1/path", json={"languages": ["nl"], "minutes_per_week": 60, "weeks": 4}, headers=lms
+    ).json()
+    sql_steps = [s for s in path["steps"] if any(a["skill"] == "SQL" for a in s["addresses"])]
+    assert sql_steps and all(s["language"] == "nl" and not s["language_fallback"] for s in sql_steps)
+    for step in path["steps"]:
+        assert step["evidence"] and {e["skill"] for e in step["evidence"]} == {a["skill"] for a in step["addresses"]}
+        if step["language"] != "nl":
+            assert step["language_fallback"] and "Nederlands" in step["why"]
+    for gap in path["uncovered_gaps"]:
+        assert gap["explanation"] and gap["skill"] in gap["explanation"]
+
+
+def test_search_is_hybrid_finds_named_words_and_puts_the_learners_language_first(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    lms = make_key(runtime, company, "lms")
+
+    def titles(params: dict[str, object]) -> list[str]:
+        response = client.get("/v1/search", params=params, headers=lms)
+        assert response.status_code == 200, response.json()
+        return [hit["title"] for hit in response.json()["results"]]
+
+    # exact Dutch words of a unit find it first, though the encoder is English
+    assert titles({"q": "waarneming effect vraag", "limit": 3})[0] == "Feedback geven in vijf minuten"
+    assert titles({"q": "INNER JOIN LEFT JOIN", "limit": 3})[0] == "SQL joins uitgelegd"
+    # with languages=en, the English unit comes before Dutch ones; Dutch ones follow, marked
+    results = client.get("/v1/search", params={"q": "SQL", "languages": "en", "limit": 5}, headers=lms).json()
+    languages = [(hit["language"], hit["language_fallback"]) for hit in results["results"]]
+    assert languages[0] == ("en", False) and all(flag == (lang != "en") for lang, flag in languages)
+    assert client.get("/v1/search", params={"q": "SQL", "languages": "n;l"}, headers=lms).status_code == 422
