@@ -1,0 +1,152 @@
+"""Path quality: what an L&D professional checks before signing off a path, measured on every path
+of the bundled demo company (each employee with their stored preferences, no request fields).
+
+Printed figures (targets in brackets):
+- share of steps of 5 to 15 minutes (micro-units), and of steps shorter than 5;
+- budget violations: a step longer than minutes_per_week, a week over it, a path over the total [0];
+- steps whose evidence names a skill the step addresses [1.0];
+- language match: steps in the learner's first language, or marked language_fallback [1.0];
+- English steps for a Dutch learner on a gap that Dutch content teaches [0];
+- distinct paths per role: distinct step lists / employees of the role [1.0];
+- empty paths while some gap has content [0].
+
+Run: .venv/bin/python bench/path_quality.py [LEERPAD_HOME]  (a home with the demo loaded; without
+one, the demo is loaded into a temporary home first). tests/bench/test_path_quality.py runs it.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import yaml
+from fastapi.testclient import TestClient
+
+from models import repositories as repo
+from models.db import transaction
+from service.app import create_app
+from service.demo import DEMO_DIR, load_demo
+from service.runtime import Runtime
+from service.settings import Settings
+
+MICRO = (5, 15)
+
+
+@dataclass(frozen=True)
+class PathQuality:
+    paths: int
+    steps: int
+    micro_share: float
+    under_five_share: float
+    budget_violations: int
+    evidence_share: float
+    language_match: float
+    english_for_dutch_with_dutch: int
+    distinct_per_role: dict[str, float]
+    empty_with_content: int
+
+
+def measure(paths: Sequence[dict[str, Any]], employees: Sequence[dict[str, Any]]) -> PathQuality:
+    """The figures over `paths` (API answers, one per employee, in the same order)."""
+    steps = [step for path in paths for step in path["steps"]]
+    micro = sum(MICRO[0] <= step["minutes"] <= MICRO[1] for step in steps)
+    short = sum(step["minutes"] < MICRO[0] for step in steps)
+    violations = 0
+    evidenced = 0
+    matched = 0
+    english_for_dutch = 0
+    empty = 0
+    by_role: dict[str, set[tuple[tuple[int, int], ...]]] = defaultdict(set)
+    count_by_role: dict[str, int] = defaultdict(int)
+    for path, employee in zip(paths, employees, strict=True):
+        per_week: dict[int, int] = defaultdict(int)
+        for step in path["steps"]:
+            per_week[step["week"]] += step["minutes"]
+            violations += step["minutes"] > path["minutes_per_week"]
+            named = {e["skill"] for e in step.get("evidence", [])}
+            evidenced += bool(named & {a["skill"] for a in step["addresses"]})
+            first = employee.get("language", "nl")
+            matched += step["language"] == first or bool(step.get("language_fallback"))
+            english_for_dutch += (
+                first == "nl" and step["language"] != "nl" and not step.get("language_fallback")
+            )
+        violations += sum(minutes > path["minutes_per_week"] for minutes in per_week.values())
+        violations += path["total_minutes"] > path["budget_minutes"]
+        if not path["steps"] and any(g["reason"] != "no_content" for g in path["uncovered_gaps"]):
+            empty += 1
+        role = employee.get("target_role") or employee["role"]
+        by_role[role].add(tuple((s["unit_id"], s.get("part", 1)) for s in path["steps"]))
+        count_by_role[role] += 1
+    total = max(1, len(steps))
+    return PathQuality(
+        paths=len(paths),
+        steps=len(steps),
+        micro_share=micro / total,
+        under_five_share=short / total,
+        budget_violations=violations,
+        evidence_share=evidenced / total,
+        language_match=matched / total,
+        english_for_dutch_with_dutch=english_for_dutch,
+        distinct_per_role={role: len(by_role[role]) / count_by_role[role] for role in sorted(by_role)},
+        empty_with_content=empty,
+    )
+
+
+def demo_paths(runtime: Runtime, tenant: str = "demo") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every demo employee's path, asked with no request fields (their preferences are the defaults)."""
+    employees = yaml.safe_load((DEMO_DIR / "people" / "employees.yaml").read_text(encoding="utf-8"))[
+        "employees"
+    ]
+    with transaction(runtime.sessions) as session:
+        row = repo.get_or_create_tenant(session, tenant)
+        _, key = repo.create_api_key(session, row, "lms", label="bench/path_quality.py")
+    paths = []
+    with TestClient(create_app(runtime=runtime)) as client:
+        for employee in employees:
+            response = client.post(
+                f"/v1/employees/{employee['id']}/path", json={}, headers={"Authorization": f"Bearer {key}"}
+            )
+            response.raise_for_status()
+            paths.append(response.json())
+    return paths, employees
+
+
+def report(quality: PathQuality) -> str:
+    distinct = ", ".join(f"{role} {share:.2f}" for role, share in quality.distinct_per_role.items())
+    return "\n".join(
+        [
+            f"paths {quality.paths}, steps {quality.steps}",
+            f"steps of 5-15 min          {quality.micro_share:.2f}  (under 5 min: {quality.under_five_share:.2f})",
+            f"budget violations          {quality.budget_violations}  (limit 0)",
+            f"steps with named evidence  {quality.evidence_share:.2f}  (target 1.00)",
+            f"language match             {quality.language_match:.2f}  (target 1.00)",
+            f"unmarked foreign steps for Dutch learners  {quality.english_for_dutch_with_dutch}  (limit 0)",
+            f"empty paths with content   {quality.empty_with_content}  (limit 0)",
+            f"distinct paths per role    {distinct}",
+        ]
+    )
+
+
+def main(argv: Sequence[str]) -> None:
+    home = Path(argv[0]) if argv else Path(tempfile.mkdtemp(prefix="leerpad-bench-"))
+    runtime = Runtime(
+        Settings(home=home, rate_limit_per_minute=10**9, rate_limit_burst=10**9, run_jobs_in_api=False)
+    )
+    runtime.migrate()
+    if not argv:
+        for line in load_demo(runtime, "demo"):
+            print(line, file=sys.stderr)
+    paths, employees = demo_paths(runtime)
+    print(report(measure(paths, employees)))
+    runtime.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

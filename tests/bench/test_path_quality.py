@@ -1,0 +1,54 @@
+"""The path-quality report (bench/path_quality.py) on the bundled demo: the bars it prints hold."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from recommender.embedding import Encoder
+from service.demo import load_demo
+from service.runtime import Runtime
+from tests.conftest import make_settings
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "path_quality.py"
+
+
+def _bench_module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("path_quality", BENCH)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["path_quality"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_demo_paths_are_micro_within_budget_evidenced_and_in_the_learners_language(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    bench = _bench_module()
+    runtime = Runtime(make_settings(tmp_path), encoder=encoder)
+    runtime.migrate()
+    try:
+        for _ in load_demo(runtime, "demo"):
+            pass
+        paths, employees = bench.demo_paths(runtime)
+        quality = bench.measure(paths, employees)
+    finally:
+        runtime.close()
+    print(bench.report(quality))
+    assert quality.paths == 36 and quality.steps > 36
+    assert quality.budget_violations == 0
+    assert quality.evidence_share == 1.0
+    assert quality.language_match == 1.0
+    assert quality.english_for_dutch_with_dutch == 0
+    assert quality.empty_with_content == 0
+    # people of one role get different paths (their evidence, history and preferences differ)
+    assert min(quality.distinct_per_role.values()) >= 0.75
+    assert quality.micro_share + quality.under_five_share >= 0.6
+    for path in paths:  # no step longer than the learner's week; one course is never the whole path
+        assert all(step["minutes"] <= path["minutes_per_week"] for step in path["steps"])
+        assert len({step["item_id"] for step in path["steps"]}) > 1 or not path["steps"]
