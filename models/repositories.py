@@ -197,6 +197,7 @@ class UnitCard:
     updated_at: datetime | None  # the source's own date of the content; None when it gave none
     source: str
     external_id: str
+    minutes_known: bool = True  # False: the source gave no duration; `minutes` is a reading-time guess
 
 
 UNIT_CARD_COLUMNS = (
@@ -215,6 +216,7 @@ UNIT_CARD_COLUMNS = (
     CatalogItem.source_updated_at,  # never the import date: "recently updated" must be the source's word
     CatalogItem.source,
     CatalogItem.external_id,
+    CatalogItem.extra,
 )
 
 
@@ -241,6 +243,7 @@ def unit_card(row: Sequence[Any]) -> UnitCard:
         updated_at=updated_at,
         source=row[13],
         external_id=row[14],
+        minutes_known=not (isinstance(row[15], dict) and row[15].get("minutes_estimated")),
     )
 
 

@@ -76,7 +76,7 @@ class StepFacts:
     evidence: str
     evidence_detail: str
     part: int = 1
-    parts: int = 1
+    parts: int = 1  # 0: the source gave no duration, so the number of sessions is unknown
     unit_minutes: int = 0
     remaining_minutes: int = 0
     language: str = "en"
@@ -160,7 +160,12 @@ def _what_sentence(step: StepFacts, noun: tuple[str, bool, str], dutch: bool) ->
     names = _LEVEL_NAMES.get(level)
     if dutch:
         subject = ("Dit " if het else "Deze ") + noun_nl
-        if step.parts > 1:
+        if step.parts == 0:  # the source gave no duration
+            what = (
+                f'Deel {step.part} van {subject.lower()} "{step.title}" ({step.minutes} min; de aanbieder '
+                "geeft geen duur, dus hoeveel er daarna overblijft is onbekend)"
+            )
+        elif step.parts > 1:
             what = (
                 f'Deel {step.part} van {step.parts} van {subject.lower()} "{step.title}" '
                 f"({step.minutes} van {step.unit_minutes} min)"
@@ -182,7 +187,12 @@ def _what_sentence(step: StepFacts, noun: tuple[str, bool, str], dutch: bool) ->
             sentence += f" Er blijft {step.remaining_minutes} min van over voor na dit pad."
         return sentence
     subject = "This " + noun_en
-    if step.parts > 1:
+    if step.parts == 0:  # the source gave no duration
+        what = (
+            f'Part {step.part} of the {noun_en} "{step.title}" ({step.minutes} min; the provider gives no '
+            "duration, so how much remains after it is unknown)"
+        )
+    elif step.parts > 1:
         what = (
             f'Part {step.part} of {step.parts} of the {noun_en} "{step.title}" '
             f"({step.minutes} of {step.unit_minutes} min)"
@@ -248,14 +258,14 @@ _UNCOVERED_NL = {
     "no_content": "Er is geen inhoud die {label} aantoonbaar behandelt; L&D kan die kopen of maken.",
     "no_language": "Er is inhoud over {label}, maar alleen in talen die je niet hebt gekozen.",
     "not_enough_content": "Alle inhoud over {label} zit al in dit pad; het is niet genoeg om de kloof te dichten.",
-    "no_time": "Er is meer inhoud over {label}, maar je tijd voor dit pad is op.",
+    "no_time": "Er is meer inhoud over {label}, maar die past niet meer in de weken van dit pad.",
     "too_long": "Wat er nog over {label} is, zijn trainingen of bijeenkomsten die langer duren dan je tijd per week.",
 }
 _UNCOVERED_EN = {
     "no_content": "No content shows that it teaches {label}; L&D can buy or write some.",
     "no_language": "There is content on {label}, but only in languages you did not choose.",
     "not_enough_content": "All content on {label} is already in this path; it is not enough to close the gap.",
-    "no_time": "There is more content on {label}, but the time for this path is spent.",
+    "no_time": "There is more content on {label}, but it no longer fits the weeks of this path.",
     "too_long": "What is left on {label} are sessions held at a set time, longer than your time per week.",
 }
 

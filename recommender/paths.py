@@ -120,10 +120,11 @@ class PathStep:
     evidence: tuple[tuple[int, str, str], ...] = ()
     language: str = ""
     language_fallback: bool = False  # in another language because none in the learner's teaches it
+    length_unknown: bool = False  # the source gave no duration: a session of it, the rest unknown
 
     @property
     def partial(self) -> bool:
-        return self.remaining_minutes > 0
+        return self.remaining_minutes > 0 or self.length_unknown
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class _Unit:
     part: int = 1
     parts: int = 1
     unit_minutes: int = 0
+    minutes_known: bool = True
     entries: dict[int, ScoredCandidate] = field(default_factory=dict)
     amounts: dict[int, float] = field(default_factory=dict)  # a_us: levels it can close per skill
 
@@ -295,9 +297,13 @@ def _collect_units(
     scored: Sequence[ScoredCandidate],
     open_gaps: Mapping[int, Gap],
     minutes_per_gap_level: int,
-    minutes_per_week: int,
+    budget: Budget,
 ) -> dict[tuple[int, int], _Unit]:
-    """Every candidate unit, cut into sessions when it is longer than a week, keyed (unit, session)."""
+    """Every candidate unit, cut into sessions when it is longer than a week, keyed (unit, session).
+    A unit whose source gave no duration (a course known only by its description) counts as longer
+    than the whole budget: weekly sessions of it, taken only when nothing of known length teaches
+    its gap, and never claimed to be finished."""
+    minutes_per_week = budget.minutes_per_week
     whole: dict[int, _Unit] = {}
     for entry in scored:
         c = entry.candidate
@@ -317,6 +323,7 @@ def _collect_units(
                 position=c.position,
                 language=language_code(c.language),
                 unit_minutes=c.minutes,
+                minutes_known=c.minutes_known,
             )
         elif unit.minutes != c.minutes or unit.item_id != c.item_id:
             raise ValueError(f"unit {c.unit_id} appears with different minutes or items")
@@ -325,7 +332,10 @@ def _collect_units(
             unit.entries[c.skill_id] = entry
     units: dict[tuple[int, int], _Unit] = {}
     for unit in whole.values():
-        if unit.format.strip().lower() in SCHEDULED_FORMATS:
+        if not unit.minutes_known and minutes_per_week > 0:
+            unit.unit_minutes = budget.total + 1
+            sessions = [minutes_per_week] * max(1, budget.weeks)
+        elif unit.format.strip().lower() in SCHEDULED_FORMATS:
             sessions = [unit.minutes]  # longer than a week: no session of it fits, so it is never taken
         else:
             sessions = _session_minutes(unit.minutes, minutes_per_week)
@@ -370,7 +380,7 @@ def build_path(
         if gap.gap > 0:
             open_gaps[gap.skill_id] = gap
     value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
-    units = _collect_units(scored, open_gaps, minutes_per_gap_level, budget.minutes_per_week)
+    units = _collect_units(scored, open_gaps, minutes_per_gap_level, budget)
     usable = {key: u for key, u in units.items() if u.minutes <= budget.minutes_per_week}
 
     item_best: dict[int, float] = {}
@@ -507,7 +517,9 @@ def build_path(
         follows = next(
             (u for u in ordered[index + 1 :] if main in credited[u.key] and u.unit_id != unit.unit_id), None
         )
-        remaining_minutes = unit.unit_minutes - parts_taken[unit.unit_id] if unit.parts > 1 else 0
+        remaining_minutes = (
+            unit.unit_minutes - parts_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
+        )
         fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
             bool(wanted) and unit.language not in wanted
         )
@@ -520,8 +532,8 @@ def build_path(
             evidence=entry.candidate.evidence,
             evidence_detail=entry.candidate.evidence_detail,
             part=unit.part,
-            parts=unit.parts,
-            unit_minutes=unit.unit_minutes,
+            parts=unit.parts if unit.minutes_known else 0,
+            unit_minutes=unit.unit_minutes if unit.minutes_known else 0,
             remaining_minutes=remaining_minutes,
             language=unit.language,
             fallback_language=fallback,
@@ -547,8 +559,8 @@ def build_path(
                 score=round(unit.score, 4),
                 why_without_levels=explain_step(facts, gap_facts, role_name, dutch, False),
                 part=unit.part,
-                parts=unit.parts,
-                unit_minutes=unit.unit_minutes,
+                parts=unit.parts if unit.minutes_known else 0,
+                unit_minutes=unit.unit_minutes if unit.minutes_known else 0,
                 remaining_minutes=remaining_minutes,
                 evidence=tuple(
                     (s, unit.entries[s].candidate.evidence, unit.entries[s].candidate.evidence_detail)
@@ -556,6 +568,7 @@ def build_path(
                 ),
                 language=unit.language,
                 language_fallback=fallback,
+                length_unknown=not unit.minutes_known,
             )
         )
 

@@ -112,6 +112,7 @@ class Candidate:
     # what backs it: the matched label, or the cosine similarity as text.
     evidence: str = "similarity"
     evidence_detail: str = ""
+    minutes_known: bool = True  # False: the source gave no duration (a course page's reading time)
 
 
 @dataclass(frozen=True)

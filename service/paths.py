@@ -30,6 +30,7 @@ from recommender.fusion import convex_fusion
 from recommender.gaps import Gap, LevelEstimate, Requirement, compute_gaps
 from recommender.index import SearchHit
 from recommender.learning import rescore
+from recommender.lexical import LexicalIndex
 from recommender.paths import Budget, PathStep, build_path
 from recommender.ranking import (
     Candidate,
@@ -58,6 +59,8 @@ RETRIEVED_PER_GAP = 20
 MIN_STEP_RELEVANCE = 0.72
 DENSE_FLOOR, DENSE_FULL = 0.40, 0.70
 LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
+LEXICAL_STRONG_SHARE = 0.5  # a BM25 score at least half the best hit's counts in full
+MENTION_SHARE = 0.8  # a label only in the text, with no dense agreement: 0.85 * 0.8 stays below the bar
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def _probes(
     ad_hoc = [g.skill_id for g in gaps if g.skill_id in text_skills]
     if ad_hoc:
         vectors = runtime.encoder().encode([text_skills[s] for s in ad_hoc])
-        probes += [_Probe(s, (text_skills[s],), vectors[i], ad_hoc=True) for i, s in enumerate(ad_hoc)]
+        probes += [
+            _Probe(s, label_variants(text_skills[s]), vectors[i], ad_hoc=True) for i, s in enumerate(ad_hoc)
+        ]
     for gap in gaps:
         skill = skills.get(gap.skill_id)
         if skill is None:
@@ -118,16 +123,33 @@ def _probes(
     return probes
 
 
-def _retrieve(
-    runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]
-) -> dict[int, dict[int, tuple[float, str, str]]]:
-    """skill id -> {unit id: (relevance 0..1, evidence, detail)} from dense search with the skill's
-    vector and BM25 on its labels. The two scored lists are fused (convex combination of normalised
-    scores, see recommender.fusion) to pick the shortlist; a unit's relevance is its strongest
-    absolute signal (cosine similarity mapped to 0..1, or how much of a skill label the unit holds),
-    so a weak match stays weak whatever its place: the best of several poor BM25 hits is still poor.
-    The evidence says which signal that was: "label" (BM25, detail: the labels looked for),
-    "similarity" (dense, detail: the cosine), or "text" for an ad-hoc label."""
+_PARENTHESIS = re.compile(r"\(([^()]*)\)")
+
+
+def label_variants(label: str) -> tuple[str, ...]:
+    """A label as given, and, when it holds a parenthesis, with it left out and the parenthesis alone:
+    "data visualization (dataviz)" is looked for as that, "data visualization" and "dataviz"."""
+    variants = [label]
+    inner = [part.strip() for part in _PARENTHESIS.findall(label) if part.strip()]
+    outer = " ".join(_PARENTHESIS.sub(" ", label).split())
+    variants += [v for v in (outer, *inner) if v and v not in variants]
+    return tuple(variants)
+
+
+@dataclass
+class _Match:
+    """What retrieval found of one unit for one gap: the dense cosine and the share of a label it holds."""
+
+    cosine: float = 0.0
+    coverage: float = 0.0  # of the best-matching label, idf-weighted, 0..1
+    bm25_share: float = 0.0  # its BM25 against the best lexical hit's, capped at 1 from LEXICAL_STRONG_SHARE
+
+
+def _retrieve(runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]) -> dict[int, dict[int, _Match]]:
+    """skill id -> {unit id: match} from dense search with the skill's vector and BM25 on its labels.
+    The two scored lists are fused (convex combination of normalised scores, see recommender.fusion)
+    to pick the shortlist; `_strength` then turns a match into a relevance on an absolute scale, so a
+    weak match stays weak whatever its place: the best of several poor BM25 hits is still poor."""
     snapshot = runtime.snapshot(tenant_slug)
     lexical = runtime.lexical(tenant_slug)
     with_vector = [p for p in probes if p.vector is not None]
@@ -140,18 +162,11 @@ def _retrieve(
         p.skill_id: [h for h in row if h.score >= DENSE_FLOOR]
         for p, row in zip(with_vector, rows, strict=False)
     }
-    found: dict[int, dict[int, tuple[float, str, str]]] = {}
+    found: dict[int, dict[int, _Match]] = {}
     for probe in probes:
         hits = dense_hits.get(probe.skill_id, [])
         dense = [(h.unit_id, h.score) for h in hits]
-        signal: dict[int, tuple[float, str, str]] = {
-            h.unit_id: (
-                _dense_relevance(h.score),
-                TEXT if probe.ad_hoc else SIMILARITY,
-                probe.names[0] if probe.ad_hoc else f"{h.score:.2f}",
-            )
-            for h in hits
-        }
+        matches: dict[int, _Match] = {h.unit_id: _Match(cosine=h.score) for h in hits}
         words: list[tuple[int, float]] = []
         if lexical is not None:
             scored = lexical.search(" ".join(probe.names), LEXICAL_K)
@@ -159,18 +174,35 @@ def _retrieve(
             words = [
                 (unit_id, score) for unit_id, score in scored if coverage[unit_id] >= LEXICAL_MIN_COVERAGE
             ]
-            for unit_id, _ in words:
-                if coverage[unit_id] > signal.get(unit_id, (0.0, "", ""))[0]:
-                    signal[unit_id] = (
-                        coverage[unit_id],
-                        TEXT if probe.ad_hoc else LABEL,
-                        " / ".join(probe.names),
-                    )
+            best = max((score for _, score in words), default=0.0)
+            for unit_id, score in words:
+                match = matches.setdefault(unit_id, _Match())
+                match.coverage = coverage[unit_id]
+                match.bm25_share = min(1.0, score / (LEXICAL_STRONG_SHARE * best))
         fused = convex_fusion(dense, words)[:RETRIEVED_PER_GAP]
-        found[probe.skill_id] = {
-            unit_id: (RETRIEVED_WEIGHT * signal[unit_id][0], *signal[unit_id][1:]) for unit_id, _ in fused
-        }
+        found[probe.skill_id] = {unit_id: matches[unit_id] for unit_id, _ in fused}
     return found
+
+
+def _names_in_title(lexical: LexicalIndex | None, names: Sequence[str], card: UnitCard) -> bool:
+    """Does the unit's or its item's title hold every word of one of the labels (stemmed)?"""
+    if lexical is None:
+        return False
+    title = set(lexical.query_terms(f"{card.item_title} {card.unit_title}"))
+    return any(terms and set(terms) <= title for terms in (lexical.query_terms(name) for name in names))
+
+
+def _strength(match: _Match, in_title: bool, ad_hoc: bool, names: Sequence[str]) -> tuple[float, str, str]:
+    """(relevance 0..1, evidence, detail) of a retrieved unit. A label in a title is a lesson on it;
+    a label only somewhere in the text counts in full when the meaning agrees (a dense hit), else
+    as a mention (MENTION_SHARE): a page that names "incident response" once is not a lesson on it."""
+    dense = _dense_relevance(match.cosine) if match.cosine else 0.0
+    lexical = match.coverage * match.bm25_share
+    if not in_title and dense <= 0:
+        lexical *= MENTION_SHARE
+    if lexical >= dense and lexical > 0:
+        return lexical, TEXT if ad_hoc else LABEL, " / ".join(names)
+    return dense, TEXT if ad_hoc else SIMILARITY, names[0] if ad_hoc else f"{match.cosine:.2f}"
 
 
 def _candidate(unit: UnitCard, skill_id: int, relevance: float, evidence: str, detail: str) -> Candidate:
@@ -189,6 +221,7 @@ def _candidate(unit: UnitCard, skill_id: int, relevance: float, evidence: str, d
         title=step_title(unit.item_title, unit.unit_title),
         evidence=evidence,
         evidence_detail=detail,
+        minutes_known=unit.minutes_known,
     )
 
 
@@ -229,9 +262,18 @@ def gather_candidates(
     retrieved = _retrieve(runtime, tenant_slug, probes)
     missing = {unit_id for hits in retrieved.values() for unit_id in hits} - set(units)
     units.update(repo.unit_cards(session, tenant_id, sorted(missing)))
+    lexical = runtime.lexical(tenant_slug)
+    by_skill = {probe.skill_id: probe for probe in probes}
     for skill_id, hits in retrieved.items():
-        for unit_id, signal in hits.items():
-            if unit_id in units and signal[0] > found.get((unit_id, skill_id), (0.0, "", ""))[0]:
+        probe = by_skill[skill_id]
+        for unit_id, match in hits.items():
+            card = units.get(unit_id)
+            if card is None:
+                continue
+            in_title = match.coverage > 0 and _names_in_title(lexical, probe.names, card)
+            relevance, evidence, detail = _strength(match, in_title, probe.ad_hoc, probe.names)
+            signal = (RETRIEVED_WEIGHT * relevance, evidence, detail)
+            if signal[0] > found.get((unit_id, skill_id), (0.0, "", ""))[0]:
                 found[(unit_id, skill_id)] = signal
     candidates = [
         _candidate(units[unit_id], skill_id, *signal)

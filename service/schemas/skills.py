@@ -141,11 +141,14 @@ class EmployeeIn(Strict):
             if number is not None and (
                 isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high
             ):
-                raise ValueError(f"preferences.{name}: expected a whole number from {low} to {high}, got {number!r}")
+                raise ValueError(
+                    f"preferences.{name}: expected a whole number from {low} to {high}, got {number!r}"
+                )
         for name in ("languages", "formats"):
             listed = value.get(name)
             if listed is not None and (
-                not isinstance(listed, list) or not all(isinstance(x, str) and 0 < len(x) <= 20 for x in listed)
+                not isinstance(listed, list)
+                or not all(isinstance(x, str) and 0 < len(x) <= 20 for x in listed)
             ):
                 raise ValueError(f"preferences.{name}: expected a list of short strings, got {listed!r}")
         return value
@@ -201,7 +204,9 @@ class PathRequest(Strict):
     minutes_per_week: WholeNumber | None = Field(
         default=None, ge=5, le=2400, description="default: the employee's preference, else 60"
     )
-    weeks: WholeNumber | None = Field(default=None, ge=1, le=52, description="default: the employee's preference, else 6")
+    weeks: WholeNumber | None = Field(
+        default=None, ge=1, le=52, description="default: the employee's preference, else 6"
+    )
     target_role: Label | None = Field(
         default=None, description="A role to grow into instead of the current one"
     )
@@ -266,12 +271,18 @@ class PathStepPublic(BaseModel):
     external_id: str
     activity_id: str
     part: int = Field(default=1, description="the session of a unit longer than a week, from 1")
-    parts: int = Field(default=1, description="how many sessions the whole unit takes")
+    parts: int = Field(
+        default=1, description="how many sessions the whole unit takes; 0 when its source gave no duration"
+    )
     unit_minutes: int | None = Field(default=None, description="the whole unit's minutes")
-    partial: bool = Field(default=False, description="the path holds only the first sessions of this unit")
+    partial: bool = Field(
+        default=False,
+        description="the path holds only the first sessions of this unit (or its length is unknown)",
+    )
     remaining_minutes: int = Field(default=0, description="minutes of this unit left after the path")
     language_fallback: bool = Field(
-        default=False, description="in another language: no content in the learner's languages teaches this gap"
+        default=False,
+        description="in another language: no content in the learner's languages teaches this gap",
     )
 
 
