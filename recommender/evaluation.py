@@ -34,7 +34,7 @@ from typing import Protocol, TypeVar
 import faiss
 import numpy as np
 
-from recommender.fusion import DENSE_WEIGHT, RRF_K, convex_fusion, reciprocal_rank_fusion
+from recommender.fusion import DENSE_WEIGHT, RRF_K, absolute_fusion, convex_fusion, reciprocal_rank_fusion
 from recommender.lexical import LexicalIndex
 
 DEFAULT_K = 10
@@ -45,7 +45,8 @@ METHOD_DENSE = "dense"
 METHOD_LEXICAL = "lexical"
 METHOD_FUSED = "fused"
 METHOD_RRF = "rrf"
-METHODS = (METHOD_DENSE, METHOD_LEXICAL, METHOD_FUSED, METHOD_RRF)
+METHOD_ABSOLUTE = "absolute"  # recommender.fusion.absolute_fusion, as /v1/search ranks
+METHODS = (METHOD_DENSE, METHOD_LEXICAL, METHOD_FUSED, METHOD_RRF, METHOD_ABSOLUTE)
 COL_RECALL = "recall"
 COL_PRECISION = "precision"
 COL_NDCG = "ndcg"
@@ -242,6 +243,8 @@ def evaluate_skill_retrieval(
             ranked[METHOD_LEXICAL][label] = [ids[position] for position in words]
             ranked[METHOD_FUSED][label] = [ids[position] for position, _ in fused]
             ranked[METHOD_RRF][label] = [ids[position] for position, _ in rrf]
+            absolute = absolute_fusion(dense_scored, words_scored)
+            ranked[METHOD_ABSOLUTE][label] = [ids[position] for position, _ in absolute]
 
     report: dict[str, dict[str, float]] = {
         "data": {"items": float(len(items)), "queries": float(len(labels)), "k": float(k)}

@@ -97,3 +97,39 @@ def convex_fusion(
         for item, share in normalise_scores(list(best.items())):
             fused[item] = fused.get(item, 0.0) + weight * share
     return sorted(fused.items(), key=lambda pair: -pair[1])
+
+
+# Absolute fusion (`absolute_fusion`, what /v1/search uses for free-text questions).
+ABSOLUTE_DENSE_FLOOR = 0.25  # all-MiniLM-L6-v2, a short question against a unit: below this is noise
+ABSOLUTE_DENSE_FULL = 0.70
+ABSOLUTE_LEXICAL_WEIGHT = 0.5
+
+
+def absolute_fusion(
+    dense: Sequence[tuple[T, float]],
+    lexical: Sequence[tuple[T, float]],
+    floor: float = ABSOLUTE_DENSE_FLOOR,
+    full: float = ABSOLUTE_DENSE_FULL,
+    lexical_weight: float = ABSOLUTE_LEXICAL_WEIGHT,
+) -> list[tuple[T, float]]:
+    """(id, score 0..1), best first: the cosine mapped to 0..1 on a fixed scale (floor -> 0, full -> 1),
+    so a weak best dense hit stays weak (min-max scaling would make it 1), mixed with BM25 scaled by
+    the best lexical hit, so the text that holds a question's words best gets the whole lexical weight.
+    Ties go to the id met first."""
+    if not 0.0 <= lexical_weight <= 1.0:
+        raise ValueError(f"lexical_weight must be from 0 to 1, got {lexical_weight!r}")
+    if full <= floor:
+        raise ValueError(f"full ({full}) must be above floor ({floor})")
+    scores: dict[T, float] = {}
+    for item, cosine in dense:
+        if item not in scores:
+            scores[item] = (1.0 - lexical_weight) * min(1.0, max(0.0, (cosine - floor) / (full - floor)))
+    best = max((score for _, score in lexical), default=0.0)
+    seen: set[T] = set()
+    for item, score in lexical:
+        if item in seen or best <= 0:
+            continue
+        seen.add(item)
+        scores[item] = scores.get(item, 0.0) + lexical_weight * score / best
+    order = {item: index for index, item in enumerate(scores)}
+    return sorted(scores.items(), key=lambda pair: (-pair[1], order[pair[0]]))

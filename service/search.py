@@ -1,6 +1,7 @@
 """Just-in-time search: the micro-units that best answer a free-text question, by the same hybrid
 retrieval as paths (dense search on the FAISS snapshot and BM25 with Dutch and English stemming,
-fused by `recommender.fusion.convex_fusion`) and the same language rule (the learner's languages
+fused on an absolute scale by `recommender.fusion.absolute_fusion`, measured against both parts
+in tests/model/test_retrieval_quality.py) and the same language rule (the learner's languages
 first; another language only when none of theirs answers, and then the hit says so).
 
 Why hybrid: the bundled encoder is English, so a Dutch question that names a page's words
@@ -16,14 +17,12 @@ from sqlalchemy.orm import Session
 
 from models import repositories as repo
 from models.tables import MicroUnit
+from recommender.fusion import absolute_fusion
 from recommender.tagging import language_code
 from service.runtime import Runtime
 
 DENSE_K = 60
 LEXICAL_K = 60
-# Dense cosine (all-MiniLM-L6-v2, a short question against a unit) to 0..1: below the floor is noise.
-QUERY_DENSE_FLOOR, QUERY_DENSE_FULL = 0.25, 0.70
-LEXICAL_WEIGHT = 0.5  # BM25 (scaled by the best hit) and dense weigh the same: a named word counts
 UNITS_PER_ITEM = 2  # a search answer should offer several items, not five parts of one page
 
 
@@ -32,22 +31,6 @@ class Found:
     unit: MicroUnit
     score: float  # fused, 0..1
     language_fallback: bool
-
-
-def fuse(dense: Sequence[tuple[int, float]], words: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
-    """(unit id, score 0..1), best first: the dense cosine mapped to 0..1 on an absolute scale (a weak
-    best hit stays weak, unlike min-max scaling) mixed with BM25 scaled by the best lexical hit (so
-    the unit that holds the question's words best gets the whole lexical weight)."""
-    span = QUERY_DENSE_FULL - QUERY_DENSE_FLOOR
-    scores: dict[int, float] = {
-        unit: (1 - LEXICAL_WEIGHT) * min(1.0, max(0.0, (cosine - QUERY_DENSE_FLOOR) / span))
-        for unit, cosine in dense
-    }
-    best = max((score for _, score in words), default=0.0)
-    for unit, score in words:
-        if best > 0:
-            scores[unit] = scores.get(unit, 0.0) + LEXICAL_WEIGHT * score / best
-    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def search_units(
@@ -71,7 +54,7 @@ def search_units(
         dense = [(hit.unit_id, hit.score) for hit in snapshot.search(vector, DENSE_K)[0]]
     lexical = runtime.lexical(tenant_slug)
     words = lexical.search(query, LEXICAL_K) if lexical is not None else []
-    fused = fuse(dense, words)
+    fused = absolute_fusion(dense, words)
     units = repo.units_with_items(session, tenant_id, [unit_id for unit_id, _ in fused])
     wanted = {language_code(x) or x for x in languages}
     own: list[Found] = []

@@ -67,3 +67,15 @@ def test_convex_fusion_edges() -> None:
     assert dict(convex_fusion([(1, 0.2), (2, 0.9), (1, 0.9)], [], dense_weight=1.0)) == {1: 1.0, 2: 1.0}
     with pytest.raises(ValueError, match="dense_weight"):
         convex_fusion([(1, 0.5)], [], dense_weight=1.5)
+
+
+def test_absolute_fusion_keeps_a_weak_dense_best_weak_and_rewards_named_words() -> None:
+    from recommender.fusion import absolute_fusion
+
+    # the dense best is noise (cosine 0.26); the lexical best holds the question's words
+    fused = dict(absolute_fusion([("noise", 0.26), ("page", 0.30)], [("page", 9.0), ("other", 3.0)]))
+    assert max(fused, key=lambda k: fused[k]) == "page"
+    assert fused["noise"] < 0.05 and 0.5 < fused["page"] <= 1.0
+    assert abs(fused["other"] - 0.5 * 3.0 / 9.0) < 1e-9
+    with pytest.raises(ValueError):
+        absolute_fusion([], [], floor=0.7, full=0.7)
