@@ -285,9 +285,12 @@ def add_auto_tags_for_skill(
     return added
 
 
-def covered_skills(session: Session, tenant_id: int, skill_ids: Sequence[int] | None = None) -> set[int]:
+def covered_skills(
+    session: Session, tenant_id: int, skill_ids: Sequence[int] | None = None, min_confidence: float = 0.0
+) -> set[int]:
     """Skills (of `skill_ids`, or all) that at least one active item teaches (a tag not rejected by
-    L&D). Pass the skills in question: the whole set means reading every tag of the catalog."""
+    L&D, at least `min_confidence` sure; a confirmed tag always counts). Pass the skills in question:
+    the whole set means reading every tag of the catalog."""
     query = (
         select(ItemSkill.skill_id)
         .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
@@ -295,6 +298,7 @@ def covered_skills(session: Session, tenant_id: int, skill_ids: Sequence[int] | 
             ItemSkill.tenant_id == tenant_id,
             ItemSkill.status != TAG_REJECTED,
             CatalogItem.status == ITEM_ACTIVE,
+            or_(ItemSkill.confidence >= min_confidence, ItemSkill.status == TAG_CONFIRMED),
         )
         .distinct()
     )

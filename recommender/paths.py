@@ -78,6 +78,11 @@ _EPS = 1e-9
 # A gap of importance 0 still gets a sliver of value, so spare time goes to it rather than to nothing.
 _MIN_LEVEL_VALUE = 1e-6
 SHORT_MINUTES = 15  # a micro-unit: 5 to 15 minutes
+# A step must clearly teach its gap: a two-word label found in the text (0.75), a declared skill,
+# or a retrieved unit at cosine 0.65 / holding 85% of a label. Weaker matches (one shared word, even
+# repeated: 0.70; a loose embedding tag) made paths that filled spare minutes with unrelated pages.
+# The gap model's `has_content` and the reports' uncovered skills use the same bar.
+MIN_STEP_RELEVANCE = 0.72
 # Formats held at a set time: one sitting, never cut into weekly sessions.
 SCHEDULED_FORMATS = frozenset({"classroom", "event"})
 

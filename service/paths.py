@@ -31,7 +31,7 @@ from recommender.gaps import Gap, LevelEstimate, Requirement, compute_gaps
 from recommender.index import SearchHit
 from recommender.learning import rescore
 from recommender.lexical import LexicalIndex
-from recommender.paths import Budget, PathStep, build_path
+from recommender.paths import MIN_STEP_RELEVANCE, Budget, PathStep, build_path
 from recommender.ranking import (
     Candidate,
     Learner,
@@ -53,10 +53,6 @@ LEXICAL_K = 40
 SHORTLIST_PER_GAP = 8
 RETRIEVED_WEIGHT = 0.85  # a retrieved unit is a little less certain than one tagged with the skill
 RETRIEVED_PER_GAP = 20
-# A step must clearly teach its gap: a two-word label found in the text (0.75), a declared skill,
-# or a retrieved unit at cosine 0.65 / holding 85% of a label. Weaker matches (one shared word, even
-# repeated: 0.70; a loose embedding tag) made paths that filled spare minutes with unrelated pages.
-MIN_STEP_RELEVANCE = 0.72
 DENSE_FLOOR, DENSE_FULL = 0.40, 0.70
 LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
 LEXICAL_STRONG_SHARE = 0.5  # a BM25 score at least half the best hit's counts in full
@@ -549,7 +545,7 @@ def ad_hoc_plan(
         labels[skill_id] = label
         matched.append({"skill": entry.skill, "matched": kind, "skill_id": skill_id, "resolved_to": label})
     known = [s for s in labels if s > 0]
-    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, tenant_id, known))
+    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, tenant_id, known, MIN_STEP_RELEVANCE))
     plan = PlanInput(
         gaps=gaps,
         labels=labels,
