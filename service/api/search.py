@@ -81,6 +81,7 @@ def search(
             external_id=hit.unit.item.external_id,
             activity_id=activity_id(hit.unit.item.source, hit.unit.item.external_id, hit.unit.position),
             language_fallback=hit.language_fallback,
+            minutes_known=not (hit.unit.item.extra or {}).get("minutes_estimated", False),
         )
         for hit in found
     ]

@@ -63,6 +63,9 @@ class SearchHit(BaseModel):
     language_fallback: bool = Field(
         default=False, description="not in the preferred languages: nothing in them answered as well"
     )
+    minutes_known: bool = Field(
+        default=True, description="false: the source gave no duration; `minutes` is the description's reading time"
+    )
 
 
 class SearchResponse(BaseModel):
