@@ -129,7 +129,7 @@ def _evidence_sentence(step: StepFacts, label: str, noun: tuple[str, bool, str],
         by_kind = {
             DECLARED: f"De aanbieder noemt {label} als onderwerp van {this_nl}.",
             CONFIRMED: f"L&D heeft bevestigd dat {this_nl} over {label} gaat.",
-            LABEL: f'De tekst noemt "{detail or label}" letterlijk.',
+            LABEL: f'De tekst noemt "{detail or label}".',
             EMBEDDING: f"De inhoud lijkt op {label} (gelijkenis {detail})."
             if detail
             else f"De inhoud lijkt op {label}.",
@@ -142,7 +142,7 @@ def _evidence_sentence(step: StepFacts, label: str, noun: tuple[str, bool, str],
         by_kind = {
             DECLARED: f"The provider lists {label} as a topic of this {noun_en}.",
             CONFIRMED: f"L&D confirmed that this {noun_en} teaches {label}.",
-            LABEL: f'The text names "{detail or label}" literally.',
+            LABEL: f'The text names "{detail or label}".',
             EMBEDDING: f"Its content is close to {label} (similarity {detail})."
             if detail
             else f"Its content is close to {label}.",

@@ -57,6 +57,7 @@ DENSE_FLOOR, DENSE_FULL = 0.40, 0.70
 LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
 LEXICAL_STRONG_SHARE = 0.5  # a BM25 score at least half the best hit's counts in full
 MENTION_SHARE = 0.8  # a label only in the text, with no dense agreement: 0.85 * 0.8 stays below the bar
+AGREEING_COSINE = 0.5  # the meaning agrees with a label found in the text
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class _Match:
     cosine: float = 0.0
     coverage: float = 0.0  # of the best-matching label, idf-weighted, 0..1
     bm25_share: float = 0.0  # its BM25 against the best lexical hit's, capped at 1 from LEXICAL_STRONG_SHARE
+    label: str = ""  # the label (Dutch or English, or a variant of an ad-hoc one) it holds most of
 
 
 def _retrieve(runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]) -> dict[int, dict[int, _Match]]:
@@ -166,14 +168,19 @@ def _retrieve(runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]) -> d
         words: list[tuple[int, float]] = []
         if lexical is not None:
             scored = lexical.search(" ".join(probe.names), LEXICAL_K)
-            coverage = lexical.label_coverage(list(probe.names), [unit_id for unit_id, _ in scored])
+            hit_ids = [unit_id for unit_id, _ in scored]
+            per_name = {name: lexical.label_coverage([name], hit_ids) for name in probe.names}
             words = [
-                (unit_id, score) for unit_id, score in scored if coverage[unit_id] >= LEXICAL_MIN_COVERAGE
+                (unit_id, score)
+                for unit_id, score in scored
+                if max(cover[unit_id] for cover in per_name.values()) >= LEXICAL_MIN_COVERAGE
             ]
             best = max((score for _, score in words), default=0.0)
             for unit_id, score in words:
                 match = matches.setdefault(unit_id, _Match())
-                match.coverage = coverage[unit_id]
+                match.label, match.coverage = max(
+                    ((name, cover[unit_id]) for name, cover in per_name.items()), key=lambda pair: pair[1]
+                )
                 match.bm25_share = min(1.0, score / (LEXICAL_STRONG_SHARE * best))
         fused = convex_fusion(dense, words)[:RETRIEVED_PER_GAP]
         found[probe.skill_id] = {unit_id: matches[unit_id] for unit_id, _ in fused}
@@ -190,14 +197,17 @@ def _names_in_title(lexical: LexicalIndex | None, names: Sequence[str], card: Un
 
 def _strength(match: _Match, in_title: bool, ad_hoc: bool, names: Sequence[str]) -> tuple[float, str, str]:
     """(relevance 0..1, evidence, detail) of a retrieved unit. A label in a title is a lesson on it;
-    a label only somewhere in the text counts in full when the meaning agrees (a dense hit), else
-    as a mention (MENTION_SHARE): a page that names "incident response" once is not a lesson on it."""
+    a label only somewhere in the text counts in full when the meaning agrees (cosine at least
+    AGREEING_COSINE), else as a mention (MENTION_SHARE): a page that names "incident response" once
+    is not a lesson on it. The detail is the label found."""
     dense = _dense_relevance(match.cosine) if match.cosine else 0.0
-    lexical = match.coverage * match.bm25_share
-    if not in_title and dense <= 0:
+    # coverage squared: a label missing its telling word ("business writing in Dutch" in a course on
+    # business writing in English) is not that skill
+    lexical = match.coverage**2 * match.bm25_share
+    if not in_title and match.cosine < AGREEING_COSINE:
         lexical *= MENTION_SHARE
     if lexical >= dense and lexical > 0:
-        return lexical, TEXT if ad_hoc else LABEL, " / ".join(names)
+        return lexical, TEXT if ad_hoc else LABEL, match.label or names[0]
     return dense, TEXT if ad_hoc else SIMILARITY, names[0] if ad_hoc else f"{match.cosine:.2f}"
 
 
@@ -266,7 +276,7 @@ def gather_candidates(
             card = units.get(unit_id)
             if card is None:
                 continue
-            in_title = match.coverage > 0 and _names_in_title(lexical, probe.names, card)
+            in_title = match.coverage > 0 and _names_in_title(lexical, [match.label], card)
             relevance, evidence, detail = _strength(match, in_title, probe.ad_hoc, probe.names)
             signal = (RETRIEVED_WEIGHT * relevance, evidence, detail)
             if signal[0] > found.get((unit_id, skill_id), (0.0, "", ""))[0]:
@@ -545,7 +555,9 @@ def ad_hoc_plan(
         labels[skill_id] = label
         matched.append({"skill": entry.skill, "matched": kind, "skill_id": skill_id, "resolved_to": label})
     known = [s for s in labels if s > 0]
-    gaps = compute_gaps(requirements, estimates, tax.covered_skills(session, tenant_id, known, MIN_STEP_RELEVANCE))
+    gaps = compute_gaps(
+        requirements, estimates, tax.covered_skills(session, tenant_id, known, MIN_STEP_RELEVANCE)
+    )
     plan = PlanInput(
         gaps=gaps,
         labels=labels,

@@ -304,7 +304,7 @@ def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
     )
     assert path.steps[0].why == (
         "Asked for: data visualisation at level 3 (important); you have not shown it yet. "
-        'The text names "data visualisation" literally. '
+        'The text names "data visualisation". '
         'This article "Charts that work" (14 min) is for beginners; rated 4.6 out of 5 and updated in January 2025. '
         "There is nothing on data visualisation in English, so this one is in Dutch."
     )
