@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ingest.records import Source
+import logging
+from typing import Any
+
+from ingest.normalise import Structure
+from ingest.records import RawRecord, Source
+
+log = logging.getLogger("leerpad.ingest")
 
 KINDS = ("coursera", "goodhabitz", "wiki", "csv")
 
@@ -26,3 +32,19 @@ def get_source(kind: str) -> Source:
 
         return CsvSource()
     raise ValueError(f"unknown catalog kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def apply_structure(
+    structure: Structure, record: RawRecord, field: str, extra: dict[str, Any], stated_minutes: int
+) -> None:
+    """Record what an item's module structure changed (ingest.normalise.Structure.annotate); a module
+    list that could not be used is a warning naming the row and the field, never a rejected row."""
+    structure.annotate(extra, field, stated_minutes)
+    if structure.error:
+        log.warning(
+            "%s line %d: field %r not used, the item stays one unit: %s",
+            record.origin or "import",
+            record.line,
+            field,
+            structure.error,
+        )

@@ -9,7 +9,30 @@ file holding a JSON list of such pages, or a folder of page files (*.json, read 
 - declared skills from domainTypes: subdomainId then domainId as words ('machine-learning' ->
   'machine learning')
 - provider = the partners' names from linked["partners.v1"], else "coursera:<partner id>"
+- level: a `level`, `difficultyLevel` or `difficulty` field when the element has one ("BEGINNER",
+  "Intermediate"; courses.v1 itself has none), else the level the description states in a line
+  'Level: Beginner' or as 'Beginner level' (normalise.level_from_text); none found -> no level
 - line = position of the element in the whole import (1-based); origin names file and page
+
+Modules (our extension: the real API serves a course's modules from other endpoints, not inline). An
+element may carry an optional `modules` array, in order:
+
+    "modules": [
+      {"name": "Your first SELECT", "description": "...", "minutes": 12},
+      {"name": "Joins", "workload": "35 minutes", "lessons": [
+          {"name": "Inner joins", "minutes": 12, "description": "..."},
+          {"name": "Left joins", "minutes": 13}, {"name": "Join pitfalls", "minutes": 10}]}
+    ]
+
+`name` (or `title`) is required; `description` (or `summary`) optional; minutes as a number
+(`minutes`) or a duration text (`workload`, `duration`); `lessons` (or `items`) have the same shape,
+one level deep. The course is split along them (normalise.course_structure: one unit per module of 5
+to 15 minutes, a longer module split into its lessons, tiny neighbours merged). Module minutes win: the
+item's minutes become the sum of its modules, and `workload` stays in extra["workload"] (and the
+parsed figure in extra["stated_minutes"] when it differs). Entries without minutes share what the
+workload leaves. Without `modules`, lines of the description such as 'Module 1: ... (15 min)' or
+'Week 2: ...' are used the same way. A malformed `modules` array keeps the course as one unit and puts
+the reason in extra["modules_error"] (and a warning in the log); the course itself is not rejected.
 
 CSV exports (the ones that circulate; headers case-insensitive, '_' and ' ' alike):
 - title: Name, Course Name, course_title, Title; description: Description, course_description, About
@@ -20,6 +43,10 @@ CSV exports (the ones that circulate; headers case-insensitive, '_' and ' ' alik
   Partner, Offered By (else "Coursera"); language: Language
 - external_id: an id column (id, course_id) when present, else the last path segment of the url, else
   a slug of the name; the url's catalog type ('learn', 'specializations', ...) goes to extra["coursera_type"]
+- modules: Modules, Syllabus, Course Modules, Lessons (optional): 'title (N min)' entries separated by
+  ';', '|' or line breaks ('Welcome (5 min); Your first SELECT (12 min); Joins (35 min)'), or the JSON
+  array above; split, merged and reported exactly as the JSON `modules` (see normalise.parse_module_list);
+  without it, modules the description lists are used. The level falls back to the description too.
 """
 
 from __future__ import annotations
@@ -41,10 +68,12 @@ from ingest.files import (
     reject_extra_fields,
 )
 from ingest.normalise import (
-    description_units,
+    course_structure,
     detect_language,
     language_code,
+    level_from_text,
     normalise_format,
+    normalise_level,
     parse_level,
     parse_minutes,
     parse_rating,
@@ -53,6 +82,7 @@ from ingest.normalise import (
     split_list,
 )
 from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
+from ingest.sources import apply_structure
 
 COURSE_URL = "https://www.coursera.org/learn/{slug}"
 DEFAULT_PROVIDER = "Coursera"
@@ -70,7 +100,10 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "minutes": ("duration", "course time", "workload", "course duration"),
     "provider": ("university", "organization", "course organization", "partner", "offered by"),
     "language": ("language",),
+    "modules": ("modules", "syllabus", "course modules", "lessons"),
 }
+LEVEL_KEYS = ("level", "difficultyLevel", "difficulty")
+MODULES_HEADER_KEY = "_modules_header"
 
 
 def _header_key(header: str) -> str:
@@ -190,6 +223,19 @@ class CourseraSource(Source):
         if minutes is None or minutes < 1:
             minutes = reading_minutes(description or name)
             extra["minutes_estimated"] = True
+        structure = course_structure(
+            name,
+            description or name,
+            minutes,
+            modules=fields.get("modules"),
+            description=description,
+            minutes_known=not extra.get("minutes_estimated"),
+        )
+        apply_structure(structure, record, "modules", extra, minutes)
+
+        level_value = next((fields[k] for k in LEVEL_KEYS if fields.get(k)), None)
+        level = normalise_level(str(level_value)) if isinstance(level_value, str) else None
+        level = level or level_from_text(description)
 
         languages = fields.get("primaryLanguages")
         first_language = languages[0] if isinstance(languages, list) and languages else languages
@@ -225,12 +271,13 @@ class CourseraSource(Source):
             title=name,
             description=description,
             language=language,
-            minutes=minutes,
+            minutes=structure.minutes,
             format="course",
             url=COURSE_URL.format(slug=course_slug) if course_slug else None,
+            level=level,
             provider=provider,
             skills=tuple(dict.fromkeys(skills)),
-            units=description_units(name, description or name, minutes),
+            units=structure.units,
             line=record.line,
             extra=extra,
         )
@@ -252,7 +299,8 @@ class CourseraSource(Source):
                 f"no course name column; found headers {', '.join(repr(h) for h in headers if h)}; "
                 "expected one of Name, Course Name, course_title, Title",
             )
-        yield from mapped_records(path, rows, mapping, {KIND_KEY: "csv"})
+        constants = {KIND_KEY: "csv", MODULES_HEADER_KEY: mapping.get("modules", "")}
+        yield from mapped_records(path, rows, mapping, constants)
 
     def _csv_item(self, record: RawRecord) -> CatalogItem:
         fields = record.fields
@@ -291,6 +339,17 @@ class CourseraSource(Source):
         except ValueError:
             level = None
             extra["level_text"] = level_text
+        if level is None and not level_text:
+            level = level_from_text(description)
+        structure = course_structure(
+            title,
+            description or title,
+            minutes,
+            modules=get("modules"),
+            description=description,
+            minutes_known=not extra.get("minutes_estimated"),
+        )
+        apply_structure(structure, record, get(MODULES_HEADER_KEY) or "modules", extra, minutes)
 
         language = language_code(get("language")) or detect_language(f"{title}\n{description}")
         return CatalogItem(
@@ -298,14 +357,14 @@ class CourseraSource(Source):
             title=title,
             description=description,
             language=language,
-            minutes=minutes,
+            minutes=structure.minutes,
             format=normalise_format(None, default="course"),
             url=url,
             level=level,
             provider=get("provider") or DEFAULT_PROVIDER,
             skills=_tag_list(get("skills")),
             rating=rating,
-            units=description_units(title, description or title, minutes),
+            units=structure.units,
             line=record.line,
             extra=extra,
         )

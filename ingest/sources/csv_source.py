@@ -16,6 +16,17 @@ Header row (names case-insensitive, surrounding spaces ignored):
 | skills | no | declared skills separated by ';' |
 | updated_at | no | ISO date or date-time; naive times are UTC |
 | rating | no | 0..5 |
+| modules | no | the item's parts in order: 'title (N min)' entries separated by ';' or a vertical bar (see below) |
+
+Modules: "Welkom (5 min); SELECT en WHERE (12 min); Joins (15 min)". The duration in brackets is read
+like `minutes` ('12 min', '1 uur'); an entry without one shares what `minutes` leaves after the others.
+The item is split into units along its modules (normalise.course_structure: one unit per module of 5 to
+15 minutes, tiny neighbours merged, a longer module kept whole with its honest minutes), and the
+modules' minutes win: the item's minutes become their sum (`minutes` is kept as extra["stated_minutes"]
+when it differs). Without the column, description lines such as 'Module 1: ... (15 min)', 'Week 2: ...'
+or 'Les 3 – ...' are used the same way. Unlike the other columns, a module list that cannot be read does
+not reject the row (the item is whole without it): the item stays one unit, extra["modules_error"] names
+the field and the entry, and the log gets a warning with the line.
 
 Other columns are ignored. UTF-8 (Windows-1252 accepted), comma- or semicolon-separated, RFC 4180 quoting.
 """
@@ -24,11 +35,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ingest.files import mapped_records, read_csv_rows, reject_extra_fields
 from ingest.normalise import (
-    description_units,
+    course_structure,
     normalise_format,
     normalise_language,
     parse_level,
@@ -39,9 +50,21 @@ from ingest.normalise import (
     split_list,
 )
 from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
+from ingest.sources import apply_structure
 
 REQUIRED = ("external_id", "title", "description")
-OPTIONAL = ("url", "language", "minutes", "level", "format", "provider", "skills", "updated_at", "rating")
+OPTIONAL = (
+    "url",
+    "language",
+    "minutes",
+    "level",
+    "format",
+    "provider",
+    "skills",
+    "updated_at",
+    "rating",
+    "modules",
+)
 MAX_MINUTES = 10_000
 
 
@@ -92,6 +115,16 @@ class CsvSource(Source):
                 )
         else:
             minutes = reading_minutes(description)
+        extra: dict[str, Any] = {}
+        structure = course_structure(
+            title,
+            description,
+            minutes,
+            modules=str(fields.get("modules") or ""),
+            description=description,
+            minutes_known=bool(minutes_text),
+        )
+        apply_structure(structure, record, "modules", extra, minutes)
 
         level_text = str(fields.get("level") or "").strip()
         try:
@@ -111,7 +144,7 @@ class CsvSource(Source):
             title=title,
             description=description,
             language=language,
-            minutes=minutes,
+            minutes=structure.minutes,
             format=normalise_format(str(fields.get("format") or ""), default="course"),
             url=str(fields.get("url") or "").strip() or None,
             level=level,
@@ -119,8 +152,9 @@ class CsvSource(Source):
             skills=split_list(str(fields.get("skills") or ""), ";"),
             rating=rating,
             updated_at=updated_at,
-            units=description_units(title, description, minutes),
+            units=structure.units,
             line=record.line,
+            extra=extra,
         )
         self._first_seen[external_id] = record.line
         return item

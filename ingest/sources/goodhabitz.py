@@ -19,6 +19,7 @@ field wins, columns that map to nothing are ignored.
 | audience | Doelgroep, Audience |
 | skills | Vaardigheden, Skills, Competenties, Competencies (separated by ';' or ',') |
 | cost | Kosten, Prijs, Cost, Price |
+| modules | Onderdelen, Modules, Lessen, Lessons, Hoofdstukken, Chapters, Syllabus |
 
 How values become an item:
 - external_id: the id column when filled, else a stable slug of the url, else a slug of the title.
@@ -31,6 +32,17 @@ How values become an item:
 - language: the language column, else detected from title, description and category; undecidable
   text takes the language of the headers (Dutch headers -> nl, else en).
 - level: Dutch or English level words; an unknown level is kept as extra["level_text"].
+- modules (optional): the course's parts in order, as 'title (N min)' entries separated by ';' or '|'
+  (or line breaks): "Intro (5 min); Je eerste draaitabel (12 min); Filteren en sorteren (10 min)". The
+  duration in brackets is read like Duur ('12 min', '1 uur', '8 minuten'); an entry without brackets
+  shares what Duur leaves after the others. The course is split into units along the parts
+  (normalise.course_structure: one unit per part of 5 to 15 minutes, tiny parts merged into a
+  neighbour, a longer part kept whole with its honest minutes). The parts' minutes win: the item's
+  minutes become their sum, and Duur's figure is kept as extra["stated_minutes"] when it differs.
+  Without the column, lines of the description such as 'Module 1: ... (15 min)', 'Les 2 – ...' or
+  'Week 3: ...' are used the same way. An entry that cannot be read ('Intro (vijf min)', an empty
+  title) does not reject the row: the course stays one unit, extra["modules_error"] names the column
+  and the entry, and the log gets a warning with the row.
 """
 
 from __future__ import annotations
@@ -41,7 +53,7 @@ from typing import ClassVar
 
 from ingest.files import field_text, mapped_records, read_csv_rows, read_xlsx_rows, reject_extra_fields
 from ingest.normalise import (
-    description_units,
+    course_structure,
     detect_language,
     language_code,
     normalise_format,
@@ -53,6 +65,7 @@ from ingest.normalise import (
     url_slug,
 )
 from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
+from ingest.sources import apply_structure
 
 DEFAULT_PROVIDER = "GoodHabitz"
 
@@ -107,6 +120,13 @@ HEADER_MAP: dict[str, str] = {
     "prijs": "cost",
     "cost": "cost",
     "price": "cost",
+    "onderdelen": "modules",
+    "modules": "modules",
+    "lessen": "modules",
+    "lessons": "modules",
+    "hoofdstukken": "modules",
+    "chapters": "modules",
+    "syllabus": "modules",
 }
 
 # Headers that only a Dutch export uses: they set the language for text that gives no signal.
@@ -136,10 +156,14 @@ DUTCH_HEADERS = frozenset(
         "prijs",
         "cursus-id",
         "cursus id",
+        "onderdelen",
+        "lessen",
+        "hoofdstukken",
     }
 )
 
 FILE_LANGUAGE_KEY = "_file_language"
+MODULES_HEADER_KEY = "_modules_header"
 
 
 def _key(header: str) -> str:
@@ -172,7 +196,8 @@ class GoodHabitzSource(Source):
                 "(see the header table in ingest/sources/goodhabitz.py)",
             )
         file_language = "nl" if any(_key(h) in DUTCH_HEADERS for h in headers) else "en"
-        yield from mapped_records(path, rows, mapping, {FILE_LANGUAGE_KEY: file_language})
+        constants = {FILE_LANGUAGE_KEY: file_language, MODULES_HEADER_KEY: mapping.get("modules", "")}
+        yield from mapped_records(path, rows, mapping, constants)
 
     def to_item(self, record: RawRecord) -> CatalogItem:
         fields = record.fields
@@ -219,19 +244,28 @@ class GoodHabitzSource(Source):
             if get(name):
                 extra[name] = get(name)
         unit_text = description or "\n".join(part for part in (title, category) if part)
+        structure = course_structure(
+            title,
+            unit_text,
+            minutes,
+            modules=get("modules"),
+            description=description,
+            minutes_known=not extra.get("minutes_estimated"),
+        )
+        apply_structure(structure, record, get(MODULES_HEADER_KEY) or "modules", extra, minutes)
 
         return CatalogItem(
             external_id=external_id,
             title=title,
             description=description,
             language=language,
-            minutes=minutes,
+            minutes=structure.minutes,
             format=normalise_format(get("format"), default="course"),
             url=url,
             level=level,
             provider=get("provider") or DEFAULT_PROVIDER,
             skills=skills,
-            units=description_units(title, unit_text, minutes),
+            units=structure.units,
             line=record.line,
             extra=extra,
         )
