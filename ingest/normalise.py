@@ -825,8 +825,8 @@ def plain_title(value: str, max_length: int = MAX_MODULE_TITLE) -> str:
 
 def plain_text(value: str, max_length: int = MAX_MODULE_TEXT) -> str:
     """Plain text that keeps its line breaks: control characters dropped, length capped."""
-    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = _UNSAFE_CHARS_RE.sub(lambda m: "\n" if m.group(0) in "\u2028\u2029" else "", text)
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = _UNSAFE_CHARS_RE.sub("", text.replace("\t", " "))
     lines = [" ".join(line.split()) for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return text if len(text) <= max_length else text[: max_length - 1].rstrip() + "…"
