@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 from pathlib import Path
+from typing import cast
 
 import pytest
 from openpyxl import Workbook
@@ -21,7 +22,7 @@ from ingest.normalise import (
     parse_module_list,
     resolve_module_minutes,
 )
-from ingest.pipeline import ingest_catalog
+from ingest.pipeline import IngestReport, ingest_catalog
 from ingest.sources.coursera import CourseraSource
 from ingest.sources.csv_source import CsvSource
 from ingest.sources.goodhabitz import GoodHabitzSource
@@ -347,10 +348,10 @@ def test_reingesting_a_file_with_modules_changes_and_embeds_nothing(
 ) -> None:
     path = write_rows(tmp_path / "gh.csv", GH_HEADER, GH_ROWS)
 
-    def run(counting: CountingEncoder):  # type: ignore[no-untyped-def]
+    def run(counting: CountingEncoder) -> IngestReport:
         return ingest_catalog(
             runtime.sessions,
-            lambda: counting,
+            lambda: cast(Encoder, counting),
             runtime.settings.model,
             runtime.settings.index_root,
             tenant=tenant,
