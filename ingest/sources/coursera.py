@@ -6,8 +6,9 @@ file holding a JSON list of such pages, or a folder of page files (*.json, read 
 - language = the first of primaryLanguages ('en', 'zh-CN' -> 'zh'), else detected
 - minutes from workload ('4-8 hours/week' -> 6 hours a week for 4 weeks, see normalise.parse_minutes);
   none or unreadable -> reading time of the description, with extra["minutes_estimated"] = True
-- declared skills from domainTypes: subdomainId then domainId as words ('machine-learning' ->
-  'machine learning')
+- declared skills: an optional `skills` array of labels (our extension, like `modules`: the skills the
+  course teaches, for example taxonomy labels); without it, domainTypes: subdomainId then domainId as
+  words ('machine-learning' -> 'machine learning'), which name a shelf rather than a skill
 - provider = the partners' names from linked["partners.v1"], else "coursera:<partner id>"
 - level: a `level`, `difficultyLevel` or `difficulty` field when the element has one ("BEGINNER",
   "Intermediate"; courses.v1 itself has none), else the level the description states in a line
@@ -244,7 +245,12 @@ class CourseraSource(Source):
         )
 
         skills: list[str] = []
-        domains = fields.get("domainTypes")
+        listed = fields.get("skills")
+        if isinstance(listed, list):
+            skills = [
+                " ".join(str(label).split()) for label in listed if isinstance(label, str) and label.strip()
+            ]
+        domains = fields.get("domainTypes") if not skills else None
         for domain in domains if isinstance(domains, list) else []:
             if not isinstance(domain, dict):
                 continue

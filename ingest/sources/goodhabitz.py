@@ -24,7 +24,9 @@ field wins, columns that map to nothing are ignored.
 How values become an item:
 - external_id: the id column when filled, else a stable slug of the url, else a slug of the title.
 - provider: the provider column, else "GoodHabitz"; format: the format column, else course.
-- category: a declared skill of the item and extra["category"]; audience and cost go to extra.
+- category: extra["category"], and a declared skill of the item when the row names no skills (a
+  category is a shelf such as "Communicatie"; the skills column says what the course teaches);
+  audience and cost go to extra.
 - minutes: the duration parsed by normalise.parse_minutes (ranges take the midpoint, halves round up:
   "60-75 minuten" -> 68); no duration gives the reading time of the description (or title), and an
   unreadable one ("verschillend", "n.v.t.") does too, keeping the text in extra["duration_text"];
@@ -238,7 +240,7 @@ class GoodHabitzSource(Source):
             detect_text, default=get(FILE_LANGUAGE_KEY) or "en"
         )
 
-        skills = split_list(category, ";") + split_list(get("skills"), ";,")
+        skills = split_list(get("skills"), ";,") or split_list(category, ";")
         skills = tuple(dict.fromkeys(skills))
         for name in ("category", "audience", "cost"):
             if get(name):
