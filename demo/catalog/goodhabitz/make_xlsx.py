@@ -22,176 +22,174 @@ BASE_URL = "https://my.goodhabitz.com/en-gb/courses/"
 FIXED_ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 FIXED_ISO = "2024-01-01T00:00:00Z"
 
-HEADERS = ["Title", "Description", "Category", "Duration", "Language", "Level", "URL"]
+HEADERS = ["Title", "Description", "Category", "Duration", "Language", "Level", "URL", "Skills", "Modules"]
 
-# Title, Description, Category, Duration, Language, Level, slug
+# Title, Description, Category, Duration, Language, Level, slug, Skills, Modules
 ROWS = [
     (
         "Negotiation Basics",
-        "Negotiating is part of everyday work, from agreeing on a deadline to closing a contract. This course "
-        "teaches you to prepare your goals and your walk-away point, to ask about interests instead of arguing "
-        "about positions, and to trade concessions rather than give them away. A short simulation with a "
-        "supplier lets you try it straight away.",
+        "Negotiating is part of everyday work, from agreeing on a deadline to closing a contract. This course teaches you to prepare your goals and your walk-away point, to ask about interests instead of arguing about positions, and to trade concessions rather than give them away. A short simulation with a supplier lets you try it straight away.",
         "Sales & Service",
-        "45 min",
+        "44 minutes",
         "English",
         "Beginner",
         "negotiation-basics",
+        "negotiation",
+        "Prepare your goals (8 min) | Interests, not positions (12 min) | Trading concessions (10 min) | Supplier simulation (14 min)",
     ),
     (
         "Presenting Online",
-        "Presenting through a webcam is different from presenting in a room. Learn to set up light, sound and "
-        "camera, to keep attention with a clear structure and short segments, to use polls and questions, and "
-        "to handle technical hiccups calmly. Includes a checklist for the ten minutes before you go live.",
+        "Presenting through a webcam is different from presenting in a room. Learn to set up light, sound and camera, to keep attention with a clear structure and short segments, to use polls and questions, and to handle technical hiccups calmly. Includes a checklist for the ten minutes before you go live.",
         "Communication",
-        "30 min",
+        "40 min",
         "English",
         "Intermediate",
         "presenting-online",
+        "presenting",
+        "Light, sound and camera (10 min); Structure for short attention (8 min); Polls and questions (12 min); When technology fails (10 min)",
     ),
     (
-        "Mindfulness at Work",
-        "Short moments of attention can make a busy day calmer. This course introduces simple mindfulness "
-        "exercises that fit between meetings, explains what research says about their effect on stress and "
-        "focus, and helps you build a small daily habit. No experience with meditation is needed.",
-        "Well-being",
-        "30 min",
+        "Writing for Customer Support",
+        "Customers read support messages in a hurry and often when they are annoyed. Learn to write replies that are personal, clear and kind, to keep one message per reply and to keep your tone of voice in difficult conversations.",
+        "Sales & Service",
+        "43 minutes",
         "English",
         "Beginner",
-        "mindfulness-at-work",
+        "writing-for-customer-support",
+        "written customer support;tone of voice",
+        "Write as you speak (13 min); One message per reply (12 min); Tone of voice under pressure (10 min); Templates that stay personal (8 min)",
     ),
     (
         "Building Resilience",
-        "Setbacks, change and uncertainty are part of working in a fast-growing company. In this course you "
-        "learn how to recover more quickly from disappointments, how to reframe unhelpful thoughts, and how "
-        "sleep, movement and social contact protect your energy. You finish with a personal resilience plan.",
+        "Setbacks, change and uncertainty are part of working in a fast-growing company. In this course you learn how to recover more quickly from disappointments, how to reframe unhelpful thoughts, and how sleep, movement and social contact protect your energy. You finish with a personal resilience plan.",
         "Well-being",
         "45 min",
         "English",
-        "Intermediate",
+        "Beginner",
         "building-resilience",
+        "stress management;resilience",
+        "What resilience is (12 min) | Setbacks and recovery (10 min) | Your support network (14 min) | A personal plan (9 min)",
     ),
     (
         "Business Writing in English",
-        "Write e-mails and documents in English that are clear, friendly and to the point. You learn to put "
-        "the main message first, to use plain words and short sentences, and to avoid mistakes that are common "
-        "among Dutch speakers, such as false friends and overly direct phrasing. Many before-and-after examples.",
+        "Write e-mails and documents in English that are clear, friendly and to the point. You learn to put the main message first, to use plain words and short sentences, and to avoid mistakes that are common among Dutch speakers, such as false friends and overly direct phrasing. Many before-and-after examples.",
         "Language",
-        "60-75 minutes",
+        "40 minutes",
         "English",
         "Intermediate",
         "business-writing-in-english",
+        "business writing in English",
+        "Subject lines (10 min); Lead with the point (8 min); Plain English (12 min); Editing (10 min)",
     ),
     (
-        "Effective Meetings",
-        "Too many meetings end without a decision. This course shows how to decide whether a meeting is needed "
-        "at all, how to prepare a short agenda with a clear goal, how to chair a discussion so that quiet "
-        "people also contribute, and how to close with owners and deadlines. Includes tips for hybrid meetings.",
-        "Collaboration",
-        "45 min",
+        "Building a High-Performing Team",
+        "Great teams are built, not found. Learn the stages teams go through, how roles complement each other, how to agree on ways of working and how to run a team day that changes something.",
+        "Leadership",
+        "46 min",
         "English",
-        "Beginner",
-        "effective-meetings",
+        "Intermediate",
+        "building-a-high-performing-team",
+        "team development",
+        "Stages of team development (11 min); Team roles (13 min); Ways of working (12 min); Running a team day (10 min)",
     ),
     (
         "Handling Difficult Customers",
-        "Angry, demanding or rude customers test anyone's patience. Learn to stay calm, acknowledge emotions "
-        "without accepting blame for everything, steer the conversation towards a solution, and set a polite "
-        "boundary when a line is crossed. Realistic role plays on phone and chat help you practise.",
+        "Angry, demanding or rude customers test anyone's patience. Learn to stay calm, acknowledge emotions without accepting blame for everything, steer the conversation towards a solution, and set a polite boundary when a line is crossed. Realistic role plays on phone and chat help you practise.",
         "Sales & Service",
-        "1 hour",
+        "44 minutes",
         "English",
-        "Advanced",
+        "Intermediate",
         "handling-difficult-customers",
+        "complaint handling;customer service",
+        "Why customers get angry (10 min) | De-escalating (14 min) | Setting boundaries (9 min) | Recovering yourself (11 min)",
     ),
     (
-        "Data Literacy for Everyone",
-        "You do not need to be an analyst to work with data. This course teaches you to read charts critically, "
-        "understand averages, percentages and trends, spot misleading graphs, and ask good questions about where "
-        "numbers come from. Examples come from dashboards used by sales, support and operations teams.",
-        "Digital Skills",
+        "Storytelling with Data",
+        "Numbers persuade when they tell a story. Learn to find the message in your data, choose a chart that makes it obvious and present it in two minutes to people who will decide.",
+        "Data",
         "45 min",
         "English",
         "Beginner",
-        "data-literacy-for-everyone",
+        "storytelling-with-data",
+        "storytelling;data visualisation",
+        "Find the message (9 min); Choose the chart (11 min); Remove the clutter (13 min); Present in two minutes (12 min)",
     ),
     (
-        "Critical Thinking",
-        "Make better decisions by questioning assumptions. You learn to separate facts from opinions, recognise "
-        "common thinking errors such as confirmation bias, weigh evidence and structure a problem before "
-        "jumping to solutions. Exercises use everyday business dilemmas, such as choosing between two "
-        "suppliers or judging whether a sudden drop in a metric is real.",
-        "Personal Effectiveness",
-        "45 min",
+        "Active Listening",
+        "Most people listen in order to reply. Practise summarising, asking open questions without steering and letting silence work, in conversations with customers and colleagues.",
+        "Communication",
+        "44 minutes",
         "English",
-        "Intermediate",
-        "critical-thinking",
+        "Beginner",
+        "active-listening",
+        "active listening",
+        "Listening to understand (10 min); Summarising (14 min); Open questions (9 min); Silence (11 min)",
     ),
     (
         "Delegation for Managers",
-        "Delegating well frees your time and helps your team grow. This course covers what to delegate and what "
-        "to keep, how to brief a task with the desired outcome and the limits of someone's authority, and how "
-        "to follow up without micromanaging. Includes a delegation plan template.",
+        "Delegating well frees your time and helps your team grow. This course covers what to delegate and what to keep, how to brief a task with the desired outcome and the limits of someone's authority, and how to follow up without micromanaging. Includes a delegation plan template.",
         "Leadership",
-        "30 min",
+        "33 min",
         "English",
         "Intermediate",
         "delegation-for-managers",
+        "delegation",
+        "What to delegate (10 min) | Handing over a task (14 min) | Follow-up without micromanaging (9 min)",
     ),
     (
-        "Emotional Intelligence",
-        "Emotional intelligence is the ability to recognise and manage your own emotions and respond well to "
-        "those of others. Learn the building blocks of self-awareness, self-regulation, empathy and social "
-        "skills, and practise them in situations such as receiving criticism or supporting a stressed colleague.",
-        "Personal Effectiveness",
-        "60-75 minutes",
+        "Difficult Conversations",
+        "Bad news, feedback on behaviour, a request you must refuse: some conversations are easy to postpone. Learn to prepare them, get to the point and handle emotions without losing your message.",
+        "Communication",
+        "45 minutes",
         "English",
         "Intermediate",
-        "emotional-intelligence",
+        "difficult-conversations",
+        "difficult conversations",
+        "Why conversations get hard (9 min); Preparing (11 min); Getting to the point (13 min); Handling emotions (12 min)",
     ),
     (
-        "Strategic Leadership",
-        "For experienced managers who want to translate company strategy into team priorities. You learn to "
-        "explain strategy in plain language, set team goals and OKRs that connect to it, make trade-offs "
-        "explicit, and review progress without drowning in reporting. Case studies come from scale-ups.",
-        "Leadership",
-        "1 hour",
-        "English",
-        "Advanced",
-        "strategic-leadership",
-    ),
-    (
-        "Working Securely from Home",
-        "Home working brings new security risks: shared devices, home routers and video calls in public places. "
-        "This course explains how to secure your home network, lock your laptop, keep work and private data "
-        "apart, and report lost devices quickly. A short quiz checks what you remember.",
-        "Compliance",
-        "30 min",
+        "Cold Calling and Prospecting",
+        "Finding new customers starts with a list and a phone. Learn to build a prospect list, research a company in five minutes, open a cold call with a reason to listen and book the next meeting.",
+        "Sales & Service",
+        "42 min",
         "English",
         "Beginner",
-        "working-securely-from-home",
+        "cold-calling-and-prospecting",
+        "cold calling;sales prospecting",
+        "Building a prospect list (12 min); Five-minute research (10 min); The opening line (8 min); Booking the meeting (12 min)",
+    ),
+    (
+        "Objection Handling",
+        "Objections are questions in disguise. Learn to welcome them, find the real concern behind 'too expensive' or 'not now', and answer in a way that moves the conversation forward.",
+        "Sales & Service",
+        "42 minutes",
+        "English",
+        "Advanced",
+        "objection-handling",
+        "objection handling",
+        "Objections as questions (12 min) | Finding the real concern (10 min) | Price objections (8 min) | Moving forward (12 min)",
     ),
     (
         "Welcoming New Colleagues",
-        "A warm start makes new colleagues productive sooner and more likely to stay. This course is for buddies, "
-        "team members and managers. Learn how to prepare the first day, share unwritten rules, plan regular "
-        "check-ins and make international hires feel at home in a Dutch workplace.",
-        "Collaboration",
-        "30 min",
-        "English",
-        "Beginner",
-        "welcoming-new-colleagues",
-    ),
-    (
-        "Working Across Cultures",
-        "International teams bring different habits around directness, hierarchy and time. This course helps "
-        "you recognise these differences, avoid misunderstandings in meetings and e-mail, and agree on team "
-        "norms that work for everyone. Includes a section on Dutch directness seen through the eyes of others.",
+        "A warm start makes new colleagues productive sooner and more likely to stay. This course is for buddies, team members and managers. Learn how to prepare the first day, share unwritten rules, plan regular check-ins and make international hires feel at home in a Dutch workplace.",
         "Collaboration",
         "45 min",
         "English",
-        "Intermediate",
-        "working-across-cultures",
+        "Beginner",
+        "welcoming-new-colleagues",
+        "employee onboarding",
+        "Before day one (12 min); The first week (10 min); Buddies (14 min); The 30-day conversation (9 min)",
+    ),
+    (
+        "Employer Branding Basics",
+        "Why would a great engineer choose you? Learn to define your employee value proposition, let employees tell your story and measure what employer branding brings.",
+        "HR",
+        "42 minutes",
+        "English",
+        "Beginner",
+        "employer-branding-basics",
+        "employer branding",
+        "Your employee value proposition (12 min); Employees as ambassadors (10 min); Job ads that work (8 min); Measuring results (12 min)",
     ),
 ]
 
@@ -201,8 +199,8 @@ def build() -> bytes:
     ws = wb.active
     ws.title = "Courses"
     ws.append(HEADERS)
-    for title, description, category, duration, language, level, slug in ROWS:
-        ws.append([title, description, category, duration, language, level, BASE_URL + slug])
+    for title, description, category, duration, language, level, slug, skills, modules in ROWS:
+        ws.append([title, description, category, duration, language, level, BASE_URL + slug, skills, modules])
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 90
     ws.column_dimensions["G"].width = 60
