@@ -87,6 +87,7 @@ class StepFacts:
     now: datetime | None = None
     next_title: str | None = None
     others: tuple[str, ...] = ()
+    in_item: bool = False  # a module or section of a larger item
 
 
 def _join(words: Sequence[str], dutch: bool) -> str:
@@ -172,6 +173,8 @@ def _what_sentence(step: StepFacts, noun: tuple[str, bool, str], dutch: bool) ->
             )
         else:
             what = f'{subject} "{step.title}" ({step.minutes} min)'
+            if step.in_item:
+                what = f'Dit onderdeel van {"het" if het else "de"} {noun_nl} "{step.title}" ({step.minutes} min)'
         if names and step.level_fit:
             what += f" is voor {names[0]}, jouw volgende stap"
         elif names:
@@ -199,6 +202,8 @@ def _what_sentence(step: StepFacts, noun: tuple[str, bool, str], dutch: bool) ->
         )
     else:
         what = f'{subject} "{step.title}" ({step.minutes} min)'
+        if step.in_item:
+            what = f'This part of the {noun_en} "{step.title}" ({step.minutes} min)'
     if names and step.level_fit:
         what += f" is for {names[1]}, your next step"
     elif names:

@@ -547,6 +547,7 @@ def build_path(
             source_updated_at=entry.candidate.updated_at,
             now=now,
             next_title=follows.title if follows else None,
+            in_item=entry.candidate.in_item,
             others=tuple(_label(skill, skill_labels, dutch) for skill, _ in addresses[1:]),
         )
         gap = open_gaps[main]

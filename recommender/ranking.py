@@ -113,6 +113,7 @@ class Candidate:
     evidence: str = "similarity"
     evidence_detail: str = ""
     minutes_known: bool = True  # False: the source gave no duration (a course page's reading time)
+    in_item: bool = False  # one of several units of its item (a module of a course, a section of a page)
 
 
 @dataclass(frozen=True)

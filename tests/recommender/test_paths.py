@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -333,3 +334,9 @@ def test_why_has_no_scores_and_survives_a_missing_label() -> None:
     why = build(entries, [gap(8)], skill_labels={}).steps[0].why
     assert "deze vaardigheid" in why
     assert not re.search(r"\d+[.,]\d", why)  # no decimals: no scores, no 2.17 levels
+
+
+def test_a_module_is_called_a_part_of_its_course() -> None:
+    module = replace(cand(1, minutes=9, format="course", title="SQL in de praktijk: Joins"), in_item=True)
+    why = build([scored(module)], [gap(1)]).steps[0].why
+    assert 'Dit onderdeel van de cursus "SQL in de praktijk: Joins" (9 min)' in why
