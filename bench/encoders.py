@@ -53,6 +53,10 @@ Latest figures (2026-12-04, 2 cores; nDCG@10, ratio against MiniLM):
     RSS MiB           497      47 (0.09x)      147 (0.30x)
 
 On coursera-en e5 minus MiniLM is -0.022 nDCG, paired bootstrap 95% interval [-0.050, +0.006].
+
+The demo-* figures were measured on the demo catalog before its rewrite into modules (commit
+48271b4, the same day); some judged titles no longer exist and new items are not judged, so judge
+DEMO_QUERIES again before quoting demo figures from a new run. The other sets are unaffected.
 """
 
 from __future__ import annotations
