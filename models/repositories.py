@@ -54,6 +54,14 @@ def get_or_create_tenant(session: Session, slug: str) -> Tenant:
     return tenant
 
 
+def create_tenant(session: Session, slug: str, name: str | None = None) -> Tenant:
+    """A new tenant (the caller has checked that the slug is free)."""
+    tenant = Tenant(slug=slug, name=name or slug, index_version=0)
+    session.add(tenant)
+    session.flush()
+    return tenant
+
+
 def list_tenants(session: Session) -> Sequence[Tenant]:
     return session.scalars(select(Tenant).order_by(Tenant.id)).all()
 
@@ -100,6 +108,33 @@ def find_api_key(session: Session, token: str) -> ApiKey | None:
     if key is None or not secrets.compare_digest(key.key_hash, hash_secret(parts[2])):
         return None
     return key
+
+
+def list_api_keys(session: Session, tenant_id: int) -> Sequence[ApiKey]:
+    """The tenant's keys, revoked ones too, oldest first (rows hold only hashes, never a secret)."""
+    return session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id)).all()
+
+
+def get_api_key_by_ref(session: Session, ref: str) -> ApiKey | None:
+    """A key named as `leerpad keys list` shows it: its prefix (or a whole key, whose prefix is
+    used), else its numeric id."""
+    ref = ref.strip()
+    parts = ref.split("_", 2)
+    if len(parts) == 3 and parts[0] == KEY_PREFIX:
+        ref = parts[1]
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == ref))
+    if key is None and ref.isdigit():
+        key = session.get(ApiKey, int(ref))
+    return key
+
+
+def revoke_api_key(session: Session, key: ApiKey) -> bool:
+    """Revoke a key from now on (find_api_key stops finding it); False when it was revoked already."""
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = utcnow()
+    session.flush()
+    return True
 
 
 # --- catalog -----------------------------------------------------------------------------------

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import signal
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -25,6 +26,9 @@ from service.runtime import Runtime
 from service.settings import Settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from models.tables import Tenant
     from service.retraining import RetrainOutcome
 
 app = typer.Typer(
@@ -35,6 +39,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
+tenants_app = typer.Typer(help="The companies (tenants) the other commands work for.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 index_app = typer.Typer(help="The FAISS index snapshots.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="The skills taxonomy.", no_args_is_help=True)
@@ -43,6 +48,7 @@ models_app = typer.Typer(help="The ranking models retraining produced.", no_args
 report_app = typer.Typer(help="Reports for L&D.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(tenants_app, name="tenants")
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(roles_app, name="roles")
 app.add_typer(keys_app, name="keys")
@@ -53,8 +59,12 @@ app.add_typer(audit_app, name="audit")
 
 DEFAULT_TENANT = "demo"
 TenantOption = Annotated[
-    str, typer.Option("--tenant", help="The company the command works for; created on first use.")
+    str,
+    typer.Option(
+        "--tenant", help="The company the command works for; it must exist (leerpad tenants create T)."
+    ),
 ]
+TENANT_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def _runtime() -> Runtime:
@@ -69,9 +79,36 @@ def _runtime() -> Runtime:
     return runtime
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _known_tenant(session: Session, slug: str) -> Tenant:
+    """The tenant a command names. The one rule for every command taking --tenant: an unknown tenant
+    is refused (exit 2) with the known ones listed, before anything is written. Only `leerpad tenants
+    create` and `leerpad demo` create tenants."""
+    row = repo.get_tenant(session, slug)
+    if row is not None:
+        return row
+    known = ", ".join(t.slug for t in repo.list_tenants(session)) or "none yet"
+    if slug == DEFAULT_TENANT:
+        how = f"load the demo with: leerpad demo, or create an empty one with: leerpad tenants create {slug}"
+    else:
+        how = f"create one with: leerpad tenants create {slug}"
+    _fail(f"unknown tenant {slug!r}; known tenants: {known} ({how})", code=2)
+
+
+def _tenant_runtime(slug: str) -> Runtime:
+    """A runtime for a command that works for the tenant `slug`, which must exist (_known_tenant)."""
+    runtime = _runtime()
+    try:
+        with runtime.sessions() as session:
+            _known_tenant(session, slug)
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime
 
 
 @db_app.command("upgrade")
@@ -79,6 +116,44 @@ def db_upgrade() -> None:
     """Create or migrate the database to the latest schema."""
     runtime = _runtime()
     typer.echo(f"database at the latest schema ({runtime.engine.url.render_as_string(hide_password=True)})")
+
+
+@tenants_app.command("create")
+def tenants_create(
+    slug: Annotated[str, typer.Argument(help="The tenant's short name, as --tenant and API keys name it")],
+    name: Annotated[str | None, typer.Option("--name", help="A display name (default: the slug)")] = None,
+) -> None:
+    """Create a tenant (a company); creating one that exists changes nothing."""
+    if not TENANT_SLUG.fullmatch(slug):
+        _fail(
+            f"tenant {slug!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            2,
+        )
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            if repo.get_tenant(session, slug) is not None:
+                typer.echo(f"tenant {slug} exists already; nothing changed")
+                return
+            repo.create_tenant(session, slug, name)
+    finally:
+        runtime.close()
+    typer.echo(f"tenant {slug} created")
+
+
+@tenants_app.command("list")
+def tenants_list() -> None:
+    """The tenants: slug, name, when created."""
+    runtime = _runtime()
+    try:
+        with runtime.sessions() as session:
+            rows = [(t.slug, t.name, _when(t.created_at)) for t in repo.list_tenants(session)]
+    finally:
+        runtime.close()
+    if not rows:
+        typer.echo("no tenants yet (leerpad demo, or leerpad tenants create T)")
+    for slug, name, created in rows:
+        typer.echo(f"{slug:<20} {name:<30} created {created}")
 
 
 def print_report(report: IngestReport) -> None:
@@ -119,7 +194,7 @@ def ingest(
         _fail(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", code=2)
     if not path.exists():
         _fail(f"{path}: no such file or folder", code=2)
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         report = runtime.ingest(tenant, kind, path, source_name=source, dry_run=dry_run, progress=not as_json)
     except IngestError as exc:
@@ -156,16 +231,64 @@ def keys_create(
         _fail("an employee key needs --employee ID", code=2)
     if role != "employee" and employee:
         _fail("--employee goes only with --role employee", code=2)
-    runtime = _runtime()
-    with transaction(runtime.sessions) as session:
-        row = repo.get_or_create_tenant(session, tenant)
-        key, secret = repo.create_api_key(session, row, role, employee_id=employee, label=label)
-        typer.echo(
-            f"created {role} key {key.prefix} for tenant {tenant}"
-            + (f", employee {employee}" if employee else "")
-        )
-    runtime.close()
+    runtime = _tenant_runtime(tenant)
+    try:
+        with transaction(runtime.sessions) as session:
+            row = _known_tenant(session, tenant)
+            key, secret = repo.create_api_key(session, row, role, employee_id=employee, label=label)
+            typer.echo(
+                f"created {role} key {key.prefix} for tenant {tenant}"
+                + (f", employee {employee}" if employee else "")
+            )
+    finally:
+        runtime.close()
     typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(tenant: TenantOption = DEFAULT_TENANT) -> None:
+    """The tenant's keys: id, prefix, role, employee, label, created, revoked. Never a secret (only hashes are stored)."""
+    runtime = _tenant_runtime(tenant)
+    try:
+        with runtime.sessions() as session:
+            keys = repo.list_api_keys(session, _known_tenant(session, tenant).id)
+            rows = [
+                (k.id, k.prefix, k.role, k.employee_id or "-", k.label or "-", k.created_at, k.revoked_at)
+                for k in keys
+            ]
+    finally:
+        runtime.close()
+    if not rows:
+        typer.echo(f"{tenant} has no API keys (leerpad keys create --tenant {tenant} --role ROLE)")
+        return
+    typer.echo(f"{'id':>5} {'prefix':<12} {'role':<8} {'employee':<14} {'created':<16} {'revoked':<16} label")
+    for key_id, prefix, role, employee, label, created, revoked in rows:
+        typer.echo(
+            f"{key_id:>5} {prefix:<12} {role:<8} {employee:<14} {_when(created):<16} {_when(revoked):<16} {label}"
+        )
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_ref: Annotated[
+        str, typer.Argument(metavar="ID", help="The key's prefix or id, as `leerpad keys list` shows")
+    ],
+) -> None:
+    """Revoke an API key: from now on every request with it is refused (401)."""
+    runtime = _runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            key = repo.get_api_key_by_ref(session, key_ref)
+            if key is None:
+                _fail(f"no API key {key_ref!r}; `leerpad keys list --tenant T` shows the prefixes and ids", 2)
+            owner = repo.get_tenant_by_id(session, key.tenant_id)
+            what = f"{key.role} key {key.prefix} (id {key.id}) of tenant {owner.slug if owner else key.tenant_id}"
+            if repo.revoke_api_key(session, key):
+                typer.echo(f"revoked {what}")
+            else:
+                typer.echo(f"{what} was revoked already, on {_when(key.revoked_at)} UTC")
+    finally:
+        runtime.close()
 
 
 @taxonomy_app.command("import")
@@ -192,7 +315,7 @@ def taxonomy_import(
         taxonomy = read_esco(path) if kind == "esco" and path else read_default_taxonomy()
     except SourceError as exc:
         _fail(str(exc))
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         report = import_taxonomy(runtime, tenant, taxonomy, origin=kind)
     finally:
@@ -223,11 +346,11 @@ def taxonomy_retag(
     from service.jobs import enqueue_retag
     from service.taxonomy import retag_catalog
 
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         if queue:
             with transaction(runtime.sessions) as session:
-                tenant_id = repo.get_or_create_tenant(session, tenant).id
+                tenant_id = _known_tenant(session, tenant).id
             job = enqueue_retag(runtime, tenant_id)
             typer.echo(f"retag job {job.id} queued for {tenant}")
             return
@@ -254,7 +377,7 @@ def roles_import(
         definitions = read_role_file(path)
     except RoleFileError as exc:
         _fail(str(exc))
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         for line in import_roles(runtime, tenant, definitions):
             typer.echo(line)
@@ -267,7 +390,7 @@ def roles_import(
 @index_app.command("rebuild")
 def index_rebuild(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Publish a new snapshot and its BM25 index from the vectors and texts in the database (no re-encoding)."""
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     version = runtime.rebuild_index(tenant)
     runtime.close()
     typer.echo(f"index snapshot {version} published for {tenant}")
@@ -278,7 +401,7 @@ def index_reembed(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Encode every active unit and skill again with the configured model (LEERPAD_EMBEDDING_MODEL) and publish a new snapshot: what switching models needs."""
     from ingest.reembed import ReembedError, reembed_tenant
 
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         settings = runtime.settings
         report = reembed_tenant(
@@ -297,7 +420,7 @@ def index_reembed(tenant: TenantOption = DEFAULT_TENANT) -> None:
 @index_app.command("check")
 def index_check(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Exit non-zero when the published snapshot does not match the database."""
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     problem = runtime.check_index(tenant, repair=False)
     runtime.close()
     if problem:
@@ -344,7 +467,7 @@ def retrain(
     """Retrain the ranking model; the candidate replaces the active one only when it is clearly better."""
     from service.retraining import retrain as retrain_tenant
 
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant) if tenant else _runtime()
     try:
         with runtime.sessions() as session:
             tenants = [tenant] if tenant else events_repo.tenants_with_events(session)
@@ -361,7 +484,7 @@ def models_list(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """The registry, newest first: status, the metric against the model it was compared with, the window."""
     from service.retraining import active_version, list_models
 
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         entries = list_models(runtime, tenant)
     finally:
@@ -390,7 +513,7 @@ def models_rollback(
     """Make the previous model (or --to VERSION) rank the tenant's paths again; the current one is retired."""
     from service.retraining import RollbackError, rollback
 
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         done = rollback(runtime, tenant, to)
     except RollbackError as exc:
@@ -416,10 +539,10 @@ def report_gaps(
 
     if output_format not in ("html", "csv", "json"):
         _fail(f"--format: html, csv or json, got {output_format!r}", code=2)
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         with transaction(runtime.sessions) as session:
-            tenant_id = repo.get_or_create_tenant(session, tenant).id
+            tenant_id = _known_tenant(session, tenant).id
             filters = check_filters(session, tenant_id, team, role)
             report = gap_report(session, tenant_id, tenant, filters)
     except ReportInputError as exc:
@@ -444,7 +567,7 @@ def audit_purge(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Delete the tenant's audit entries older than LEERPAD_AUDIT_RETENTION_DAYS (workers do it daily)."""
     from service.audit import purge_audit
 
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         outcome = purge_audit(runtime, tenant)
     finally:
@@ -471,7 +594,7 @@ def report_figures(
         inputs = read_figures_csv(path)
     except FigureInputError as exc:
         _fail(str(exc))
-    runtime = _runtime()
+    runtime = _tenant_runtime(tenant)
     try:
         stored = import_figures(runtime, tenant, inputs)
     finally:
@@ -480,7 +603,12 @@ def report_figures(
 
 
 @app.command("demo")
-def demo(tenant: TenantOption = DEFAULT_TENANT) -> None:
+def demo(
+    tenant: Annotated[
+        str,
+        typer.Option("--tenant", help="The company to load the demo into; created when it does not exist."),
+    ] = DEFAULT_TENANT,
+) -> None:
     """Load the bundled demo: taxonomy, catalogs, roles, employees and assessments of a fictional company."""
     from service.demo import load_demo
 

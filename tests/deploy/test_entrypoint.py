@@ -159,9 +159,12 @@ def test_any_other_command_is_execd_as_given(tmp_path: Path) -> None:
 
 
 def test_a_leerpad_command_runs_through_the_entrypoint(tmp_path: Path) -> None:
-    done = run_entrypoint(
-        entrypoint_env(tmp_path), "leerpad", "keys", "create", "--tenant", "acme", "--role", "admin"
-    )
+    env = entrypoint_env(tmp_path)
+    refused = run_entrypoint(env, "leerpad", "keys", "create", "--tenant", "acme", "--role", "admin")
+    assert refused.returncode == 2 and "leerpad tenants create acme" in refused.stderr
+    created = run_entrypoint(env, "leerpad", "tenants", "create", "acme")
+    assert created.returncode == 0, created.stderr
+    done = run_entrypoint(env, "leerpad", "keys", "create", "--tenant", "acme", "--role", "admin")
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(r"lp_\S+", done.stdout.strip().splitlines()[-1])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from pathlib import Path
@@ -19,8 +20,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch):
-    """Invoke the CLI on a fresh LEERPAD_HOME (SQLite), sharing the session's encoder."""
+def fresh_cli(tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch):
+    """Invoke the CLI on a fresh LEERPAD_HOME (SQLite, no tenant yet), sharing the session's encoder."""
     monkeypatch.setenv("LEERPAD_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("LEERPAD_DATABASE_URL", raising=False)
 
@@ -36,6 +37,32 @@ def run_cli(tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch):
         return runner.invoke(cli.app, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def run_cli(fresh_cli):
+    """The CLI on a fresh LEERPAD_HOME where the tenants `demo` (the default) and `acme` exist."""
+    for slug in ("demo", "acme"):
+        created = fresh_cli("tenants", "create", slug)
+        assert created.exit_code == 0, created.output
+    return fresh_cli
+
+
+def row_counts() -> dict[str, int]:
+    """How many rows every table of the CLI's database holds."""
+    from sqlalchemy import func, select
+
+    from models.tables import Base
+
+    runtime = cli._runtime()
+    try:
+        with runtime.sessions() as session:
+            return {
+                name: session.scalar(select(func.count()).select_from(table)) or 0
+                for name, table in Base.metadata.tables.items()
+            }
+    finally:
+        runtime.close()
 
 
 def test_ingest_json_report_has_the_contract_keys(run_cli, tmp_path: Path) -> None:
@@ -128,9 +155,11 @@ def test_roles_import_names_the_bad_line(run_cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_loads_and_a_second_load_changes_nothing(run_cli) -> None:
+def test_demo_loads_and_a_second_load_changes_nothing(fresh_cli) -> None:
+    run_cli = fresh_cli  # `leerpad demo` creates its tenant
     first = run_cli("demo")
     assert first.exit_code == 0, first.output
+    assert run_cli("tenants", "list").stdout.split()[0] == "demo"
     assert "36 employees, 198 new assessments" in first.stdout
     assert re.search(r"learning +\d{3,} events, 0 rejected", first.stdout), first.stdout
     assert re.search(r"paths +18 employees have a path", first.stdout)
@@ -217,3 +246,118 @@ def test_taxonomy_retag_runs_now_or_queues_a_job(run_cli, tmp_path: Path) -> Non
     assert queued.exit_code == 0 and re.search(r"retag job \d+ queued for demo", queued.stdout)
     ran = run_cli("worker", "--once")
     assert ran.exit_code == 0 and "after 1 jobs" in ran.stdout
+
+
+def test_tenants_create_and_list(fresh_cli) -> None:
+    assert "no tenants yet" in fresh_cli("tenants", "list").stdout
+    created = fresh_cli("tenants", "create", "acme", "--name", "Acme BV")
+    assert created.exit_code == 0 and "tenant acme created" in created.stdout
+    again = fresh_cli("tenants", "create", "acme")
+    assert again.exit_code == 0 and "exists already" in again.stdout
+    assert fresh_cli("tenants", "create", "beta").exit_code == 0
+    listed = fresh_cli("tenants", "list").stdout.splitlines()
+    assert [line.split()[:3] for line in listed] == [["acme", "Acme", "BV"], ["beta", "beta", "created"]]
+    for bad in ("", "-x", "a b", "x" * 65, "acme/eu"):
+        refused = fresh_cli("tenants", "create", bad)
+        assert refused.exit_code == 2, bad
+    assert len(fresh_cli("tenants", "list").stdout.splitlines()) == 2
+
+
+def test_every_command_refuses_an_unknown_tenant_and_writes_nothing(fresh_cli, tmp_path: Path) -> None:
+    catalog = write_csv(tmp_path / "c.csv", ROWS)
+    roles = tmp_path / "roles.csv"
+    roles.write_text("role_id,name,skill,level,importance\nlead,Team lead,coaching,3,essential\n")
+    figures = Path(cli.__file__).resolve().parents[1] / "demo" / "people" / "ld_figures.csv"
+    commands = [
+        ["ingest", "csv", str(catalog)],
+        ["ingest", "csv", str(catalog), "--dry-run", "--json"],
+        ["keys", "create", "--role", "admin"],
+        ["keys", "list"],
+        ["taxonomy", "import", "default"],
+        ["taxonomy", "retag"],
+        ["taxonomy", "retag", "--queue"],
+        ["roles", "import", str(roles)],
+        ["index", "rebuild"],
+        ["index", "check"],
+        ["index", "reembed"],
+        ["models", "list"],
+        ["models", "rollback"],
+        ["report", "gaps"],
+        ["report", "figures", str(figures)],
+        ["audit", "purge"],
+    ]
+    # Every command that takes --tenant is in the list (retrain is checked below).
+    with_tenant = {
+        f"{group.name} {command.name}" if group else str(command.name)
+        for group in [*cli.app.registered_groups, None]
+        for command in (group.typer_instance if group else cli.app).registered_commands
+        if command.callback and "tenant" in inspect.signature(command.callback).parameters
+    }
+    covered = {name for name in with_tenant if any(" ".join(c).startswith(name) for c in commands)}
+    assert with_tenant - covered == {"retrain", "demo"}
+
+    # A fresh database: even the default tenant `demo` does not exist yet.
+    default = fresh_cli("index", "check")
+    assert default.exit_code == 2
+    assert "unknown tenant 'demo'; known tenants: none yet" in default.stderr
+    assert "leerpad demo" in default.stderr and "leerpad tenants create demo" in default.stderr
+
+    assert fresh_cli("tenants", "create", "demo").exit_code == 0
+    assert fresh_cli("tenants", "create", "acme").exit_code == 0
+    before = row_counts()
+    expected = "unknown tenant 'x'; known tenants: demo, acme (create one with: leerpad tenants create x)"
+    for command in [*commands, ["retrain"]]:
+        refused = fresh_cli(*command, "--tenant", "x")
+        assert refused.exit_code == 2, (command, refused.output)
+        assert expected in refused.stderr, (command, refused.stderr)
+    assert row_counts() == before
+    assert fresh_cli("ingest", "csv", str(catalog), "--tenant", "acme").exit_code == 0
+    assert row_counts()["catalog_items"] == before["catalog_items"] + 3
+
+
+def test_keys_list_shows_no_secret_and_a_revoked_key_fails_at_once(
+    run_cli, tmp_path: Path, encoder: Encoder
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.conftest import make_settings
+
+    created = run_cli("keys", "create", "--tenant", "acme", "--role", "ld", "--label", "reports")
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.splitlines()[-1]
+    prefix = secret.split("_")[1]
+    other = run_cli("keys", "create", "--tenant", "acme", "--role", "employee", "--employee", "e-7")
+    listed = run_cli("keys", "list", "--tenant", "acme")
+    assert listed.exit_code == 0, listed.output
+    rows = listed.stdout.splitlines()
+    assert rows[0].split() == ["id", "prefix", "role", "employee", "created", "revoked", "label"]
+    mine = next(row for row in rows if prefix in row).split()
+    assert mine[1:4] == [prefix, "ld", "-"] and mine[-1] == "reports" and mine[-2] == "-"
+    assert any(" employee " in row and " e-7 " in row for row in rows)
+    for key in (secret, other.stdout.splitlines()[-1]):
+        assert key.split("_", 2)[2] not in listed.stdout
+    assert "has no API keys" in run_cli("keys", "list").stdout  # the tenant demo has none
+
+    runtime = Runtime(make_settings(tmp_path / "home"), encoder=encoder)
+    try:
+        with TestClient(create_app(runtime=runtime)) as client:
+            headers = {"Authorization": f"Bearer {secret}"}
+            assert client.get("/v1/catalog/items", headers=headers).status_code == 200
+            revoked = run_cli("keys", "revoke", prefix)
+            assert revoked.exit_code == 0 and f"revoked ld key {prefix}" in revoked.stdout
+            refused = client.get("/v1/catalog/items", headers=headers)
+            assert refused.status_code == 401
+            assert refused.headers["content-type"].startswith("application/problem+json")
+    finally:
+        runtime.close()
+    again = run_cli("keys", "revoke", prefix)
+    assert again.exit_code == 0 and "revoked already" in again.stdout
+    after = next(
+        row for row in run_cli("keys", "list", "--tenant", "acme").stdout.splitlines() if prefix in row
+    )
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d +reports$", after)
+    by_id = next(row for row in rows if " e-7 " in row).split()[0]
+    assert run_cli("keys", "revoke", by_id).exit_code == 0
+    missing = run_cli("keys", "revoke", "nope")
+    assert missing.exit_code == 2 and "no API key 'nope'" in missing.stderr
