@@ -26,7 +26,7 @@ from ingest.skills import skill_text
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import MicroUnit, Skill
-from recommender.embedding import Encoder, vector_to_bytes
+from recommender.embedding import EncodeKind, Encoder, vector_to_bytes
 
 PAGE = 500  # items (or skills) read per query; their texts are encoded page by page
 
@@ -51,10 +51,11 @@ def _encode_into(
     texts: list[str],
     model: str,
     progress: bool,
+    kind: EncodeKind,
 ) -> None:
     if not rows:
         return
-    vectors = encoder.encode(texts, progress=progress)
+    vectors = encoder.encode(texts, progress=progress, kind=kind)
     for row, vector in zip(rows, vectors, strict=True):
         row.embedding, row.embedding_model = vector_to_bytes(vector), model
 
@@ -74,7 +75,7 @@ def _reembed_units(
             if unit.active
             and not (only_stale and unit.embedding is not None and unit.embedding_model == model)
         ]
-        _encode_into(encoder, [u for u, _ in pending], [t for _, t in pending], model, progress)
+        _encode_into(encoder, [u for u, _ in pending], [t for _, t in pending], model, progress, "passage")
         session.flush()
         done += len(pending)
         after = items[-1].id
@@ -89,7 +90,8 @@ def _reembed_skills(session: Session, tenant_id: int, encoder: Encoder, model: s
         pending = [
             s for s in skills if not (only_stale and s.embedding is not None and s.embedding_model == model)
         ]
-        _encode_into(encoder, pending, [skill_text(s) for s in pending], model, False)
+        # a skill is looked for, as ingest/skills.py `embed_skills` encodes it
+        _encode_into(encoder, pending, [skill_text(s) for s in pending], model, False, "query")
         session.flush()
         done += len(pending)
         after = skills[-1].id

@@ -27,8 +27,14 @@ from models.tables import (
     SkillLabel,
     utcnow,
 )
-from recommender.embedding import Encoder, vector_to_bytes, vectors_from_bytes
-from recommender.tagging import LabelMatcher, combine_tags, embedding_tags, items_for_skill
+from recommender.embedding import Encoder, model_name, vector_to_bytes, vectors_from_bytes
+from recommender.tagging import (
+    LabelMatcher,
+    combine_tags,
+    embedding_tags,
+    embedding_threshold,
+    items_for_skill,
+)
 from recommender.tagging import SkillLabel as MatcherLabel
 
 MAX_ALT_LABELS_EMBEDDED = 4
@@ -183,11 +189,13 @@ def store_taxonomy(
 
 
 def embed_skills(session: Session, tenant_id: int, encoder: Callable[[], Encoder], model: str) -> int:
-    """Give every skill without a current vector one; returns how many were encoded."""
+    """Give every skill without a current vector one; returns how many were encoded. A skill is what
+    the catalog is searched for, so it is encoded as a query (e5's "query: "; the same vector for
+    all-MiniLM-L6-v2, which has no prefixes)."""
     pending = list(tax.skills_without_vectors(session, tenant_id, model))
     if not pending:
         return 0
-    vectors = encoder().encode([skill_text(skill) for skill in pending])
+    vectors = encoder().encode([skill_text(skill) for skill in pending], kind="query")
     for skill, vector in zip(pending, vectors, strict=True):
         skill.embedding, skill.embedding_model = vector_to_bytes(vector), model
     session.flush()
@@ -245,10 +253,12 @@ def resolve_skill(session: Session, tenant_id: int, reference: str) -> Skill | N
 
 
 class TenantTagger:
-    """Everything needed to tag items of one tenant, loaded once per tagging run."""
+    """Everything needed to tag items of one tenant, loaded once per tagging run; `model` is the
+    encoder the stored vectors come from (it sets the embedding threshold)."""
 
-    def __init__(self, session: Session, tenant_id: int) -> None:
+    def __init__(self, session: Session, tenant_id: int, *, model: str) -> None:
         self.session, self.tenant_id = session, tenant_id
+        self.threshold = embedding_threshold(model)
         labels = tax.all_labels(session, tenant_id)
         self.matcher = LabelMatcher(
             MatcherLabel(skill_id, label, language) for skill_id, label, language in labels
@@ -293,7 +303,7 @@ class TenantTagger:
         if not present:
             return {}
         matrix = np.stack([_item_vector(vectors[item_id], self.dimension) for item_id in present])
-        found = embedding_tags(matrix, self.skill_matrix, self.skill_ids)
+        found = embedding_tags(matrix, self.skill_matrix, self.skill_ids, threshold=self.threshold)
         return {item_id: dict(pairs) for item_id, pairs in zip(present, found, strict=True)}
 
 
@@ -342,7 +352,10 @@ def tag_new_skill(session: Session, tenant_id: int, skill: Skill) -> int:
             ids = list(vectors)
             matrix = np.stack([_item_vector(vectors[i], dimension) for i in ids])
             for item_id, confidence in items_for_skill(
-                vectors_from_bytes([skill.embedding], dimension)[0], matrix, np.asarray(ids, dtype=np.int64)
+                vectors_from_bytes([skill.embedding], dimension)[0],
+                matrix,
+                np.asarray(ids, dtype=np.int64),
+                threshold=embedding_threshold(skill.embedding_model or model_name(None)),
             ):
                 matches.setdefault(item_id, (confidence, "embedding"))
     return tax.add_auto_tags_for_skill(
@@ -357,5 +370,5 @@ def tag_catalog_items(
     Returns (skills created, skills embedded, items tagged)."""
     created = ensure_declared_skills(session, tenant_id, item_ids)
     embedded = embed_skills(session, tenant_id, encoder, model)
-    tagged = TenantTagger(session, tenant_id).tag(item_ids)
+    tagged = TenantTagger(session, tenant_id, model=model).tag(item_ids)
     return created, embedded, tagged

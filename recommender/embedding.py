@@ -36,12 +36,26 @@ ENCODE_BATCH = 64
 EncodeKind = Literal["query", "passage"]
 
 
+# Thresholds derived from a calibration are rounded to this many decimals, so MiniLM's come out as the
+# numbers set by hand (0.40 + 0.30 / 3 is 0.49999999999999994 in floating point, not 0.5).
+THRESHOLD_DECIMALS = 6
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Where a model's cosine between a short query and a text means noise and a clear match."""
 
     floor: float
     full: float
+
+    def relevance(self, similarity: float) -> float:
+        """A cosine mapped to 0..1: 0 at or below the floor, 1 at or above `full`, linear between."""
+        return min(1.0, max(0.0, (similarity - self.floor) / (self.full - self.floor)))
+
+    def at(self, share: float) -> float:
+        """The cosine `share` of the way from the floor to `full` (0: the floor, 1: full; may lie
+        outside 0..1): how a threshold set on one model's scale is carried over to another's."""
+        return round(self.floor + (self.full - self.floor) * share, THRESHOLD_DECIMALS)
 
 
 # all-MiniLM-L6-v2: 0.40 / 0.70 as service/paths.py has used since the start (set by hand). The others
@@ -61,6 +75,21 @@ CALIBRATIONS: dict[str, Calibration] = {
 # A sentence-transformers model no one measured: MiniLM's scale is the best guess there is.
 UNMEASURED = CALIBRATIONS[MINILM]
 
+# Free-text search (/v1/search, recommender.fusion.absolute_fusion): a question is longer and looser
+# than a skill label, so its floor sits lower than the one above. MiniLM's 0.25 / 0.70 were set by hand;
+# the others are carried over by percentile on the same pooled pairs as CALIBRATIONS (bench/encoders.py's
+# sets and seed, demo catalog as at commit 12949a8, where a rerun reproduced the figures above). On
+# MiniLM 0.25 is the 70th percentile of unrelated pairs (measured 0.2505) and 0.70 is the full of
+# CALIBRATIONS (90th percentile of true pairs); each other model takes its own 70th percentile of
+# unrelated pairs (e5 0.805, USE 0.061) and its CALIBRATIONS full. Share of true pairs below that floor:
+# MiniLM 11.6%, e5 3.9%, USE 7.3%.
+SEARCH_CALIBRATIONS: dict[str, Calibration] = {
+    MINILM: Calibration(0.25, 0.70),
+    MULTILINGUAL_E5: Calibration(0.81, CALIBRATIONS[MULTILINGUAL_E5].full),
+    USE_MULTILINGUAL: Calibration(0.06, CALIBRATIONS[USE_MULTILINGUAL].full),
+}
+SEARCH_UNMEASURED = SEARCH_CALIBRATIONS[MINILM]
+
 
 def default_model_path() -> str:
     """Where the bundled all-MiniLM-L6-v2 lies inside site-packages."""
@@ -75,7 +104,13 @@ def model_name(setting: str | None) -> str:
 
 
 def calibration(name: str) -> Calibration:
+    """The scale of a skill label (or another short query) against a catalog text, for model `name`."""
     return CALIBRATIONS.get(name, UNMEASURED)
+
+
+def search_calibration(name: str) -> Calibration:
+    """The scale of a free-text question against a catalog text, for model `name`."""
+    return SEARCH_CALIBRATIONS.get(name, SEARCH_UNMEASURED)
 
 
 class _Backend(Protocol):
@@ -142,8 +177,9 @@ class _UseBackend:
 class Encoder:
     """One sentence-encoding model: unit-length float32 vectors, batched, optionally with a progress bar.
 
-    `name` is stored beside every vector, `dimension` is the vectors' width, and `similarity_floor` /
-    `similarity_full` place the model's cosines on a common scale (see CALIBRATIONS)."""
+    `name` is stored beside every vector, `dimension` is the vectors' width, and `calibration`
+    (`similarity_floor` / `similarity_full`) and `search_calibration` place the model's cosines on a
+    common scale (see CALIBRATIONS and SEARCH_CALIBRATIONS)."""
 
     def __init__(self, model: str | None = None, device: str = "cpu", batch_size: int = ENCODE_BATCH) -> None:
         # Offline always: a missing model must fail here, not reach for a hub.
@@ -159,14 +195,14 @@ class Encoder:
         else:
             self._backend = _SentenceTransformerBackend(self.name, device, batch_size)
         self.dimension: int = self._backend.dimension
-        scale = calibration(self.name)
-        self.similarity_floor: float = scale.floor
-        self.similarity_full: float = scale.full
+        self.calibration: Calibration = calibration(self.name)
+        self.search_calibration: Calibration = search_calibration(self.name)
+        self.similarity_floor: float = self.calibration.floor
+        self.similarity_full: float = self.calibration.full
 
     def relevance(self, similarity: float) -> float:
         """A cosine of this model mapped to 0..1: 0 at or below the floor, 1 at or above a clear match."""
-        span = self.similarity_full - self.similarity_floor
-        return min(1.0, max(0.0, (similarity - self.similarity_floor) / span))
+        return self.calibration.relevance(similarity)
 
     def encode(
         self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"

@@ -100,7 +100,9 @@ def convex_fusion(
 
 
 # Absolute fusion (`absolute_fusion`, what /v1/search uses for free-text questions).
-ABSOLUTE_DENSE_FLOOR = 0.25  # all-MiniLM-L6-v2, a short question against a unit: below this is noise
+# The defaults are all-MiniLM-L6-v2's scale for a short question against a unit (below the floor is
+# noise); service/search.py passes the configured encoder's (recommender.embedding.SEARCH_CALIBRATIONS).
+ABSOLUTE_DENSE_FLOOR = 0.25
 ABSOLUTE_DENSE_FULL = 0.70
 ABSOLUTE_LEXICAL_WEIGHT = 0.5
 

@@ -24,6 +24,10 @@ original case, since "r" or "go" in prose mean nothing; an all-lowercase short l
 told from prose and is not matched at all, nor is a label made only of stopwords. Overlapping
 labels all count: "project management" in a text also tags a skill labelled "management".
 
+Embedding threshold: a sixth of the way from the encoder's floor to a clear match
+(`embedding_threshold`; all-MiniLM-L6-v2: 0.40 + 0.30 / 6 = 0.45), so every model's cosine scale
+gives the threshold the same meaning (recommender.embedding.CALIBRATIONS).
+
 Embedding confidence: similarity s at or above the threshold t maps linearly onto 0.4..0.9,
 `clip((s - t) / (1 - t) * 0.5 + 0.4, 0, 0.9)`: just above the threshold is a weak 0.4, an identical
 vector 0.9, below any label match of two or more words.
@@ -42,6 +46,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import snowballstemmer
 
+from recommender.embedding import MINILM, calibration
+
 TAG_DECLARED, TAG_LABEL, TAG_EMBEDDING = "declared", "label", "embedding"
 _ORIGIN_RANK = {TAG_DECLARED: 0, TAG_LABEL: 1, TAG_EMBEDDING: 2}
 
@@ -59,6 +65,7 @@ COMPOUND_MIN_LABEL = 5  # characters of a label that may be part of a compound
 COMPOUND_MIN_REST = 3  # characters the rest of the compound must have ("planningen" is no compound)
 SHORT_LABEL = 2  # labels this short ("R", "Go", "C#") match only as the exact, case-sensitive token
 EMBEDDING_LOW, EMBEDDING_SPAN, EMBEDDING_CAP = 0.4, 0.5, 0.9
+EMBEDDING_SHARE = 1 / 6  # where on the encoder's floor-to-full scale an embedding tag starts
 _STEM_CACHE_LIMIT = 500_000
 _HEAVY_ROWS = 256  # rows per argpartition call, to bound the index array it allocates
 _CANDIDATE_BUDGET_PER_ROW = 8  # above this many candidates per row (x top_k), go row by row
@@ -382,6 +389,14 @@ def _check(threshold: float, top_k: int) -> None:
         raise ValueError(f"top_k must not be negative, got {top_k}")
 
 
+def embedding_threshold(model: str) -> float:
+    """The cosine from which a skill tags an item by meaning, for the encoder `model`."""
+    return calibration(model).at(EMBEDDING_SHARE)
+
+
+EMBEDDING_THRESHOLD = embedding_threshold(MINILM)  # 0.45, the default model's
+
+
 def _embedding_confidence(similarity: np.ndarray, threshold: float) -> np.ndarray:
     scaled = (similarity.astype(np.float64) - threshold) / (1.0 - threshold) * EMBEDDING_SPAN + EMBEDDING_LOW
     return np.clip(scaled, 0.0, EMBEDDING_CAP)
@@ -435,7 +450,7 @@ def embedding_tags(
     skill_vectors: np.ndarray,
     skill_ids: np.ndarray,
     *,
-    threshold: float = 0.45,
+    threshold: float = EMBEDDING_THRESHOLD,
     top_k: int = 5,
     batch: int = 2048,
 ) -> list[list[tuple[int, float]]]:
@@ -478,7 +493,7 @@ def items_for_skill(
     item_vectors: np.ndarray,
     item_ids: np.ndarray,
     *,
-    threshold: float = 0.45,
+    threshold: float = EMBEDDING_THRESHOLD,
     top_k: int = 200,
 ) -> list[tuple[int, float]]:
     """Items (item_id, confidence) a newly created skill tags, best first, from cached item vectors.

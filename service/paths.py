@@ -2,7 +2,9 @@
 or by the tenant's active learned model), fitted into the time budget, stored with the model version
 and the impressions (each step's ranking features) that retraining learns from.
 
-No text is encoded here: dense retrieval searches the FAISS snapshot with the skills' stored vectors.
+No text is encoded here (but an ad-hoc label's): dense retrieval searches the FAISS snapshot with the
+skills' stored vectors. Every cosine threshold is a point on the encoder's calibration
+(recommender.embedding.Calibration), so a model with another cosine scale keeps their meaning.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.repositories import UnitCard
 from models.tables import Employee, LearningPath, Role
-from recommender.embedding import vectors_from_bytes
+from recommender.embedding import Calibration, vectors_from_bytes
 from recommender.explanations import CONFIRMED, DECLARED, LABEL, SIMILARITY, TEXT, explain_uncovered
 from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
@@ -53,11 +55,12 @@ LEXICAL_K = 40
 SHORTLIST_PER_GAP = 8
 RETRIEVED_WEIGHT = 0.85  # a retrieved unit is a little less certain than one tagged with the skill
 RETRIEVED_PER_GAP = 20
-DENSE_FLOOR, DENSE_FULL = 0.40, 0.70
 LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
 LEXICAL_STRONG_SHARE = 0.5  # a BM25 score at least half the best hit's counts in full
 MENTION_SHARE = 0.8  # a label only in the text, with no dense agreement: 0.85 * 0.8 stays below the bar
-AGREEING_COSINE = 0.5  # the meaning agrees with a label found in the text
+# The meaning agrees with a label found in the text: a third of the way from the encoder's floor to a
+# clear match (all-MiniLM-L6-v2: 0.40 + 0.30 / 3 = 0.5).
+AGREEING_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -83,9 +86,10 @@ class _Probe:
     ad_hoc: bool = False
 
 
-def _dense_relevance(similarity: float) -> float:
-    """Cosine similarity of all-MiniLM-L6-v2 to 0..1: below DENSE_FLOOR is noise, DENSE_FULL a clear match."""
-    return min(1.0, max(0.0, (similarity - DENSE_FLOOR) / (DENSE_FULL - DENSE_FLOOR)))
+def _dense_relevance(similarity: float, scale: Calibration) -> float:
+    """A cosine of the encoder to 0..1: at or below the scale's floor is noise (all-MiniLM-L6-v2: 0.40),
+    at or above its full a clear match (0.70)."""
+    return scale.relevance(similarity)
 
 
 def _probes(
@@ -102,7 +106,7 @@ def _probes(
     probes: list[_Probe] = []
     ad_hoc = [g.skill_id for g in gaps if g.skill_id in text_skills]
     if ad_hoc:
-        vectors = runtime.encoder().encode([text_skills[s] for s in ad_hoc])
+        vectors = runtime.encoder().encode([text_skills[s] for s in ad_hoc], kind="query")
         probes += [
             _Probe(s, label_variants(text_skills[s]), vectors[i], ad_hoc=True) for i, s in enumerate(ad_hoc)
         ]
@@ -148,8 +152,9 @@ def _retrieve(runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]) -> d
     The two scored lists are fused (convex combination of normalised scores, see recommender.fusion)
     to pick the shortlist; `_strength` then turns a match into a relevance on an absolute scale, so a
     weak match stays weak whatever its place: the best of several poor BM25 hits is still poor."""
-    snapshot = runtime.snapshot(tenant_slug)
+    snapshot = runtime.dense_snapshot(tenant_slug)  # None when built with another model
     lexical = runtime.lexical(tenant_slug)
+    floor = runtime.calibration().floor
     with_vector = [p for p in probes if p.vector is not None]
     rows: list[list[SearchHit]] = []
     if snapshot is not None and with_vector:
@@ -157,8 +162,7 @@ def _retrieve(runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]) -> d
             np.vstack([p.vector for p in with_vector if p.vector is not None]).astype(np.float32), DENSE_K
         )
     dense_hits = {
-        p.skill_id: [h for h in row if h.score >= DENSE_FLOOR]
-        for p, row in zip(with_vector, rows, strict=False)
+        p.skill_id: [h for h in row if h.score >= floor] for p, row in zip(with_vector, rows, strict=False)
     }
     found: dict[int, dict[int, _Match]] = {}
     for probe in probes:
@@ -195,16 +199,18 @@ def _names_in_title(lexical: LexicalIndex | None, names: Sequence[str], card: Un
     return any(terms and set(terms) <= title for terms in (lexical.query_terms(name) for name in names))
 
 
-def _strength(match: _Match, in_title: bool, ad_hoc: bool, names: Sequence[str]) -> tuple[float, str, str]:
+def _strength(
+    match: _Match, in_title: bool, ad_hoc: bool, names: Sequence[str], scale: Calibration
+) -> tuple[float, str, str]:
     """(relevance 0..1, evidence, detail) of a retrieved unit. A label in a title is a lesson on it;
     a label only somewhere in the text counts in full when the meaning agrees (cosine at least
-    AGREEING_COSINE), else as a mention (MENTION_SHARE): a page that names "incident response" once
-    is not a lesson on it. The detail is the label found."""
-    dense = _dense_relevance(match.cosine) if match.cosine else 0.0
+    AGREEING_SHARE of the way up `scale`), else as a mention (MENTION_SHARE): a page that names
+    "incident response" once is not a lesson on it. The detail is the label found, or the raw cosine."""
+    dense = _dense_relevance(match.cosine, scale) if match.cosine else 0.0
     # coverage squared: a label missing its telling word ("business writing in Dutch" in a course on
     # business writing in English) is not that skill
     lexical = match.coverage**2 * match.bm25_share
-    if not in_title and match.cosine < AGREEING_COSINE:
+    if not in_title and match.cosine < scale.at(AGREEING_SHARE):
         lexical *= MENTION_SHARE
     if lexical >= dense and lexical > 0:
         return lexical, TEXT if ad_hoc else LABEL, match.label or names[0]
@@ -270,6 +276,7 @@ def gather_candidates(
     units.update(repo.unit_cards(session, tenant_id, sorted(missing)))
     lexical = runtime.lexical(tenant_slug)
     by_skill = {probe.skill_id: probe for probe in probes}
+    scale = runtime.calibration()
     for skill_id, hits in retrieved.items():
         probe = by_skill[skill_id]
         for unit_id, match in hits.items():
@@ -277,7 +284,7 @@ def gather_candidates(
             if card is None:
                 continue
             in_title = match.coverage > 0 and _names_in_title(lexical, [match.label], card)
-            relevance, evidence, detail = _strength(match, in_title, probe.ad_hoc, probe.names)
+            relevance, evidence, detail = _strength(match, in_title, probe.ad_hoc, probe.names, scale)
             signal = (RETRIEVED_WEIGHT * relevance, evidence, detail)
             if signal[0] > found.get((unit_id, skill_id), (0.0, "", ""))[0]:
                 found[(unit_id, skill_id)] = signal

@@ -31,7 +31,7 @@ from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
 from models.ranking_models_repository import ActiveRef
 from models.tables import Tenant
-from recommender.embedding import Encoder
+from recommender.embedding import Calibration, Encoder, calibration, search_calibration
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
 from recommender.learning import LearnedModel
 from recommender.lexical import LexicalIndex
@@ -74,6 +74,40 @@ class Runtime:
     @property
     def encoder_loaded(self) -> bool:
         return self._encoder is not None
+
+    @property
+    def encoder_model(self) -> str:
+        """The model this process encodes with: the loaded encoder's, else the configured one (the
+        same name: the encoder is built from the setting), so asking never loads the model."""
+        return self._encoder.name if self._encoder is not None else self.settings.model
+
+    def calibration(self) -> Calibration:
+        """The cosine scale of the encoder (a skill label against a text); see recommender.embedding."""
+        return calibration(self.encoder_model)
+
+    def search_calibration(self) -> Calibration:
+        """The cosine scale of the encoder for a free-text question against a text."""
+        return search_calibration(self.encoder_model)
+
+    def model_problem(self, snapshot: Snapshot | None) -> str | None:
+        """Why `snapshot` must not be searched with this process's vectors: it was built with another
+        model (two models' vectors may share a width and still mean nothing to each other)."""
+        if snapshot is None or snapshot.manifest.model == self.encoder_model:
+            return None
+        return (
+            f"index built with {snapshot.manifest.model}, the service encodes with {self.encoder_model}: "
+            "run leerpad index reembed"
+        )
+
+    def dense_snapshot(self, tenant_slug: str) -> Snapshot | None:
+        """The tenant's snapshot for dense search: None (and an error logged) when it was built with
+        another model than the encoder's, so a request falls back to BM25 rather than to nonsense."""
+        snapshot = self.snapshot(tenant_slug)
+        problem = self.model_problem(snapshot)
+        if problem:
+            log.error("index of %s not searched by meaning: %s", tenant_slug, problem)
+            return None
+        return snapshot
 
     def store(self, tenant_slug: str) -> SnapshotStore:
         return tenant_store(self.settings.index_root, tenant_slug)
@@ -240,20 +274,25 @@ class Runtime:
         return result
 
     def check_index(self, tenant_slug: str, repair: bool) -> str | None:
-        """Why the tenant's index is not usable (None when it is); with `repair`, restore it first."""
+        """Why the tenant's index is not usable (None when it is); with `repair`, restore it first.
+        A snapshot built with another model than the encoder's is reported first; restoring cannot
+        mend that (the database holds that model's vectors too), only `leerpad index reembed` can."""
+        wrong_model: str | None = None
         with self.sessions() as session:
             tenant = repo.get_tenant(session, tenant_slug)
             if tenant is None:
                 return f"unknown tenant {tenant_slug}"
             try:
-                problem = snapshot_matches(session, tenant, self.snapshots.get(self.store(tenant_slug)))
+                snapshot = self.snapshots.get(self.store(tenant_slug))
+                wrong_model = self.model_problem(snapshot)
+                problem = snapshot_matches(session, tenant, snapshot)
             except IndexCorruptError as exc:
                 problem = str(exc)
         if problem and repair:
             log.warning("index of %s: %s; restoring it", tenant_slug, problem)
             self.restore_index(tenant_slug)
             return self.check_index(tenant_slug, repair=False)
-        return problem
+        return wrong_model or problem
 
     def tenants_with_catalog(self) -> list[str]:
         with self.sessions() as session:

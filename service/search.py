@@ -47,14 +47,16 @@ def search_units(
     """The best units for `query`, at most UNITS_PER_ITEM per item. With `languages`, units in them
     come first and others only fill what they leave empty (marked `language_fallback`);
     `only_language` keeps that language alone."""
-    snapshot = runtime.snapshot(tenant_slug)
+    snapshot = runtime.dense_snapshot(tenant_slug)  # None when built with another model
     dense: list[tuple[int, float]] = []
     if snapshot is not None:
-        vector = runtime.encoder().encode([query])
+        vector = runtime.encoder().encode([query], kind="query")
         dense = [(hit.unit_id, hit.score) for hit in snapshot.search(vector, DENSE_K)[0]]
     lexical = runtime.lexical(tenant_slug)
     words = lexical.search(query, LEXICAL_K) if lexical is not None else []
-    fused = absolute_fusion(dense, words)
+    # the question's cosine on the encoder's own scale (all-MiniLM-L6-v2: 0.25 / 0.70)
+    scale = runtime.search_calibration()
+    fused = absolute_fusion(dense, words, floor=scale.floor, full=scale.full)
     units = repo.units_with_items(session, tenant_id, [unit_id for unit_id, _ in fused])
     wanted = {language_code(x) or x for x in languages}
     own: list[Found] = []

@@ -48,7 +48,7 @@ def import_taxonomy(runtime: Runtime, tenant: str, taxonomy: Taxonomy, origin: s
         changed = store_taxonomy(session, row.id, taxonomy, origin, report)
         report.embedded = embed_skills(session, row.id, runtime.encoder, runtime.settings.model)
         if changed:
-            report.items_tagged = TenantTagger(session, row.id).tag()
+            report.items_tagged = TenantTagger(session, row.id, model=runtime.settings.model).tag()
     return report
 
 
@@ -58,7 +58,7 @@ def retag_catalog(runtime: Runtime, tenant: str) -> dict[str, int]:
     with transaction(runtime.sessions) as session:
         row = repo.get_or_create_tenant(session, tenant)
         embedded = embed_skills(session, row.id, runtime.encoder, runtime.settings.model)
-        tagged = TenantTagger(session, row.id).tag()
+        tagged = TenantTagger(session, row.id, model=runtime.settings.model).tag()
     return {"skills_embedded": embedded, "items_tagged": tagged}
 
 

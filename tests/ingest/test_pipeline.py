@@ -16,7 +16,7 @@ from ingest.indexing import lexical_from_database
 from ingest.pipeline import IngestError
 from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
-from recommender.embedding import Encoder
+from recommender.embedding import EncodeKind, Encoder
 from recommender.index import LEXICAL_FILE, MANIFEST_FILE
 from service.runtime import Runtime
 
@@ -59,11 +59,13 @@ class CountingEncoder:
         self.inner, self.fail, self.texts = inner, fail, 0
         self.name, self.dimension = inner.name, inner.dimension
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"
+    ) -> np.ndarray:
         if self.fail:
             raise RuntimeError("encoder crashed")
         self.texts += len(texts)
-        return self.inner.encode(texts)
+        return self.inner.encode(texts, kind=kind)
 
 
 def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:

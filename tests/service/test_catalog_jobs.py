@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from ingest.skills import create_custom_skill
 from models import repositories as repo
 from models.db import transaction
-from recommender.embedding import Encoder
+from recommender.embedding import EncodeKind, Encoder
 from service.app import create_app
 from service.runtime import Runtime
 from tests.conftest import make_settings
@@ -34,13 +34,15 @@ class GatedEncoder:
         self.waiting, self.gate = threading.Event(), threading.Event()
         self.job_texts: list[str] = []
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"
+    ) -> np.ndarray:
         if threading.current_thread().name == JOB_THREAD:
             self.job_texts.extend(texts)
         if any(GATE_WORD in text for text in texts):
             self.waiting.set()
             assert self.gate.wait(timeout=120), "the test never opened the gate"
-        return self.inner.encode(texts)
+        return self.inner.encode(texts, kind=kind)
 
 
 @pytest.fixture
