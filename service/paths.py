@@ -234,6 +234,7 @@ def _candidate(unit: UnitCard, skill_id: int, relevance: float, evidence: str, d
         evidence=evidence,
         evidence_detail=detail,
         minutes_known=unit.minutes_known,
+        in_item=unit.unit_title.strip() != unit.item_title.strip(),
     )
 
 
