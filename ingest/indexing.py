@@ -17,12 +17,13 @@ discarded, temporary files are removed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from models import repositories as repo
 from models import taxonomy_repository as tax
@@ -82,6 +83,59 @@ def publish_from_database(
         lexical=lexical,
         activate=activate,
     )
+
+
+class PendingSnapshot:
+    """The snapshot a writer publishes inside its transaction: current only once that has committed."""
+
+    def __init__(self, store: SnapshotStore) -> None:
+        self.store = store
+        self.version: int | None = None
+
+    def publish(
+        self, session: Session, tenant: Tenant, *, model: str, empty_dimension: Callable[[], int]
+    ) -> Manifest:
+        """Write the snapshot of what `session` holds now, not yet current (the writer lock is held)."""
+        manifest = publish_from_database(
+            session,
+            tenant,
+            self.store,
+            model=model,
+            empty_dimension=empty_dimension,
+            locked=True,
+            activate=False,
+        )
+        self.version = manifest.version
+        return manifest
+
+
+@contextmanager
+def writer_transaction(
+    factory: sessionmaker[Session], store: SnapshotStore
+) -> Iterator[tuple[Session, PendingSnapshot]]:
+    """One writer at a time (the store's lock), in one session: a snapshot published through the
+    yielded PendingSnapshot becomes current only after the commit, so it is never ahead of the
+    database; on any failure before the commit the session is rolled back and that snapshot
+    discarded. Committed but not switched (killed in between): the next writer's `settle_index`
+    switches to it."""
+    with store.writer_lock():
+        session = factory()
+        pending = PendingSnapshot(store)
+        committed = False
+        try:
+            yield session, pending
+            session.commit()
+            committed = True
+            if pending.version is not None:
+                store.activate(pending.version)
+        except BaseException:
+            if not committed:
+                session.rollback()
+                if pending.version is not None:
+                    store.discard(pending.version)
+            raise
+        finally:
+            session.close()
 
 
 def snapshot_matches(session: Session, tenant: Tenant, snapshot: Snapshot | None) -> str | None:

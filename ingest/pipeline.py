@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.indexing import publish_from_database, settle_index, tenant_store
+from ingest.indexing import settle_index, tenant_store, writer_transaction
 from ingest.records import CatalogItem, RecordRejected, Source, SourceError, unit_embedding_text
 from ingest.skills import tag_catalog_items
 from ingest.sources import get_source
@@ -264,96 +264,72 @@ def _store(
     progress: bool,
 ) -> None:
     store = tenant_store(index_root, tenant_slug)
-    with store.writer_lock():
-        session = factory()
-        published: int | None = None
-        committed = False
-        try:
-            tenant = repo.get_or_create_tenant(session, tenant_slug)
-            # What a killed import left: finished or undone before this one writes anything.
-            out_of_step = None if report.dry_run else settle_index(session, tenant, store)
-            existing = repo.items_of_source(session, tenant.id, name)
-            touched: list[ItemRow] = []
-            unchanged: list[ItemRow] = []
-            for item in items:
-                content_hash = item.content_hash()
-                row = existing.pop(item.external_id, None)
-                if row is None:
-                    row = ItemRow(tenant_id=tenant.id, source=name, kind=kind, external_id=item.external_id)
-                    _apply_item(row, item, content_hash)
-                    session.add(row)
-                    report.created += 1
-                elif row.content_hash == content_hash and row.status == ITEM_ACTIVE:
-                    report.unchanged += 1
-                    report.units += len(row.units)
-                    unchanged.append(row)
-                    continue
-                else:
-                    _apply_item(row, item, content_hash)
-                    report.updated += 1
-                _reconcile_units(row, item, tenant.id)
-                report.units += len(item.units)
-                touched.append(row)
-            for external_id, row in existing.items():
-                if row.status == ITEM_ACTIVE and external_id not in report.kept_ids:
-                    row.status, row.retired_at = ITEM_RETIRED, utcnow()
-                    for unit in row.units:
-                        unit.active = False
-                    report.retired += 1
-            session.flush()
+    with writer_transaction(factory, store) as (session, snapshot):
+        tenant = repo.get_or_create_tenant(session, tenant_slug)
+        # What a killed import left: finished or undone before this one writes anything.
+        out_of_step = None if report.dry_run else settle_index(session, tenant, store)
+        existing = repo.items_of_source(session, tenant.id, name)
+        touched: list[ItemRow] = []
+        unchanged: list[ItemRow] = []
+        for item in items:
+            content_hash = item.content_hash()
+            row = existing.pop(item.external_id, None)
+            if row is None:
+                row = ItemRow(tenant_id=tenant.id, source=name, kind=kind, external_id=item.external_id)
+                _apply_item(row, item, content_hash)
+                session.add(row)
+                report.created += 1
+            elif row.content_hash == content_hash and row.status == ITEM_ACTIVE:
+                report.unchanged += 1
+                report.units += len(row.units)
+                unchanged.append(row)
+                continue
+            else:
+                _apply_item(row, item, content_hash)
+                report.updated += 1
+            _reconcile_units(row, item, tenant.id)
+            report.units += len(item.units)
+            touched.append(row)
+        for external_id, row in existing.items():
+            if row.status == ITEM_ACTIVE and external_id not in report.kept_ids:
+                row.status, row.retired_at = ITEM_RETIRED, utcnow()
+                for unit in row.units:
+                    unit.active = False
+                report.retired += 1
+        session.flush()
 
-            # Touched rows, and unchanged rows whose vectors came from another model.
-            pending = _units_to_embed([*touched, *unchanged], model_name)
-            if report.dry_run:
-                report.would_embed = len(pending)
-                session.rollback()
-                return
-            if pending:
-                active = encoder()
-                if active.name != model_name:
-                    raise IngestError(f"encoder {active.name!r} is not the configured model {model_name!r}")
-                vectors = active.encode([text for _, text in pending], progress=progress)
-                for (unit, _), vector in zip(pending, vectors, strict=True):
-                    unit.embedding = vector_to_bytes(vector)
-                    unit.embedding_model = model_name
-                report.embedded = len(pending)
-                session.flush()
-            if touched:
-                report.skills_created, report.skills_embedded, report.items_tagged = tag_catalog_items(
-                    session, tenant.id, [row.id for row in touched], encoder, model_name
-                )
-            if report.changed or report.embedded:
-                repo.bump_index_version(session, tenant)
-            elif out_of_step:
-                log.warning(
-                    "index of %s does not match the database (%s); publishing it", tenant_slug, out_of_step
-                )
-            if report.changed or report.embedded or out_of_step:
-                # Written now, current only once the commit has happened: never ahead of the database.
-                manifest = publish_from_database(
-                    session,
-                    tenant,
-                    store,
-                    model=model_name,
-                    empty_dimension=lambda: encoder().dimension,
-                    locked=True,
-                    activate=False,
-                )
-                published = manifest.version
-                report.index_version, report.index_count = manifest.version, manifest.count
-            session.commit()
-            committed = True
-            if published is not None:
-                store.activate(published)
-        except BaseException:
-            if not committed:
-                session.rollback()
-                if published is not None:
-                    store.discard(published)
-            # Committed but not switched: the snapshot stays for the next writer to switch to.
-            raise
-        finally:
-            session.close()
+        # Touched rows, and unchanged rows whose vectors came from another model.
+        pending = _units_to_embed([*touched, *unchanged], model_name)
+        if report.dry_run:
+            report.would_embed = len(pending)
+            session.rollback()
+            return
+        if pending:
+            active = encoder()
+            if active.name != model_name:
+                raise IngestError(f"encoder {active.name!r} is not the configured model {model_name!r}")
+            vectors = active.encode([text for _, text in pending], progress=progress)
+            for (unit, _), vector in zip(pending, vectors, strict=True):
+                unit.embedding = vector_to_bytes(vector)
+                unit.embedding_model = model_name
+            report.embedded = len(pending)
+            session.flush()
+        if touched:
+            report.skills_created, report.skills_embedded, report.items_tagged = tag_catalog_items(
+                session, tenant.id, [row.id for row in touched], encoder, model_name
+            )
+        if report.changed or report.embedded:
+            repo.bump_index_version(session, tenant)
+        elif out_of_step:
+            log.warning(
+                "index of %s does not match the database (%s); publishing it", tenant_slug, out_of_step
+            )
+        if report.changed or report.embedded or out_of_step:
+            # Written now, current only once the commit has happened: never ahead of the database.
+            manifest = snapshot.publish(
+                session, tenant, model=model_name, empty_dimension=lambda: encoder().dimension
+            )
+            report.index_version, report.index_count = manifest.version, manifest.count
 
 
 def _record_run(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.indexing import publish_from_database, settle_index, tenant_store
+from ingest.indexing import settle_index, tenant_store, writer_transaction
 from ingest.records import unit_embedding_text
 from ingest.skills import skill_text
 from models import repositories as repo
@@ -113,41 +113,19 @@ def reembed_tenant(
     and a re-import that revives them re-embeds them (ingest/pipeline.py `_units_to_embed`)."""
     store = tenant_store(index_root, tenant_slug)
     report = ReembedReport(tenant=tenant_slug, model=model_name)
-    with store.writer_lock():
-        session = factory()
-        published: int | None = None
-        committed = False
-        try:
-            tenant = repo.get_tenant(session, tenant_slug)
-            if tenant is None:
-                raise ReembedError(f"unknown tenant {tenant_slug!r}")
-            active = encoder()
-            if active.name != model_name:
-                raise ReembedError(f"encoder {active.name!r} is not the configured model {model_name!r}")
-            settle_index(session, tenant, store)  # what a killed writer left, finished or undone first
-            report.units = _reembed_units(session, tenant.id, active, model_name, only_stale, progress)
-            report.skills = _reembed_skills(session, tenant.id, active, model_name, only_stale)
-            repo.bump_index_version(session, tenant)
-            manifest = publish_from_database(
-                session,
-                tenant,
-                store,
-                model=model_name,
-                empty_dimension=lambda: active.dimension,
-                locked=True,
-                activate=False,
-            )
-            published = manifest.version
-            report.index_version, report.index_count = manifest.version, manifest.count
-            session.commit()
-            committed = True
-            store.activate(published)
-        except BaseException:
-            if not committed:
-                session.rollback()
-                if published is not None:
-                    store.discard(published)
-            raise  # committed but not switched: the next writer's settle_index switches to it
-        finally:
-            session.close()
+    with writer_transaction(factory, store) as (session, snapshot):
+        tenant = repo.get_tenant(session, tenant_slug)
+        if tenant is None:
+            raise ReembedError(f"unknown tenant {tenant_slug!r}")
+        active = encoder()
+        if active.name != model_name:
+            raise ReembedError(f"encoder {active.name!r} is not the configured model {model_name!r}")
+        settle_index(session, tenant, store)  # what a killed writer left, finished or undone first
+        report.units = _reembed_units(session, tenant.id, active, model_name, only_stale, progress)
+        report.skills = _reembed_skills(session, tenant.id, active, model_name, only_stale)
+        repo.bump_index_version(session, tenant)
+        manifest = snapshot.publish(
+            session, tenant, model=model_name, empty_dimension=lambda: active.dimension
+        )
+        report.index_version, report.index_count = manifest.version, manifest.count
     return report

@@ -71,7 +71,7 @@ DRIVER = """
 import os, sys, time
 from pathlib import Path
 
-import ingest.pipeline as pipeline
+import ingest.indexing as indexing
 import recommender.index as index
 
 PAUSE = os.environ["LEERPAD_CRASH_PAUSE"]
@@ -85,18 +85,18 @@ def pause(name):
         time.sleep(600)
 
 
-publish = pipeline.publish_from_database
+publish = indexing.PendingSnapshot.publish  # the import's own snapshot, written before its commit
 
 
-def publish_hooked(*args, **kwargs):
+def publish_hooked(self, *args, **kwargs):
     pause("before-publish")
-    manifest = publish(*args, **kwargs)
+    manifest = publish(self, *args, **kwargs)
     state["published"] = True
     pause("before-commit")
     return manifest
 
 
-pipeline.publish_from_database = publish_hooked
+indexing.PendingSnapshot.publish = publish_hooked
 write = index._write_durably
 
 
