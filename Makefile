@@ -9,7 +9,7 @@ PORT    ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install run test test-fast bench lint screenshot clean
+.PHONY: install browser run test test-fast bench lint screenshot clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# Debian's chromium and chromium-driver for the browser tests; apt-get only when one is missing.
+browser:
+	tools/install-chromium
+
 run: install
 	$(BIN)/leerpad db upgrade
 	$(BIN)/leerpad demo --tenant demo
@@ -29,10 +33,10 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: http://$(HOST):$(PORT)/docs)"
 	$(BIN)/leerpad serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/pytest -q
 
-test-fast: install
+test-fast: install browser
 	$(BIN)/pytest -q -m "not slow"
 
 bench: install
@@ -43,8 +47,8 @@ bench: install
 	$(PY) bench/memory.py
 	$(PY) bench/load.py
 
-# The L&D dashboard on the demo data, in headless Chromium (needs apt's chromium and chromium-driver).
-screenshot: install
+# The L&D dashboard on the demo data, in headless Chromium.
+screenshot: install browser
 	$(PY) tools/screenshot.py --output docs/dashboard.png
 
 lint: install
