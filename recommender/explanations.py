@@ -249,10 +249,12 @@ def explain_step(
         actual = LANGUAGE_NAMES.get(step.language, (step.language, step.language))
         if dutch:
             parts.append(
-                f"Over {gap.label} is er niets in het {wanted[0]}, daarom is dit in het {actual[0]}."
+                f"Over {gap.label} is er in het {wanted[0]} niets op jouw niveau, daarom is dit in het {actual[0]}."
             )
         else:
-            parts.append(f"There is nothing on {gap.label} in {wanted[1]}, so this one is in {actual[1]}.")
+            parts.append(
+                f"There is nothing on {gap.label} in {wanted[1]} at your level, so this one is in {actual[1]}."
+            )
     if step.next_title:
         parts.append(f'Daarna: "{step.next_title}".' if dutch else f'Next: "{step.next_title}".')
     return " ".join(parts)
@@ -262,14 +264,14 @@ def explain_step(
 _UNCOVERED_NL = {
     "no_content": "Er is geen inhoud die {label} aantoonbaar behandelt; L&D kan die kopen of maken.",
     "no_language": "Er is inhoud over {label}, maar alleen in talen die je niet hebt gekozen.",
-    "not_enough_content": "Alle inhoud over {label} zit al in dit pad; het is niet genoeg om de kloof te dichten.",
+    "not_enough_content": "Alle inhoud over {label} die bij je niveau en talen past, zit al in dit pad; het is niet genoeg om de kloof te dichten.",
     "no_time": "Er is meer inhoud over {label}, maar die past niet meer in de weken van dit pad.",
     "too_long": "Wat er nog over {label} is, zijn trainingen of bijeenkomsten die langer duren dan je tijd per week.",
 }
 _UNCOVERED_EN = {
     "no_content": "No content shows that it teaches {label}; L&D can buy or write some.",
     "no_language": "There is content on {label}, but only in languages you did not choose.",
-    "not_enough_content": "All content on {label} is already in this path; it is not enough to close the gap.",
+    "not_enough_content": "All content on {label} that suits your level and languages is already in this path; it is not enough to close the gap.",
     "no_time": "There is more content on {label}, but it no longer fits the weeks of this path.",
     "too_long": "What is left on {label} are sessions held at a set time, longer than your time per week.",
 }

@@ -16,6 +16,11 @@ its sessions, in consecutive weeks) or not at all. A unit longer than the whole 
 gap only when nothing that fits the budget teaches that gap; then its sessions are taken one at a
 time, in order, and the path holds as many as fit: its first part, marked partial.
 
+At the learner's level. Content whose stated level lies below the band the learner needs next
+(beginner for someone at level 2 or more, intermediate from level 4; `ranking.below_band`) is left
+out for a gap that other content teaches: repeating the basics is not a step forward. When easier
+content is all there is on a gap, it stays.
+
 Selection: budgeted maximum coverage, solved greedily. Each open gap s has an amount to close, its
 size g_s in levels, and a value per level w_s = priority_s / g_s (the gap model's importance and
 confidence, see docs/skills-model.md). A unit (or session) u of m_u minutes retrieved for s with
@@ -66,7 +71,7 @@ from datetime import datetime
 
 from recommender.explanations import GapFacts, StepFacts, explain_step
 from recommender.gaps import Gap
-from recommender.ranking import LEVEL_ORDER, ScoredCandidate
+from recommender.ranking import LEVEL_ORDER, ScoredCandidate, below_band
 from recommender.tagging import language_code
 
 NO_CONTENT = "no_content"
@@ -289,6 +294,22 @@ def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[int]:
     return weeks
 
 
+def _without_easier_content(
+    scored: Sequence[ScoredCandidate], open_gaps: Mapping[int, Gap]
+) -> list[ScoredCandidate]:
+    """Drop a unit's claim on a gap when its stated level lies below the learner's next band and
+    other content teaches that gap: someone who writes Python at level 3 is not sent to "Python
+    installeren" while intermediate Python exists. Easier content stays when it is all there is."""
+
+    def easier(entry: ScoredCandidate) -> bool:
+        gap = open_gaps[entry.candidate.skill_id]
+        return below_band(entry.candidate.level, gap.current, gap.required)
+
+    relevant = [e for e in scored if e.candidate.skill_id in open_gaps]
+    at_level = {e.candidate.skill_id for e in relevant if not easier(e)}
+    return [e for e in relevant if e.candidate.skill_id not in at_level or not easier(e)]
+
+
 def _session_minutes(minutes: int, minutes_per_week: int) -> list[int]:
     """A unit cut into the fewest sessions of at most minutes_per_week, as even as possible."""
     if minutes <= minutes_per_week or minutes_per_week <= 0:
@@ -385,7 +406,7 @@ def build_path(
         if gap.gap > 0:
             open_gaps[gap.skill_id] = gap
     value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
-    units = _collect_units(scored, open_gaps, minutes_per_gap_level, budget)
+    units = _collect_units(_without_easier_content(scored, open_gaps), open_gaps, minutes_per_gap_level, budget)
     usable = {key: u for key, u in units.items() if u.minutes <= budget.minutes_per_week}
 
     item_best: dict[int, float] = {}

@@ -155,11 +155,22 @@ def level_fit(item_level: str | None, current: float, target: int) -> float:
     index = _level_index(item_level)
     if index is None:
         return UNKNOWN_LEVEL_FIT
+    return LEVEL_FIT_BY_DISTANCE[index - wanted_band(current, target)]
+
+
+def wanted_band(current: float, target: int) -> int:
+    """The index in LEVEL_ORDER of the content a learner at `current` needs next towards `target`."""
     start = math.floor(current + 1e-9)
     start = min(start, max(int(target) - 1, 0))
     start = min(max(start, 0), 4)
-    wanted = 0 if start < 2 else 1 if start < 4 else 2
-    return LEVEL_FIT_BY_DISTANCE[index - wanted]
+    return 0 if start < 2 else 1 if start < 4 else 2
+
+
+def below_band(item_level: str | None, current: float, target: int) -> bool:
+    """True for content of a stated level under the learner's next band: "Python installeren" for
+    someone who already writes Python at level 3. Unknown or mixed levels are never below."""
+    index = _level_index(item_level)
+    return index is not None and index < wanted_band(current, target)
 
 
 def _language_score(language: str, learner: Learner) -> float:
@@ -229,13 +240,20 @@ def _not_done(candidates: Sequence[Candidate], learner: Learner, gaps: Mapping[i
     ]
 
 
-def _allowed_languages(candidates: Sequence[Candidate], learner: Learner) -> dict[int, frozenset[str]]:
+def _allowed_languages(
+    candidates: Sequence[Candidate], learner: Learner, gaps: Mapping[int, Gap]
+) -> dict[int, frozenset[str]]:
     """Per skill, the languages its units may be in: the learner's own when a good unit (relevance at
-    least GOOD_MATCH) has one of them, otherwise the fallback languages too."""
+    least GOOD_MATCH, not below the learner's level band) has one of them, otherwise the fallback
+    languages too: Dutch beginner content does not keep out English content at the learner's level."""
     preferred = frozenset(language_code(x) for x in learner.languages)
     fallback = frozenset(language_code(x) for x in learner.fallback_languages)
     has_preferred: set[int] = {
-        c.skill_id for c in candidates if language_code(c.language) in preferred and c.relevance >= GOOD_MATCH
+        c.skill_id
+        for c in candidates
+        if language_code(c.language) in preferred
+        and c.relevance >= GOOD_MATCH
+        and not below_band(c.level, gaps[c.skill_id].current, gaps[c.skill_id].required)
     }
     skills = {c.skill_id for c in candidates}
     return {skill: preferred if skill in has_preferred else preferred | fallback for skill in skills}
@@ -248,8 +266,9 @@ def skills_excluded_by_language(
 
     The path builder reports these gaps as "no_language" rather than "no_content".
     """
-    usable = _not_done(candidates, learner, _open_gaps(gaps))
-    allowed = _allowed_languages(usable, learner)
+    open_gaps = _open_gaps(gaps)
+    usable = _not_done(candidates, learner, open_gaps)
+    allowed = _allowed_languages(usable, learner, open_gaps)
     kept = {c.skill_id for c in usable if language_code(c.language) in allowed[c.skill_id]}
     return frozenset(allowed) - kept
 
@@ -273,7 +292,7 @@ def score_candidates(
     total_weight = math.fsum(resolved.values())
     open_gaps = _open_gaps(gaps)
     usable = _not_done(candidates, learner, open_gaps)
-    allowed = _allowed_languages(usable, learner)
+    allowed = _allowed_languages(usable, learner, open_gaps)
     preferred = [language_code(x) for x in learner.languages]
     top_priority = max((g.priority for g in open_gaps.values()), default=0.0)
 

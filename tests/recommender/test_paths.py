@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from recommender.explanations import explain_uncovered
 from recommender.gaps import Gap
 from recommender.paths import (
     NO_CONTENT,
@@ -307,7 +308,7 @@ def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
         "Asked for: data visualisation at level 3 (important); you have not shown it yet. "
         'The text names "data visualisation". '
         'This article "Charts that work" (14 min) is for beginners; rated 4.6 out of 5 and updated in January 2025. '
-        "There is nothing on data visualisation in English, so this one is in Dutch."
+        "There is nothing on data visualisation in English at your level, so this one is in Dutch."
     )
     assert path.steps[0].language_fallback
     # without the source's own date, nothing is said about freshness
@@ -326,7 +327,7 @@ def test_why_dutch_article_and_fallback() -> None:
     why = build(entries, [gap(1, required=5, current=3.6)]).steps[0].why
     assert why.startswith("Gevraagd is SQL op niveau 5 (zeer belangrijk); je zit nu rond 4.")
     assert 'Dit artikel "Unit 1" (8 min) is voor gevorderden' in why
-    assert "Over SQL is er niets in het Nederlands, daarom is dit in het Engels." in why
+    assert "Over SQL is er in het Nederlands niets op jouw niveau, daarom is dit in het Engels." in why
 
 
 def test_why_has_no_scores_and_survives_a_missing_label() -> None:
@@ -340,3 +341,30 @@ def test_a_module_is_called_a_part_of_its_course() -> None:
     module = replace(cand(1, minutes=9, format="course", title="SQL in de praktijk: Joins"), in_item=True)
     why = build([scored(module)], [gap(1)]).steps[0].why
     assert 'Dit onderdeel van de cursus "SQL in de praktijk: Joins" (9 min)' in why
+
+
+# --- level --------------------------------------------------------------------------------------
+
+
+def test_basics_are_left_out_for_a_learner_past_them_while_content_at_their_level_exists() -> None:
+    entries = [
+        scored(cand(1, 3, level="beginner", title="Python installeren"), score=0.9),
+        scored(cand(2, 3, level="intermediate", title="Functies en modules"), score=0.7),
+        scored(cand(3, 3, level=None, title="Python-richtlijnen"), score=0.6),
+    ]
+    at_three = build(entries, [gap(3, required=4, current=3.0)])
+    assert ids(at_three) and 1 not in ids(at_three)
+    # a beginner still starts with the basics
+    assert 1 in ids(build(entries, [gap(3, required=4, current=0.5)]))
+    # when the basics are all there is, they stay, and the gap is not called empty
+    only_basics = build(entries[:1], [gap(3, required=4, current=3.0)])
+    assert ids(only_basics) == [1]
+
+
+def test_not_enough_content_says_it_is_about_suitable_content() -> None:
+    path = build([scored(cand(1, 3, minutes=5))], [gap(3, required=5, current=0.0)])
+    (uncovered,) = path.uncovered
+    assert uncovered.reason == "not_enough_content"
+    # easier or foreign content may exist beside it: the sentence claims only what suits the learner
+    text = explain_uncovered(uncovered.reason, "Python", uncovered.closed, dutch=True)
+    assert text.startswith("Alle inhoud over Python die bij je niveau en talen past, zit al in dit pad")

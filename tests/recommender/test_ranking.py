@@ -16,6 +16,7 @@ from recommender.ranking import (
     WEIGHTS,
     Learner,
     ScoredCandidate,
+    below_band,
     diversify,
     language_code,
     level_fit,
@@ -264,6 +265,37 @@ def test_a_weak_dutch_match_does_not_shut_out_a_good_english_unit() -> None:
     assert sorted(by_unit(score_candidates(weak_dutch, GAPS, DUTCH, NOW))) == [1, 2]
     good_dutch = [cand(1, 1, language="nl", relevance=GOOD_MATCH), cand(2, 1, language="en", relevance=0.95)]
     assert sorted(by_unit(score_candidates(good_dutch, GAPS, DUTCH, NOW))) == [1]
+
+
+def test_dutch_content_below_the_learners_level_does_not_shut_out_english_at_it() -> None:
+    # skill 1: the learner is at 2 of 4, so intermediate is the next band; beginner is below it
+    dutch_basics = [
+        cand(1, 1, language="nl", level="beginner", relevance=0.95),
+        cand(2, 1, language="en", level="intermediate", relevance=0.9),
+    ]
+    result = by_unit(score_candidates(dutch_basics, GAPS, DUTCH, NOW))
+    assert sorted(result) == [1, 2]
+    assert "language_fallback:en" in result[2].reasons
+    at_level = [cand(1, 1, language="nl", level="intermediate"), cand(2, 1, language="en")]
+    assert sorted(by_unit(score_candidates(at_level, GAPS, DUTCH, NOW))) == [1]
+
+
+@pytest.mark.parametrize(
+    ("level", "current", "target", "below"),
+    [
+        ("beginner", 2.0, 4, True),
+        ("beginner", 1.9, 4, False),
+        ("intermediate", 4.0, 5, True),
+        ("intermediate", 3.0, 5, False),
+        ("advanced", 4.5, 5, False),
+        (None, 4.5, 5, False),
+        ("mixed", 4.5, 5, False),
+    ],
+)
+def test_below_band_only_for_a_stated_level_under_the_next_step(
+    level: str | None, current: float, target: int, below: bool
+) -> None:
+    assert below_band(level, current, target) is below
 
 
 def test_an_english_speaker_is_not_sent_dutch_and_the_skill_is_reported() -> None:
