@@ -10,14 +10,15 @@ behind it, never ahead. Every import first settles what a killed one left
 nothing changed, so running an import again always ends with the two in step
 (tests/ingest/test_crash_safety.py kills real imports to check this). Unchanged items are neither
 written nor embedded; items missing from a full re-import of their source are retired and leave
-the index.
+the index, but an import that would retire more than a few of them is refused unless retiring was
+allowed (`retirement_refusal`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,22 @@ from models.tables import CatalogItem as ItemRow
 from recommender.embedding import Encoder, vector_to_bytes
 
 MAX_REJECTIONS_LISTED = 1000
+RETIRED_LISTED = 20
+# Retiring more than this share of a source's active items needs allow_retire: a file of another
+# catalog imported under the same source name would otherwise retire the whole catalog silently...
+RETIRE_SHARE_LIMIT = 0.2
+# ...unless it retires at most this many, so that a small source can still drop an item or two.
+RETIRE_ALWAYS_ALLOWED = 4
 log = logging.getLogger("leerpad")
+
+
+@dataclass(frozen=True)
+class RetiredItem:
+    external_id: str
+    title: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"external_id": self.external_id, "title": self.title}
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,10 @@ class IngestReport:
     rejected_total: int = 0
     units: int = 0
     would_embed: int = 0
+    # The first RETIRED_LISTED items retired (in a dry run or a refused import: that would be).
+    retired_items: list[RetiredItem] = field(default_factory=list)
+    # Why retiring them needs allow_retire; set when it was not given (a dry run reports it).
+    retire_refusal: str | None = None
     # Items whose row was rejected this time keep their stored version instead of being retired.
     kept_ids: set[str] = field(default_factory=set)
     skills_created: int = 0
@@ -97,6 +117,8 @@ class IngestReport:
             "embedded": self.embedded,
             "rejected": [r.to_json() for r in self.rejected],
             "rejected_total": self.rejected_total,
+            "retired_items": [r.to_json() for r in self.retired_items],
+            "retire_refusal": self.retire_refusal,
             "kind": self.kind,
             "source": self.source,
             "path": self.path,
@@ -117,6 +139,40 @@ class IngestError(Exception):
     def __init__(self, message: str, report: IngestReport | None = None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class RetireRefused(IngestError):
+    """The import would retire more of its source's items than allowed without allow_retire;
+    nothing was changed. The report lists what would have been retired."""
+
+
+def retirement_refusal(source: str, retiring: Sequence[RetiredItem], active: int) -> str | None:
+    """Why retiring `retiring` out of the source's `active` items needs allow_retire, or None when
+    it does not: the one rule the CLI, the API and the jobs all apply."""
+    count = len(retiring)
+    if count <= RETIRE_ALWAYS_ALLOWED or count <= RETIRE_SHARE_LIMIT * active:
+        return None
+    named = ", ".join(f"{item.external_id} {item.title!r}" for item in retiring[:3])
+    more = f" and {count - 3} more" if count > 3 else ""
+    return (
+        f"source {source!r}: this import would retire {count} of its {active} active items "
+        f"({count / active:.0%}, over the {RETIRE_SHARE_LIMIT:.0%} an import may retire unasked): "
+        f"{named}{more}. If the file is another catalog, import it under a source name of its own "
+        f"(--source NAME; source=NAME in the API); if these items are really gone, allow retiring "
+        f"them (--allow-retire; allow_retire=true in the API). Nothing was changed"
+    )
+
+
+def decide_retirement(
+    report: IngestReport, source: str, retiring: Sequence[RetiredItem], active: int, allow_retire: bool
+) -> None:
+    """Put what would be retired in the report; raise RetireRefused when it is too much and neither
+    allowed nor a dry run (a dry run reports the refusal instead)."""
+    report.retired = len(retiring)
+    report.retired_items = list(retiring[:RETIRED_LISTED])
+    report.retire_refusal = None if allow_retire else retirement_refusal(source, retiring, active)
+    if report.retire_refusal and not report.dry_run:
+        raise RetireRefused(report.retire_refusal, report)
 
 
 def text_hash(text: str) -> str:
@@ -149,6 +205,33 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
         seen[item.external_id] = record.line
         items.append(item)
     return items
+
+
+def check_retirement(
+    factory: sessionmaker[Session], tenant_slug: str, kind: str, path: Path, source_name: str | None
+) -> None:
+    """Raise RetireRefused when importing `path` would retire too many items (decide_retirement),
+    read without the writer lock and writing nothing, so that the API can refuse an upload at once
+    instead of in its job (which applies the same rule again). A file that cannot be read passes:
+    its job reports what is wrong with it."""
+    name = source_name or kind
+    report = IngestReport(kind=kind, source=name, path=str(path))
+    try:
+        incoming = {item.external_id for item in read_items(get_source(kind), path, report)}
+    except Exception:  # noqa: BLE001 - the job reads the file again and reports the failure
+        log.debug("retirement check: %s unreadable; left to the import job", path, exc_info=True)
+        return
+    if not incoming:
+        return
+    with factory() as session:
+        tenant = repo.get_tenant(session, tenant_slug)
+        active = repo.active_titles_of_source(session, tenant.id, name) if tenant else {}
+    retiring = [
+        RetiredItem(external_id, title)
+        for external_id, title in active.items()
+        if external_id not in incoming and external_id not in report.kept_ids
+    ]
+    decide_retirement(report, name, retiring, len(active), allow_retire=False)
 
 
 def _apply_item(row: ItemRow, item: CatalogItem, content_hash: str) -> None:
@@ -227,9 +310,11 @@ def ingest_catalog(
     path: Path,
     source_name: str | None = None,
     dry_run: bool = False,
+    allow_retire: bool = False,
     progress: bool = False,
 ) -> IngestReport:
-    """Import one catalog file or folder for `tenant`. Raises IngestError when nothing could be used."""
+    """Import one catalog file or folder for `tenant`. Raises IngestError when nothing could be used,
+    RetireRefused when it would retire too many items without `allow_retire`."""
     source = get_source(kind)
     name = source_name or kind
     report = IngestReport(kind=kind, source=name, path=str(path), dry_run=dry_run)
@@ -238,7 +323,19 @@ def ingest_catalog(
         items = read_items(source, path, report)
         if not items:
             raise IngestError(f"{path}: no usable records ({report.rejected_total} rejected)", report)
-        _store(factory, encoder, model_name, index_root, tenant, kind, name, items, report, progress)
+        _store(
+            factory,
+            encoder,
+            model_name,
+            index_root,
+            tenant,
+            kind,
+            name,
+            items,
+            report,
+            allow_retire,
+            progress,
+        )
     except (SourceError, IngestError) as exc:
         _record_run(factory, tenant, report, started, status="failed", error=str(exc))
         if isinstance(exc, IngestError):
@@ -261,6 +358,7 @@ def _store(
     name: str,
     items: list[CatalogItem],
     report: IngestReport,
+    allow_retire: bool,
     progress: bool,
 ) -> None:
     store = tenant_store(index_root, tenant_slug)
@@ -269,6 +367,7 @@ def _store(
         # What a killed import left: finished or undone before this one writes anything.
         out_of_step = None if report.dry_run else settle_index(session, tenant, store)
         existing = repo.items_of_source(session, tenant.id, name)
+        active = sum(row.status == ITEM_ACTIVE for row in existing.values())
         touched: list[ItemRow] = []
         unchanged: list[ItemRow] = []
         for item in items:
@@ -290,12 +389,18 @@ def _store(
             _reconcile_units(row, item, tenant.id)
             report.units += len(item.units)
             touched.append(row)
-        for external_id, row in existing.items():
-            if row.status == ITEM_ACTIVE and external_id not in report.kept_ids:
-                row.status, row.retired_at = ITEM_RETIRED, utcnow()
-                for unit in row.units:
-                    unit.active = False
-                report.retired += 1
+        retiring = [
+            row
+            for external_id, row in existing.items()
+            if row.status == ITEM_ACTIVE and external_id not in report.kept_ids
+        ]
+        decide_retirement(
+            report, name, [RetiredItem(r.external_id, r.title) for r in retiring], active, allow_retire
+        )
+        for row in retiring:
+            row.status, row.retired_at = ITEM_RETIRED, utcnow()
+            for unit in row.units:
+                unit.active = False
         session.flush()
 
         # Touched rows, and unchanged rows whose vectors came from another model.

@@ -150,6 +150,20 @@ def items_of_source(session: Session, tenant_id: int, source: str) -> dict[str, 
     return {row.external_id: row for row in rows}
 
 
+def active_titles_of_source(session: Session, tenant_id: int, source: str) -> dict[str, str]:
+    """The active items of one source: external id -> title, in the order they were stored."""
+    rows = session.execute(
+        select(CatalogItem.external_id, CatalogItem.title)
+        .where(
+            CatalogItem.tenant_id == tenant_id,
+            CatalogItem.source == source,
+            CatalogItem.status == ITEM_ACTIVE,
+        )
+        .order_by(CatalogItem.id)
+    ).all()
+    return {external_id: title for external_id, title in rows}
+
+
 @dataclass(frozen=True)
 class ItemFilter:
     source: str | None = None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ingest.pipeline import IngestError, IngestReport
+from ingest.pipeline import IngestError, IngestReport, RetireRefused
 from ingest.sources import KINDS
 from models import events_repository as events_repo
 from models import repositories as repo
@@ -37,6 +37,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    # Click's plain help: typer's rich panels show every flag as `--dry-run <bool>`, as if it took a value.
+    rich_markup_mode=None,
 )
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 tenants_app = typer.Typer(help="The companies (tenants) the other commands work for.", no_args_is_help=True)
@@ -169,12 +171,24 @@ def print_report(report: IngestReport) -> None:
         typer.echo(f"texts embedded: {report.embedded}; micro-units: {report.units}")
     if report.index_version is not None:
         typer.echo(f"index snapshot {report.index_version} published with {report.index_count} vectors")
+    print_retired(report)
+    if report.dry_run and report.retire_refusal:
+        typer.echo(f"a real import would be refused: {report.retire_refusal}")
     for rejection in report.rejected:
         where = f"{rejection.origin} " if rejection.origin else ""
         field = f" [{rejection.field}]" if rejection.field else ""
         typer.echo(f"  rejected {where}line {rejection.line}{field}: {rejection.reason}")
     if report.rejected_total > len(report.rejected):
         typer.echo(f"  ... and {report.rejected_total - len(report.rejected)} more rejections")
+
+
+def print_retired(report: IngestReport) -> None:
+    """The items the import retired or, in a dry run or a refused import, would retire."""
+    verb = "retired" if not (report.dry_run or report.retire_refusal) else "would retire"
+    for retired in report.retired_items:
+        typer.echo(f"  {verb} {retired.external_id}: {retired.title}")
+    if report.retired > len(report.retired_items):
+        typer.echo(f"  ... and {report.retired - len(report.retired_items)} more")
 
 
 @app.command("ingest")
@@ -188,25 +202,43 @@ def ingest(
         str | None,
         typer.Option("--source", help="Name of the source (default: the kind); retiring is per source"),
     ] = None,
+    allow_retire: Annotated[
+        bool,
+        typer.Option(
+            "--allow-retire",
+            help="Allow retiring more than 20% (and more than 4) of the source's active items",
+        ),
+    ] = False,
 ) -> None:
-    """Import a catalog: new items are created, changed ones updated, missing ones retired."""
+    """Import a catalog: new items are created, changed ones updated, missing ones retired (more than
+    a few only with --allow-retire; exit 2 otherwise)."""
     if kind not in KINDS:
         _fail(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", code=2)
     if not path.exists():
         _fail(f"{path}: no such file or folder", code=2)
     runtime = _tenant_runtime(tenant)
     try:
-        report = runtime.ingest(tenant, kind, path, source_name=source, dry_run=dry_run, progress=not as_json)
+        report = runtime.ingest(
+            tenant,
+            kind,
+            path,
+            source_name=source,
+            dry_run=dry_run,
+            allow_retire=allow_retire,
+            progress=not as_json,
+        )
     except IngestError as exc:
         if as_json:
             body = exc.report.to_json() if exc.report else {}
             body["error"] = str(exc)
             typer.echo(json.dumps(body, ensure_ascii=False))
         else:
-            if exc.report and exc.report.rejected:
+            if isinstance(exc, RetireRefused) and exc.report:
+                print_retired(exc.report)
+            elif exc.report and exc.report.rejected:
                 print_report(exc.report)
             typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        raise typer.Exit(2 if isinstance(exc, RetireRefused) else 1) from exc
     finally:
         runtime.close()
     if as_json:

@@ -79,7 +79,8 @@ def load_demo(runtime: Runtime, tenant: str, demo_dir: Path = DEMO_DIR) -> Itera
     report = import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
     yield f"{'taxonomy':14} skills created {report.skills_created:4} unchanged {report.skills_unchanged:4}"
     for kind, relative, source in CATALOGS:
-        result = runtime.ingest(tenant, kind, demo_dir / relative, source_name=source)
+        # The bundled catalogs are the whole truth of their sources: a newer demo may drop items.
+        result = runtime.ingest(tenant, kind, demo_dir / relative, source_name=source, allow_retire=True)
         yield (
             f"{source:14} created {result.created:4} updated {result.updated:4} unchanged {result.unchanged:4} "
             f"rejected {result.rejected_total:3} embedded {result.embedded:4}"

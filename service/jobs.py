@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ingest.pipeline import IngestError
+from ingest.pipeline import IngestError, RetireRefused, check_retirement
 from models import repositories as repo
 from models.db import transaction
 from models.tables import Job, utcnow
@@ -59,14 +59,28 @@ def enqueue_ingest(
     source: str | None,
     filename: str,
     dry_run: bool,
+    allow_retire: bool = False,
+    tenant_slug: str | None = None,
 ) -> Job:
+    """Queue the import of a stored upload. With `tenant_slug` (the API gives it), an import that
+    would retire too many items is refused now, its upload deleted (RetireRefused), rather than
+    failing later in its job; a dry run is queued to report it."""
+    payload = {
+        "kind": kind,
+        "path": str(path),
+        "source": source,
+        "filename": filename,
+        "dry_run": dry_run,
+        "allow_retire": allow_retire,
+    }
+    if tenant_slug is not None and not (dry_run or allow_retire):
+        try:
+            check_retirement(runtime.sessions, tenant_slug, kind, path, source)
+        except RetireRefused:
+            remove_upload(runtime, payload)
+            raise
     with transaction(runtime.sessions) as session:
-        return repo.enqueue_job(
-            session,
-            tenant_id,
-            INGEST,
-            {"kind": kind, "path": str(path), "source": source, "filename": filename, "dry_run": dry_run},
-        )
+        return repo.enqueue_job(session, tenant_id, INGEST, payload)
 
 
 def enqueue_retrain(runtime: Runtime, tenant_id: int, *, min_improvement: float = 0.0) -> Job:
@@ -91,6 +105,7 @@ def _run_ingest(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> 
         Path(payload["path"]),
         source_name=payload.get("source") or None,
         dry_run=bool(payload.get("dry_run")),
+        allow_retire=bool(payload.get("allow_retire")),
     )
     return public_report(report.to_json(), payload)
 

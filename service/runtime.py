@@ -120,6 +120,7 @@ class Runtime:
         *,
         source_name: str | None = None,
         dry_run: bool = False,
+        allow_retire: bool = False,
         progress: bool = False,
     ) -> IngestReport:
         """Import a catalog (ingest.pipeline) and count it in the metrics (service.metrics)."""
@@ -134,6 +135,7 @@ class Runtime:
                 path=path,
                 source_name=source_name,
                 dry_run=dry_run,
+                allow_retire=allow_retire,
                 progress=progress,
             )
         except IngestError:

@@ -10,13 +10,14 @@ from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
+from ingest.pipeline import RetireRefused
 from ingest.sources import KINDS
 from models import repositories as repo
 from models.tables import ITEM_ACTIVE, ITEM_RETIRED, Job
 from service.api.params import RowId
 from service.api.present import item_public
 from service.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
-from service.errors import NotFound, PayloadTooLarge, Unprocessable, problem_responses
+from service.errors import Conflict, NotFound, PayloadTooLarge, Unprocessable, problem_responses
 from service.jobs import enqueue_ingest, enqueue_retag
 from service.schemas.catalog import ItemPage, ItemPublic, JobPublic
 from service.schemas.common import MAX_ROW_ID
@@ -112,7 +113,7 @@ def _safe_filename(name: str | None, kind: str) -> str:
     "/catalog/imports",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobPublic,
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(401, 403, 409, 413, 422),
 )
 def import_catalog(
     caller: CatalogManager,
@@ -129,9 +130,22 @@ def import_catalog(
             max_length=100, pattern=r"^[A-Za-z0-9._:-]+$", description="Name of the source; default: the kind"
         ),
     ] = None,
-    dry_run: bool = False,
+    dry_run: Annotated[
+        bool,
+        Query(
+            description="Read, validate and count (created, updated, unchanged, retired, rejected); write nothing"
+        ),
+    ] = False,
+    allow_retire: Annotated[
+        bool,
+        Query(
+            description="Allow the import to retire more than 20% (and more than 4) of the source's active items"
+        ),
+    ] = False,
 ) -> JobPublic:
-    """Store the upload and queue its import; follow it at GET /v1/jobs/{id}."""
+    """Store the upload and queue its import; follow it at GET /v1/jobs/{id}. An import that would
+    retire more than 20% of its source's active items (and more than 4) gets 409 at once, listing
+    them, unless allow_retire=true; a dry run reports it instead."""
     filename = _safe_filename(file.filename, kind)
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in UPLOAD_SUFFIXES[kind]:
@@ -155,9 +169,27 @@ def import_catalog(
     if written == 0:
         target.unlink(missing_ok=True)
         raise Unprocessable(f"file {filename!r} is empty")
-    job = enqueue_ingest(
-        runtime, caller.tenant_id, kind=kind, path=target, source=source, filename=filename, dry_run=dry_run
-    )
+    try:
+        job = enqueue_ingest(
+            runtime,
+            caller.tenant_id,
+            kind=kind,
+            path=target,
+            source=source,
+            filename=filename,
+            dry_run=dry_run,
+            allow_retire=allow_retire,
+            tenant_slug=caller.tenant_slug,
+        )
+    except RetireRefused as exc:
+        # 409, not 422: the file is valid; it conflicts with what the source holds now.
+        report = exc.report
+        raise Conflict(
+            str(exc),
+            source=report.source if report else source or kind,
+            retired=report.retired if report else None,
+            retired_items=[r.to_json() for r in report.retired_items] if report else [],
+        ) from exc
     return job_public(job)
 
 

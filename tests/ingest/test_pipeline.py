@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest.indexing import lexical_from_database
-from ingest.pipeline import IngestError
+from ingest.pipeline import IngestError, RetireRefused
 from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import EncodeKind, Encoder
@@ -364,3 +364,77 @@ def test_index_check_reports_a_missing_or_miscounted_lexical_file(
     (folder / LEXICAL_FILE).unlink()
     runtime.snapshots.forget(store)
     assert "missing" in (runtime.check_index(tenant, repair=False) or "")
+
+
+def catalog_rows(prefix: str, count: int) -> list[list[str]]:
+    """`count` small distinct items with ids prefix-0, prefix-1, ..."""
+    return [
+        [
+            f"{prefix}-{n}",
+            f"Cursus {prefix} {n}",
+            f"Korte les {n} over {prefix}: oefenen met voorbeelden.",
+            "",
+            "nl",
+            "5",
+            "",
+        ]
+        for n in range(count)
+    ]
+
+
+def test_an_import_that_would_retire_most_of_a_source_is_refused_and_changes_nothing(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
+) -> None:
+    """A second file of the same kind without its own source name once retired the first one's
+    items silently; now it is refused, naming the source, the count and some of the items."""
+    run(runtime, tenant, write_csv(tmp_path / "a.csv", catalog_rows("a", 10)), CountingEncoder(encoder))
+    version = runtime.store(tenant).current_version()
+    before = db_state(runtime, tenant)
+    other = write_csv(tmp_path / "b.csv", catalog_rows("b", 3))
+    counting = CountingEncoder(encoder)
+    with pytest.raises(RetireRefused) as refused:
+        run(runtime, tenant, other, counting)
+    message = str(refused.value)
+    assert "source 'csv'" in message and "retire 10 of its 10 active items" in message
+    assert "a-0 'Cursus a 0'" in message and "and 7 more" in message and "--allow-retire" in message
+    report = refused.value.report
+    assert report is not None and report.retired == 10
+    assert [r.external_id for r in report.retired_items] == [f"a-{n}" for n in range(10)]
+    assert report.to_json()["retired_items"][0] == {"external_id": "a-0", "title": "Cursus a 0"}
+    assert counting.texts == 0  # refused before anything was embedded
+    assert db_state(runtime, tenant) == before
+    assert runtime.store(tenant).current_version() == version
+
+    dry = run(runtime, tenant, other, CountingEncoder(encoder), dry_run=True)
+    assert dry.retired == 10 and dry.retire_refusal and "retire 10 of its 10" in dry.retire_refusal
+    assert db_state(runtime, tenant) == before
+
+    allowed = run(runtime, tenant, other, CountingEncoder(encoder), allow_retire=True)
+    assert (allowed.created, allowed.retired, allowed.retire_refusal) == (3, 10, None)
+    assert {k for k, (_, status) in db_state(runtime, tenant).items() if status == "active"} == {
+        "b-0",
+        "b-1",
+        "b-2",
+    }
+    assert runtime.check_index(tenant, repair=False) is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "kept", "refused"),
+    [
+        (25, 20, False),  # 5 of 25: 20%, not over it
+        (25, 19, True),  # 6 of 25: 24%
+        (5, 1, False),  # 4 of 5: a handful, whatever the share
+        (6, 1, True),  # 5 of 6
+    ],
+)
+def test_retiring_a_few_items_or_up_to_a_fifth_needs_no_permission(
+    stored: int, kept: int, refused: bool, runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
+) -> None:
+    rows = catalog_rows("x", stored)
+    run(runtime, tenant, write_csv(tmp_path / "a.csv", rows), CountingEncoder(encoder))
+    report = run(
+        runtime, tenant, write_csv(tmp_path / "b.csv", rows[:kept]), CountingEncoder(encoder), dry_run=True
+    )
+    assert report.retired == stored - kept
+    assert (report.retire_refusal is not None) == refused

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from models import repositories as repo
 from models.db import transaction
-from models.tables import JOB_FAILED, JOB_SUCCEEDED, Job
+from models.tables import JOB_FAILED, JOB_SUCCEEDED, Job, MicroUnit
 from service.app import create_app
 from service.jobs import run_next_job
 from service.runtime import Runtime
-from tests.ingest.test_pipeline import ROWS, write_csv
+from tests.ingest.test_pipeline import ROWS, catalog_rows, db_state, write_csv
 
 
 def make_key(
@@ -194,3 +196,71 @@ def test_oversize_upload_gets_413(runtime: Runtime, tenant: str) -> None:
         )
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def upload(
+    client: TestClient, headers: dict[str, str], path: Path, **params: str
+) -> tuple[int, dict[str, Any]]:
+    with open(path, "rb") as handle:
+        answer = client.post(
+            "/v1/catalog/imports",
+            params={"kind": "csv", **params},
+            files={"file": (path.name, handle, "text/csv")},
+            headers=headers,
+        )
+    return answer.status_code, answer.json()
+
+
+def catalog_state(runtime: Runtime, tenant: str) -> tuple[dict[str, tuple[str, str]], int, int | None]:
+    """Every item's hash and status, how many units are active, and the published index version."""
+    with runtime.sessions() as session:
+        row = repo.get_tenant(session, tenant)
+        assert row is not None
+        units = session.scalar(
+            select(func.count())
+            .select_from(MicroUnit)
+            .where(MicroUnit.tenant_id == row.id, MicroUnit.active.is_(True))
+        )
+    return db_state(runtime, tenant), units or 0, runtime.store(tenant).current_version()
+
+
+def test_import_dry_run_reports_and_writes_nothing_and_mass_retirement_needs_allow_retire(
+    client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path
+) -> None:
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "first.csv", catalog_rows("first", 10)))
+    headers = make_key(runtime, tenant, "ld")
+    before = catalog_state(runtime, tenant)
+    second = write_csv(tmp_path / "second.csv", catalog_rows("second", 3))
+
+    status, refused = upload(client, headers, second)
+    assert status == 409, refused
+    assert "source 'csv': this import would retire 10 of its 10 active items" in refused["detail"]
+    assert "allow_retire=true" in refused["detail"]
+    assert refused["retired"] == 10 and refused["source"] == "csv"
+    assert refused["retired_items"][0] == {"external_id": "first-0", "title": "Cursus first 0"}
+    with runtime.sessions() as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        assert session.scalar(select(func.count()).select_from(Job).where(Job.tenant_id == tenant_id)) == 0
+    assert not any(p.is_file() for p in (runtime.settings.uploads_dir / tenant).rglob("*"))
+
+    status, queued = upload(client, headers, second, dry_run="true")
+    assert status == 202, queued
+    run_job(runtime, queued["job_id"])
+    dry = client.get(f"/v1/jobs/{queued['job_id']}", headers=headers).json()
+    assert dry["status"] == "succeeded", dry
+    report = dry["report"]
+    assert report["dry_run"] is True and report["embedded"] == 0 and report["would_embed"] >= 3
+    assert (report["created"], report["updated"], report["unchanged"], report["retired"]) == (3, 0, 0, 10)
+    assert report["rejected"] == [] and "retire 10 of its 10" in report["retire_refusal"]
+    assert catalog_state(runtime, tenant) == before  # nothing written: items, units, index
+
+    status, queued = upload(client, headers, second, allow_retire="true")
+    assert status == 202, queued
+    run_job(runtime, queued["job_id"])
+    done = client.get(f"/v1/jobs/{queued['job_id']}", headers=headers).json()
+    assert done["status"] == "succeeded", done
+    assert (done["report"]["created"], done["report"]["retired"]) == (3, 10)
+    assert done["report"]["retired_items"][-1] == {"external_id": "first-9", "title": "Cursus first 9"}
+    items, units, version = catalog_state(runtime, tenant)
+    assert {k for k, (_, s) in items.items() if s == "active"} == {"second-0", "second-1", "second-2"}
+    assert version != before[2] and units < before[1]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +16,7 @@ from recommender.embedding import Encoder
 from service import cli
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.ingest.test_pipeline import ROWS, write_csv
+from tests.ingest.test_pipeline import ROWS, catalog_rows, write_csv
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -109,6 +111,60 @@ def test_dry_run_reports_without_storing(run_cli, tmp_path: Path) -> None:
     assert dry["created"] == 3 and dry["embedded"] == 0 and dry["dry_run"] is True
     real = json.loads(run_cli("ingest", "csv", str(path), "--json").stdout.strip().splitlines()[-1])
     assert real["created"] == 3
+
+
+def test_ingest_refuses_to_retire_another_files_items_unless_allowed(run_cli, tmp_path: Path) -> None:
+    """A second catalog of the same kind without --source would retire the first one's items: exit 2
+    naming the source, the count and the items, nothing written; --dry-run says so; --allow-retire
+    does it and lists what was retired."""
+    first = write_csv(tmp_path / "first.csv", catalog_rows("first", 8))
+    assert run_cli("ingest", "csv", str(first)).exit_code == 0
+    before = row_counts()
+    second = str(write_csv(tmp_path / "second.csv", catalog_rows("second", 2)))
+
+    refused = run_cli("ingest", "csv", second)
+    assert refused.exit_code == 2
+    assert "source 'csv': this import would retire 8 of its 8 active items" in refused.stderr
+    assert "would retire first-0: Cursus first 0" in refused.stdout
+    after = row_counts()
+    assert {t: n for t, n in after.items() if t != "ingest_runs"} == {
+        t: n for t, n in before.items() if t != "ingest_runs"
+    }
+    as_json = json.loads(run_cli("ingest", "csv", second, "--json").stdout.strip().splitlines()[-1])
+    assert as_json["retired"] == 8 and as_json["retired_items"][0]["external_id"] == "first-0"
+    assert "would retire 8 of its 8" in as_json["error"]
+
+    dry = run_cli("ingest", "csv", second, "--dry-run")
+    assert dry.exit_code == 0 and "a real import would be refused" in dry.stdout
+    assert "would retire first-7: Cursus first 7" in dry.stdout
+
+    separate = json.loads(
+        run_cli("ingest", "csv", second, "--source", "lms-2", "--json").stdout.strip().splitlines()[-1]
+    )
+    assert (separate["created"], separate["retired"]) == (2, 0)
+    allowed = run_cli("ingest", "csv", second, "--allow-retire")
+    assert allowed.exit_code == 0 and "retired 8" in allowed.stdout
+    assert "  retired first-3: Cursus first 3" in allowed.stdout
+
+
+def test_boolean_options_are_plain_flags_in_help() -> None:
+    """`--dry-run` once showed as `--dry-run <bool>`, as if it took a value: no option of any
+    command shows a value for a flag, and the flags are listed bare."""
+    import typer.main
+
+    def commands(group: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from commands(command, (*path, name))
+            else:
+                yield (*path, name)
+
+    runner, bare = CliRunner(), set()
+    for path in commands(typer.main.get_group(cli.app)):
+        help_text = runner.invoke(cli.app, [*path, "--help"]).stdout
+        assert "<bool>" not in help_text, help_text
+        bare |= set(re.findall(r"^ +(--[a-z-]+) {2,}\S", help_text, re.M))
+    assert {"--dry-run", "--json", "--allow-retire", "--queue", "--once"} <= bare, bare
 
 
 def test_keys_create_prints_the_key_alone_on_the_last_line(run_cli) -> None:
