@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service.api import (
     audit,
@@ -26,6 +27,7 @@ from service.api import (
     skills,
     tenant_settings,
 )
+from service.api_docs import DOCS_URL, REDOC_URL, DocsPolicy
 from service.audit import AuditTrail
 from service.errors import document_problems, install_error_handlers
 from service.input_guard import TextGuard
@@ -78,12 +80,18 @@ def create_app(
             if own:
                 active.close()
 
-    app = FastAPI(
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: blank on a machine without
+    # internet. These serve them from the fastapi-offline wheel (service/api_docs.py).
+    app = FastAPIOffline(
+        docs_url=DOCS_URL,
+        redoc_url=REDOC_URL,
         title="Leerpad",
         version="1.0.0",
         summary="What to learn next, in the time you have, and why.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # else Swagger UI asks validator.swagger.io
     )
+    app.add_middleware(DocsPolicy, paths=(DOCS_URL, REDOC_URL, app.swagger_ui_oauth2_redirect_url))
     # Middleware, innermost first: the text guard reads bodies inside the size limit.
     app.add_middleware(TextGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)

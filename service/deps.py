@@ -101,8 +101,9 @@ def require(*roles: str) -> Callable[[Caller], Caller]:
     return RoleRule(*roles)
 
 
-# Routes anyone may call, and why: health checks for load balancers, metrics for the scraper, and the
-# dashboard's pages, which check the login cookie themselves and send a stranger to the login form.
+# Routes anyone may call, and why: health checks for load balancers, metrics for the scraper, the
+# dashboard's pages, which check the login cookie themselves and send a stranger to the login form,
+# and the API's documentation pages.
 PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "liveness for the load balancer",
     ("GET", "/readyz"): "readiness for the load balancer; names no tenant",
@@ -111,6 +112,9 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/dashboard/login"): "the login form",
     ("POST", "/dashboard/login"): "trades an ld or admin key for the cookie",
     ("POST", "/dashboard/logout"): "clears the cookie",
+    ("GET", "/docs"): "Swagger UI's page: it reads /openapi.json, which is public too",
+    ("GET", "/docs/oauth2-redirect"): "Swagger UI's OAuth2 redirect page, static",
+    ("GET", "/redoc"): "ReDoc's page: it reads /openapi.json, which is public too",
 }
 
 

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,12 +19,8 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
-from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
@@ -44,11 +36,8 @@ from service.errors import install_error_handlers
 from service.runtime import Runtime
 from service.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import ROWS, write_csv
+from tests.service.browser import WAIT, chromium, served
 from tests.service.test_api_events import statement
-from tools.screenshot import CHROMEDRIVER, CHROMIUM, chromium_options
-
-INSTALL_HINT = "install them with: apt-get install chromium chromium-driver"
-WAIT = 15  # seconds for a page to load in a busy CI machine
 
 # team -> SQL level a test showed, per analyst (None: no evidence). data and ops are reportable;
 # small (3) and tiny (2) are not, but hold five people together, so no other cell must be hidden
@@ -80,12 +69,6 @@ class Site:
         assert answer.status_code == 200, answer.text
         result: dict[str, Any] = answer.json()
         return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _key(runtime: Runtime, tenant: str, role: str) -> str:
@@ -140,39 +123,15 @@ def site(sqlite_runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> I
     app = create_app(runtime=sqlite_runtime)
     with TestClient(app) as client:
         _load_company(client, sqlite_runtime, tenant, tmp_path_factory.mktemp("dash") / "c.csv", lms, ld)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="dashboard-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield Site(f"http://127.0.0.1:{port}", tenant, ld, lms)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with served(app) as base:
+        yield Site(base, tenant, ld, lms)
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     """Headless Chromium with a fresh profile that talks to nothing but the test server."""
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not (path.is_file() and os.access(path, os.X_OK)):
-            pytest.fail(
-                f"{path} is missing: the dashboard tests need Chromium and its driver; {INSTALL_HINT}"
-            )
-    options = chromium_options(1400, 1800, tmp_path_factory.mktemp("chromium-profile"))
-    try:
-        driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
-    except WebDriverException as exc:
-        pytest.fail(f"Chromium did not start ({exc.msg}); {INSTALL_HINT}")
-    driver.set_page_load_timeout(60)
-    try:
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture
