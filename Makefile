@@ -46,6 +46,7 @@ bench: install
 	$(PY) bench/reports.py
 	$(PY) bench/memory.py
 	$(PY) bench/load.py
+	$(PY) bench/cli_startup.py
 
 # The L&D dashboard on the demo data, in headless Chromium.
 screenshot: install browser

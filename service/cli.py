@@ -14,22 +14,18 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from ingest.pipeline import IngestError, IngestReport, RetireRefused
 from ingest.sources import KINDS
-from models import events_repository as events_repo
-from models import repositories as repo
-from models.db import transaction
-from service.deps import ROLES
-from service.metrics import prepare_multiprocess_dir
-from service.request_log import configure_logging, logging_config
-from service.runtime import Runtime
-from service.settings import Settings
+from service.key_roles import ROLES
 
+# Everything else is imported by the commands that use it: the database layer, the runtime and what
+# it loads (faiss, scikit-learn, the encoders) take seconds, and `leerpad --help` needs none of them.
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from ingest.pipeline import IngestReport
     from models.tables import Tenant
     from service.retraining import RetrainOutcome
+    from service.runtime import Runtime
 
 app = typer.Typer(
     name="leerpad",
@@ -72,6 +68,11 @@ TENANT_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 def _runtime() -> Runtime:
     """A runtime on a migrated database (migrating is idempotent and quick). Logs go to stderr in
     LEERPAD_LOG_FORMAT; commands log warnings and errors only unless LEERPAD_LOG_LEVEL is set."""
+    from service.metrics import prepare_multiprocess_dir
+    from service.request_log import configure_logging
+    from service.runtime import Runtime
+    from service.settings import Settings
+
     settings = Settings()
     level = settings.log_level if "log_level" in settings.model_fields_set else "warning"
     configure_logging(settings.log_format, level)
@@ -90,6 +91,8 @@ def _known_tenant(session: Session, slug: str) -> Tenant:
     """The tenant a command names. The one rule for every command taking --tenant: an unknown tenant
     is refused (exit 2) with the known ones listed, before anything is written. Only `leerpad tenants
     create` and `leerpad demo` create tenants."""
+    from models import repositories as repo
+
     row = repo.get_tenant(session, slug)
     if row is not None:
         return row
@@ -126,6 +129,9 @@ def tenants_create(
     name: Annotated[str | None, typer.Option("--name", help="A display name (default: the slug)")] = None,
 ) -> None:
     """Create a tenant (a company); creating one that exists changes nothing."""
+    from models import repositories as repo
+    from models.db import transaction
+
     if not TENANT_SLUG.fullmatch(slug):
         _fail(
             f"tenant {slug!r}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
@@ -146,6 +152,8 @@ def tenants_create(
 @tenants_app.command("list")
 def tenants_list() -> None:
     """The tenants: slug, name, when created."""
+    from models import repositories as repo
+
     runtime = _runtime()
     try:
         with runtime.sessions() as session:
@@ -212,6 +220,8 @@ def ingest(
 ) -> None:
     """Import a catalog: new items are created, changed ones updated, missing ones retired (more than
     a few only with --allow-retire; exit 2 otherwise)."""
+    from ingest.pipeline import IngestError, RetireRefused
+
     if kind not in KINDS:
         _fail(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", code=2)
     if not path.exists():
@@ -257,6 +267,9 @@ def keys_create(
     label: Annotated[str | None, typer.Option("--label", help="A note on what the key is for")] = None,
 ) -> None:
     """Create an API key; the key itself is printed alone on the last line."""
+    from models import repositories as repo
+    from models.db import transaction
+
     if role not in ROLES:
         _fail(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", code=2)
     if role == "employee" and not employee:
@@ -280,6 +293,8 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """The tenant's keys: id, prefix, role, employee, label, created, revoked. Never a secret (only hashes are stored)."""
+    from models import repositories as repo
+
     runtime = _tenant_runtime(tenant)
     try:
         with runtime.sessions() as session:
@@ -307,6 +322,9 @@ def keys_revoke(
     ],
 ) -> None:
     """Revoke an API key: from now on every request with it is refused (401)."""
+    from models import repositories as repo
+    from models.db import transaction
+
     runtime = _runtime()
     try:
         with transaction(runtime.sessions) as session:
@@ -375,6 +393,7 @@ def taxonomy_retag(
     ] = False,
 ) -> None:
     """Recompute the automatic skill tags of the whole catalog; reviewed tags keep their verdict."""
+    from models.db import transaction
     from service.jobs import enqueue_retag
     from service.taxonomy import retag_catalog
 
@@ -497,6 +516,7 @@ def retrain(
     ] = 0.0,
 ) -> None:
     """Retrain the ranking model; the candidate replaces the active one only when it is clearly better."""
+    from models import events_repository as events_repo
     from service.retraining import retrain as retrain_tenant
 
     runtime = _tenant_runtime(tenant) if tenant else _runtime()
@@ -566,6 +586,7 @@ def report_gaps(
     ] = None,
 ) -> None:
     """The gap report: team by skill heatmap, top gaps, uncovered skills, items closing most gap."""
+    from models.db import transaction
     from service.dashboard import render_gap_report
     from service.reports import ReportInputError, check_filters, gap_report, gap_report_csv
 
@@ -642,6 +663,7 @@ def demo(
     ] = DEFAULT_TENANT,
 ) -> None:
     """Load the bundled demo: taxonomy, catalogs, roles, employees and assessments of a fictional company."""
+    from ingest.pipeline import IngestError
     from service.demo import load_demo
 
     runtime = _runtime()
@@ -672,6 +694,8 @@ def serve(
     import uvicorn
 
     from service.http_protocol import UVICORN_HTTP
+    from service.metrics import prepare_multiprocess_dir
+    from service.request_log import logging_config
 
     runtime = _runtime()
     settings = runtime.settings

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from models import repositories as repo
 from service.errors import Forbidden, Unauthorized
+from service.key_roles import ROLES
 from service.runtime import Runtime
-
-ROLES = ("admin", "ld", "lms", "employee")
 
 _bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
 
