@@ -18,8 +18,6 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.ingest.test_pipeline import ROWS, catalog_rows, write_csv
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-
 
 @pytest.fixture
 def fresh_cli(tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch):
@@ -174,17 +172,6 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(run_cli) -> None:
     assert re.fullmatch(r"lp_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}", last)
     assert run_cli("keys", "create", "--role", "employee").exit_code == 2
     assert run_cli("keys", "create", "--role", "boss").exit_code == 2
-
-
-def test_readme_lists_every_cli_command() -> None:
-    """The README's CLI table drifts from the code: fail when a command is missing from it."""
-    text = README.read_text()
-    names = [c.name for c in cli.app.registered_commands] + [g.name for g in cli.app.registered_groups]
-    for name in names:
-        assert f"leerpad {name}" in text, f"README does not mention `leerpad {name}`"
-    for group in cli.app.registered_groups:
-        for command in group.typer_instance.registered_commands:
-            assert f"leerpad {group.name} {command.name}" in text
 
 
 def test_taxonomy_import_default_twice_changes_nothing(run_cli, tmp_path: Path) -> None:
