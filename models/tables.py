@@ -80,6 +80,9 @@ class Tenant(Base):
     # Who sees one employee's gap scores: everyone the API lets in ("all"), the employee alone
     # ("employees_only"), or nobody ("aggregates_only": team reports only). See service/visibility.py.
     individual_gaps: Mapped[str] = mapped_column(String(20), default="all", server_default="all")
+    # How relevant a unit must be to become a path step (and for a gap to count as having content);
+    # NULL: the product's default. See service/step_relevance.py.
+    min_step_relevance: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

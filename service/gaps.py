@@ -13,8 +13,8 @@ from models import people_repository as people
 from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from recommender.gaps import Evidence, Gap, LevelEstimate, Requirement, compute_gaps, estimate_level
-from recommender.paths import MIN_STEP_RELEVANCE
 from service.feedback import event_evidence, event_evidence_by_employee
+from service.step_relevance import skills_with_content
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def population_gaps(
     assessments = people.assessment_rows_by_employee(session, tenant_id)
     from_events = event_evidence_by_employee(session, tenant_id)
     required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
-    covered = tax.covered_skills(session, tenant_id, required, MIN_STEP_RELEVANCE)
+    covered = skills_with_content(session, tenant_id, required)
     result: dict[int, list[Gap]] = {}
     for employee in employees:
         if employee.role_id is None or employee.role_id not in requirements:
@@ -103,7 +103,7 @@ def employee_gaps(
         return EmployeeGaps(None, [], {}, {})
     estimates = _estimates(evidence_by_skill(session, tenant_id, employee), now)
     requirements = _requirements(role)
-    covered = tax.covered_skills(session, tenant_id, [r.skill_id for r in requirements], MIN_STEP_RELEVANCE)
+    covered = skills_with_content(session, tenant_id, [r.skill_id for r in requirements])
     gaps = compute_gaps(requirements, estimates, covered, include_closed)
     skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
     language = employee.language

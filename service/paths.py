@@ -33,7 +33,7 @@ from recommender.gaps import Gap, LevelEstimate, Requirement, compute_gaps
 from recommender.index import SearchHit
 from recommender.learning import rescore
 from recommender.lexical import LexicalIndex
-from recommender.paths import MIN_STEP_RELEVANCE, Budget, PathStep, build_path
+from recommender.paths import Budget, PathStep, build_path
 from recommender.ranking import (
     Candidate,
     Learner,
@@ -48,6 +48,7 @@ from service.gaps import employee_gaps
 from service.runtime import Runtime
 from service.schemas.catalog import activity_id, unit_url
 from service.schemas.skills import AdHocSkill
+from service.step_relevance import skills_with_content, step_relevance_bar
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
 DENSE_K = 40
@@ -260,8 +261,10 @@ def gather_candidates(
 ) -> tuple[list[Candidate], dict[int, UnitCard]]:
     """Tagged units (those in `languages` first) and retrieved units for every open gap; one
     candidate per (unit, gap), carrying the evidence of its strongest signal. Only candidates at
-    least MIN_STEP_RELEVANCE relevant are kept: every step must clearly teach its gap."""
+    as relevant as the tenant's bar (service.step_relevance) are kept: every step must clearly teach
+    its gap."""
     found: dict[tuple[int, int], tuple[float, str, str]] = {}
+    bar = step_relevance_bar(session, tenant_id)
     units: dict[int, UnitCard] = {}
     skill_ids = [g.skill_id for g in gaps if g.skill_id > 0]
     for skill_id, confidence, evidence, unit in tax.tagged_unit_cards(
@@ -292,7 +295,7 @@ def gather_candidates(
     candidates = [
         _candidate(units[unit_id], skill_id, *signal)
         for (unit_id, skill_id), signal in found.items()
-        if signal[0] >= MIN_STEP_RELEVANCE
+        if signal[0] >= bar
     ]
     return candidates, units
 
@@ -564,7 +567,7 @@ def ad_hoc_plan(
         matched.append({"skill": entry.skill, "matched": kind, "skill_id": skill_id, "resolved_to": label})
     known = [s for s in labels if s > 0]
     gaps = compute_gaps(
-        requirements, estimates, tax.covered_skills(session, tenant_id, known, MIN_STEP_RELEVANCE)
+        requirements, estimates, skills_with_content(session, tenant_id, known)
     )
     plan = PlanInput(
         gaps=gaps,

@@ -22,7 +22,6 @@ from models import reports_repository as reports_repo
 from models import taxonomy_repository as tax
 from models.tables import Employee, utcnow
 from recommender import reports as figures
-from recommender.paths import MIN_STEP_RELEVANCE
 from recommender.privacy import (
     MIN_GROUP_SIZE,
     coarser_filters,
@@ -51,6 +50,7 @@ from service.schemas.reports import (
     SkillColumn,
     UncoveredSkill,
 )
+from service.step_relevance import skills_with_content
 
 __all__ = ["ALL_TEAMS", "check_filters", "filter_options", "gap_report", "gap_report_csv", "kpi_report"]
 
@@ -248,7 +248,7 @@ def gap_report(
         s: (skills[s].label_en or skills[s].label_nl or skills[s].key) if s in skills else str(s)
         for s in skill_ids
     }
-    covered = tax.covered_skills(session, tenant_id, skill_ids, MIN_STEP_RELEVANCE)
+    covered = skills_with_content(session, tenant_id, skill_ids)
     totals = {s: team_cells[(ALL_TEAMS, s)].weighted_total for s in skill_ids}
     columns = sorted(skill_ids, key=lambda s: (-totals[s], labels[s]))
     teams = sorted({team for team, _ in team_cells if team != ALL_TEAMS}) + [ALL_TEAMS]

@@ -1,4 +1,5 @@
-"""The tenant's own switches: for now, who may see one employee's gap scores (service.visibility)."""
+"""The tenant's own switches: who may see one employee's gap scores (service.visibility) and how
+relevant a unit must be to become a path step (service.step_relevance)."""
 
 from __future__ import annotations
 
@@ -7,32 +8,45 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from models import repositories as repo
+from models.tables import Tenant
+from recommender.paths import MIN_STEP_RELEVANCE
 from service.deps import Caller, CatalogManager, SessionDep, require
 from service.errors import NotFound, problem_responses
-from service.schemas.tenant_settings import TenantSettings
+from service.schemas.tenant_settings import TenantSettings, TenantSettingsChange
+from service.step_relevance import step_relevance_bar
 
 router = APIRouter(prefix="/v1", tags=["settings"])
 AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
-def _settings(session: SessionDep, tenant_id: int) -> TenantSettings:
+def _tenant(session: SessionDep, tenant_id: int) -> Tenant:
     tenant = repo.get_tenant_by_id(session, tenant_id)
     if tenant is None:
         raise NotFound("the key's tenant no longer exists")
-    return TenantSettings(individual_gaps=tenant.individual_gaps)  # type: ignore[arg-type]
+    return tenant
+
+
+def _settings(session: SessionDep, tenant: Tenant) -> TenantSettings:
+    return TenantSettings(
+        individual_gaps=tenant.individual_gaps,  # type: ignore[arg-type]
+        min_step_relevance=step_relevance_bar(session, tenant.id),
+        min_step_relevance_default=MIN_STEP_RELEVANCE,
+    )
 
 
 @router.get("/settings", response_model=TenantSettings, responses=problem_responses(401, 403))
 def read_settings(caller: CatalogManager, session: SessionDep) -> TenantSettings:
-    return _settings(session, caller.tenant_id)
+    return _settings(session, _tenant(session, caller.tenant_id))
 
 
 @router.put("/settings", response_model=TenantSettings, responses=problem_responses(401, 403, 422))
-def change_settings(body: TenantSettings, caller: AdminCaller, session: SessionDep) -> TenantSettings:
-    """Change who may see individual gap scores; agree it with the works council (docs/works-council.md)."""
-    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
-    if tenant is None:
-        raise NotFound("the key's tenant no longer exists")
-    tenant.individual_gaps = body.individual_gaps
+def change_settings(body: TenantSettingsChange, caller: AdminCaller, session: SessionDep) -> TenantSettings:
+    """Change the fields given. Agree who sees individual gap scores with the works council
+    (docs/works-council.md)."""
+    tenant = _tenant(session, caller.tenant_id)
+    if body.individual_gaps is not None:
+        tenant.individual_gaps = body.individual_gaps
+    if "min_step_relevance" in body.model_fields_set:
+        tenant.min_step_relevance = body.min_step_relevance
     session.flush()
-    return _settings(session, caller.tenant_id)
+    return _settings(session, tenant)
