@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
+from tqdm import tqdm
 
 from ingest.indexing import settle_index, tenant_store, writer_transaction
 from ingest.records import CatalogItem, RecordRejected, Source, SourceError, unit_embedding_text
@@ -36,6 +39,7 @@ from models.tables import CatalogItem as ItemRow
 from recommender.embedding import Encoder, vector_to_bytes
 
 MAX_REJECTIONS_LISTED = 1000
+EMBED_CHUNK = 16  # texts encoded between two moves of the progress bar
 RETIRED_LISTED = 20
 # Retiring more than this share of a source's active items needs allow_retire: a file of another
 # catalog imported under the same source name would otherwise retire the whole catalog silently...
@@ -289,6 +293,22 @@ def _reconcile_units(row: ItemRow, item: CatalogItem, tenant_id: int) -> None:
         row.units.remove(leftover)
 
 
+def encode_texts(encoder: Encoder, texts: list[str], label: str, progress: bool) -> np.ndarray:
+    """Vectors of `texts`; with `progress`, a bar counting texts. The texts go to the encoder shortest
+    first, EMBED_CHUNK at a time, so that the bar moves even where one batch of long pages takes
+    minutes, and no chunk pads short texts to a long one's length."""
+    if not progress:
+        return encoder.encode(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    with tqdm(total=len(texts), desc=label, unit="text", file=sys.stderr) as bar:
+        for start in range(0, len(order), EMBED_CHUNK):
+            chunk = order[start : start + EMBED_CHUNK]
+            vectors[chunk] = encoder.encode([texts[i] for i in chunk])
+            bar.update(len(chunk))
+    return vectors
+
+
 def _units_to_embed(rows: Iterable[ItemRow], model: str) -> list[tuple[MicroUnit, str]]:
     """Active units with no vector, or a vector from another model, and the text to encode."""
     return [
@@ -413,7 +433,7 @@ def _store(
             active = encoder()
             if active.name != model_name:
                 raise IngestError(f"encoder {active.name!r} is not the configured model {model_name!r}")
-            vectors = active.encode([text for _, text in pending], progress=progress)
+            vectors = encode_texts(active, [text for _, text in pending], f"embedding {name}", progress)
             for (unit, _), vector in zip(pending, vectors, strict=True):
                 unit.embedding = vector_to_bytes(vector)
                 unit.embedding_model = model_name

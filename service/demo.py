@@ -7,12 +7,15 @@ replaced by the same roles, and assessments are only added for employees seen fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
+from tqdm import tqdm
 
 from ingest.taxonomy import read_default_taxonomy
 from models import people_repository as people
@@ -74,20 +77,52 @@ def load_employees(runtime: Runtime, tenant: str, path: Path) -> tuple[int, int]
     return len(entries), added
 
 
-def load_demo(runtime: Runtime, tenant: str, demo_dir: Path = DEMO_DIR) -> Iterator[str]:
-    """Load everything, yielding a line of progress per step."""
-    report = import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
-    yield f"{'taxonomy':14} skills created {report.skills_created:4} unchanged {report.skills_unchanged:4}"
-    for kind, relative, source in CATALOGS:
+def load_demo(
+    runtime: Runtime, tenant: str, demo_dir: Path = DEMO_DIR, progress: bool = False
+) -> Iterator[str]:
+    """Load everything, yielding a line per step. With `progress`, bars on stderr show the step
+    under way and the embedding of each catalog (a first load embeds about a thousand texts); print
+    the lines with tqdm.write then, so that they do not break the bars."""
+    steps = _steps(runtime, tenant, demo_dir, progress)
+    with tqdm(total=len(steps), desc="demo", unit="step", disable=not progress, file=sys.stderr) as bar:
+        for name, step in steps:
+            bar.set_postfix_str(name)
+            yield from step()
+            bar.update()
+
+
+Step = tuple[str, Callable[[], Iterable[str]]]
+
+
+def _steps(runtime: Runtime, tenant: str, demo_dir: Path, progress: bool) -> list[Step]:
+    def taxonomy() -> Iterator[str]:
+        report = import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
+        yield f"{'taxonomy':14} skills created {report.skills_created:4} unchanged {report.skills_unchanged:4}"
+
+    def catalog(kind: str, path: Path, source: str) -> Iterator[str]:
         # The bundled catalogs are the whole truth of their sources: a newer demo may drop items.
-        result = runtime.ingest(tenant, kind, demo_dir / relative, source_name=source, allow_retire=True)
+        result = runtime.ingest(tenant, kind, path, source_name=source, allow_retire=True, progress=progress)
         yield (
             f"{source:14} created {result.created:4} updated {result.updated:4} unchanged {result.unchanged:4} "
             f"rejected {result.rejected_total:3} embedded {result.embedded:4}"
         )
-    yield from import_roles(runtime, tenant, read_role_file(demo_dir / "people" / "roles.yaml"))
-    employees, assessments = load_employees(runtime, tenant, demo_dir / "people" / "employees.yaml")
-    yield f"{'employees':14} {employees} employees, {assessments} new assessments"
-    figures = import_figures(runtime, tenant, read_figures_csv(demo_dir / "people" / "ld_figures.csv"))
-    yield f"{'L&D figures':14} {figures} new"
-    yield from load_activity(runtime, tenant)
+
+    def employees() -> Iterator[str]:
+        count, assessments = load_employees(runtime, tenant, demo_dir / "people" / "employees.yaml")
+        yield f"{'employees':14} {count} employees, {assessments} new assessments"
+
+    def figures() -> Iterator[str]:
+        stored = import_figures(runtime, tenant, read_figures_csv(demo_dir / "people" / "ld_figures.csv"))
+        yield f"{'L&D figures':14} {stored} new"
+
+    return [
+        ("taxonomy", taxonomy),
+        *[
+            (source, partial(catalog, kind, demo_dir / relative, source))
+            for kind, relative, source in CATALOGS
+        ],
+        ("roles", lambda: import_roles(runtime, tenant, read_role_file(demo_dir / "people" / "roles.yaml"))),
+        ("employees", employees),
+        ("L&D figures", figures),
+        ("learning", lambda: load_activity(runtime, tenant)),
+    ]

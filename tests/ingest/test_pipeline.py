@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest.indexing import lexical_from_database
-from ingest.pipeline import IngestError, RetireRefused
+from ingest.pipeline import IngestError, RetireRefused, encode_texts
 from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import EncodeKind, Encoder
@@ -438,3 +438,17 @@ def test_retiring_a_few_items_or_up_to_a_fifth_needs_no_permission(
     )
     assert report.retired == stored - kept
     assert (report.retire_refusal is not None) == refused
+
+
+def test_embedding_with_a_progress_bar_gives_each_text_its_own_vector(
+    encoder: Encoder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With progress the texts are encoded shortest first, a chunk at a time: every vector must
+    still land on its own text."""
+    texts = [f"Les {n}: " + "feedback geven en ontvangen " * (n * 7 % 23 + 1) for n in range(40)]
+    plain = encode_texts(encoder, texts, "embedding test", progress=False)
+    shown = encode_texts(encoder, texts, "embedding test", progress=True)
+    assert shown.shape == plain.shape == (40, encoder.dimension)
+    assert np.allclose(shown, plain, atol=1e-4)
+    bar = capsys.readouterr().err
+    assert "embedding test" in bar and "40/40" in bar

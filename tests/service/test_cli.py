@@ -16,7 +16,7 @@ from recommender.embedding import Encoder
 from service import cli
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.ingest.test_pipeline import ROWS, catalog_rows, write_csv
+from tests.ingest.test_pipeline import ROWS, CountingEncoder, catalog_rows, write_csv
 
 
 @pytest.fixture
@@ -46,6 +46,16 @@ def run_cli(fresh_cli):
         created = fresh_cli("tenants", "create", slug)
         assert created.exit_code == 0, created.output
     return fresh_cli
+
+
+def ingest_runs(runtime: Runtime) -> list[dict[str, Any]]:
+    """The report of every import the database recorded, oldest first."""
+    from sqlalchemy import select
+
+    from models.tables import IngestRun
+
+    with runtime.sessions() as session:
+        return [dict(r.report) for r in session.scalars(select(IngestRun).order_by(IngestRun.id))]
 
 
 def row_counts() -> dict[str, int]:
@@ -198,7 +208,11 @@ def test_roles_import_names_the_bad_line(run_cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_demo_loads_and_a_second_load_changes_nothing(fresh_cli) -> None:
+def test_demo_loads_and_a_second_load_changes_nothing(
+    fresh_cli, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What makes a second `make run` serve within seconds: the second load encodes nothing, tags
+    nothing and publishes no index snapshot."""
     run_cli = fresh_cli  # `leerpad demo` creates its tenant
     first = run_cli("demo")
     assert first.exit_code == 0, first.output
@@ -206,7 +220,28 @@ def test_demo_loads_and_a_second_load_changes_nothing(fresh_cli) -> None:
     assert "36 employees, 198 new assessments" in first.stdout
     assert re.search(r"learning +\d{3,} events, 0 rejected", first.stdout), first.stdout
     assert re.search(r"paths +18 employees have a path", first.stdout)
+    runtime = cli._runtime()
+    version, runs = runtime.store("demo").current_version(), len(ingest_runs(runtime))
+    runtime.close()
+    counting = CountingEncoder(encoder)
+
+    def counted() -> Runtime:
+        active = Runtime(Settings(), encoder=counting)  # type: ignore[arg-type]
+        active.migrate()
+        return active
+
+    monkeypatch.setattr(cli, "_runtime", counted)
     second = run_cli("demo").stdout
+    assert counting.texts == 0
+    runtime = cli._runtime()
+    assert runtime.store("demo").current_version() == version
+    again = ingest_runs(runtime)[runs:]
+    runtime.close()
+    assert len(again) == 5 and all(
+        (r["created"], r["updated"], r["retired"], r["embedded"], r["items_tagged"], r["index_version"])
+        == (0, 0, 0, 0, 0, None)
+        for r in again
+    ), again
     assert "0 new assessments" in second
     assert "events already stored" in second and "L&D figures    0 new" in second
     report = json.loads(run_cli("report", "gaps", "--format", "json").stdout)
