@@ -25,8 +25,8 @@ $(STAMP): pyproject.toml
 browser:
 	tools/install-chromium
 
+# `leerpad demo` creates or migrates the database itself, and loads only what changed since the last run.
 run: install
-	$(BIN)/leerpad db upgrade
 	$(BIN)/leerpad demo --tenant demo
 	@echo "Demo admin API key (tenant demo):"
 	@$(BIN)/leerpad keys create --tenant demo --role admin --label "make run" | tail -n 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,3 +105,26 @@ def sqlite_runtime(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -
     active.migrate()
     yield active
     active.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """A LEERPAD_HOME (SQLite) with the bundled demo loaded, once per session: a first load embeds
+    about a thousand texts. Tests copy it (`demo_home`) rather than change it."""
+    from service.demo import load_demo
+
+    home = tmp_path_factory.mktemp("demo-template")
+    active = Runtime(make_settings(home), encoder=encoder)
+    active.migrate()
+    try:
+        for _ in load_demo(active, "demo"):
+            pass
+    finally:
+        active.close()
+    return home
+
+
+@pytest.fixture
+def demo_home(demo_template: Path, tmp_path: Path) -> Path:
+    """A home of this test's own with the demo loaded (a copy of `demo_template`)."""
+    return Path(shutil.copytree(demo_template, tmp_path / "demo-home"))

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from recommender.embedding import Encoder
-from service.demo import load_demo
 from service.runtime import Runtime
 from tests.conftest import make_settings
 
@@ -27,14 +26,12 @@ def _bench_module():  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_demo_paths_are_micro_within_budget_evidenced_and_in_the_learners_language(
-    tmp_path: Path, encoder: Encoder
+    demo_home: Path, encoder: Encoder
 ) -> None:
     bench = _bench_module()
-    runtime = Runtime(make_settings(tmp_path), encoder=encoder)
+    runtime = Runtime(make_settings(demo_home), encoder=encoder)
     runtime.migrate()
     try:
-        for _ in load_demo(runtime, "demo"):
-            pass
         paths, employees = bench.demo_paths(runtime)
         quality = bench.measure(paths, employees)
     finally:

@@ -20,11 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from recommender.embedding import Encoder
 from service import cli
-from service.demo import load_demo
-from service.runtime import Runtime
-from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -135,10 +131,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 180) -> None:
+def wait_ready(base: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        assert server.poll() is None, "leerpad serve exited"
+        assert server.poll() is None, f"leerpad serve exited: {log.read_text()[-2000:]}"
         try:
             with urllib.request.urlopen(f"{base}/readyz", timeout=5) as answer:
                 if answer.status == 200:
@@ -146,31 +142,22 @@ def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 180)
         except OSError:
             pass
         time.sleep(0.5)
-    raise AssertionError(f"{base} not ready after {seconds} s")
+    raise AssertionError(f"{base} not ready after {seconds} s: {log.read_text()[-2000:]}")
 
 
-@pytest.fixture(scope="module")
-def served_demo(
-    tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
-) -> Iterator[tuple[dict[str, str], Path]]:
-    """What `make run` leaves: the demo loaded in a fresh home, an admin key, `leerpad serve` on a
-    free port. Yields the environment the examples run in and their working folder."""
-    home = tmp_path_factory.mktemp("readme-home")
+@pytest.fixture
+def served_demo(demo_home: Path, tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """What `make run` leaves: the demo loaded in a home of its own, an admin key, `leerpad serve`
+    on a free port. Yields the environment the examples run in and their working folder."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("LEERPAD_")},
-        "LEERPAD_HOME": str(home),
+        # The demo's home, and the suite's encoder (LEERPAD_EMBEDDING_MODEL) that embedded it.
+        **{k: v for k, v in os.environ.items() if k not in ("LEERPAD_HOME", "LEERPAD_DATABASE_URL")},
+        "LEERPAD_HOME": str(demo_home),
         "LEERPAD_LOG_FORMAT": "text",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }
-    runtime = Runtime(Settings(home=home), encoder=encoder)  # the session's encoder: no second load
-    runtime.migrate()
-    try:
-        for _ in load_demo(runtime, "demo"):
-            pass
-    finally:
-        runtime.close()
     created = subprocess.run(
         ["leerpad", "keys", "create", "--tenant", "demo", "--role", "admin", "--label", "readme"],
         env=env,
@@ -178,18 +165,19 @@ def served_demo(
         text=True,
         check=True,
     )
-    port = free_port()
+    port, log = free_port(), tmp_path / "serve.log"
     server = subprocess.Popen(
         ["leerpad", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
-    work = tmp_path_factory.mktemp("readme-cwd")
+    work = tmp_path / "cwd"
+    work.mkdir()
     (work / "demo").symlink_to(ROOT / "demo")  # the examples upload demo/... from the checkout
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_ready(base, server)
+        wait_ready(base, server, log)
         yield {**env, "KEY": created.stdout.strip().splitlines()[-1], "BASE": base}, work
     finally:
         server.terminate()
