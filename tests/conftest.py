@@ -17,9 +17,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from recommender.embedding import Encoder
+from recommender.embedding import MINILM, Encoder
 from service.runtime import Runtime
 from service.settings import Settings
+
+# The suite encodes with all-MiniLM-L6-v2, the fastest bundled encoder; the product's default,
+# multilingual-e5-small, is 2.4x slower to encode (bench/encoders.py) and would add minutes to every
+# catalog a test imports. Tests about the default itself ask for it by name (test_embedding_models,
+# test_retrieval_quality, test_calibration, test_reembed). Set LEERPAD_TEST_EMBEDDING_MODEL to run the
+# whole suite on another model; subprocesses (the CLI, `leerpad serve`) inherit the choice.
+TEST_EMBEDDING_MODEL = os.environ.get("LEERPAD_TEST_EMBEDDING_MODEL", MINILM)
+os.environ["LEERPAD_EMBEDDING_MODEL"] = TEST_EMBEDDING_MODEL
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -38,8 +46,8 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The real bundled model, loaded once for the whole session."""
-    return Encoder()
+    """The real test encoder (TEST_EMBEDDING_MODEL), loaded once for the whole session."""
+    return Encoder(TEST_EMBEDDING_MODEL)
 
 
 @contextmanager
