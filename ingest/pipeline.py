@@ -387,7 +387,7 @@ def _store(
         # What a killed import left: finished or undone before this one writes anything.
         out_of_step = None if report.dry_run else settle_index(session, tenant, store)
         existing = repo.items_of_source(session, tenant.id, name)
-        active = sum(row.status == ITEM_ACTIVE for row in existing.values())
+        active_count = sum(row.status == ITEM_ACTIVE for row in existing.values())
         touched: list[ItemRow] = []
         unchanged: list[ItemRow] = []
         for item in items:
@@ -415,7 +415,7 @@ def _store(
             if row.status == ITEM_ACTIVE and external_id not in report.kept_ids
         ]
         decide_retirement(
-            report, name, [RetiredItem(r.external_id, r.title) for r in retiring], active, allow_retire
+            report, name, [RetiredItem(r.external_id, r.title) for r in retiring], active_count, allow_retire
         )
         for row in retiring:
             row.status, row.retired_at = ITEM_RETIRED, utcnow()
