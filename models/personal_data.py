@@ -397,6 +397,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "aggregate, with counts and scores but no employee ids; kept on erasure, the next retraining "
     "learns without the erased events",
     "ld_figures": "costs, benefits and business results per team or company, entered by L&D",
+    "dashboard_sessions": "dashboard logins: a hashed session id, its key and times; only ld and admin "
+    "keys open one, never an employee key",
 }
 
 

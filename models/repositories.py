@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.tables import (
@@ -23,6 +23,7 @@ from models.tables import (
     JOB_SUCCEEDED,
     ApiKey,
     CatalogItem,
+    DashboardSession,
     IngestRun,
     Job,
     MicroUnit,
@@ -133,6 +134,8 @@ def revoke_api_key(session: Session, key: ApiKey) -> bool:
     if key.revoked_at is not None:
         return False
     key.revoked_at = utcnow()
+    # Its dashboard logins end with it (find_session already refuses them; this drops the rows).
+    session.execute(delete(DashboardSession).where(DashboardSession.key_id == key.id))
     session.flush()
     return True
 

@@ -403,11 +403,13 @@ def render_gap_report(report: GapReport) -> str:
 
 
 def render_dashboard(
-    gaps: GapReport, kpis: KpiReport, teams: list[str], roles: list[str], csv_url: str
+    gaps: GapReport, kpis: KpiReport, teams: list[str], roles: list[str], csv_url: str, form_token: str
 ) -> str:
-    """The L&D dashboard: filters, KPI tiles, trend charts, the heatmap and the gap lists."""
+    """The L&D dashboard: filters, KPI tiles, trend charts, the heatmap and the gap lists;
+    `form_token` goes into the logout form (service.dashboard_sessions)."""
     return _render(
         "dashboard.html",
+        form_token=form_token,
         stylesheet=STYLESHEET_URL,
         inline_css=None,
         kpis=kpis,
@@ -421,9 +423,11 @@ def render_dashboard(
     )
 
 
-def render_login(message: str | None = None) -> str:
-    """The dashboard's login form; `message` says why the last attempt failed."""
-    return _render("login.html", stylesheet=STYLESHEET_URL, inline_css=None, message=message)
+def render_login(form_token: str, message: str | None = None) -> str:
+    """The dashboard's login form with its token; `message` says why the last attempt failed."""
+    return _render(
+        "login.html", stylesheet=STYLESHEET_URL, inline_css=None, message=message, form_token=form_token
+    )
 
 
 def render_message(title: str, message: str, link: str, link_text: str) -> str:

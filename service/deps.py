@@ -101,16 +101,16 @@ def require(*roles: str) -> Callable[[Caller], Caller]:
 
 
 # Routes anyone may call, and why: health checks for load balancers, metrics for the scraper, the
-# dashboard's pages, which check the login cookie themselves and send a stranger to the login form,
+# dashboard's pages, which check the session cookie themselves and send a stranger to the login form,
 # and the API's documentation pages.
 PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): "liveness for the load balancer",
     ("GET", "/readyz"): "readiness for the load balancer; names no tenant",
     ("GET", "/metrics"): "Prometheus scrapes it; aggregates over all tenants only, no tenant is named",
-    ("GET", "/dashboard"): "checks the login cookie itself; a stranger is sent to the login form",
+    ("GET", "/dashboard"): "checks the session cookie itself; a stranger is sent to the login form",
     ("GET", "/dashboard/login"): "the login form",
-    ("POST", "/dashboard/login"): "trades an ld or admin key for the cookie",
-    ("POST", "/dashboard/logout"): "clears the cookie",
+    ("POST", "/dashboard/login"): "trades an ld or admin key for a session (the form's token checked first)",
+    ("POST", "/dashboard/logout"): "ends the session (the form's token checked first)",
     ("GET", "/docs"): "Swagger UI's page: it reads /openapi.json, which is public too",
     ("GET", "/docs/oauth2-redirect"): "Swagger UI's OAuth2 redirect page, static",
     ("GET", "/redoc"): "ReDoc's page: it reads /openapi.json, which is public too",

@@ -21,7 +21,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.dashboard import COOKIE as DASHBOARD_COOKIE
+from service.dashboard_cookies import SESSION_COOKIE
 from service.errors import PROBLEM_JSON
 
 # Paths no rate limit applies to: load balancers poll the health checks, Prometheus scrapes the
@@ -105,22 +105,23 @@ def rate_limited(path: str) -> bool:
 
 def client_identity(scope: Scope) -> str:
     """Whose bucket a request draws from: its API key (as a digest: no key is kept in memory) from the
-    Authorization header or the dashboard's cookie, else the client's address. An unknown key gets a
-    bucket of its own too; the key is checked later, by the route."""
+    Authorization header, else the dashboard session from its cookie, else the client's address. An
+    unknown key or session gets a bucket of its own too; it is checked later, by the route."""
     headers = dict(scope.get("headers") or [])
     authorization = headers.get(b"authorization", b"").decode("latin-1").strip()
     scheme, _, token = authorization.partition(" ")
     key = token.strip() if scheme.lower() == "bearer" else ""
+    kind = "key"
     if not key and b"cookie" in headers:
         cookie: SimpleCookie = SimpleCookie()
         try:
             cookie.load(headers[b"cookie"].decode("latin-1"))
-        except Exception:  # a malformed cookie header is no key
+        except Exception:  # a malformed cookie header is no session
             cookie = SimpleCookie()
-        morsel = cookie.get(DASHBOARD_COOKIE)
-        key = morsel.value.strip() if morsel is not None else ""
+        morsel = cookie.get(SESSION_COOKIE)
+        key, kind = (morsel.value.strip() if morsel is not None else ""), "session"
     if key:
-        return "key:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return f"{kind}:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return client_address(scope)
 
 

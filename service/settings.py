@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     # per process: with N workers a key may make up to N times as many (service.limits.RateLimit).
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_burst: int = Field(default=120, ge=1)
+    # The dashboard's login (service/dashboard_sessions.py) ends `dashboard_session_hours` after it
+    # began, or after `dashboard_idle_minutes` without a request, whichever comes first.
+    dashboard_session_hours: float = Field(default=8.0, gt=0)
+    dashboard_idle_minutes: float = Field(default=30.0, gt=0)
+    # Mark the dashboard's cookies Secure on every answer. Without it they are Secure when the request
+    # came over https, which behind a proxy uvicorn believes (X-Forwarded-Proto) only from the
+    # addresses in FORWARDED_ALLOW_IPS.
+    secure_cookies: bool = False
     # The API process runs queued jobs itself unless a separate `leerpad worker` does.
     run_jobs_in_api: bool = True
     # Logs go to stderr, one JSON object per line (`text` for people at a terminal), at `log_level`

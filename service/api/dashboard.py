@@ -1,10 +1,11 @@
-"""The L&D dashboard in a browser: a login form that trades an API key for a cookie, the dashboard
-page, and the cookie as a second way (GET only) to authenticate the report routes.
+"""The L&D dashboard in a browser: a login form that trades an API key for a session, the
+dashboard page, and the session's cookie as a second way (GET only) to authenticate the report
+routes.
 
-The cookie holds the key itself, HttpOnly (no script reads it), SameSite=Strict (no other site can
-make the browser send it) and Secure over https. Only GET requests accept it, so a page elsewhere
-can never make a logged-in browser change anything; everything that writes still needs the bearer
-header.
+The session rules (a random id stored hashed, expiry, idle timeout, revocation, Secure, form
+tokens) live in service/dashboard_sessions.py. Only GET requests accept the cookie, so a page
+elsewhere can never make a logged-in browser change anything through the API; everything that
+writes still needs the bearer header, and the dashboard's own forms carry a token.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
+from service import dashboard_sessions as sessions
 from service.dashboard import STATIC_DIR, render_dashboard, render_login, render_message
-from service.deps import Caller, SessionDep, get_caller, remember_caller
+from service.dashboard_cookies import CSRF_COOKIE, SESSION_COOKIE
+from service.deps import Caller, RuntimeDep, SessionDep, get_caller, remember_caller
 from service.errors import Forbidden, Unauthorized
 from service.reports import ReportInputError, check_filters, filter_options, gap_report, kpi_report
 
-COOKIE = "leerpad_key"
-COOKIE_MAX_AGE = 8 * 60 * 60  # a working day; then the browser asks for the key again
 MAX_KEY_LENGTH = 300
+MAX_FORM_TOKEN_LENGTH = 100
 DASHBOARD_ROLES = ("ld", "admin")
 LOGIN_PATH = "/dashboard/login"
+LOGOUT_PATH = "/dashboard/logout"
 DASHBOARD_PATH = "/dashboard"
 # The pages load nothing but their own stylesheet: no script, no frames, no form posts elsewhere.
 SECURITY_HEADERS = {
@@ -45,10 +48,11 @@ router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
 _bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
 _cookie = APIKeyCookie(
-    name=COOKIE,
+    name=SESSION_COOKIE,
     auto_error=False,
-    description="The key, set by logging in at /dashboard/login; accepted on GET requests only",
+    description="A dashboard session, opened by logging in at /dashboard/login; accepted on GET requests only",
 )
+FormToken = Annotated[str, Form(max_length=MAX_FORM_TOKEN_LENGTH)]
 
 TeamQuery = Annotated[str | None, Query(max_length=200, description="Only this team")]
 RoleQuery = Annotated[str | None, Query(max_length=200, description="Only this role (role_id)")]
@@ -80,6 +84,7 @@ class BrowserOrBearer:
     def __call__(
         self,
         session: SessionDep,
+        runtime: RuntimeDep,
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
         cookie: Annotated[str | None, Depends(_cookie)],
@@ -89,10 +94,10 @@ class BrowserOrBearer:
         if credentials is not None and credentials.credentials:
             caller = get_caller(session, request, credentials)
         elif cookie and request.method == "GET":
-            found = _caller_for_key(session, cookie)
+            found = sessions.session_caller(session, cookie, _policy(runtime))
             if found is None:
                 raise Unauthorized(
-                    f"the dashboard login has expired or its key was revoked: log in at {LOGIN_PATH}"
+                    f"the dashboard session has ended (logged out, expired or its key revoked): log in at {LOGIN_PATH}"
                 )
             caller = remember_caller(request, found)
         else:
@@ -107,6 +112,10 @@ class BrowserOrBearer:
 
 
 browser_or_bearer_caller = BrowserOrBearer()
+
+
+def _policy(runtime: RuntimeDep) -> sessions.SessionPolicy:
+    return sessions.SessionPolicy.from_settings(runtime.settings)
 
 
 def _html(body: str, status_code: int = 200) -> HTMLResponse:
@@ -125,14 +134,16 @@ def _blank_to_none(value: str | None) -> str | None:
 @router.get(DASHBOARD_PATH, response_class=HTMLResponse)
 def dashboard(
     session: SessionDep,
+    runtime: RuntimeDep,
     request: Request,
     team: TeamQuery = None,
     role: RoleQuery = None,
     period: Literal["month", "week"] = "month",
 ) -> Response:
-    """The dashboard for the logged-in ld or admin key; anyone else is sent to the login page."""
-    caller = _caller_for_key(session, request.cookies.get(COOKIE, ""))
-    if caller is None or caller.role not in DASHBOARD_ROLES:
+    """The dashboard for a logged-in ld or admin key; anyone else is sent to the login page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    caller = sessions.session_caller(session, token, _policy(runtime))
+    if caller is None or token is None or caller.role not in DASHBOARD_ROLES:
         return _to_login()
     try:
         filters = check_filters(session, caller.tenant_id, _blank_to_none(team), _blank_to_none(role))
@@ -146,46 +157,65 @@ def dashboard(
     teams, roles = filter_options(session, caller.tenant_id)
     query = {"format": "csv", **{k: v for k, v in (("team", filters.team), ("role", filters.role)) if v}}
     csv_url = f"/v1/reports/gaps?{urlencode(query)}"
-    return _html(render_dashboard(gaps, kpis, teams, roles, csv_url))
+    return _html(render_dashboard(gaps, kpis, teams, roles, csv_url, sessions.form_token(token)))
+
+
+def _login_page(
+    runtime: RuntimeDep, request: Request, message: str | None = None, status_code: int = 200
+) -> Response:
+    """The login form with a token bound to the browser's login secret (a new one if it has none)."""
+    secret = sessions.login_secret(request)
+    response = _html(render_login(sessions.form_token(secret), message), status_code=status_code)
+    sessions.set_login_secret(response, request, _policy(runtime), secret)
+    return response
 
 
 @router.get(LOGIN_PATH, response_class=HTMLResponse)
-def login_form() -> Response:
-    return _html(render_login())
+def login_form(runtime: RuntimeDep, request: Request) -> Response:
+    return _login_page(runtime, request)
 
 
 @router.post(LOGIN_PATH, response_class=HTMLResponse)
 def login(
     session: SessionDep,
+    runtime: RuntimeDep,
     request: Request,
     key: Annotated[str, Form(max_length=MAX_KEY_LENGTH)] = "",
+    csrf: FormToken = "",
 ) -> Response:
-    """Check the key; an ld or admin key gets the cookie and goes on to the dashboard."""
+    """Check the form's token, then the key; an ld or admin key opens a session and goes on to the
+    dashboard. A POST from another site (login CSRF) is refused before the key is looked at."""
+    if not sessions.form_accepted(request, CSRF_COOKIE, csrf):
+        message = "This login form has expired or was sent from another site: log in here again."
+        return _login_page(runtime, request, message, status_code=403)
     caller = _caller_for_key(session, key.strip())
     if caller is None:
-        return _html(render_login("That API key is not valid (or it was revoked)."), status_code=401)
+        return _login_page(runtime, request, "That API key is not valid (or it was revoked).", 401)
     if caller.role not in DASHBOARD_ROLES:
         message = (
             f"This is an {caller.role!r} key. The dashboard is for L&D: log in with an 'ld' or 'admin' key."
         )
-        return _html(render_login(message), status_code=403)
+        return _login_page(runtime, request, message, status_code=403)
+    policy = _policy(runtime)
+    token = sessions.open_session(session, caller, policy)
     response = RedirectResponse(DASHBOARD_PATH, status_code=303, headers={"Cache-Control": "no-store"})
-    response.set_cookie(
-        COOKIE,
-        key.strip(),
-        max_age=COOKIE_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    sessions.set_session_cookie(response, request, policy, token)
     return response
 
 
-@router.post("/dashboard/logout")
-def logout(request: Request) -> Response:
+@router.post(LOGOUT_PATH)
+def logout(session: SessionDep, runtime: RuntimeDep, request: Request, csrf: FormToken = "") -> Response:
+    """End the session (its row is deleted) and clear the cookie; a logout another site sends
+    without the form's token changes nothing."""
+    if request.cookies.get(SESSION_COOKIE) and not sessions.form_accepted(request, SESSION_COOKIE, csrf):
+        page = render_message(
+            "Not logged out",
+            "This logout was sent without the dashboard's token (from another site?): nothing changed.",
+            DASHBOARD_PATH,
+            "Back to the dashboard",
+        )
+        return _html(page, status_code=403)
+    sessions.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = _to_login()
-    response.delete_cookie(
-        COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
-    )
+    sessions.clear_session_cookie(response, request, _policy(runtime))
     return response

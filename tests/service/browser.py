@@ -26,10 +26,14 @@ WAIT = 15  # seconds for a page to load in a busy CI machine
 
 
 @contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """The app on a free local port, served over TCP from a thread; yields its base URL."""
+def served(app: FastAPI, forwarded_allow_ips: str | None = None) -> Iterator[str]:
+    """The app on a free local port, served over TCP from a thread; yields its base URL.
+    `forwarded_allow_ips`: the proxies whose X-Forwarded-* uvicorn believes (its default: 127.0.0.1)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", forwarded_allow_ips=forwarded_allow_ips
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="browser-test-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -29,8 +30,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.db import transaction
-from service.api.dashboard import COOKIE, browser_or_bearer_caller
+from service.api.dashboard import browser_or_bearer_caller
 from service.app import create_app
+from service.dashboard_cookies import SESSION_COOKIE as COOKIE
+from service.dashboard_sessions import SessionPolicy, open_session
 from service.deps import Caller
 from service.errors import install_error_handlers
 from service.runtime import Runtime
@@ -324,6 +327,17 @@ def test_logging_out_ends_the_session(user: WebDriver, site: Site) -> None:
 # --- the cookie as a credential, without a browser -------------------------------------------------
 
 
+def _session(runtime: Runtime, key: str) -> str:
+    """A session opened for the key, as the login does."""
+    policy = SessionPolicy.from_settings(runtime.settings)
+    with transaction(runtime.sessions) as session:
+        found = repo.find_api_key(session, key)
+        tenant = repo.get_tenant_by_id(session, found.tenant_id) if found else None
+        assert found is not None and tenant is not None
+        caller = Caller(found.id, tenant.id, tenant.slug, found.role, found.employee_id)
+        return open_session(session, caller, policy)
+
+
 def test_the_cookie_authenticates_get_requests_only_and_only_for_ld_and_admin(
     sqlite_runtime: Runtime, tenant: str
 ) -> None:
@@ -338,32 +352,40 @@ def test_the_cookie_authenticates_get_requests_only_and_only_for_ld_and_admin(
 
     ld, lms = _key(sqlite_runtime, tenant, "ld"), _key(sqlite_runtime, tenant, "lms")
     with TestClient(probe) as client:
-        client.cookies.set(COOKIE, ld)
+        client.cookies.set(COOKIE, _session(sqlite_runtime, ld))
         assert client.get("/probe").json() == {"role": "ld", "tenant": tenant}
         assert client.post("/probe").status_code == 401
         assert client.post("/probe", headers={"Authorization": f"Bearer {ld}"}).status_code == 200
         # A bearer header, when sent, is the credential: a bad one is not rescued by the cookie.
         assert client.get("/probe", headers={"Authorization": "Bearer lp_0_nope"}).status_code == 401
-        client.cookies.set(COOKIE, lms)
+        client.cookies.set(COOKIE, _session(sqlite_runtime, lms))  # not through the login form
         assert client.get("/probe").status_code == 403
+        client.cookies.set(COOKIE, ld)  # the key itself is no session
+        assert client.get("/probe").status_code == 401
         client.cookies.set(COOKIE, "lp_000000000000_revoked")
         answer = client.get("/probe")
         assert answer.status_code == 401 and "/dashboard/login" in answer.json()["detail"]
 
 
-@pytest.mark.parametrize(
-    ("base_url", "secure"), [("https://leerpad.example", True), ("http://127.0.0.1", False)]
-)
-def test_the_login_cookie_is_httponly_strict_and_secure_over_https(
-    sqlite_runtime: Runtime, tenant: str, base_url: str, secure: bool
-) -> None:
-    ld = _key(sqlite_runtime, tenant, "ld")
-    with TestClient(create_app(runtime=sqlite_runtime), base_url=base_url) as client:
-        answer = client.post("/dashboard/login", data={"key": ld}, follow_redirects=False)
-        assert answer.status_code == 303 and answer.headers["location"] == "/dashboard"
-        cookie = answer.headers["set-cookie"]
-        assert cookie.startswith(f"{COOKIE}={ld};") and "HttpOnly" in cookie and "SameSite=strict" in cookie
-        assert ("Secure" in cookie) is secure
-        page = client.get("/dashboard/login")
-        assert "default-src 'none'" in page.headers["content-security-policy"]
-        assert page.headers["cache-control"] == "no-store"
+def test_a_login_form_posted_from_another_site_is_refused(user: WebDriver, site: Site) -> None:
+    """Login CSRF: a page on another site posts its own key to our login form, to log the victim's
+    browser into the attacker's account. Chromium sends it without our cookies; nothing opens."""
+    evil = FastAPI()
+
+    @evil.get("/", response_class=HTMLResponse)
+    def _page() -> str:
+        return (
+            f'<form method="post" action="{site.base}/dashboard/login">'
+            f'<input type="hidden" name="key" value="{site.ld_key}">'
+            '<button id="win" type="submit">Win a prize</button></form>'
+        )
+
+    user.get(f"{site.base}/dashboard/login")  # the victim has seen the login form (and its cookie)
+    with served(evil) as evil_base:
+        user.get(evil_base.replace("127.0.0.1", "localhost") + "/")  # another site
+        user.find_element(By.ID, "win").click()
+        WebDriverWait(user, WAIT).until(lambda b: b.current_url.startswith(site.base))
+    assert "another site" in user.find_element(By.ID, "login-error").text
+    assert user.get_cookie(COOKIE) is None
+    user.get(f"{site.base}/dashboard")
+    assert user.current_url == f"{site.base}/dashboard/login"

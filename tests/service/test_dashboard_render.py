@@ -190,7 +190,7 @@ def test_kpi_tiles_tell_suppressed_from_missing_from_zero() -> None:
     assert tiles["active_paths"].state == "empty" and tiles["roi"].state == "empty"
     assert tiles["effectiveness"].value == "+0.50" and tiles["effectiveness"].unit == "levels"
     html = render_dashboard(
-        gap_report(), kpi_report(), [EVIL_TEAM, "tiny"], ["analyst"], "/v1/reports/gaps?format=csv"
+        gap_report(), kpi_report(), [EVIL_TEAM, "tiny"], ["analyst"], "/v1/reports/gaps?format=csv", "t0k"
     )
     assert (
         'data-kpi="kirkpatrick_3"' in html and '<link rel="stylesheet" href="/static/dashboard.css">' in html

@@ -82,13 +82,14 @@ def test_token_buckets_refill_at_the_rate_and_forget_idle_callers() -> None:
     assert "a" not in buckets._buckets and len(buckets._buckets) == 2
 
 
-def test_the_bucket_is_the_key_else_the_dashboard_cookie_else_the_address() -> None:
+def test_the_bucket_is_the_key_else_the_dashboard_session_else_the_address() -> None:
     def scope(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
         return {"type": "http", "headers": headers, "client": ("10.0.0.7", 5000)}
 
     bearer = client_identity(scope([(b"authorization", b"Bearer lp_a_secret")]))
-    cookie = client_identity(scope([(b"cookie", b"theme=dark; leerpad_key=lp_a_secret")]))
-    assert bearer == cookie and bearer.startswith("key:") and "secret" not in bearer
+    cookie = client_identity(scope([(b"cookie", b"theme=dark; leerpad_session=s3cret-session-id")]))
+    assert bearer.startswith("key:") and "secret" not in bearer
+    assert cookie.startswith("session:") and "s3cret" not in cookie
     assert client_identity(scope([(b"authorization", b"Bearer lp_b_other")])) != bearer
     assert client_identity(scope([(b"cookie", b'broken="')])) == "ip:10.0.0.7"
     assert client_identity(scope([])) == "ip:10.0.0.7"
