@@ -288,7 +288,7 @@ def main() -> None:
 
         def gaps() -> None:
             with runtime.sessions() as session:
-                gap_report(session, tenant_id, "bench", filters, now=NOW)
+                gap_report(runtime, session, tenant_id, "bench", filters, now=NOW)
 
         def kpis() -> None:
             with runtime.sessions() as session:

@@ -597,7 +597,7 @@ def report_gaps(
         with transaction(runtime.sessions) as session:
             tenant_id = _known_tenant(session, tenant).id
             filters = check_filters(session, tenant_id, team, role)
-            report = gap_report(session, tenant_id, tenant, filters)
+            report = gap_report(runtime, session, tenant_id, tenant, filters)
     except ReportInputError as exc:
         _fail(str(exc), code=2)
     finally:

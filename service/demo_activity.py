@@ -27,7 +27,7 @@ from recommender.paths import Budget
 from service.employees import AssessmentInput, add_assessments
 from service.events import ACCEPTED, record_statements
 from service.gaps import population_gaps
-from service.paths import employee_plan, plan_path, store_path
+from service.paths import content_check, employee_plan, plan_path, store_path
 from service.roles import skill_label
 from service.runtime import Runtime
 from service.schemas.catalog import activity_id
@@ -173,7 +173,8 @@ def load_activity(runtime: Runtime, tenant: str) -> Iterator[str]:
             yield f"{'learning':14} events already stored: nothing added"
             return
         employees = list(people.list_employees(session, tenant_id))
-        gaps = population_gaps(session, tenant_id, employees, START)
+        has_content = content_check(runtime, tenant, session, tenant_id)
+        gaps = population_gaps(session, tenant_id, employees, START, has_content)
         skill_ids = {g.skill_id for own in gaps.values() for g in own}
         tags = reports_repo.item_skill_confidences(session, tenant_id, skill_ids)
         items = reports_repo.items_by_id(session, tenant_id, tags)
@@ -207,13 +208,15 @@ def _demo_paths(runtime: Runtime, tenant: str) -> Iterator[str]:
         tenant_id = repo.get_or_create_tenant(session, tenant).id
         now = datetime.now(UTC)
         snapshot = runtime.snapshot(tenant)
+        has_content = content_check(runtime, tenant, session, tenant_id)
         for employee in list(people.list_employees(session, tenant_id))[::2]:
             role = people.get_role_by_id(session, tenant_id, employee.role_id or 0)
             if role is None:
                 continue
             minutes = int((employee.preferences or {}).get("minutes_per_week", 60))
             request = {"minutes_per_week": minutes, "weeks": PATH_WEEKS}
-            plan = employee_plan(session, tenant_id, employee, role, Budget(minutes, PATH_WEEKS), None, now)
+            budget = Budget(minutes, PATH_WEEKS)
+            plan = employee_plan(session, tenant_id, employee, role, budget, None, now, has_content)
             planned = plan_path(runtime, tenant, session, tenant_id, plan, now)
             store_path(
                 session,

@@ -14,7 +14,13 @@ from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from recommender.gaps import Evidence, Gap, LevelEstimate, Requirement, compute_gaps, estimate_level
 from service.feedback import event_evidence, event_evidence_by_employee
-from service.step_relevance import skills_with_content
+
+
+class ContentCheck(Protocol):
+    """Which of these skills some active unit teaches, by the evidence paths use (service.paths
+    `content_check`): `has_content` and a path's steps must never disagree."""
+
+    def __call__(self, skill_ids: Sequence[int]) -> set[int]: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> d
 
 
 def population_gaps(
-    session: Session, tenant_id: int, employees: Sequence[Employee], now: datetime
+    session: Session, tenant_id: int, employees: Sequence[Employee], now: datetime, has_content: ContentCheck
 ) -> dict[int, list[Gap]]:
     """employee id -> gaps for their own role, closed ones included, for many employees at once: the
     same model as `employee_gaps`, with every table read once instead of once per employee."""
@@ -78,7 +84,7 @@ def population_gaps(
     assessments = people.assessment_rows_by_employee(session, tenant_id)
     from_events = event_evidence_by_employee(session, tenant_id)
     required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
-    covered = skills_with_content(session, tenant_id, required)
+    covered = has_content(required)
     result: dict[int, list[Gap]] = {}
     for employee in employees:
         if employee.role_id is None or employee.role_id not in requirements:
@@ -96,6 +102,7 @@ def employee_gaps(
     employee: Employee,
     role: Role | None,
     now: datetime,
+    has_content: ContentCheck,
     include_closed: bool = False,
 ) -> EmployeeGaps:
     """Ranked gaps for `role` (the employee's own, or a target role for a career move)."""
@@ -103,7 +110,7 @@ def employee_gaps(
         return EmployeeGaps(None, [], {}, {})
     estimates = _estimates(evidence_by_skill(session, tenant_id, employee), now)
     requirements = _requirements(role)
-    covered = skills_with_content(session, tenant_id, [r.skill_id for r in requirements])
+    covered = has_content([r.skill_id for r in requirements])
     gaps = compute_gaps(requirements, estimates, covered, include_closed)
     skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps])
     language = employee.language

@@ -44,11 +44,11 @@ from recommender.ranking import (
 )
 from recommender.tagging import language_code
 from service.feedback import learning_history
-from service.gaps import employee_gaps
+from service.gaps import ContentCheck, employee_gaps
 from service.runtime import Runtime
 from service.schemas.catalog import activity_id, unit_url
 from service.schemas.skills import AdHocSkill
-from service.step_relevance import skills_with_content, step_relevance_bar
+from service.step_relevance import skills_with_tagged_content, step_relevance_bar
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
 DENSE_K = 40
@@ -97,25 +97,25 @@ def _probes(
     runtime: Runtime,
     session: Session,
     tenant_id: int,
-    gaps: Sequence[Gap],
+    skill_ids: Sequence[int],
     labels: Mapping[int, str],
     text_skills: Mapping[int, str],
 ) -> list[_Probe]:
     """Taxonomy skills are looked for with their stored vector and their Dutch and English labels; an
     ad-hoc label with its own words, encoded now (the one case a path request encodes text)."""
-    skills = tax.get_skills(session, tenant_id, [g.skill_id for g in gaps if g.skill_id > 0])
+    skills = tax.get_skills(session, tenant_id, [s for s in skill_ids if s > 0])
     probes: list[_Probe] = []
-    ad_hoc = [g.skill_id for g in gaps if g.skill_id in text_skills]
+    ad_hoc = [s for s in skill_ids if s in text_skills]
     if ad_hoc:
         vectors = runtime.encoder().encode([text_skills[s] for s in ad_hoc], kind="query")
         probes += [
             _Probe(s, label_variants(text_skills[s]), vectors[i], ad_hoc=True) for i, s in enumerate(ad_hoc)
         ]
-    for gap in gaps:
-        skill = skills.get(gap.skill_id)
+    for skill_id in skill_ids:
+        skill = skills.get(skill_id)
         if skill is None:
             continue
-        names = tuple(sorted(filter(None, {skill.label_en, skill.label_nl, labels.get(gap.skill_id)})))
+        names = tuple(sorted(filter(None, {skill.label_en, skill.label_nl, labels.get(skill_id)})))
         vector = (
             vectors_from_bytes([skill.embedding], len(skill.embedding) // 4)[0]
             if skill.embedding is not None
@@ -239,6 +239,22 @@ def _candidate(unit: UnitCard, skill_id: int, relevance: float, evidence: str, d
     )
 
 
+def content_check(runtime: Runtime, tenant_slug: str, session: Session, tenant_id: int) -> ContentCheck:
+    """Which skills have content, by the same evidence and bar as a path's steps: a stored tag, or a
+    unit retrieval finds now (label in a title, meaning). So /gaps `has_content` and the reports'
+    uncovered skills never call a gap empty that a path fills, nor the other way round."""
+
+    def check(skill_ids: Sequence[int]) -> set[int]:
+        tagged = skills_with_tagged_content(session, tenant_id, skill_ids)
+        rest = [s for s in skill_ids if s not in tagged]
+        if not rest:
+            return tagged
+        candidates, _ = gather_candidates(runtime, tenant_slug, session, tenant_id, rest, {})
+        return tagged | {c.skill_id for c in candidates}
+
+    return check
+
+
 def step_title(item_title: str, unit_title: str) -> str:
     """The item's title, and the unit's after it when it adds something ("Guide: Joins")."""
     item, unit = item_title.strip(), unit_title.strip()
@@ -254,27 +270,26 @@ def gather_candidates(
     tenant_slug: str,
     session: Session,
     tenant_id: int,
-    gaps: Sequence[Gap],
+    skill_ids: Sequence[int],
     labels: Mapping[int, str],
     languages: Sequence[str] = (),
     text_skills: Mapping[int, str] | None = None,
 ) -> tuple[list[Candidate], dict[int, UnitCard]]:
-    """Tagged units (those in `languages` first) and retrieved units for every open gap; one
-    candidate per (unit, gap), carrying the evidence of its strongest signal. Only candidates at
-    as relevant as the tenant's bar (service.step_relevance) are kept: every step must clearly teach
-    its gap."""
+    """Tagged units (those in `languages` first) and retrieved units for every skill of `skill_ids`
+    (taxonomy ids, and the negative ids of `text_skills`); one candidate per (unit, skill), carrying
+    the evidence of its strongest signal. Only candidates as relevant as the tenant's bar
+    (service.step_relevance) are kept: every step must clearly teach its gap."""
     found: dict[tuple[int, int], tuple[float, str, str]] = {}
     bar = step_relevance_bar(session, tenant_id)
     units: dict[int, UnitCard] = {}
-    skill_ids = [g.skill_id for g in gaps if g.skill_id > 0]
     for skill_id, confidence, evidence, unit in tax.tagged_unit_cards(
-        session, tenant_id, skill_ids, languages
+        session, tenant_id, [s for s in skill_ids if s > 0], languages
     ):
         units[unit.unit_id] = unit
         detail = labels.get(skill_id, "") if evidence in (LABEL, DECLARED, CONFIRMED) else f"{confidence:.2f}"
         if confidence > found.get((unit.unit_id, skill_id), (0.0, "", ""))[0]:
             found[(unit.unit_id, skill_id)] = (confidence, evidence, detail)
-    probes = _probes(runtime, session, tenant_id, gaps, labels, text_skills or {})
+    probes = _probes(runtime, session, tenant_id, skill_ids, labels, text_skills or {})
     retrieved = _retrieve(runtime, tenant_slug, probes)
     missing = {unit_id for hits in retrieved.values() for unit_id in hits} - set(units)
     units.update(repo.unit_cards(session, tenant_id, sorted(missing)))
@@ -343,7 +358,7 @@ def plan_path(
         tenant_slug,
         session,
         tenant_id,
-        open_gaps,
+        [g.skill_id for g in open_gaps],
         plan.labels,
         plan.learner.languages,
         plan.text_skills,
@@ -508,10 +523,11 @@ def employee_plan(
     budget: Budget,
     languages: Sequence[str] | None,
     now: datetime,
+    has_content: ContentCheck,
 ) -> PlanInput:
     """What a path for this employee towards `role` is planned from: their open gaps, their languages
     and what they already finished or dismissed."""
-    result = employee_gaps(session, tenant_id, employee, role, now)
+    result = employee_gaps(session, tenant_id, employee, role, now, has_content)
     return PlanInput(
         gaps=result.gaps,
         labels=result.labels,
@@ -531,6 +547,7 @@ def ad_hoc_plan(
     skills: Sequence[AdHocSkill],
     budget: Budget,
     languages: Sequence[str] | None,
+    has_content: ContentCheck,
 ) -> tuple[PlanInput, list[dict[str, Any]]]:
     """A plan for a skill list an LMS sends (POST /v1/recommendations), and how each label matched:
     a skill of the tenant ("taxonomy"), or, for a label that matches none, the label's own words
@@ -567,7 +584,7 @@ def ad_hoc_plan(
         matched.append({"skill": entry.skill, "matched": kind, "skill_id": skill_id, "resolved_to": label})
     known = [s for s in labels if s > 0]
     gaps = compute_gaps(
-        requirements, estimates, skills_with_content(session, tenant_id, known)
+        requirements, estimates, has_content(known)
     )
     plan = PlanInput(
         gaps=gaps,

@@ -36,6 +36,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from models import people_repository as people
+from models import repositories as repo
 from models.personal_data import (
     PERSONAL_DATA,
     DataSubject,
@@ -44,7 +45,8 @@ from models.personal_data import (
 )
 from models.tables import Employee
 from service.audit import pseudonym, pseudonym_secret
-from service.gaps import employee_gaps
+from service.gaps import ContentCheck, employee_gaps
+from service.paths import content_check
 from service.runtime import Runtime
 
 log = logging.getLogger("leerpad.privacy")
@@ -67,13 +69,15 @@ def data_subject(
     return employee, DataSubject(tenant_id, employee.id, employee.key, pseudonym(secret, tenant_id, key))
 
 
-def _gaps(session: Session, tenant_id: int, employee: Employee) -> tuple[dict[str, Any] | None, str | None]:
+def _gaps(
+    session: Session, tenant_id: int, employee: Employee, has_content: ContentCheck
+) -> tuple[dict[str, Any] | None, str | None]:
     """The gaps against the employee's target role (else their role) as the model computes them now."""
     role_id = employee.target_role_id or employee.role_id
     role = people.get_role_by_id(session, tenant_id, role_id) if role_id else None
     if role is None:
         return None, "the employee has no role, so there are no gaps"
-    result = employee_gaps(session, tenant_id, employee, role, datetime.now(UTC))
+    result = employee_gaps(session, tenant_id, employee, role, datetime.now(UTC), has_content)
     return {
         "employee_id": employee.key,
         "role": role.key,
@@ -106,7 +110,9 @@ def export_employee(
     employee, subject = data_subject(runtime, session, tenant_id, key)
     tables = {name: entry.export(session, subject) for name, entry in PERSONAL_DATA.items()}
     if include_gaps:
-        gaps, withheld = _gaps(session, tenant_id, employee)
+        tenant = repo.get_tenant_by_id(session, tenant_id)
+        slug = tenant.slug if tenant else ""
+        gaps, withheld = _gaps(session, tenant_id, employee, content_check(runtime, slug, session, tenant_id))
     else:
         gaps, withheld = None, "this company does not show this employee's gap scores to this caller"
     return {

@@ -32,6 +32,8 @@ from recommender.privacy import (
 )
 from recommender.reports import ALL_TEAMS, NO_TEAM, GapStats, PersonGaps, Ratio
 from service.gaps import population_gaps
+from service.paths import content_check
+from service.runtime import Runtime
 from service.schemas.reports import (
     BusinessResult,
     ClosingItem,
@@ -50,7 +52,6 @@ from service.schemas.reports import (
     SkillColumn,
     UncoveredSkill,
 )
-from service.step_relevance import skills_with_content
 
 __all__ = ["ALL_TEAMS", "check_filters", "filter_options", "gap_report", "gap_report_csv", "kpi_report"]
 
@@ -218,14 +219,21 @@ def _top_gaps(
 
 
 def gap_report(
-    session: Session, tenant_id: int, tenant_slug: str, filters: ReportFilters, now: datetime | None = None
+    runtime: Runtime,
+    session: Session,
+    tenant_id: int,
+    tenant_slug: str,
+    filters: ReportFilters,
+    now: datetime | None = None,
 ) -> GapReport:
-    """Team by skill heatmap, top gaps per team and role, uncovered skills and the items closing most gap."""
+    """Team by skill heatmap, top gaps per team and role, uncovered skills and the items closing most
+    gap. A skill is uncovered when no unit would be a path step for it (service.paths.content_check)."""
     now = now or utcnow()
+    has_content = content_check(runtime, tenant_slug, session, tenant_id)
     asked: Filters = {"team": filters.team, "role": filters.role}
     employees = people.list_employees(session, tenant_id)
     role_keys = {role.id: role.key for role in people.list_roles(session, tenant_id)}
-    gaps = population_gaps(session, tenant_id, employees, now)
+    gaps = population_gaps(session, tenant_id, employees, now, has_content)
     persons = [
         PersonGaps(e.id, member.team, member.role, tuple(gaps[e.id]))
         for e in employees
@@ -248,7 +256,7 @@ def gap_report(
         s: (skills[s].label_en or skills[s].label_nl or skills[s].key) if s in skills else str(s)
         for s in skill_ids
     }
-    covered = skills_with_content(session, tenant_id, skill_ids)
+    covered = has_content(skill_ids)
     totals = {s: team_cells[(ALL_TEAMS, s)].weighted_total for s in skill_ids}
     columns = sorted(skill_ids, key=lambda s: (-totals[s], labels[s]))
     teams = sorted({team for team, _ in team_cells if team != ALL_TEAMS}) + [ALL_TEAMS]

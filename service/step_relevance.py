@@ -29,6 +29,7 @@ def step_relevance_bar(session: Session, tenant_id: int) -> float:
     return float(tenant.min_step_relevance)
 
 
-def skills_with_content(session: Session, tenant_id: int, skill_ids: Sequence[int]) -> set[int]:
-    """The skills of `skill_ids` that some active item teaches at least as surely as the tenant's bar."""
+def skills_with_tagged_content(session: Session, tenant_id: int, skill_ids: Sequence[int]) -> set[int]:
+    """The skills of `skill_ids` that a stored tag of an active item gives at least the tenant's bar.
+    Only half the answer: service.paths `content_check` adds what retrieval finds."""
     return tax.covered_skills(session, tenant_id, skill_ids, step_relevance_bar(session, tenant_id))

@@ -153,7 +153,7 @@ def dashboard(
             "Cannot show this report", str(exc), DASHBOARD_PATH, "Back to the whole company"
         )
         return _html(page, status_code=422)
-    gaps = gap_report(session, caller.tenant_id, caller.tenant_slug, filters)
+    gaps = gap_report(runtime, session, caller.tenant_id, caller.tenant_slug, filters)
     teams, roles = filter_options(session, caller.tenant_id)
     query = {"format": "csv", **{k: v for k, v in (("team", filters.team), ("role", filters.role)) if v}}
     csv_url = f"/v1/reports/gaps?{urlencode(query)}"

@@ -22,6 +22,7 @@ from service.paths import (
     PlanInput,
     ad_hoc_plan,
     budget_for,
+    content_check,
     employee_plan,
     plan_path,
     store_path,
@@ -82,7 +83,8 @@ def employee_path(
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     now = datetime.now(UTC)
     budget = budget_for(employee, body.minutes_per_week, body.weeks)
-    plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now)
+    has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
+    plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now, has_content)
     tenant = repo.get_tenant_by_id(session, caller.tenant_id)
     plan = replace(plan, show_levels=may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller))
     return _answer(runtime, session, caller, plan, now, employee, body.model_dump())
@@ -96,7 +98,12 @@ def recommendations(
     matches no skill of the tenant is matched by text; `matched_skills` says how each label matched."""
     try:
         plan, matched = ad_hoc_plan(
-            session, caller.tenant_id, body.skills, Budget(body.minutes_per_week, body.weeks), body.languages
+            session,
+            caller.tenant_id,
+            body.skills,
+            Budget(body.minutes_per_week, body.weeks),
+            body.languages,
+            content_check(runtime, caller.tenant_slug, session, caller.tenant_id),
         )
     except PathInputError as exc:
         raise Unprocessable(str(exc)) from exc

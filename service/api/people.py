@@ -30,6 +30,7 @@ from service.employees import (
 )
 from service.errors import NotFound, Unprocessable, problem_responses
 from service.gaps import employee_gaps
+from service.paths import content_check
 from service.personal_data import UnknownEmployee, erase_employee, export_employee
 from service.roles import (
     RoleInputError,
@@ -235,6 +236,7 @@ def get_gaps(
     employee_id: Key,
     caller: PeopleCaller,
     session: SessionDep,
+    runtime: RuntimeDep,
     target_role: Annotated[
         str | None, Query(max_length=200, description="A role to move to, instead of the current one")
     ] = None,
@@ -256,7 +258,10 @@ def get_gaps(
         raise Unprocessable(str(exc)) from exc
     if role is None:
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
-    result = employee_gaps(session, caller.tenant_id, employee, role, datetime.now(UTC), include_closed)
+    has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
+    result = employee_gaps(
+        session, caller.tenant_id, employee, role, datetime.now(UTC), has_content, include_closed
+    )
     return GapsPublic(
         employee_id=employee.key,
         role=role.key,

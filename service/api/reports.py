@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.api.dashboard import browser_or_bearer_caller
 from service.dashboard import render_gap_report
-from service.deps import Caller, SessionDep
+from service.deps import Caller, RuntimeDep, SessionDep
 from service.errors import Unprocessable, problem_responses
 from service.reports import ReportInputError, check_filters, gap_report, gap_report_csv, kpi_report
 from service.schemas.common import IsoDate
@@ -48,6 +48,7 @@ def _download_name(kind: str, filters: ReportFilters) -> str:
 def gaps_report(
     caller: ReportCaller,
     session: SessionDep,
+    runtime: RuntimeDep,
     team: TeamQuery = None,
     role: RoleQuery = None,
     format: Literal["json", "csv", "html"] = "json",
@@ -55,7 +56,7 @@ def gaps_report(
     """Team by skill heatmap of importance-weighted gaps, top gaps per team and role, skills no content
     covers, and the items that close the most gap; figures about fewer than 5 people are suppressed."""
     filters = checked_filters(session, caller.tenant_id, team, role)
-    report = gap_report(session, caller.tenant_id, caller.tenant_slug, filters)
+    report = gap_report(runtime, session, caller.tenant_id, caller.tenant_slug, filters)
     if format == "csv":
         return Response(
             gap_report_csv(report),

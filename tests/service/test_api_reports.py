@@ -264,15 +264,19 @@ def test_population_gaps_equal_each_employees_own_gaps(
     from models import people_repository as people
     from models import repositories as repo
     from service.gaps import employee_gaps, population_gaps
+    from service.paths import content_check
 
     now = datetime.now(UTC)
     with runtime.sessions() as session:
         tenant = repo.get_tenant(session, company["tenant"][0])
         assert tenant is not None
         employees = people.list_employees(session, tenant.id)
-        together = population_gaps(session, tenant.id, employees, now)
+        has_content = content_check(runtime, tenant.slug, session, tenant.id)
+        together = population_gaps(session, tenant.id, employees, now, has_content)
         assert len(together) == 17
         for employee in employees:
             role = people.get_role_by_id(session, tenant.id, employee.role_id or 0)
-            alone = employee_gaps(session, tenant.id, employee, role, now, include_closed=True).gaps
+            alone = employee_gaps(
+                session, tenant.id, employee, role, now, has_content, include_closed=True
+            ).gaps
             assert together[employee.id] == alone, employee.key
