@@ -94,7 +94,12 @@ def create_app(
     app.add_middleware(DocsPolicy, paths=(DOCS_URL, REDOC_URL, app.swagger_ui_oauth2_redirect_url))
     # Middleware, innermost first: the text guard reads bodies inside the size limit.
     app.add_middleware(TextGuard)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_json_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_paths=(catalog.UPLOAD_PATH,),
+    )
     app.add_middleware(AuditTrail)  # it also records requests the size limit refused
     # A flood is refused before anything else is done for it.
     app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)

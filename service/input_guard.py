@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.limits import send_problem
+from service.limits import media_type, send_problem
 
 JSON_SUSPECT = re.compile(rb"\\u(0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
 FORM_SUSPECT = re.compile(rb"%00|\x00")
@@ -67,13 +67,6 @@ def find_bad_text(value: Any, where: Location) -> list[tuple[Location, str]]:
     return found[:MAX_ERRORS]
 
 
-def _media_type(scope: Scope) -> str:
-    for name, value in scope.get("headers") or []:
-        if name == b"content-type":
-            return value.decode("latin-1").split(";", 1)[0].strip().lower()
-    return ""
-
-
 def _printable(location: Location) -> Location:
     """The location as text that can be sent back (the bad characters escaped)."""
     return [
@@ -106,9 +99,9 @@ class TextGuard:
                 if reason:
                     found.append((["query", name], reason))
                     break
-        media_type = _media_type(scope)
-        is_json = media_type == "application/json" or media_type.endswith("+json")
-        is_form = media_type == "application/x-www-form-urlencoded"
+        kind = media_type(scope)
+        is_json = kind == "application/json" or kind.endswith("+json")
+        is_form = kind == "application/x-www-form-urlencoded"
         if found or not (is_json or is_form):
             if found:
                 await self._refuse(scope, send, found)

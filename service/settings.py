@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=100)
     embedding_model: str = ""
     # Limits that protect the service from oversized or flooding requests.
+    # Every request body but a catalog upload (JSON, forms), refused with 413 while it streams in. The
+    # largest valid request, 1,000 xAPI statements each as large as the largest one Moodle's
+    # logstore_xapi sends, is 2.4 MB compact and 4.0 MB pretty-printed: 6 MiB leaves over half as
+    # much again (tests/service/test_limits.py measures it).
+    max_json_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
+    # A multipart catalog upload to POST /v1/catalog/imports.
     max_upload_bytes: int = 50 * 1024 * 1024
     max_page_size: int = 200
     max_search_results: int = 50

@@ -32,6 +32,9 @@ class HasId(Protocol):
 T = TypeVar("T", bound=HasId)
 
 UPLOAD_CHUNK = 1024 * 1024
+# The one route whose (multipart) body may be as large as LEERPAD_MAX_UPLOAD_BYTES; every other body
+# has the small cap LEERPAD_MAX_JSON_BYTES (service.limits.BodySizeLimit).
+UPLOAD_PATH = "/v1/catalog/imports"
 UPLOAD_SUFFIXES = {
     "coursera": (".json", ".csv"),
     "goodhabitz": (".csv", ".xlsx"),
@@ -110,7 +113,7 @@ def _safe_filename(name: str | None, kind: str) -> str:
 
 
 @router.post(
-    "/catalog/imports",
+    UPLOAD_PATH.removeprefix(router.prefix),
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobPublic,
     responses=problem_responses(401, 403, 409, 413, 422),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 
@@ -96,7 +99,7 @@ def test_the_bucket_is_the_key_else_the_dashboard_session_else_the_address() -> 
 
 
 def test_an_oversize_json_body_gets_413_declared_or_streamed(runtime: Runtime, tenant: str) -> None:
-    settings = runtime.settings.model_copy(update={"max_upload_bytes": 2000})
+    settings = runtime.settings.model_copy(update={"max_json_bytes": 2000})
     key = make_key(runtime, tenant, "lms")
     body = b'[{"padding": "' + b"x" * 5000 + b'"}]'
     with TestClient(create_app(settings=settings, runtime=runtime)) as client:
@@ -112,6 +115,75 @@ def test_an_oversize_json_body_gets_413_declared_or_streamed(runtime: Runtime, t
         assert answer.status_code == 413
         assert answer.headers["content-type"].startswith(PROBLEM)
         assert "2000 bytes" in answer.json()["detail"]
+
+
+def test_json_has_its_own_small_cap_refused_while_it_streams_in(
+    client: TestClient, runtime: Runtime, tenant: str
+) -> None:
+    """A JSON body past LEERPAD_MAX_JSON_BYTES (6 MiB) is cut off before it is read whole or parsed:
+    before, every body could be as large as an upload (50 MiB) and was parsed, then answered 422."""
+    cap = runtime.settings.max_json_bytes
+    assert cap == 6 * 1024 * 1024 < runtime.settings.max_upload_bytes
+    headers = {**make_key(runtime, tenant, "lms"), "Content-Type": "application/json"}
+    statement = b'{"actor": {"account": {"name": "e-1"}}, "verb": {"id": "x"}, "object": {"id": "y"}},'
+    body = b"[" + statement * (cap // len(statement) + 1) + statement[:-1] + b"]"
+    declared = client.post("/v1/events", content=body, headers=headers)
+    assert declared.status_code == 413, declared.text[:200]
+    assert f"{cap} bytes" in declared.json()["detail"]
+    # Straight through ASGI: the test client reads a streamed body whole before it sends any.
+    pulled, status = anyio.run(stream_blanks, client.app, headers, 20 * 1024 * 1024)
+    assert status == 413
+    assert pulled <= cap + STREAM_CHUNK  # the rest of the 20 MiB stream was never asked for
+
+
+STREAM_CHUNK = 64 * 1024
+
+
+async def stream_blanks(app: Any, headers: dict[str, str], total: int) -> tuple[int, int]:
+    """POST /v1/events a chunked body of `total` bytes, each chunk only when the app asks for it;
+    (bytes the app asked for, the answer's status)."""
+    pulled, status = 0, 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        if pulled >= total:
+            return {"type": "http.disconnect"}
+        pulled += STREAM_CHUNK
+        return {"type": "http.request", "body": b" " * STREAM_CHUNK, "more_body": pulled < total}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/events", "raw_path": b"/v1/events", "query_string": b"",
+        "root_path": "", "headers": [*raw, (b"transfer-encoding", b"chunked")],
+        "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)
+    return pulled, status
+
+
+def test_only_a_multipart_upload_to_the_import_route_has_the_large_cap(runtime: Runtime, tenant: str) -> None:
+    settings = runtime.settings.model_copy(update={"max_json_bytes": 1000, "max_upload_bytes": 100_000})
+    key = make_key(runtime, tenant)
+    files = {"file": ("c.exe", b"MZ" + b"\0" * 5000, "application/octet-stream")}
+    with TestClient(create_app(settings=settings, runtime=runtime)) as small:
+        upload = small.post("/v1/catalog/imports", params={"kind": "csv"}, files=files, headers=key)
+        # Past the size limit: the route itself refuses the suffix.
+        assert upload.status_code == 422 and "c.exe" in upload.json()["detail"]
+        elsewhere = small.post("/v1/events", files=files, headers=key)
+        assert elsewhere.status_code == 413 and "1000 bytes" in elsewhere.json()["detail"]
+        as_json = small.post(
+            "/v1/catalog/imports",
+            params={"kind": "csv"},
+            content=b'"' + b"x" * 5000 + b'"',
+            headers={**key, "Content-Type": "application/json"},
+        )
+        assert as_json.status_code == 413
 
 
 @pytest.mark.parametrize(
@@ -198,3 +270,19 @@ def test_free_form_json_too_deep_to_send_back_is_refused(
     answer = client.post("/v1/events", content=statement, headers=key)
     assert answer.status_code == 200
     assert answer.json()["rejected"][0]["reason"] == "statement: nested more than 32 deep"
+
+
+def test_the_json_cap_holds_the_largest_valid_request_with_room_to_spare(
+    client: TestClient, runtime: Runtime, tenant: str, shared_data: Path
+) -> None:
+    """LEERPAD_MAX_JSON_BYTES is sized from the largest valid request: 1,000 statements, each the
+    largest one Moodle's logstore_xapi sends, pretty-printed, fit with a quarter to spare, and are read."""
+    folder = shared_data / "xapi_statements_moodle" / "statements"
+    sent = [json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.json"))]
+    largest = max((s for batch in sent for s in batch), key=lambda s: len(json.dumps(s)))
+    body = json.dumps([largest] * 1000, indent=2).encode()
+    assert 3_000_000 < len(body) < 0.75 * runtime.settings.max_json_bytes
+    headers = {**make_key(runtime, tenant, "lms"), "Content-Type": "application/json"}
+    answer = client.post("/v1/events", content=body, headers=headers)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.json()["accepted"] + answer.json()["duplicates"] + len(answer.json()["rejected"]) == 1000

@@ -151,7 +151,7 @@ def test_a_given_request_id_is_echoed_and_a_bad_one_replaced(client: TestClient)
 
 def test_the_request_id_is_on_answers_of_the_size_and_rate_limits(obs_runtime: Runtime) -> None:
     settings = obs_runtime.settings.model_copy(
-        update={"max_upload_bytes": 200, "rate_limit_per_minute": 1, "rate_limit_burst": 2}
+        update={"max_json_bytes": 200, "rate_limit_per_minute": 1, "rate_limit_burst": 2}
     )
     key = make_key(obs_runtime, TENANT, "lms")
     with TestClient(create_app(settings=settings, runtime=obs_runtime)) as test_client:
