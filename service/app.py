@@ -102,7 +102,13 @@ def create_app(
     )
     app.add_middleware(AuditTrail)  # it also records requests the size limit refused
     # A flood is refused before anything else is done for it.
-    app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_key_prefix,
+    )
     # Outermost: every request is timed and counted, and gets its request id and access log line,
     # the ones refused above included.
     app.add_middleware(RequestMetrics)

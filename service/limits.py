@@ -2,7 +2,8 @@
 
 - `BodySizeLimit`: a body-size cap for every request, enforced while the body streams in (413): a small
   one for JSON and forms, sized from the largest valid request, and a large one for catalog uploads.
-- `RateLimit`: a token bucket per API key, or per client address without one (429, Retry-After).
+- `RateLimit`: a budget per API key, or per client address without one (429, Retry-After): in
+  Redis, shared by every process, when LEERPAD_REDIS_URL is set; else a token bucket per process.
 
 Counts (at most 1000 statements in POST /v1/events, at most 1000 figures, a page's `limit`) are
 checked by the request models or the routes, and answer 422; text no database can store is refused
@@ -18,12 +19,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.dashboard_cookies import SESSION_COOKIE
 from service.errors import PROBLEM_JSON
+from service.shared_budgets import SharedBudgets
 
 # Paths no rate limit applies to: load balancers poll the health checks, Prometheus scrapes the
 # metrics, browsers fetch the assets.
@@ -202,6 +204,37 @@ class TokenBuckets:
         return wait
 
 
+class Budgets(Protocol):
+    """Where RateLimit counts: 0.0 when the identity has a request left, else the seconds to wait."""
+
+    async def take(self, identity: str) -> float: ...
+
+    async def peek(self, identity: str) -> float: ...
+
+
+class LocalBudgets:
+    """This process's own token buckets, as Budgets."""
+
+    def __init__(self, buckets: TokenBuckets) -> None:
+        self.buckets = buckets
+
+    async def take(self, identity: str) -> float:
+        return self.buckets.take(identity)
+
+    async def peek(self, identity: str) -> float:
+        return self.buckets.peek(identity)
+
+
+def budgets(
+    per_minute: int, burst: int, clock: Callable[[], float], redis_url: str, redis_prefix: str
+) -> Budgets:
+    """Budgets in Redis when a URL is given (counted here while Redis is away), else in this process."""
+    local = TokenBuckets(per_minute, burst, clock)
+    if not redis_url:
+        return LocalBudgets(local)
+    return SharedBudgets(redis_url, redis_prefix, per_minute, burst, fallback=local, clock=clock)
+
+
 class RateLimit:
     """Answers 429 (problem+json, with Retry-After in seconds) to a caller past its rate.
 
@@ -210,19 +243,29 @@ class RateLimit:
     client address: an address that spent it (guessing keys) gets 429 whatever key it sends next,
     until the bucket refills.
 
-    The buckets live in this process's memory: with several uvicorn workers (`leerpad serve
-    --workers N`) or several replicas, each keeps its own, so one key may make up to N times the
-    configured rate in all; put a shared limiter (at the proxy) in front when that matters. The
+    With `redis_url` (LEERPAD_REDIS_URL) the budgets live in Redis (service.shared_budgets), one
+    per key for every worker and replica that shares it, under `redis_prefix`. Without it they live in
+    this process's memory: with several uvicorn workers (`leerpad serve --workers N`) or several
+    replicas, each keeps its own, so one key may make up to N times the configured rate in all. The
     middleware runs on the event loop, one request at a time through the buckets, so it needs no lock.
     """
 
     def __init__(
-        self, app: ASGIApp, per_minute: int, burst: int, clock: Callable[[], float] = time.monotonic
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        burst: int,
+        clock: Callable[[], float] = time.monotonic,
+        redis_url: str = "",
+        redis_prefix: str = "leerpad",
     ) -> None:
         self.app = app
         self.per_minute = per_minute
-        self.buckets = TokenBuckets(per_minute, burst, clock) if per_minute > 0 else None
-        self.failures = TokenBuckets(per_minute, burst, clock) if per_minute > 0 else None
+        self.buckets: Budgets | None = None
+        self.failures: Budgets | None = None
+        if per_minute > 0:
+            self.buckets = budgets(per_minute, burst, clock, redis_url, f"{redis_prefix}:rate:caller")
+            self.failures = budgets(per_minute, burst, clock, redis_url, f"{redis_prefix}:rate:401")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -234,7 +277,7 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         address = client_address(scope)
-        wait = self.failures.peek(address) or self.buckets.take(client_identity(scope))
+        wait = await self.failures.peek(address) or await self.buckets.take(client_identity(scope))
         if wait > 0:
             retry_after = max(1, math.ceil(wait))
             detail = f"too many requests: at most {self.per_minute} a minute; retry after {retry_after} s"
@@ -245,7 +288,7 @@ class RateLimit:
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 401:
-                failures.take(address)
+                await failures.take(address)
             await send(message)
 
         await self.app(scope, receive, counting_send)

@@ -37,9 +37,15 @@ class Settings(BaseSettings):
     max_query_chars: int = 500
     # Requests per minute per API key (per client address for requests without a key), with bursts of
     # up to `rate_limit_burst` at once; past it, 429 with Retry-After. 0 turns the limit off. Counted
-    # per process: with N workers a key may make up to N times as many (service.limits.RateLimit).
+    # in Redis when `redis_url` is set, else per process: with N workers a key may make up to N times
+    # as many (service.limits.RateLimit).
     rate_limit_per_minute: int = Field(default=600, ge=0)
     rate_limit_burst: int = Field(default=120, ge=1)
+    # Redis (redis:// or rediss://) for state every worker and replica shares: the rate limit's budgets,
+    # one per key in all (service.shared_budgets). Empty: each process counts on its own. Keys start
+    # with `redis_key_prefix`, so that several deployments can share one Redis.
+    redis_url: str = ""
+    redis_key_prefix: str = Field(default="leerpad", min_length=1, max_length=100)
     # The dashboard's login (service/dashboard_sessions.py) ends `dashboard_session_hours` after it
     # began, or after `dashboard_idle_minutes` without a request, whichever comes first.
     dashboard_session_hours: float = Field(default=8.0, gt=0)
@@ -63,6 +69,14 @@ class Settings(BaseSettings):
     job_heartbeat_seconds: float = Field(default=30.0, gt=0)
     job_lease_seconds: float = Field(default=300.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("LEERPAD_REDIS_URL must start with redis:// or rediss://")
+        return value
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod

@@ -365,6 +365,14 @@ def test_compose_runs_db_migrate_api_and_worker_on_one_image() -> None:
     assert services["worker"]["environment"]["LEERPAD_WORKER_METRICS_PORT"] == "9100"
 
 
+def test_compose_api_workers_share_one_rate_limit_in_redis() -> None:
+    services = compose()["services"]
+    assert services["redis"]["image"].startswith("redis:")
+    url = services["api"]["environment"]["LEERPAD_REDIS_URL"]
+    assert Settings(redis_url=url).redis_url == "redis://redis:6379/0"
+    assert "redis" in services["api"]["depends_on"]
+
+
 def test_compose_api_and_worker_share_one_leerpad_home_and_the_database() -> None:
     document = compose()
     services = document["services"]
