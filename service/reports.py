@@ -7,8 +7,6 @@ by fewer than MIN_GROUP_SIZE people. docs/reports.md defines each figure.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +29,7 @@ from recommender.privacy import (
     too_small,
 )
 from recommender.reports import ALL_TEAMS, NO_TEAM, GapStats, PersonGaps, Ratio
+from service.csv_export import csv_text
 from service.gaps import population_gaps
 from service.paths import content_check
 from service.runtime import Runtime
@@ -348,13 +347,12 @@ CSV_COLUMNS = ("team", "skill_id", "skill", "employees", "with_gap", "mean_gap",
 
 
 def gap_report_csv(report: GapReport) -> str:
-    """The heatmap, one row per cell; a suppressed cell has empty figures."""
+    """The heatmap, one row per cell; a suppressed cell has empty figures. Team names and skill labels
+    are made spreadsheet-safe (service.csv_export)."""
     labels = {column.skill_id: column.label for column in report.heatmap.skills}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for cell in report.heatmap.cells:
-        writer.writerow(
+    return csv_text(
+        CSV_COLUMNS,
+        (
             [
                 cell.team,
                 cell.skill_id,
@@ -365,8 +363,9 @@ def gap_report_csv(report: GapReport) -> str:
                 "" if cell.weighted_gap is None else cell.weighted_gap,
                 "true" if cell.suppressed else "false",
             ]
-        )
-    return out.getvalue()
+            for cell in report.heatmap.cells
+        ),
+    )
 
 
 # --- KPIs ---------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -11,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from service.api.dashboard import browser_or_bearer_caller
+from service.csv_export import csv_text
 from service.dashboard import render_gap_report
 from service.deps import Caller, RuntimeDep, SessionDep
 from service.errors import Unprocessable, problem_responses
@@ -80,9 +79,7 @@ KPI_CSV_COLUMNS = (
 
 def kpi_series_csv(report: KpiReport) -> str:
     """The KPI trend, one row per period; a suppressed figure is empty."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(KPI_CSV_COLUMNS)
+    rows = []
     for row in report.series:
         figures = (
             row.participation_rate,
@@ -90,10 +87,10 @@ def kpi_series_csv(report: KpiReport) -> str:
             row.minutes_per_employee,
             row.active_path_share,
         )
-        writer.writerow(
+        rows.append(
             [row.period, row.start.isoformat(), *("" if f.value is None else f.value for f in figures)]
         )
-    return out.getvalue()
+    return csv_text(KPI_CSV_COLUMNS, rows)
 
 
 @router.get(
