@@ -29,6 +29,9 @@ UNITS_PER_ITEM = 2  # a search answer should offer several items, not five parts
 # A hit in the learner's own language answers the question from this fused score (0..1) up: half the
 # way to a clear match. Below it, a hit in a fallback language that scores higher comes first.
 ANSWERS = 0.5
+# A hit scoring under this share of the best hit is noise beside it (on the demo: 0.26 for a sales
+# course under "verlof aanvragen", whose answer scored 0.72), and is not shown.
+CLOSE_TO_BEST = 0.4
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def search_units(
     fused = absolute_fusion(
         dense, words, floor=scale.floor, full=scale.full, lexical_weight=runtime.search_lexical_weight()
     )
+    fused = close_to_best(fused)
     units = repo.units_with_items(session, tenant_id, [unit_id for unit_id, _ in fused])
     wanted = {language_code(x) or x for x in languages}
     found: list[Found] = []
@@ -83,6 +87,15 @@ def search_units(
         fallback = bool(wanted) and item_language not in wanted
         found.append(Found(unit, score, fallback))
     return languages_first(found)[:limit]
+
+
+def close_to_best(
+    fused: Sequence[tuple[int, float]], share: float = CLOSE_TO_BEST
+) -> list[tuple[int, float]]:
+    """The hits scoring at least `share` of the best one: "verlof aanvragen" answers with the leave
+    policy, not with a sales course that happens to come fifth."""
+    best = max((score for _, score in fused), default=0.0)
+    return [(unit_id, score) for unit_id, score in fused if score >= share * best]
 
 
 def languages_first(found: Sequence[Found]) -> list[Found]:

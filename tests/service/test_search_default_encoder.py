@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from recommender.embedding import DEFAULT_MODEL, Encoder
 from service.app import create_app
 from service.runtime import Runtime
-from service.search import ANSWERS, Found, languages_first
+from service.search import ANSWERS, Found, close_to_best, languages_first
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key
@@ -87,10 +87,12 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClien
     runtime.close()
 
 
-def _search(client: tuple[TestClient, dict[str, str]], question: str) -> list[dict[str, object]]:
+def _search(
+    client: tuple[TestClient, dict[str, str]], question: str, limit: int = 3
+) -> list[dict[str, object]]:
     test_client, key = client
     response = test_client.get(
-        "/v1/search", params={"q": question, "languages": "nl", "limit": 3}, headers=key
+        "/v1/search", params={"q": question, "languages": "nl", "limit": limit}, headers=key
     )
     assert response.status_code == 200, response.text
     return response.json()["results"]
@@ -127,3 +129,14 @@ def test_languages_first_keeps_own_answers_on_top_and_orders_the_rest_by_score()
     strong_nl, weak_nl, english = found(ANSWERS + 0.1, False), found(ANSWERS - 0.2, False), found(0.9, True)
     assert languages_first([strong_nl, weak_nl, english]) == [strong_nl, english, weak_nl]
     assert languages_first([weak_nl, english]) == [english, weak_nl]
+
+
+def test_hits_far_below_the_best_are_left_out() -> None:
+    assert close_to_best([(1, 0.8), (2, 0.5), (3, 0.3), (4, 0.1)], share=0.4) == [(1, 0.8), (2, 0.5)]
+    assert close_to_best([]) == []
+
+
+def test_a_question_with_one_answer_gets_no_filler(client: tuple[TestClient, dict[str, str]]) -> None:
+    titles = [h["title"] for h in _search(client, "OKR opstellen", limit=6)]
+    # six units, one about OKRs: the rest score far below it and are not offered as answers
+    assert titles[0] == "Goede key results schrijven" and len(titles) <= 3, titles
