@@ -20,7 +20,7 @@ import hashlib
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from ingest.indexing import settle_index, tenant_store, writer_transaction
-from ingest.records import CatalogItem, RecordRejected, Source, SourceError, unit_embedding_text
+from ingest.normalise import web_url_problem
+from ingest.records import (
+    CatalogItem,
+    RawRecord,
+    RecordRejected,
+    Source,
+    SourceError,
+    unit_embedding_text,
+)
 from ingest.skills import tag_catalog_items
 from ingest.sources import get_source
 from models import repositories as repo
@@ -196,6 +204,7 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
             if named:
                 report.kept_ids.add(named)
             continue
+        item = _checked_url(item, record, report)
         if item.external_id in seen:
             report.reject(
                 Rejection(
@@ -209,6 +218,21 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
         seen[item.external_id] = record.line
         items.append(item)
     return items
+
+
+def _checked_url(item: CatalogItem, record: RawRecord, report: IngestReport) -> CatalogItem:
+    """The item with its url only when that is an http(s) link (ingest.normalise.web_url_problem);
+    any other url is rejected as a field, in the report with its line, and the item kept without it."""
+    if item.url is None:
+        return item
+    url = item.url.strip()
+    problem = web_url_problem(url)
+    if problem is None:
+        return item if url == item.url else replace(item, url=url)
+    shown = url if len(url) <= 80 else url[:77] + "..."
+    reason = f"url {shown!r} {problem}; the item is kept without a url"
+    report.reject(Rejection(record.line, reason, "url", record.origin))
+    return replace(item, url=None)
 
 
 def check_retirement(

@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import JSON, Connection, column, inspect, select, table, text
 
 from models.db import make_engine, sqlite_url
 from models.migrate import alembic_config, upgrade
@@ -73,6 +73,15 @@ def test_learning_events_migration_goes_down_and_up_again(empty_database: str) -
         engine.dispose()
 
 
+def add_tenant(conn: Connection) -> int:
+    """Tenant 't', written with SQL (the tables of an older revision may not match models.tables)."""
+    conn.execute(
+        text("INSERT INTO tenants (slug, name, index_version, created_at) VALUES ('t', 't', 0, :now)"),
+        {"now": datetime.now(UTC)},
+    )
+    return int(conn.execute(text("SELECT id FROM tenants WHERE slug = 't'")).scalar_one())
+
+
 def _path_columns(url: str) -> set[str]:
     engine = make_engine(url)
     try:
@@ -88,12 +97,7 @@ def test_ranking_models_migration_goes_down_and_up_again_and_keeps_the_paths(emp
     engine = make_engine(empty_database)
     try:
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO tenants (slug, name, index_version, created_at) VALUES ('t', 't', 0, :now)"
-                ),
-                {"now": datetime.now(UTC)},
-            )
+            add_tenant(conn)
             conn.execute(
                 text(
                     "INSERT INTO learning_paths (tenant_id, path_key, request, response, model_version, created_at) "
@@ -118,3 +122,73 @@ def test_ranking_models_migration_goes_down_and_up_again_and_keeps_the_paths(emp
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_web_urls_migration_clears_every_url_that_is_not_http_or_https(empty_database: str) -> None:
+    """0014: a javascript: (or data:, file:, scheme-less) url imported before ingest refused them is
+    cleared from the items and from the steps of stored paths; http(s) urls stay as they were."""
+    upgrade(empty_database, "0013")
+    urls = {
+        "web": "https://lms.example/sql",
+        "upper": "HTTP://LMS.EXAMPLE/A",
+        "js": "javascript:alert(1)",
+        "js-upper": " JavaScript:alert(1)",
+        "data": "data:text/html,<script>alert(1)</script>",
+        "bare": "https://",
+        "none": None,
+    }
+    now = datetime.now(UTC)
+    items = table(
+        "catalog_items",
+        *(column(name) for name in ("tenant_id", "source", "kind", "external_id", "title", "description")),
+        *(column(name) for name in ("url", "language", "minutes", "format", "content_hash", "status")),
+        column("declared_skills", JSON()),
+        column("extra", JSON()),
+        column("created_at"),
+        column("updated_at"),
+    )
+    paths = table(
+        "learning_paths",
+        *(column(name) for name in ("tenant_id", "path_key", "model_version", "created_at")),
+        column("request", JSON()),
+        column("response", JSON()),
+    )
+    steps = [
+        {"item_id": 1, "url": urls["web"]},
+        {"item_id": 2, "url": urls["js"]},
+        {"item_id": 3, "url": None},
+    ]
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            tenant = add_tenant(conn)
+            common = {"tenant_id": tenant, "source": "csv", "kind": "csv", "title": "T", "description": "D"}
+            common |= {"language": "nl", "minutes": 10, "format": "course", "content_hash": "h"}
+            common |= {
+                "status": "active",
+                "declared_skills": [],
+                "extra": {},
+                "created_at": now,
+                "updated_at": now,
+            }
+            conn.execute(
+                items.insert(), [{**common, "external_id": name, "url": url} for name, url in urls.items()]
+            )
+            conn.execute(
+                paths.insert(),
+                [
+                    {"tenant_id": tenant, "path_key": "p1", "model_version": "rules-1", "created_at": now}
+                    | {"request": {}, "response": {"steps": steps, "covered_gaps": []}},
+                    {"tenant_id": tenant, "path_key": "p2", "model_version": "rules-1", "created_at": now}
+                    | {"request": {}, "response": {"steps": []}},
+                ],
+            )
+        upgrade(empty_database)
+        with engine.connect() as conn:
+            stored = dict(conn.execute(text("SELECT external_id, url FROM catalog_items")).all())
+            answers = dict(conn.execute(select(paths.c.path_key, paths.c.response)).all())
+    finally:
+        engine.dispose()
+    assert stored == {**dict.fromkeys(urls), "web": urls["web"], "upper": urls["upper"]}
+    assert [step["url"] for step in answers["p1"]["steps"]] == [urls["web"], None, None]
+    assert answers["p1"]["covered_gaps"] == [] and answers["p2"] == {"steps": []}
