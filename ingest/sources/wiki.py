@@ -105,6 +105,10 @@ class WikiSource(Source):
         _check_page_count(label, len(pages))
         for position, page in enumerate(pages, start=1):
             rel = page.relative_to(root).as_posix()
+            if _leaves(page, root):
+                error = {"error": LINK_OUT, "error_field": "path"}
+                yield RawRecord(position, {"kind": _WIKI_MARKDOWN, "path": rel, **error}, origin=rel)
+                continue
             try:
                 text = read_text(page)
             except SourceError as exc:
@@ -124,13 +128,17 @@ class WikiSource(Source):
         _check_page_count(label, len(pages))
         space_name = ""
         try:
-            index = _parse_html(read_text(space / "index.html"))
-            space_name = index.title
+            if not _leaves(space / "index.html", space):
+                space_name = _parse_html(read_text(space / "index.html")).title
         except SourceError:
             pass  # the space name only tidies page titles
         for position, page in enumerate(pages, start=1):
             rel = page.relative_to(space).as_posix()
             fields: dict[str, Any] = {"kind": _WIKI_CONFLUENCE, "path": rel, "space": space_name}
+            if _leaves(page, space):
+                fields |= {"error": LINK_OUT, "error_field": "path"}
+                yield RawRecord(position, fields, origin=rel)
+                continue
             try:
                 fields["html"] = read_text(page)
             except SourceError as exc:
@@ -710,7 +718,11 @@ def _confluence_root(folder: Path) -> Path | None:
     """The folder holding index.html and page files: the export itself or its one space-key subfolder."""
     candidates = [folder]
     try:
-        candidates += sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        candidates += sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and not _leaves(p, folder)
+        )
     except OSError as exc:
         raise SourceError(folder, f"cannot list folder: {exc}") from exc
     for candidate in candidates:
@@ -727,18 +739,23 @@ def _confluence_root(folder: Path) -> Path | None:
 # ---------------------------------------------------------------------- folders and zips
 
 
+LINK_OUT = "a symbolic link to a file outside the wiki folder: not read"
+
+
+def _leaves(path: Path, root: Path) -> bool:
+    """Whether `path` is a symbolic link that leads out of `root` (a page there is never read: a
+    link to /etc/passwd or to another team's files would otherwise land in the catalog)."""
+    return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
+
+
 def _visible_files(root: Path) -> Iterator[Path]:
-    """Files under `root`, skipping hidden folders and files and anything a link leads out of the root."""
-    resolved_root = root.resolve()
+    """Files under `root`, skipping hidden folders and files; linked folders are not entered (os.walk
+    follows no links), linked files are listed and the readers refuse those leading out (`_leaves`)."""
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(folder) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
-                continue
-            yield path
+            if not name.startswith("."):
+                yield Path(folder) / name
 
 
 def _markdown_files(root: Path) -> list[Path]:
