@@ -6,12 +6,14 @@ commit (the ingest pipeline does) never see each other's rows.
 
 from __future__ import annotations
 
+import fcntl
 import getpass
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -115,21 +117,66 @@ def sqlite_runtime(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -
     active.close()
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
-    """A LEERPAD_HOME (SQLite) with the bundled demo loaded, once per session: a first load embeds
-    about a thousand texts. Tests copy it (`demo_home`) rather than change it."""
-    from service.demo import load_demo
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """`build(folder)` run once per test run, also when pytest-xdist splits the run over processes:
+    the workers share the run's base temp folder, and the first to take the lock builds there while
+    the others wait for it. Without xdist the folder is the session's own."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    target = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_dir():
+            partial = shared / f"{name}.partial-{os.getpid()}"
+            build(partial)
+            partial.rename(target)  # whole or not at all: a build that failed leaves no target
+    return target
 
-    home = tmp_path_factory.mktemp("demo-template")
-    active = Runtime(make_settings(home), encoder=encoder)
-    active.migrate()
-    try:
-        for _ in load_demo(active, "demo"):
-            pass
-    finally:
-        active.close()
-    return home
+
+@dataclass(frozen=True)
+class DemoLoad:
+    home: Path  # a LEERPAD_HOME (SQLite) with the demo loaded; copy it (`demo_home`), never change it
+    exit_code: int  # of the first `leerpad demo`
+    output: str  # what the first `leerpad demo` printed
+
+
+@pytest.fixture(scope="session")
+def demo_load(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> DemoLoad:
+    """The bundled demo loaded by `leerpad demo` into a fresh SQLite LEERPAD_HOME, once per test run
+    (a first load embeds about a thousand texts, 1 to 1.5 min of CPU)."""
+
+    def load(folder: Path) -> None:
+        from typer.testing import CliRunner
+
+        from service import cli
+
+        def runtime() -> Runtime:
+            active = Runtime(Settings(), encoder=encoder)
+            active.migrate()
+            return active
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LEERPAD_HOME", str(folder / "home"))
+            patch.delenv("LEERPAD_DATABASE_URL", raising=False)
+            patch.setattr(cli, "_runtime", runtime)
+            done = CliRunner().invoke(cli.app, ["demo"], catch_exceptions=False)
+        (folder / "exit_code").write_text(str(done.exit_code))
+        (folder / "output.txt").write_text(done.stdout, encoding="utf-8")
+
+    folder = built_once(tmp_path_factory, "demo-load", load)
+    return DemoLoad(
+        home=folder / "home",
+        exit_code=int((folder / "exit_code").read_text()),
+        output=(folder / "output.txt").read_text(encoding="utf-8"),
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_template(demo_load: DemoLoad) -> Path:
+    """A LEERPAD_HOME (SQLite) with the bundled demo loaded. Tests copy it (`demo_home`) rather
+    than change it."""
+    assert demo_load.exit_code == 0, demo_load.output
+    return demo_load.home
 
 
 @pytest.fixture
