@@ -362,7 +362,13 @@ def test_the_real_open_edx_statements(
     assert len(list((shared_data / "xapi_statements" / "expected_xapi").glob("*.json"))) == 77
     learners = {s["actor"]["account"]["name"] for s in statements}
     learning = {"completed", "passed", "failed"}
-    targets = sorted({s["object"]["id"] for s in statements if VERB_IRIS.get(s["verb"]["id"]) in learning})
+    # A catalog url is http(s) only (ingest.normalise.web_url_problem): the statements about an Open
+    # edX block id (`block-v1:...`) find no item and are rejected naming object.id.
+    targets = sorted(
+        object_id
+        for object_id in {s["object"]["id"] for s in statements if VERB_IRIS.get(s["verb"]["id"]) in learning}
+        if object_id.startswith("http")
+    )
     rows = [
         [f"edx-{n}", f"Open edX activity {n}", "Demo course content.", url, "en", "10", "", ""]
         for n, url in enumerate(targets)
@@ -384,7 +390,10 @@ def test_the_real_open_edx_statements(
     assert set(range(len(statements))) - set(rejected) == usable
     for index, reason in rejected.items():
         iri = statements[index]["verb"]["id"]
-        assert iri not in VERB_IRIS
+        if iri in VERB_IRIS:
+            assert statements[index]["object"]["id"].startswith("block-v1:")
+            assert reason.startswith("object.id: ") and "catalog" in reason, reason
+            continue
         assert reason == (
             f"verb.id: {iri!r} is not a verb Leerpad uses (completed, passed, failed, experienced, rated, dismissed)"
         )
