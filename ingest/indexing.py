@@ -68,7 +68,10 @@ def publish_from_database(
     ids, blobs, models_used = repo.active_unit_vectors(session, tenant.id)
     stale = models_used - {model}
     if stale:
-        raise ValueError(f"units embedded with {sorted(stale)} cannot join an index of {model}; re-ingest")
+        raise ValueError(
+            f"units embedded with {sorted(stale)} cannot join an index of {model}: "
+            f"run `leerpad index reembed --tenant {tenant.slug}` once after changing the model"
+        )
     dimension = len(blobs[0]) // 4 if blobs else empty_dimension()
     vectors = vectors_from_bytes(blobs, dimension)
     id_array = np.asarray(ids, dtype=np.int64)

@@ -27,6 +27,7 @@ from models.tables import (
     IngestRun,
     Job,
     MicroUnit,
+    Skill,
     Tenant,
     utcnow,
 )
@@ -323,6 +324,15 @@ def active_unit_vectors(session: Session, tenant_id: int) -> tuple[list[int], li
         .order_by(MicroUnit.id)
     ).all()
     return [r[0] for r in rows], [r[1] for r in rows if r[1] is not None], {r[2] or "" for r in rows}
+
+
+def embedding_models_in_use(session: Session, tenant_id: int) -> set[str]:
+    """The models that made the stored vectors of the tenant's active units and its skills."""
+    units = select(MicroUnit.embedding_model).where(
+        MicroUnit.tenant_id == tenant_id, MicroUnit.active.is_(True), MicroUnit.embedding.is_not(None)
+    )
+    skills = select(Skill.embedding_model).where(Skill.tenant_id == tenant_id, Skill.embedding.is_not(None))
+    return {str(m or "") for m in session.scalars(units.union(skills)).all()}
 
 
 def count_active_units(session: Session, tenant_id: int) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from ingest.reembed import reembed_tenant
 from ingest.taxonomy import read_default_taxonomy
 from models import people_repository as people
 from models import repositories as repo
@@ -115,7 +116,29 @@ def _steps(runtime: Runtime, tenant: str, demo_dir: Path, progress: bool) -> lis
         stored = import_figures(runtime, tenant, read_figures_csv(demo_dir / "people" / "ld_figures.csv"))
         yield f"{'L&D figures':14} {stored} new"
 
+    def vectors() -> Iterator[str]:
+        # A home made with another encoder (the default before 2026-12-04 was all-MiniLM-L6-v2): an
+        # index never mixes models, so vectors of the old one are re-made before anything is imported.
+        with transaction(runtime.sessions) as session:
+            row = repo.get_tenant(session, tenant)
+            stale = repo.embedding_models_in_use(session, row.id) - {runtime.settings.model} if row else set()
+        if not stale:
+            yield f"{'vectors':14} all made with {runtime.settings.model}"
+            return
+        settings = runtime.settings
+        report = reembed_tenant(
+            runtime.sessions,
+            runtime.encoder,
+            settings.model,
+            settings.index_root,
+            tenant,
+            only_stale=True,
+            progress=progress,
+        )
+        yield f"{'vectors':14} {report.units} units and {report.skills} skills re-embedded with {report.model} (were {', '.join(sorted(stale))})"
+
     return [
+        ("vectors", vectors),
         ("taxonomy", taxonomy),
         *[
             (source, partial(catalog, kind, demo_dir / relative, source))
