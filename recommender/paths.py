@@ -13,8 +13,9 @@ Micro first. A unit of more than SHORT_MINUTES counts for a gap only once no mic
 SHORT_MINUTES) that teaches that gap is left to take: a long course is chosen when the short content
 on its gap is used up, never in place of it. A unit that fits the whole budget is taken whole (all
 its sessions, in consecutive weeks) or not at all. A unit longer than the whole budget counts for a
-gap only when nothing that fits the budget teaches that gap; then its sessions are taken one at a
-time, in order, and the path holds as many as fit: its first part, marked partial.
+gap only once the units that fit the budget and teach that gap are all taken (a 3-minute page does
+not keep a course off a gap it barely starts); then its sessions are taken one at a time, in order,
+and the path holds as many as fit: its first part, marked partial.
 
 At the learner's level. Content whose stated level lies below the band the learner needs next
 (beginner for someone at level 2 or more, intermediate from level 4; `ranking.below_band`) is left
@@ -441,17 +442,17 @@ def build_path(
     taken: set[tuple[int, int]] = set()
     # micro-units still to take per skill: while a skill has one, longer units earn nothing for it
     micro_left: dict[int, int] = dict.fromkeys(open_gaps, 0)
-    # skills some unit teaches that fits the whole budget: an oversized unit earns nothing for them
-    fits_whole: set[int] = set()
+    # units still to take per skill that fit the whole budget: while a skill has one, a unit longer
+    # than the budget earns nothing for it (its first sessions come only once those are used up)
+    fitting_left: dict[int, int] = dict.fromkeys(open_gaps, 0)
     for unit in usable.values():
         for s, amount in unit.amounts.items():
-            if amount > _EPS:
-                micro_left[s] += unit.micro and unit.part == 1
-                if unit.unit_minutes <= budget.total:
-                    fits_whole.add(s)
+            if amount > _EPS and unit.part == 1:
+                micro_left[s] += unit.micro
+                fitting_left[s] += unit.unit_minutes <= budget.total
 
     def counts(unit: _Unit, s: int) -> bool:
-        if unit.unit_minutes > budget.total and s in fits_whole:
+        if unit.unit_minutes > budget.total and fitting_left[s] > 0:
             return False
         return unit.micro or micro_left[s] == 0
 
@@ -508,8 +509,9 @@ def build_path(
                     credited[unit.key][s] = amount
                     remaining[s] -= amount
         for s in first.entries:
-            if first.micro and first.amounts[s] > _EPS:
-                micro_left[s] -= 1
+            if first.part == 1 and first.amounts[s] > _EPS:
+                micro_left[s] -= first.micro
+                fitting_left[s] -= first.unit_minutes <= budget.total
         for unit in pick:
             amounts = credited[unit.key]
             if amounts:

@@ -116,10 +116,24 @@ def test_only_content_longer_than_the_budget_gives_its_first_part_marked_partial
     assert path.uncovered and path.uncovered[0].reason == NO_TIME and path.uncovered[0].closed > 0
 
 
-def test_an_oversized_unit_is_not_started_when_something_that_fits_teaches_the_gap() -> None:
+def test_an_oversized_unit_starts_only_once_what_fits_the_budget_is_taken() -> None:
     entries = [scored(cand(1, minutes=250)), scored(cand(2, minutes=10, item_id=2))]
+    # the 10-minute unit closes about 0.13 of 2 levels: the course's first sessions follow it
     path = build(entries, [gap(1)], budget=Budget(60, 2))
-    assert ids(path) == [2]
+    assert sorted(ids(path)) == [1, 1, 2] and path.total_minutes <= 120
+    assert [s.partial for s in path.steps if s.unit_id == 1] == [True, True]
+    # a gap the short unit closes on its own gets no course
+    small = build(entries, [gap(1, required=3, current=2.9)], budget=Budget(60, 2))
+    assert ids(small) == [2]
+
+
+def test_a_few_minutes_of_fitting_content_do_not_keep_the_budget_empty() -> None:
+    # what the Sourcegraph handbook and Coursera gave: a 3-minute page on leadership, and courses of
+    # unknown length; 240 minutes to spend. The page used to keep the courses out (17 minutes planned)
+    entries = [scored(cand(1, minutes=3)), scored(cand(2, minutes=500, item_id=2))]
+    path = build(entries, [gap(1, required=3, current=1.0)], budget=Budget(120, 2))
+    assert ids(path)[0] in (1, 2) and 1 in ids(path) and 2 in ids(path)
+    assert path.total_minutes > 200
 
 
 def test_micro_units_come_before_a_long_unit_on_the_same_gap() -> None:
