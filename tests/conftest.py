@@ -11,15 +11,16 @@ import getpass
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 
-from recommender.embedding import MINILM, Encoder
+from recommender.embedding import MINILM, EncodeKind, Encoder
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -31,12 +32,30 @@ from service.settings import Settings
 TEST_EMBEDDING_MODEL = os.environ.get("LEERPAD_TEST_EMBEDDING_MODEL", MINILM)
 os.environ["LEERPAD_EMBEDDING_MODEL"] = TEST_EMBEDDING_MODEL
 
+# Under pytest-xdist (`make test` runs a worker per core) each worker, and every process its tests
+# start, gets its share of the cores for torch's and BLAS's threads: two workers that each spin two
+# OpenMP threads on two cores spend about a third more CPU on the same encoding. Loaded before torch
+# is (the encoders import it when first made); an OMP_NUM_THREADS set by hand is kept.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_ADMIN_URL = os.environ.get(
     "LEERPAD_TEST_PG_ADMIN", f"postgresql://{getpass.getuser()}@127.0.0.1:5432/test"
 )
 BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, modules that hold a slow test go first, in their usual order: `make test`
+    hands each worker whole modules (--dist loadscope), in the order collected, so the long ones start
+    early rather than leave one worker busy at the end while the other has nothing left to do."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)
 
 
 @pytest.fixture(scope="session")
@@ -46,10 +65,43 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+class SessionEncoder(Encoder):
+    """The real model, remembering each text's vector for the rest of the session: dozens of tests
+    import the bundled taxonomy (149 skills, about 5 s of CPU to embed) or the same small catalog
+    into a tenant of their own, and a deterministic model gives a text the same vector every time.
+    Tests that count what is sent to the encoder wrap it (CountingEncoder) and still see every text.
+    Inside `computing()` every text goes through the model, for tests about encoding itself."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(model)
+        self._memo: dict[tuple[str, str], np.ndarray] = {}
+        self._computing = False
+
+    def encode(
+        self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"
+    ) -> np.ndarray:
+        if self._computing or not texts:
+            return super().encode(texts, progress=progress, kind=kind)
+        texts = list(texts)
+        missing = [text for text in dict.fromkeys(texts) if (kind, text) not in self._memo]
+        if missing:
+            vectors = super().encode(missing, progress=progress, kind=kind)
+            self._memo.update(((kind, text), vector) for text, vector in zip(missing, vectors, strict=True))
+        return np.stack([self._memo[(kind, text)] for text in texts])
+
+    @contextmanager
+    def computing(self) -> Iterator[None]:
+        self._computing = True
+        try:
+            yield
+        finally:
+            self._computing = False
+
+
 @pytest.fixture(scope="session")
-def encoder() -> Encoder:
+def encoder() -> SessionEncoder:
     """The real test encoder (TEST_EMBEDDING_MODEL), loaded once for the whole session."""
-    return Encoder(TEST_EMBEDDING_MODEL)
+    return SessionEncoder(TEST_EMBEDDING_MODEL)
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import EncodeKind, Encoder
 from recommender.index import LEXICAL_FILE, MANIFEST_FILE
 from service.runtime import Runtime
+from tests.conftest import SessionEncoder
 
 HEADER = ["external_id", "title", "description", "url", "language", "minutes", "skills"]
 ROWS = [
@@ -441,13 +442,14 @@ def test_retiring_a_few_items_or_up_to_a_fifth_needs_no_permission(
 
 
 def test_embedding_with_a_progress_bar_gives_each_text_its_own_vector(
-    encoder: Encoder, capsys: pytest.CaptureFixture[str]
+    encoder: SessionEncoder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """With progress the texts are encoded shortest first, a chunk at a time: every vector must
     still land on its own text."""
     texts = [f"Les {n}: " + "feedback geven en ontvangen " * (n * 7 % 23 + 1) for n in range(40)]
-    plain = encode_texts(encoder, texts, "embedding test", progress=False)
-    shown = encode_texts(encoder, texts, "embedding test", progress=True)
+    with encoder.computing():  # each chunk through the model, padded to its own longest text
+        plain = encode_texts(encoder, texts, "embedding test", progress=False)
+        shown = encode_texts(encoder, texts, "embedding test", progress=True)
     assert shown.shape == plain.shape == (40, encoder.dimension)
     assert np.allclose(shown, plain, atol=1e-4)
     bar = capsys.readouterr().err
