@@ -762,6 +762,22 @@ def web_url_problem(url: str) -> str | None:
     return None
 
 
+# C0 and C1 controls and bidi controls: a terminal obeys ESC [31m in a title the CLI prints, and a
+# bidi override makes a title or skill read as other text in a report. Multi-line text keeps its tabs
+# and line breaks; one-line text gets a space for them.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+
+
+def without_controls(text: str, one_line: bool = False) -> str:
+    """`text` without control characters; returned as it is when it holds none (its hash stays)."""
+    if not _CONTROLS.search(text) and not (one_line and _LINE_BREAKS.search(text)):
+        return text
+    if one_line:
+        return " ".join(_CONTROLS.sub(" ", _LINE_BREAKS.sub(" ", text)).split())
+    return _CONTROLS.sub("", text)
+
+
 def parse_rating(value: str | None, field: str = "rating") -> float | None:
     """A 0..5 rating ('4.7', '4,7'); empty is None; anything else rejects the row naming the field."""
     if value is None or not str(value).strip():

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from ingest.indexing import settle_index, tenant_store, writer_transaction
-from ingest.normalise import web_url_problem
+from ingest.normalise import web_url_problem, without_controls
 from ingest.records import (
     CatalogItem,
     RawRecord,
@@ -197,7 +197,7 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
     seen: dict[str, int] = {}
     for record in source.read_records(path):
         try:
-            item = source.to_item(record)
+            item = _without_controls(source.to_item(record))
         except RecordRejected as exc:
             report.reject(Rejection(record.line, exc.reason, exc.field, record.origin))
             named = str(record.fields.get("external_id") or record.fields.get("id") or "").strip()
@@ -218,6 +218,27 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
         seen[item.external_id] = record.line
         items.append(item)
     return items
+
+
+def _without_controls(item: CatalogItem) -> CatalogItem:
+    """The item's texts without control characters (ingest.normalise.without_controls), whatever
+    the source: they reach terminals, reports and the LMS. The same item when it held none; a title
+    of nothing else rejects the record."""
+    units = tuple(
+        replace(unit, title=without_controls(unit.title, one_line=True), text=without_controls(unit.text))
+        for unit in item.units
+    )
+    clean = replace(
+        item,
+        title=without_controls(item.title, one_line=True),
+        description=without_controls(item.description),
+        provider=without_controls(item.provider, one_line=True) if item.provider else item.provider,
+        skills=tuple(without_controls(skill, one_line=True) for skill in item.skills),
+        units=units,
+    )
+    if not clean.title:
+        raise RecordRejected(f"title {item.title!r} holds nothing but control characters", "title")
+    return item if clean == item else clean
 
 
 def _checked_url(item: CatalogItem, record: RawRecord, report: IngestReport) -> CatalogItem:

@@ -56,7 +56,7 @@ BLANK += "\u2028\u2029\u202f\u205f\u3000"
 
 def _char_class(chars: str) -> str:
     """A regex class of these characters, as \\uXXXX escapes and ranges (ECMA-262, Python, Rust)."""
-    points = sorted(map(ord, chars))
+    points = sorted(set(map(ord, chars)))
     runs: list[list[int]] = []
     for point in points:
         if runs and point == runs[-1][1] + 1:
@@ -69,19 +69,36 @@ def _char_class(chars: str) -> str:
 
 NOT_BLANK = f"[^{_char_class(BLANK)}]"
 
+# What no name or label may hold between its blanks: the C0 and C1 controls (a terminal obeys
+# ESC [31m from `leerpad report gaps`; spreadsheets and browsers drop them) and the bidi controls,
+# which make a team or skill read as other text in a report. Names reach CSV, HTML and terminals.
+CONTROLS = "".join(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
+CONTROLS += "\u061c\u200e\u200f" + "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+_CONTROL = re.compile(f"[{_char_class(CONTROLS)}]")
+_EDGE, _CORE = _char_class(BLANK), _char_class(BLANK + CONTROLS)
+# Blanks around; inside them, at least one character, starting and ending with neither a blank nor a
+# control, and no control in between.
+TRIMMED_TEXT = f"^[{_EDGE}]*[^{_CORE}](?:[^{_char_class(CONTROLS)}]*[^{_CORE}])?[{_EDGE}]*$"
+
 
 def trimmed(value: str) -> str:
-    """The text without the blanks around it; refused when nothing else is left."""
+    """The text without the blanks around it; refused when nothing else is left, or when a control
+    character is left (see CONTROLS)."""
     text = value.strip(BLANK)
     if not text:
         raise ValueError("must not be blank")
+    control = _CONTROL.search(text)
+    if control:
+        raise ValueError(f"must not contain a control character (U+{ord(control.group()):04X})")
     return text
 
 
 def trimmed_text_schema(max_length: int) -> WithJsonSchema:
     """The document's view of text checked by `trimmed`: 1 to `max_length` characters as sent, at
-    least one of them not blank."""
-    return WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, "pattern": NOT_BLANK})
+    least one of them not blank, and no control character but blanks around the text."""
+    return WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": TRIMMED_TEXT}
+    )
 
 
 def json_shape_problem(value: Any, max_depth: int, max_items: int) -> str | None:
