@@ -6,8 +6,9 @@ and negative data in the examples, coverage and fuzzing phases, and every check 
 response_headers_conformance, response_schema_conformance, positive_data_acceptance (relaxed to allow
 422 only for the operations in SEMANTIC_422 below), negative_data_rejection, missing_required_header,
 ignored_auth, unsupported_method and allow_header_conformance. The stateful checks (use_after_free,
-ensure_resource_availability, object_level_authorization) are on too, but act only in stateful
-runs, which `parametrize()` does not make.
+ensure_resource_availability, object_level_authorization) act in the stateful run
+(`test_create_then_read_chains_conform_to_the_schema`): chains along the links schemathesis infers
+from the document, 25 scenarios of up to 6 calls, about 170 calls in 9 s.
 
 Last run (schemathesis 4.32.5, hypothesis 6.170, MAX_EXAMPLES = 50, derandomized): 3111 cases over
 39 operations, all passing, no server error; 35 s of fuzzing on an idle 2-core machine, 101 s with
@@ -20,9 +21,11 @@ application/json; undocumented 400 and 429; dates and numbers accepted in forms 
 forbids (`?end=0`, `"level": true`); labels longer than their maxLength when padded with blanks.
 
 Not fuzzed here, and why: the dashboard's pages (not in the document: HTML for a browser, see
-test_dashboard_*.py); /openapi.json, /docs and /static; roles other than admin (test_authorization.py
-walks every route for every role); the 429 of the rate limit (set high here; test_limits.py floods
-on purpose).
+test_dashboard_*.py; an oversize login form: test_hostile_input.py); /openapi.json, /docs and
+/static; roles other than admin (test_authorization.py walks every route for every role); the 429
+of the rate limit (set high here; test_limits.py floods on purpose). Hostile input the document
+cannot describe (oversize, deeply nested or mistyped bodies, control characters, formula and script
+payloads, hostile catalog files) is in test_hostile_input.py.
 """
 
 from __future__ import annotations
@@ -140,21 +143,55 @@ def admin_headers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) ->
             runtime.close()
 
 
+# Hypothesis settings of both runs below.
+RUN: dict[str, Any] = {
+    "deadline": None,  # the first path request loads an index; timing is for bench/, not for tests
+    "derandomize": True,  # the same cases on every run, so CI is deterministic
+    "database": None,  # no .hypothesis folder: nothing replays last run's failures into this one
+    # Generating the larger bodies (roles, events) is slow on 2 cores; that is no failure of the API.
+    "suppress_health_check": list(HealthCheck),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,  # the first path request loads an index; timing is for bench/, not for tests
-    derandomize=True,  # the same cases on every run, so CI is deterministic
-    database=None,  # no .hypothesis folder: nothing replays last run's failures into this one
-    # Generating the larger bodies (roles, events) is slow on 2 cores; that is no failure of the API.
-    suppress_health_check=list(HealthCheck),
-)
+@settings(max_examples=MAX_EXAMPLES, **RUN)
 def test_api_conforms_to_its_schema(case: schemathesis.Case, admin_headers: dict[str, str]) -> None:
     CASES[case.operation.label] += 1
     response = case.call_and_validate(headers=admin_headers)
     RESPONSES[response.status_code] += 1
+
+
+# Stateful: chains of calls along the links schemathesis infers from the document (a response's id
+# or the parameters two operations share), so that reads run on what a create made: PUT an employee,
+# then read its gaps, assessments and export, ask for its path, then GET /v1/paths/{id}; PUT a role,
+# then GET it; queue an import or a retraining, then GET /v1/jobs/{id}; contest an assessment, then
+# decide the contest. Every check runs on every step, as above.
+STATEFUL_EXAMPLES = 25  # scenarios, each of up to STATEFUL_STEPS calls
+STATEFUL_STEPS = 6
+
+
+class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+    """The inferred links as a Hypothesis state machine; every call carries the admin key."""
+
+    headers: dict[str, str] = {}
+
+    def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        return {"headers": self.headers}
+
+    def after_call(self, response: Any, case: schemathesis.Case) -> None:
+        CASES[f"stateful {case.operation.label}"] += 1
+        RESPONSES[response.status_code] += 1
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_create_then_read_chains_conform_to_the_schema(admin_headers: dict[str, str]) -> None:
+    links = [name for name in dir(Workflow) if "___" in name]
+    assert len(links) >= 30, links  # inferred from the document; fewer means the document lost ids
+    Workflow.headers = admin_headers
+    Workflow.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=STATEFUL_STEPS, **RUN))
 
 
 # What the fuzzer found, pinned as plain tests (on both databases) so they run without it.
