@@ -33,11 +33,17 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: http://$(HOST):$(PORT)/docs)"
 	$(BIN)/leerpad serve --host $(HOST) --port $(PORT)
 
+# The suite runs on a pytest-xdist worker per core (at most 4: each loads the models), a whole module
+# at a time (--dist loadscope), the modules with a slow test first (tests/conftest.py). TEST_WORKERS=1
+# for one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
+PYTEST  := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+
 test: install browser
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 test-fast: install browser
-	$(BIN)/pytest -q -m "not slow"
+	$(PYTEST) -m "not slow"
 
 bench: install
 	$(PY) bench/ingest.py
