@@ -35,9 +35,11 @@ run: install
 
 # The suite runs on a pytest-xdist worker per core (at most 4: each loads the models), a whole module
 # at a time (--dist loadscope), the modules with a slow test first (tests/conftest.py). TEST_WORKERS=1
-# for one process.
+# for one process. Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: each worker would
+# otherwise assertion-rewrite hypothesis and schemathesis anew, and each `leerpad` the tests start
+# compile the project again.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
-PYTEST  := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+PYTEST  := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 test: install browser
 	$(PYTEST)

@@ -101,6 +101,7 @@ def test_migrate_on_sqlite_creates_a_migrated_database(tmp_path: Path) -> None:
     assert {"tenants", "jobs", "catalog_items"} <= tables
 
 
+@pytest.mark.slow
 def test_migrate_on_postgresql_waits_for_it_and_migrates(tmp_path: Path, own_pg_database: str) -> None:
     done = run_entrypoint(entrypoint_env(tmp_path, LEERPAD_DATABASE_URL=own_pg_database), "migrate")
     assert done.returncode == 0, done.stderr
@@ -158,6 +159,7 @@ def test_any_other_command_is_execd_as_given(tmp_path: Path) -> None:
     assert out.split(None, 1) == [str(process.pid), "['a b']\n"]
 
 
+@pytest.mark.slow
 def test_a_leerpad_command_runs_through_the_entrypoint(tmp_path: Path) -> None:
     env = entrypoint_env(tmp_path)
     refused = run_entrypoint(env, "leerpad", "keys", "create", "--tenant", "acme", "--role", "admin")
@@ -169,6 +171,7 @@ def test_a_leerpad_command_runs_through_the_entrypoint(tmp_path: Path) -> None:
     assert re.fullmatch(r"lp_\S+", done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_worker_migrates_then_runs_the_worker(tmp_path: Path) -> None:
     done = run_entrypoint(entrypoint_env(tmp_path), "worker", "--once")
     assert done.returncode == 0, done.stderr
@@ -412,6 +415,7 @@ def test_entrypoint_is_posix_sh_that_stops_at_the_first_error() -> None:
 # ---- the wheel that `pip install .` installs in the image ----
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_migrations_templates_static_files_taxonomy_and_demo(tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()

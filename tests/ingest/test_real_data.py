@@ -57,6 +57,7 @@ def assert_second_ingest_is_a_no_op(
     assert runtime.store(tenant).current_version() == version
 
 
+@pytest.mark.slow
 def test_coursera_sample(runtime: Runtime, tenant: str, encoder: Encoder, shared_data: Path) -> None:
     path = shared_data / "coursera_sample" / "coursera.csv"
     with open(path, newline="", encoding="utf-8") as handle:
@@ -77,6 +78,7 @@ def test_coursera_sample(runtime: Runtime, tenant: str, encoder: Encoder, shared
     assert_second_ingest_is_a_no_op(runtime, tenant, "coursera", path, encoder, report.created)
 
 
+@pytest.mark.slow
 def test_dutch_training_offers(runtime: Runtime, tenant: str, encoder: Encoder, shared_data: Path) -> None:
     path = shared_data / "nl_ai_training_offers" / "ai_courses_cleaned.csv"
     report = ingest(runtime, tenant, "goodhabitz", path, CountingEncoder(encoder))

@@ -104,6 +104,7 @@ def search_titles(client: TestClient, headers: dict[str, str], query: str) -> tu
     return answer.json()["index_version"], [hit["title"] for hit in answer.json()["results"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_catalog_update_job_reindexes_only_changes_while_the_old_snapshot_answers(
     backend: str,
