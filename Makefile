@@ -37,9 +37,9 @@ run: install
 # at a time (--dist loadscope), the modules with a slow test first (tests/conftest.py). TEST_WORKERS=1
 # for one process. Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: each worker would
 # otherwise assertion-rewrite hypothesis and schemathesis anew, and each `leerpad` the tests start
-# compile the project again.
+# compile the project again. The 15 slowest tests are listed at the end, to keep an eye on the budget.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
-PYTEST  := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
+PYTEST  := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
 test: install browser
 	$(PYTEST)
