@@ -31,7 +31,7 @@ COPY demo ./demo
 RUN pip install . \
     && cd / \
     && python -c "import torch; assert torch.__version__.startswith('2.13.0') and not torch.version.cuda, torch.__version__" \
-    && python -c "import service.app, service.demo; from recommender.embedding import Encoder; print('model:', Encoder().name); assert (service.demo.DEMO_DIR / 'people' / 'roles.yaml').is_file()"
+    && python -c "import service.app, service.demo.loader; from recommender.embedding import Encoder; print('model:', Encoder().name); assert (service.demo.loader.DEMO_DIR / 'people' / 'roles.yaml').is_file()"
 
 # ---- runtime: the venv and the app only (the app is installed in the venv) ----
 FROM ${PYTHON_IMAGE} AS runtime

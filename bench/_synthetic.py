@@ -54,10 +54,10 @@ from models.tables import (
 )
 from recommender.embedding import vectors_from_bytes
 from recommender.ranking import FEATURES
-from service.employees import AssessmentInput, add_assessments, upsert_employee
-from service.roles import RoleSkillInput, upsert_role
-from service.runtime import Runtime
-from service.schemas.catalog import activity_id
+from service.catalog.schemas import activity_id
+from service.core.runtime import Runtime
+from service.people.employees import AssessmentInput, add_assessments, upsert_employee
+from service.skills.roles import RoleSkillInput, upsert_role
 
 ROOT = Path(__file__).resolve().parents[1]
 LEERPAD = Path(sys.executable).parent / "leerpad"

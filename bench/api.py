@@ -53,9 +53,9 @@ from models import repositories as repo  # noqa: E402
 from models.db import transaction  # noqa: E402
 from recommender.embedding import Encoder  # noqa: E402
 from service.app import create_app  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from service.taxonomy import import_taxonomy  # noqa: E402
+from service.core.runtime import Runtime  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
+from service.skills.taxonomy import import_taxonomy  # noqa: E402
 
 SEED = 20261203
 SERVICE_CALLS = 40  # sequential requests after the load, for the per-request cost without queueing

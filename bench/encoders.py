@@ -513,7 +513,7 @@ def demo_set() -> RetrievalSet:
     """The demo catalog as the product reads it (the ingest sources), wiki pages split at headings."""
     from ingest.pipeline import IngestReport, read_items
     from ingest.sources import get_source
-    from service.demo import CATALOGS, DEMO_DIR
+    from service.demo.loader import CATALOGS, DEMO_DIR
 
     texts, ids = [], []
     language: dict[str, str] = {}

@@ -27,8 +27,8 @@ from ingest.pipeline import IngestReport, read_items  # noqa: E402
 from ingest.records import unit_embedding_text  # noqa: E402
 from ingest.sources import get_source  # noqa: E402
 from recommender.embedding import Encoder  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.core.runtime import Runtime  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
 
 LIMIT_RATIO = 0.8
 CORPORA = {

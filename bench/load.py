@@ -82,9 +82,9 @@ from ingest.taxonomy import read_default_taxonomy  # noqa: E402
 from models import repositories as repo  # noqa: E402
 from recommender.embedding import Encoder  # noqa: E402
 from recommender.index import INDEX_FILE, SnapshotStore  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from service.taxonomy import import_taxonomy  # noqa: E402
+from service.core.runtime import Runtime  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
+from service.skills.taxonomy import import_taxonomy  # noqa: E402
 from tests.conftest import PG_ADMIN_URL  # noqa: E402
 
 SEED = 20261208

@@ -32,9 +32,9 @@ from fastapi.testclient import TestClient
 from models import repositories as repo
 from models.db import transaction
 from service.app import create_app
-from service.demo import DEMO_DIR, load_demo
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
+from service.demo.loader import DEMO_DIR, load_demo
 
 MICRO = (5, 15)
 

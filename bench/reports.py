@@ -9,7 +9,7 @@ fresh database: SQLite under a temporary LEERPAD_HOME, or with --postgres a new 
 PostgreSQL server the tests use (127.0.0.1:5432, or LEERPAD_TEST_PG_ADMIN), dropped at the end.
 
 Prints, as medians of `--repeat` runs:
-  (a) `service.reports.gap_report` (no filter) and (b) `kpi_report` (6 months, by month), each
+  (a) `service.reports.team_reports.gap_report` (no filter) and (b) `kpi_report` (6 months, by month), each
       with its small-group suppression;
   (c) the limit, measured in the same run: reading every row those reports read with plain SQL
       (employees, roles, assessments, events, paths, tags) into tuples, plus the bare gap model
@@ -49,10 +49,10 @@ from models.tables import (  # noqa: E402
     Skill,
 )
 from recommender.gaps import Evidence, Requirement, compute_gaps, estimate_level  # noqa: E402
-from service.reports import gap_report, kpi_report  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
-from service.schemas.reports import ReportFilters  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.core.runtime import Runtime  # noqa: E402
+from service.core.settings import Settings  # noqa: E402
+from service.reports.schemas import ReportFilters  # noqa: E402
+from service.reports.team_reports import gap_report, kpi_report  # noqa: E402
 from tests.conftest import fresh_pg_database  # noqa: E402
 
 SEED = 20261128

@@ -53,7 +53,7 @@ class DataSubject:
     tenant_id: int
     employee_id: int  # employees.id, what the foreign keys hold
     key: str  # employees.key, the employee id callers use (api_keys and statements hold it as text)
-    pseudonym: str  # the audit log's keyed pseudonym of the key (service.audit.pseudonym)
+    pseudonym: str  # the audit log's keyed pseudonym of the key (service.trust.audit.pseudonym)
 
     @property
     def erased_marker(self) -> str:

@@ -78,10 +78,10 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     index_version: Mapped[int] = mapped_column(Integer, default=0)
     # Who sees one employee's gap scores: everyone the API lets in ("all"), the employee alone
-    # ("employees_only"), or nobody ("aggregates_only": team reports only). See service/visibility.py.
+    # ("employees_only"), or nobody ("aggregates_only": team reports only). See service/people/visibility.py.
     individual_gaps: Mapped[str] = mapped_column(String(20), default="all", server_default="all")
     # How relevant a unit must be to become a path step (and for a gap to count as having content);
-    # NULL: the product's default. See service/step_relevance.py.
+    # NULL: the product's default. See service/paths/step_relevance.py.
     min_step_relevance: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -199,7 +199,7 @@ class Job(Base):
     locked_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # The running worker's last sign of life (service.jobs.Heartbeat); past the lease it is requeued.
+    # The running worker's last sign of life (service.jobs.queue.Heartbeat); past the lease it is requeued.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -423,7 +423,7 @@ class LearningEvent(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     statement_id: Mapped[str] = mapped_column(String(36))
     employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"))
-    verb: Mapped[str] = mapped_column(String(12))  # completed, passed, ... (service.xapi.VERB_IRIS)
+    verb: Mapped[str] = mapped_column(String(12))  # completed, passed, ... (service.events.xapi.VERB_IRIS)
     verb_iri: Mapped[str] = mapped_column(Text)
     activity_id: Mapped[str] = mapped_column(Text)  # the statement's object.id
     # The item the activity is (or the item of the unit it is); kept when the unit is re-split.
@@ -582,7 +582,7 @@ class AssessmentContest(Base):
 
 
 class DashboardSession(Base):
-    """A browser's login to the L&D dashboard (service/dashboard_sessions.py). The cookie holds a
+    """A browser's login to the L&D dashboard (service/dashboard/sessions.py). The cookie holds a
     random id; only its SHA-256 is stored, so a copy of this table opens no session. It belongs to
     the key it was opened with: revoking or deleting the key ends it."""
 

@@ -61,7 +61,7 @@ class Calibration:
         return round(self.floor + (self.full - self.floor) * share, THRESHOLD_DECIMALS)
 
 
-# all-MiniLM-L6-v2: 0.40 / 0.70 as service/paths.py has used since the start (set by hand). The others
+# all-MiniLM-L6-v2: 0.40 / 0.70 as service/paths/planning.py has used since the start (set by hand). The others
 # are put on the same footing by measurement: bench/encoders.py ("cosine scale") pools, over its
 # retrieval sets (Coursera tags, handbook section headings, Dutch ESCO job titles, Dutch AI offers,
 # the Dutch and English questions against the demo catalog: 2,256 queries), the cosine of each query

@@ -101,7 +101,7 @@ def convex_fusion(
 
 # Absolute fusion (`absolute_fusion`, what /v1/search uses for free-text questions).
 # The defaults are all-MiniLM-L6-v2's scale for a short question against a unit (below the floor is
-# noise); service/search.py passes the configured encoder's (recommender.embedding.SEARCH_CALIBRATIONS).
+# noise); service/paths/search.py passes the configured encoder's (recommender.embedding.SEARCH_CALIBRATIONS).
 ABSOLUTE_DENSE_FLOOR = 0.25
 ABSOLUTE_DENSE_FULL = 0.70
 ABSOLUTE_LEXICAL_WEIGHT = 0.5

@@ -86,7 +86,7 @@ DEFAULT_WINDOW = timedelta(days=28)  # a recommendation not acted on in four wee
 
 # -- models and promotion ----------------------------------------------------------------------------
 
-RULES_VERSION = "rules-1"  # the same name service/paths.py gives the hand-set ranking
+RULES_VERSION = "rules-1"  # the same name service/paths/planning.py gives the hand-set ranking
 MODEL_FORMAT = "leerpad.ranker"
 MODEL_FORMAT_VERSION = 1
 MODEL_KIND = "logistic_regression"

@@ -11,33 +11,31 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from service.api import (
-    audit,
-    catalog,
-    contests,
-    dashboard,
-    events,
-    figures,
-    health,
-    models,
-    paths,
-    people,
-    reports,
-    search,
-    skills,
-    tenant_settings,
-)
-from service.api_docs import DOCS_URL, REDOC_URL, DocsPolicy
-from service.audit import AuditTrail
-from service.errors import document_problems, install_error_handlers
-from service.input_guard import TextGuard
-from service.jobs import JobThread
-from service.limits import BodySizeLimit, RateLimit, rate_limited
-from service.metrics import RequestMetrics, prepare_multiprocess_dir
-from service.personal_data import install_access_log_pseudonyms
-from service.request_log import RequestLog
-from service.runtime import Runtime
-from service.settings import Settings
+from service.catalog import router as catalog
+from service.core.runtime import Runtime
+from service.core.settings import Settings
+from service.dashboard import router as dashboard
+from service.events import router as events
+from service.http import health
+from service.http.api_docs import DOCS_URL, REDOC_URL, DocsPolicy
+from service.http.errors import document_problems, install_error_handlers
+from service.http.input_guard import TextGuard
+from service.http.limits import BodySizeLimit, RateLimit, rate_limited
+from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
+from service.http.request_log import RequestLog
+from service.jobs import models_router as models
+from service.jobs.queue import JobThread
+from service.paths import router as paths
+from service.paths import search_router as search
+from service.people import router as people
+from service.reports import figures_router as figures
+from service.reports import router as reports
+from service.skills import router as skills
+from service.trust import audit_router as audit
+from service.trust import contests_router as contests
+from service.trust import settings_router as tenant_settings
+from service.trust.audit import AuditTrail
+from service.trust.personal_data import install_access_log_pseudonyms
 
 log = logging.getLogger("leerpad")
 
@@ -81,7 +79,7 @@ def create_app(
                 active.close()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: blank on a machine without
-    # internet. These serve them from the fastapi-offline wheel (service/api_docs.py).
+    # internet. These serve them from the fastapi-offline wheel (service/http/api_docs.py).
     app = FastAPIOffline(
         docs_url=DOCS_URL,
         redoc_url=REDOC_URL,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from ingest.sources import KINDS
-from service.key_roles import ROLES
+from service.core.key_roles import ROLES
 
 # Everything else is imported by the commands that use it: the database layer, the runtime and what
 # it loads (faiss, scikit-learn, the encoders) take seconds, and `leerpad --help` needs none of them.
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
     from ingest.pipeline import IngestReport
     from models.tables import Tenant
-    from service.retraining import RetrainOutcome
-    from service.runtime import Runtime
+    from service.core.runtime import Runtime
+    from service.jobs.retraining import RetrainOutcome
 
 app = typer.Typer(
     name="leerpad",
@@ -68,10 +68,10 @@ TENANT_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 def _runtime() -> Runtime:
     """A runtime on a migrated database (migrating is idempotent and quick). Logs go to stderr in
     LEERPAD_LOG_FORMAT; commands log warnings and errors only unless LEERPAD_LOG_LEVEL is set."""
-    from service.metrics import prepare_multiprocess_dir
-    from service.request_log import configure_logging
-    from service.runtime import Runtime
-    from service.settings import Settings
+    from service.core.runtime import Runtime
+    from service.core.settings import Settings
+    from service.http.metrics import prepare_multiprocess_dir
+    from service.http.request_log import configure_logging
 
     settings = Settings()
     level = settings.log_level if "log_level" in settings.model_fields_set else "warning"
@@ -355,7 +355,7 @@ def taxonomy_import(
     """Import skills and occupations; importing the same taxonomy twice changes nothing."""
     from ingest.records import SourceError
     from ingest.taxonomy import read_default_taxonomy, read_esco
-    from service.taxonomy import import_taxonomy
+    from service.skills.taxonomy import import_taxonomy
 
     if kind not in ("esco", "default"):
         _fail(f"unknown taxonomy kind {kind!r}; expected esco or default", code=2)
@@ -394,8 +394,8 @@ def taxonomy_retag(
 ) -> None:
     """Recompute the automatic skill tags of the whole catalog; reviewed tags keep their verdict."""
     from models.db import transaction
-    from service.jobs import enqueue_retag
-    from service.taxonomy import retag_catalog
+    from service.jobs.queue import enqueue_retag
+    from service.skills.taxonomy import retag_catalog
 
     runtime = _tenant_runtime(tenant)
     try:
@@ -419,8 +419,8 @@ def roles_import(
     tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
     """Create or replace role profiles from a file; a role made from an ESCO occupation names it."""
-    from service.roles import RoleInputError
-    from service.taxonomy import RoleFileError, import_roles, read_role_file
+    from service.skills.roles import RoleInputError
+    from service.skills.taxonomy import RoleFileError, import_roles, read_role_file
 
     if not path.is_file():
         _fail(f"{path}: no such file", code=2)
@@ -517,7 +517,7 @@ def retrain(
 ) -> None:
     """Retrain the ranking model; the candidate replaces the active one only when it is clearly better."""
     from models import events_repository as events_repo
-    from service.retraining import retrain as retrain_tenant
+    from service.jobs.retraining import retrain as retrain_tenant
 
     runtime = _tenant_runtime(tenant) if tenant else _runtime()
     try:
@@ -534,7 +534,7 @@ def retrain(
 @models_app.command("list")
 def models_list(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """The registry, newest first: status, the metric against the model it was compared with, the window."""
-    from service.retraining import active_version, list_models
+    from service.jobs.retraining import active_version, list_models
 
     runtime = _tenant_runtime(tenant)
     try:
@@ -563,7 +563,7 @@ def models_rollback(
     ] = None,
 ) -> None:
     """Make the previous model (or --to VERSION) rank the tenant's paths again; the current one is retired."""
-    from service.retraining import RollbackError, rollback
+    from service.jobs.retraining import RollbackError, rollback
 
     runtime = _tenant_runtime(tenant)
     try:
@@ -587,8 +587,8 @@ def report_gaps(
 ) -> None:
     """The gap report: team by skill heatmap, top gaps, uncovered skills, items closing most gap."""
     from models.db import transaction
-    from service.dashboard import render_gap_report
-    from service.reports import ReportInputError, check_filters, gap_report, gap_report_csv
+    from service.dashboard.pages import render_gap_report
+    from service.reports.team_reports import ReportInputError, check_filters, gap_report, gap_report_csv
 
     if output_format not in ("html", "csv", "json"):
         _fail(f"--format: html, csv or json, got {output_format!r}", code=2)
@@ -618,7 +618,7 @@ def report_gaps(
 @audit_app.command("purge")
 def audit_purge(tenant: TenantOption = DEFAULT_TENANT) -> None:
     """Delete the tenant's audit entries older than LEERPAD_AUDIT_RETENTION_DAYS (workers do it daily)."""
-    from service.audit import purge_audit
+    from service.trust.audit import purge_audit
 
     runtime = _tenant_runtime(tenant)
     try:
@@ -639,7 +639,7 @@ def report_figures(
     tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
     """Import the costs, benefits and business results that the KPI report's ROI and level 4 use."""
-    from service.figures import FigureInputError, import_figures, read_figures_csv
+    from service.reports.figures import FigureInputError, import_figures, read_figures_csv
 
     if not path.is_file():
         _fail(f"{path}: no such file", code=2)
@@ -669,7 +669,7 @@ def demo(
     from tqdm import tqdm
 
     from ingest.pipeline import IngestError
-    from service.demo import load_demo
+    from service.demo.loader import load_demo
 
     progress = sys.stderr.isatty()  # bars for a person at a terminal, not in logs
     echo = tqdm.write if progress else typer.echo
@@ -701,15 +701,15 @@ def serve(
     """Serve the HTTP API (migrates the database first)."""
     import uvicorn
 
-    from service.http_protocol import UVICORN_HTTP
-    from service.metrics import prepare_multiprocess_dir
-    from service.request_log import logging_config
+    from service.http.metrics import prepare_multiprocess_dir
+    from service.http.protocol import UVICORN_HTTP
+    from service.http.request_log import logging_config
 
     runtime = _runtime()
     settings = runtime.settings
     runtime.close()
     prepare_multiprocess_dir(clear_dead=True)  # with PROMETHEUS_MULTIPROC_DIR: counts begin again
-    # uvicorn's lines in the same format as ours; its access log off: service.request_log writes one.
+    # uvicorn's lines in the same format as ours; its access log off: service.http.request_log writes one.
     log_config = logging_config(settings.log_format, settings.log_level)
     uvicorn.run(
         "service.app:create_served_app",
@@ -746,13 +746,13 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    from service.jobs import work_forever
-    from service.metrics import prepare_multiprocess_dir
+    from service.http.metrics import prepare_multiprocess_dir
+    from service.jobs.queue import work_forever
 
     prepare_multiprocess_dir(clear_dead=True)  # with PROMETHEUS_MULTIPROC_DIR: as `leerpad serve` does
     stop_metrics = None
     if metrics_port is not None:
-        from service.metrics import serve_counted_metrics
+        from service.http.metrics import serve_counted_metrics
 
         try:
             stop_metrics = serve_counted_metrics(metrics_host, metrics_port)

@@ -21,8 +21,8 @@ import psycopg
 import pytest
 
 from recommender.embedding import MINILM, EncodeKind, Encoder
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
 
 # The suite encodes with all-MiniLM-L6-v2, the fastest bundled encoder; the product's default,
 # multilingual-e5-small, is 2.4x slower to encode (bench/encoders.py) and would add minutes to every

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from recommender.embedding import Encoder
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.conftest import make_settings
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "path_quality.py"

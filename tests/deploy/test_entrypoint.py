@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from models.db import make_engine
 from models.migrate import alembic_config
-from service.settings import Settings
+from service.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
@@ -437,12 +437,14 @@ def test_the_wheel_carries_migrations_templates_static_files_taxonomy_and_demo(t
     versions = {p.name for p in (ROOT / "models" / "migrations" / "versions").glob("0*.py")}
     assert versions and {f"models/migrations/versions/{v}" for v in versions} <= names
     assert {"models/migrations/env.py", "models/migrations/script.py.mako"} <= names
-    templates = {p.name for p in (ROOT / "service" / "templates").iterdir()}
-    assert {f"service/templates/{t}" for t in templates} <= names
-    assert {f"service/static/{p.name}" for p in (ROOT / "service" / "static").iterdir()} <= names
+    templates = {p.name for p in (ROOT / "service" / "dashboard" / "templates").iterdir()}
+    assert {f"service/dashboard/templates/{t}" for t in templates} <= names
+    assert {
+        f"service/dashboard/static/{p.name}" for p in (ROOT / "service" / "dashboard" / "static").iterdir()
+    } <= names
     assert "ingest/default_taxonomy.yaml" in names
-    # everything `leerpad demo` reads (service.demo), found beside `service` as in the source tree
-    from service.demo import CATALOGS, DEMO_DIR
+    # everything `leerpad demo` reads (service.demo.loader), found beside `service` as in the source tree
+    from service.demo.loader import CATALOGS, DEMO_DIR
 
     needed = [DEMO_DIR / relative for _, relative, _ in CATALOGS] + [
         DEMO_DIR / "people" / name for name in ("roles.yaml", "employees.yaml", "ld_figures.csv")

@@ -54,7 +54,7 @@ from sqlalchemy import select
 from models import repositories as repo
 from models.tables import ITEM_ACTIVE, CatalogItem, MicroUnit
 from recommender.index import KEEP_SNAPSHOTS
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import write_csv
 

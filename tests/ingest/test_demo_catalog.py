@@ -1,6 +1,6 @@
 """The bundled demo catalog (demo/catalog, read by `leerpad demo`): micro-units, levels, languages, skills.
 
-Reads every demo catalog the way the pipeline does (service.demo.CATALOGS, ingest.pipeline.read_items), so
+Reads every demo catalog the way the pipeline does (service.demo.loader.CATALOGS, ingest.pipeline.read_items), so
 the units checked are the units `leerpad demo` stores and embeds.
 """
 
@@ -15,7 +15,7 @@ from ingest.pipeline import IngestReport, read_items
 from ingest.records import CatalogItem
 from ingest.sources import get_source
 from ingest.taxonomy import read_default_taxonomy
-from service.demo import CATALOGS, DEMO_DIR
+from service.demo.loader import CATALOGS, DEMO_DIR
 
 
 @pytest.fixture(scope="module")

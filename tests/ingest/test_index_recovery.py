@@ -26,7 +26,7 @@ from recommender.embedding import Encoder
 from recommender.index import INDEX_FILE, LEXICAL_FILE, SnapshotStore
 from recommender.lexical import LexicalIndex
 from service.app import create_app
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, CountingEncoder, db_state, run, write_csv
 from tests.recommender.test_index_corruption import damage

@@ -27,7 +27,7 @@ from ingest.sources.coursera import CourseraSource
 from ingest.sources.csv_source import CsvSource
 from ingest.sources.goodhabitz import GoodHabitzSource
 from recommender.embedding import Encoder
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.ingest.parsing import parse_all
 from tests.ingest.test_pipeline import CountingEncoder
 

@@ -18,7 +18,7 @@ from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import EncodeKind, Encoder
 from recommender.index import LEXICAL_FILE, MANIFEST_FILE
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.conftest import SessionEncoder
 
 HEADER = ["external_id", "title", "description", "url", "language", "minutes", "skills"]
@@ -282,7 +282,7 @@ def test_ingest_stores_a_lexical_index_that_searches_like_one_built_from_the_dat
     def no_database(*_: object, **__: object) -> None:
         raise AssertionError("the stored lexical index must be used")
 
-    monkeypatch.setattr("service.runtime.lexical_from_database", no_database)
+    monkeypatch.setattr("service.core.runtime.lexical_from_database", no_database)
     served = runtime.lexical(tenant)
     assert served is not None and served.search("SQL tabel", 10) == rebuilt.search("SQL tabel", 10)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import Encoder
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.ingest.test_pipeline import CountingEncoder
 
 

@@ -11,7 +11,7 @@ from ingest.reembed import ReembedError, reembed_tenant
 from models import repositories as repo
 from models.tables import MicroUnit, Skill
 from recommender.embedding import Encoder
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.ingest.test_pipeline import ROWS, CountingEncoder, run, write_csv
 
 OLD_MODEL = "some-older-model"

@@ -40,9 +40,9 @@ from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
 from service.app import create_app
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
-from service.xapi import VERB_IRIS
+from service.core.runtime import Runtime
+from service.events.xapi import VERB_IRIS
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key
 

@@ -11,7 +11,7 @@ from models import figures_repository as figures_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import FIGURE_BENEFIT, FIGURE_COST, FIGURE_RESULT, LdFigure
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 
 
 def figure(tenant_id: int, kind: str, name: str, start: date, end: date, team: str | None = None) -> LdFigure:

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Connection, column, inspect, select, table, text
 from models.db import make_engine, sqlite_url
 from models.migrate import alembic_config, upgrade
 from models.tables import Base
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.conftest import BACKENDS, PG_ADMIN_URL
 
 

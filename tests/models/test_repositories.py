@@ -20,7 +20,7 @@ from models.tables import (
     MicroUnit,
     Skill,
 )
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 
 
 def test_api_key_is_found_by_its_secret_only(runtime: Runtime, tenant: str) -> None:

@@ -22,7 +22,7 @@ E5_SCALE = Calibration(0.83, 0.91)
 
 def test_minilm_keeps_its_hand_set_constants_exactly() -> None:
     scale = calibration(MINILM)
-    assert (scale.floor, scale.full) == (0.40, 0.70)  # service/paths.py DENSE_FLOOR, DENSE_FULL
+    assert (scale.floor, scale.full) == (0.40, 0.70)  # service/paths/planning.py DENSE_FLOOR, DENSE_FULL
     assert scale.at(1 / 3) == 0.5  # AGREEING_COSINE
     assert embedding_threshold(MINILM) == EMBEDDING_THRESHOLD == 0.45  # the tagging threshold
     search = search_calibration(MINILM)

@@ -22,9 +22,9 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import CatalogItem, LearningPath, MicroUnit
 from recommender.learning import FEATURES
-from service.employees import upsert_employee
-from service.runtime import Runtime
-from service.schemas.catalog import activity_id
+from service.catalog.schemas import activity_id
+from service.core.runtime import Runtime
+from service.people.employees import upsert_employee
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
 LATER = START + timedelta(weeks=30)  # every 28-day window of the data below has ended

@@ -14,8 +14,8 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import JOB_FAILED, JOB_SUCCEEDED, Job, MicroUnit
 from service.app import create_app
-from service.jobs import run_next_job
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.jobs.queue import run_next_job
 from tests.ingest.test_pipeline import ROWS, catalog_rows, db_state, write_csv
 
 

@@ -21,11 +21,11 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import LearningEvent
 from service.app import create_app
-from service.events import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements
-from service.runtime import Runtime
-from service.schemas.catalog import activity_id
-from service.taxonomy import import_taxonomy
-from service.xapi import VERB_IRIS
+from service.catalog.schemas import activity_id
+from service.core.runtime import Runtime
+from service.events.recording import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements
+from service.events.xapi import VERB_IRIS
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_paths import CATALOG as PATH_CATALOG

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.figures import FigureInputError, import_figures, read_figures_csv
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.reports.figures import FigureInputError, import_figures, read_figures_csv
 from tests.service.test_api_catalog import make_key
 
 COST = {

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
 from service.app import create_app
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
+from service.core.runtime import Runtime
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key
 
@@ -202,7 +202,9 @@ def test_stored_preferences_are_the_path_defaults(client: TestClient, runtime: R
     assert path["steps"] and all(step["minutes"] <= 20 for step in path["steps"])
     assert path["total_minutes"] <= 40
     # the request's own numbers win over the stored ones
-    asked = client.post("/v1/employees/e-2/path", json={"minutes_per_week": 30, "weeks": 1}, headers=lms).json()
+    asked = client.post(
+        "/v1/employees/e-2/path", json={"minutes_per_week": 30, "weeks": 1}, headers=lms
+    ).json()
     assert (asked["minutes_per_week"], asked["weeks"]) == (30, 1)
     bad = {**prefs, "preferences": {"minutes_per_week": "lots"}}
     response = client.put("/v1/employees/e-2", json=bad, headers=lms)
@@ -219,7 +221,9 @@ def test_a_dutch_learner_gets_dutch_and_english_only_where_no_dutch_teaches_the_
     sql_steps = [s for s in path["steps"] if any(a["skill"] == "SQL" for a in s["addresses"])]
     assert sql_steps and all(s["language"] == "nl" and not s["language_fallback"] for s in sql_steps)
     for step in path["steps"]:
-        assert step["evidence"] and {e["skill"] for e in step["evidence"]} == {a["skill"] for a in step["addresses"]}
+        assert step["evidence"] and {e["skill"] for e in step["evidence"]} == {
+            a["skill"] for a in step["addresses"]
+        }
         if step["language"] != "nl":
             assert step["language_fallback"] and "Nederlands" in step["why"]
     for gap in path["uncovered_gaps"]:

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
 from service.app import create_app
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
+from service.core.runtime import Runtime
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
 from service.app import create_app
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
+from service.core.runtime import Runtime
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_events import statement
@@ -263,8 +263,8 @@ def test_population_gaps_equal_each_employees_own_gaps(
     """The reports read everyone at once; the answer must be the gaps API's, employee by employee."""
     from models import people_repository as people
     from models import repositories as repo
-    from service.gaps import employee_gaps, population_gaps
-    from service.paths import content_check
+    from service.paths.planning import content_check
+    from service.people.gaps import employee_gaps, population_gaps
 
     now = datetime.now(UTC)
     with runtime.sessions() as session:

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import AuditEntry, utcnow
 from service.app import create_app
-from service.audit import AUDIT_PURGE, pseudonym, pseudonym_secret, purge_audit, schedule_audit_purges
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.trust.audit import AUDIT_PURGE, pseudonym, pseudonym_secret, purge_audit, schedule_audit_purges
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key, run_job
 

@@ -20,8 +20,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.deps import PUBLIC_ROUTES, ROLES
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.http.deps import PUBLIC_ROUTES, ROLES
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_events import statement

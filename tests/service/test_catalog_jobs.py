@@ -16,7 +16,7 @@ from models import repositories as repo
 from models.db import transaction
 from recommender.embedding import EncodeKind, Encoder
 from service.app import create_app
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key, run_job

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from recommender.embedding import Encoder
 from service import cli
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
 from tests.conftest import DemoLoad
 from tests.ingest.test_pipeline import ROWS, CountingEncoder, catalog_rows, write_csv
 
@@ -268,7 +268,7 @@ def test_demo_loads_and_a_second_load_changes_nothing(
 def test_worker_once_runs_a_queued_import(run_cli, tmp_path: Path, encoder: Encoder) -> None:
     from models import repositories as repo
     from models.db import transaction
-    from service.jobs import enqueue_ingest
+    from service.jobs.queue import enqueue_ingest
 
     runtime = cli._runtime()
     with transaction(runtime.sessions) as session:

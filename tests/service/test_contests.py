@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_paths import client, company  # noqa: F401  (fixtures)
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.csv_export import FORMULA_STARTS, csv_text, spreadsheet_safe
-from service.runtime import Runtime
+from service.core.csv_export import FORMULA_STARTS, csv_text, spreadsheet_safe
+from service.core.runtime import Runtime
 from tests.service.test_api_catalog import make_key
 
 TEAM = "=1+1"

@@ -30,14 +30,14 @@ from selenium.webdriver.support.ui import WebDriverWait
 from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.db import transaction
-from service.api.dashboard import browser_or_bearer_caller
 from service.app import create_app
-from service.dashboard_cookies import SESSION_COOKIE as COOKIE
-from service.dashboard_sessions import SessionPolicy, open_session
-from service.deps import Caller
-from service.errors import install_error_handlers
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
+from service.core.runtime import Runtime
+from service.dashboard.router import browser_or_bearer_caller
+from service.dashboard.sessions import SessionPolicy, open_session
+from service.http.cookies import SESSION_COOKIE as COOKIE
+from service.http.deps import Caller
+from service.http.errors import install_error_handlers
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.browser import WAIT, chromium, served
 from tests.service.test_api_events import statement

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from service.charts import Value, bar_chart, line_chart, nice_ceiling
-from service.dashboard import colour_class, kpi_tiles, render_dashboard, render_gap_report
-from service.schemas.reports import (
+from service.dashboard.charts import Value, bar_chart, line_chart, nice_ceiling
+from service.dashboard.pages import colour_class, kpi_tiles, render_dashboard, render_gap_report
+from service.reports.schemas import (
     ClosingItem,
     Effectiveness,
     Figure,

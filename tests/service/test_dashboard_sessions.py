@@ -1,4 +1,4 @@
-"""Dashboard logins are server-side sessions (service/dashboard_sessions.py): the cookie holds a
+"""Dashboard logins are server-side sessions (service/dashboard/sessions.py): the cookie holds a
 random id stored hashed, never the key; a session ends at logout, at its expiry, when idle and when
 its key is revoked; the login and logout forms carry a token, so another site cannot post them;
 the cookies are Secure over https, behind a trusted proxy, or when the setting says so."""
@@ -20,8 +20,8 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import ApiKey, DashboardSession, utcnow
 from service.app import create_app
-from service.dashboard_cookies import CSRF_COOKIE, SESSION_COOKIE
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
 from tests.service.browser import served
 
 REPORT = "/v1/reports/gaps?format=json"

@@ -12,8 +12,8 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import MicroUnit, Skill
 from recommender.embedding import Encoder
-from service.demo import load_demo
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.demo.loader import load_demo
 from tests.conftest import make_settings
 
 OLD_MODEL = "an-older-model"

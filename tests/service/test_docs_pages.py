@@ -14,9 +14,9 @@ from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from service.api_docs import DOCS_POLICY
 from service.app import create_app
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.http.api_docs import DOCS_POLICY
 from tests.service.browser import WAIT, chromium, served
 
 PAGES = ("/docs", "/redoc")

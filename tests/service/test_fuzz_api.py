@@ -46,10 +46,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python.asgi import shutdown_lifespans
 
 from recommender.embedding import Encoder
-from service.api.catalog import encode_cursor
 from service.app import create_app
-from service.runtime import Runtime
-from service.settings import Settings
+from service.catalog.router import encode_cursor
+from service.core.runtime import Runtime
+from service.core.settings import Settings
 from tests.conftest import fresh_pg_database, make_settings
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key

@@ -39,11 +39,11 @@ from sqlalchemy import select
 
 from models import repositories as repo
 from models.tables import Base
-from service.api.catalog import UPLOAD_PATH
 from service.app import create_app
-from service.csv_export import FORMULA_STARTS
-from service.runtime import Runtime
-from service.settings import Settings
+from service.catalog.router import UPLOAD_PATH
+from service.core.csv_export import FORMULA_STARTS
+from service.core.runtime import Runtime
+from service.core.settings import Settings
 from tests.service.test_api_catalog import make_key, run_job
 
 JSON = {"Content-Type": "application/json"}
@@ -148,7 +148,7 @@ def test_a_body_in_the_wrong_content_type_gets_422_on_every_route(
 
 def test_huge_query_strings(client: TestClient, runtime: Runtime, tenant: str, admin: dict[str, str]) -> None:
     """A known parameter over its limit is 422 naming it; unknown ones are ignored, and the audit log
-    keeps at most 50 of them, 200 characters each (service.audit)."""
+    keeps at most 50 of them, 200 characters each (service.trust.audit)."""
     for path, name in (
         ("/v1/search", "q"),
         ("/v1/skills", "q"),

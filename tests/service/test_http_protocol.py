@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from service.http_protocol import UVICORN_HTTP
+from service.http.protocol import UVICORN_HTTP
 
 
 async def _hello(scope: Scope, receive: Receive, send: Send) -> None:  # a minimal ASGI app

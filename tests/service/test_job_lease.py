@@ -29,11 +29,11 @@ from models import repositories as repo
 from models.db import sqlite_url, transaction
 from models.migrate import upgrade
 from models.tables import JOB_FAILED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, Job, utcnow
-from service import jobs
-from service.jobs import RETAG, enqueue_ingest, requeue_orphans, run_next_job
-from service.metrics import exposition
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
+from service.http.metrics import exposition
+from service.jobs import queue as jobs
+from service.jobs.queue import RETAG, enqueue_ingest, requeue_orphans, run_next_job
 from tests.conftest import BACKENDS, fresh_pg_database, make_settings
 from tests.service.test_observability import sample
 

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.limits import TokenBuckets, client_identity
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.http.limits import TokenBuckets, client_identity
 from tests.service.test_api_catalog import make_key
 
 PROBLEM = "application/problem+json"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from service.log_writer import BackgroundStreamHandler
-from service.request_log import JsonFormatter, _request_id
+from service.http.log_writer import BackgroundStreamHandler
+from service.http.request_log import JsonFormatter, _request_id
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +94,7 @@ def test_lines_logged_just_before_sigterm_are_written() -> None:
     then, so the handler drains its queue from SIGTERM's handler before the process ends."""
     code = (
         "import logging, signal\n"
-        "from service.request_log import configure_logging\n"
+        "from service.http.request_log import configure_logging\n"
         "configure_logging('text', 'info')\n"
         "for number in range(300):\n"
         "    logging.getLogger('leerpad').info('line %d', number)\n"
@@ -112,7 +112,7 @@ def test_a_programs_own_sigterm_handler_is_left_alone() -> None:
         "import signal\n"
         "mine = lambda *_: None\n"
         "signal.signal(signal.SIGTERM, mine)\n"
-        "from service.request_log import configure_logging\n"
+        "from service.http.request_log import configure_logging\n"
         "configure_logging('json', 'info')\n"
         "assert signal.getsignal(signal.SIGTERM) is mine\n"
     )

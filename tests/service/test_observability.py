@@ -29,8 +29,8 @@ from models.db import make_engine
 from models.tables import AuditEntry
 from recommender.embedding import Encoder
 from service.app import create_app
-from service.request_log import JsonFormatter
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.http.request_log import JsonFormatter
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_api_catalog import make_key, run_job
@@ -315,7 +315,7 @@ def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path: Path) -
     folder = tmp_path / "prometheus"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "PYTHONPATH": str(ROOT)}
     record = (
-        "from service.metrics import prepare_multiprocess_dir, record_job, record_request\n"
+        "from service.http.metrics import prepare_multiprocess_dir, record_job, record_request\n"
         "prepare_multiprocess_dir()\n"
         "record_request('GET', '/v1/search', 200, 0.02)\n"
         "record_job('ingest', 'succeeded', 3.0)\n"
@@ -323,13 +323,14 @@ def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path: Path) -
     for _ in range(2):
         python(record, env)
     assert len(list(folder.glob("*.db"))) >= 2  # files of two processes
-    text = python("from service.metrics import exposition; print(exposition().decode())", env).stdout
+    text = python("from service.http.metrics import exposition; print(exposition().decode())", env).stdout
     assert sample(text, "leerpad_http_requests_total", route="/v1/search", status="200") == 2
     assert sample(text, "leerpad_http_request_duration_seconds_count", route="/v1/search", status="2xx") == 2
     assert sample(text, "leerpad_jobs_total", kind="ingest", outcome="succeeded") == 2
     # `leerpad serve` clears what processes that are gone left behind.
     python(
-        "from service.metrics import prepare_multiprocess_dir; prepare_multiprocess_dir(clear_dead=True)", env
+        "from service.http.metrics import prepare_multiprocess_dir; prepare_multiprocess_dir(clear_dead=True)",
+        env,
     )
     assert list(folder.glob("*.db")) == []
 
@@ -337,7 +338,7 @@ def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path: Path) -
 def test_logging_config_writes_json_or_text_for_ours_and_uvicorns(tmp_path: Path) -> None:
     code = (
         "import logging\n"
-        "from service.request_log import configure_logging\n"
+        "from service.http.request_log import configure_logging\n"
         "configure_logging({fmt!r}, 'info')\n"
         "logging.getLogger('leerpad.jobs').info('job %s done', 7, extra={{'job_id': 7}})\n"
         "logging.getLogger('uvicorn.error').info('Application startup complete.')\n"

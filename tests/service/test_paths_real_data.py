@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.service.test_api_catalog import make_key
 
 pytestmark = pytest.mark.slow

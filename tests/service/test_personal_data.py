@@ -19,16 +19,16 @@ from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.personal_data import ERASED_PREFIX, PERSONAL_DATA, DataSubject, checkpoint_after_erasure
 from service.app import create_app
-from service.audit import pseudonym, pseudonym_secret
-from service.personal_data import (
+from service.catalog.schemas import activity_id
+from service.core.runtime import Runtime
+from service.skills.taxonomy import import_taxonomy
+from service.trust.audit import pseudonym, pseudonym_secret
+from service.trust.personal_data import (
     ACCESS_LOGGER,
     AccessLogPseudonyms,
     install_access_log_pseudonyms,
     log_pseudonym,
 )
-from service.runtime import Runtime
-from service.schemas.catalog import activity_id
-from service.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_events import statement

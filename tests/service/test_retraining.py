@@ -18,9 +18,9 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import MODEL_ACTIVE, MODEL_REJECTED, MODEL_RETIRED, RankingModel
 from recommender.learning import FEATURES, LearnedModel
-from service import retraining
-from service.retraining import RULES, RollbackError, list_models, retrain, rollback, training_data
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.jobs import retraining
+from service.jobs.retraining import RULES, RollbackError, list_models, retrain, rollback, training_data
 from tests.service import test_api_paths
 from tests.service.feedback_factories import (
     LATER,

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from recommender.embedding import DEFAULT_MODEL, Encoder
 from service.app import create_app
-from service.runtime import Runtime
-from service.search import ANSWERS, Found, close_to_best, languages_first
+from service.core.runtime import Runtime
+from service.paths.search import ANSWERS, Found, close_to_best, languages_first
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key

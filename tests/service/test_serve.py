@@ -15,8 +15,8 @@ import pytest
 from models import repositories as repo
 from models.db import transaction
 from recommender.embedding import Encoder
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
 from tests.ingest.test_pipeline import ROWS, write_csv
 
 

@@ -1,5 +1,5 @@
 """With LEERPAD_REDIS_URL the rate limit is one budget per key for every process that shares the
-Redis (service/shared_budgets.py), tested against the real Redis on 127.0.0.1:6379 (as in CI) and
+Redis (service/http/shared_budgets.py), tested against the real Redis on 127.0.0.1:6379 (as in CI) and
 against a redis-server of the test's own that it stops and starts again. Each test counts under a
 key prefix of its own, so parallel runs never share budgets."""
 
@@ -19,10 +19,10 @@ import redis
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from service import shared_budgets
 from service.app import create_app
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
+from service.http import shared_budgets
 from tests.service.test_api_catalog import make_key
 from tests.service.test_serve import free_port
 

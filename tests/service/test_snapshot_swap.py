@@ -22,10 +22,10 @@ from models import repositories as repo
 from models.db import transaction
 from recommender.embedding import Encoder
 from recommender.index import INDEX_FILE
-from service.employees import AssessmentInput, add_assessments, upsert_employee
-from service.roles import RoleSkillInput, upsert_role
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
+from service.core.runtime import Runtime
+from service.people.employees import AssessmentInput, add_assessments, upsert_employee
+from service.skills.roles import RoleSkillInput, upsert_role
+from service.skills.taxonomy import import_taxonomy
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_paths import CATALOG, HEADER
@@ -40,8 +40,8 @@ PAUSE_S = 0.05  # between a client's requests: the publisher needs some CPU too 
 # `leerpad index rebuild` does (one process, so that it pays for its imports once).
 PUBLISHER = """
 import sys, time
-from service.runtime import Runtime
-from service.settings import Settings
+from service.core.runtime import Runtime
+from service.core.settings import Settings
 runtime = Runtime(Settings())
 for _ in range(int(sys.argv[2])):
     print(runtime.rebuild_index(sys.argv[1]), flush=True)

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from ingest.taxonomy import read_default_taxonomy
 from recommender.paths import MIN_STEP_RELEVANCE
 from service.app import create_app
-from service.runtime import Runtime
-from service.taxonomy import import_taxonomy
+from service.core.runtime import Runtime
+from service.skills.taxonomy import import_taxonomy
 from tests.ingest.test_pipeline import write_csv
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_paths import HEADER

@@ -13,8 +13,8 @@ from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.db import transaction
 from models.tables import Skill
-from service.runtime import Runtime
-from service.taxonomy import RoleDefinition, import_roles, import_taxonomy
+from service.core.runtime import Runtime
+from service.skills.taxonomy import RoleDefinition, import_roles, import_taxonomy
 from tests.ingest.test_pipeline import ROWS, write_csv
 
 
@@ -108,7 +108,7 @@ def test_esco_occupation_becomes_a_role_found_by_its_dutch_title(
 
 
 def test_role_file_with_a_bad_level_stores_nothing(runtime: Runtime, tenant: str, tmp_path: Path) -> None:
-    from service.taxonomy import RoleFileError, read_role_file
+    from service.skills.taxonomy import RoleFileError, read_role_file
 
     import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
     path = tmp_path / "roles.csv"

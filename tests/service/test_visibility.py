@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 from tests.service.test_api_catalog import make_key
 from tests.service.test_api_paths import client, company  # noqa: F401  (fixtures)
 
@@ -90,7 +90,9 @@ def test_a_stored_path_fetched_again_follows_the_setting_of_now(
     assert all(a["gap"] is None for s in hidden["steps"] for a in s["addresses"])
     assert all(g["gap"] is None for g in hidden["covered_gaps"] + hidden["uncovered_gaps"])
     assert not any("je zit nu" in s["why"] or "nog niet laten zien" in s["why"] for s in hidden["steps"])
-    assert all(" vraagt " in s["why"] or s["why"].startswith("Gevraagd") for s in hidden["steps"])  # still a reason
+    assert all(
+        " vraagt " in s["why"] or s["why"].startswith("Gevraagd") for s in hidden["steps"]
+    )  # still a reason
     assert client.get(url, headers=own).json() == given  # the employee still sees their own scores
 
     client.put("/v1/settings", json={"individual_gaps": "aggregates_only"}, headers=admin)

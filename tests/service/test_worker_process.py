@@ -18,8 +18,8 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import JOB_RUNNING, JOB_SUCCEEDED, Job
 from recommender.embedding import Encoder
-from service.jobs import enqueue_ingest
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.jobs.queue import enqueue_ingest
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, write_csv
 from tests.service.test_observability import sample

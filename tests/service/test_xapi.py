@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from service.xapi import VERB_IRIS, ParsedStatement, derived_id, parse_duration, parse_statement
+from service.events.xapi import VERB_IRIS, ParsedStatement, derived_id, parse_duration, parse_statement
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 ADL = "http://adlnet.gov/expapi/verbs/"

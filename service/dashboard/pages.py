@@ -1,0 +1,443 @@
+"""The L&D report pages as server-rendered HTML: the dashboard, the standalone gap report and the
+dashboard's login page. Pure rendering (no database): the routes hand in the report models.
+
+Jinja2 templates in service/dashboard/templates with autoescaping on (team names, skill labels and catalog
+titles come from customers' files); charts are inline SVG laid out by service.dashboard.charts, so a page
+needs no script and nothing from the internet. A suppressed figure is shown as a visibly hidden
+value ("n<5") with a tooltip that says why, never as zero or a blank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from recommender.reports import ALL_TEAMS
+from service.dashboard.charts import Chart, Value, bar_chart, line_chart
+from service.reports.schemas import (
+    Figure,
+    GapReport,
+    HeatmapCell,
+    KpiPeriod,
+    KpiReport,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+STATIC_DIR = PACKAGE_DIR / "static"
+STYLESHEET = "dashboard.css"
+STYLESHEET_URL = f"/static/{STYLESHEET}"
+
+SUPPRESSED_TEXT = "n<5"
+HEATMAP_ROWS = 25  # the dashboard shows the skills with the largest gaps; a toggle shows the rest
+HIDDEN_TEXT = "–"
+# Upper bounds of the heatmap's colour classes q1..q6 (weighted gap, 0 to 5); q7 is everything above.
+# Fixed, not scaled to the data, so a colour means the same under every filter.
+BIN_EDGES = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+LINE_COLOURS = {"participation": "#2563eb", "completion": "#16a34a", "active_paths": "#9333ea"}
+MINUTES_COLOUR = "#0f766e"
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def fmt_gap(value: float) -> str:
+    """A weighted or mean gap, as the heatmap shows it (tests compare cell texts with this)."""
+    return f"{value:.2f}"
+
+
+def fmt_percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def fmt_money(value: float, currency: str) -> str:
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency.upper())
+    return f"{symbol}{value:,.0f}" if symbol else f"{value:,.0f} {currency}"
+
+
+def fmt_time(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only web links become hrefs: a catalog's url comes from an imported file."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+def suppressed_title(employees: int, min_group_size: int) -> str:
+    if 0 < employees < min_group_size:
+        return (
+            f"Suppressed: fewer than {min_group_size} employees ({min_group_size} is the minimum group size)"
+        )
+    return (
+        f"Suppressed: showing it would reveal a figure about fewer than {min_group_size} employees "
+        "(through a total or a broader report)"
+    )
+
+
+# --- heatmap ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    team: str
+    skill_id: int
+    text: str
+    css: str  # a colour class q0..q7, "suppressed", or "none" (nobody in the team needs the skill)
+    title: str
+    value: str  # the raw weighted gap for data-value, "" when hidden
+    employees: int
+    present: bool
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    skill_id: int
+    label: str
+    has_content: bool
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    css: str
+    label: str
+
+
+@dataclass(frozen=True)
+class HeatmapView:
+    """The heatmap with skills as rows and teams as columns: a company has a few teams and many
+    skills, so this way it fits a screen; the largest total gap comes first."""
+
+    teams: list[str]
+    rows: list[HeatRow]
+    legend: list[LegendEntry]
+
+
+def colour_class(value: float) -> str:
+    if value <= 0:
+        return "q0"
+    for index, edge in enumerate(BIN_EDGES, start=1):
+        if value < edge:
+            return f"q{index}"
+    return f"q{len(BIN_EDGES) + 1}"
+
+
+def heatmap_legend() -> list[LegendEntry]:
+    def number(value: float) -> str:
+        return f"{value:g}"
+
+    entries = [LegendEntry("q0", "0 (no gap)"), LegendEntry("q1", f"< {number(BIN_EDGES[0])}")]
+    for index, (low, high) in enumerate(zip(BIN_EDGES, BIN_EDGES[1:], strict=False), start=2):
+        entries.append(LegendEntry(f"q{index}", f"{number(low)}–{number(high)}"))
+    entries.append(LegendEntry(f"q{len(BIN_EDGES) + 1}", f"≥ {number(BIN_EDGES[-1])}"))
+    return entries
+
+
+def _heat_cell(cell: HeatmapCell, label: str, min_group_size: int) -> HeatCell:
+    where = f"{cell.team} · {label}"
+    if cell.suppressed or cell.weighted_gap is None:
+        small = 0 < cell.employees < min_group_size
+        return HeatCell(
+            team=cell.team,
+            skill_id=cell.skill_id,
+            text=SUPPRESSED_TEXT if small else HIDDEN_TEXT,
+            css="suppressed",
+            title=f"{where}: {suppressed_title(cell.employees, min_group_size)}",
+            value="",
+            employees=cell.employees,
+            present=True,
+        )
+    details = [f"weighted gap {fmt_gap(cell.weighted_gap)}"]
+    if cell.with_gap is not None:
+        details.append(f"{cell.with_gap} of {cell.employees} employees below the role's level")
+    if cell.mean_gap is not None:
+        details.append(f"mean gap {fmt_gap(cell.mean_gap)} levels")
+    return HeatCell(
+        team=cell.team,
+        skill_id=cell.skill_id,
+        text=fmt_gap(cell.weighted_gap),
+        css=colour_class(cell.weighted_gap),
+        title=f"{where}: {'; '.join(details)}",
+        value=repr(cell.weighted_gap),
+        employees=cell.employees,
+        present=True,
+    )
+
+
+def heatmap_view(report: GapReport) -> HeatmapView:
+    heatmap = report.heatmap
+    by_key = {(cell.team, cell.skill_id): cell for cell in heatmap.cells}
+    rows = []
+    for skill in heatmap.skills:
+        cells = []
+        for team in heatmap.teams:
+            cell = by_key.get((team, skill.skill_id))
+            if cell is None:
+                title = f"{team} · {skill.label}: no role in this team needs it"
+                cells.append(HeatCell(team, skill.skill_id, "", "none", title, "", 0, False))
+            else:
+                cells.append(_heat_cell(cell, skill.label, report.min_group_size))
+        rows.append(HeatRow(skill.skill_id, skill.label, skill.has_content, cells))
+    return HeatmapView(list(heatmap.teams), rows, heatmap_legend())
+
+
+# --- KPI tiles and charts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str  # data-kpi, for tests and styling
+    label: str
+    value: str
+    unit: str
+    note: str
+    state: str  # "", "suppressed" or "empty"
+    title: str
+
+
+@dataclass(frozen=True)
+class TileRow:
+    title: str
+    tiles: list[Tile]
+
+
+def _tile(
+    key: str, label: str, figure: Figure, fmt: Callable[[float], str], unit: str, note: str, minimum: int
+) -> Tile:
+    if figure.suppressed:
+        title = suppressed_title(figure.employees, minimum)
+        return Tile(key, label, SUPPRESSED_TEXT, "", note, "suppressed", title)
+    if figure.value is None:
+        return Tile(key, label, "no data", "", note, "empty", "Nothing to measure in this window")
+    return Tile(key, label, fmt(figure.value), unit, note, "", f"Based on {figure.employees} employees")
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 or value == 0 else f"{value:.1f}"
+
+
+def _change(value: float) -> str:
+    return f"{value:+.2f}"
+
+
+def kpi_tiles(kpis: KpiReport) -> list[TileRow]:
+    """The headline figures of the window: what people did, then what it changed (docs/reports.md)."""
+    n = kpis.min_group_size
+    kirk, effect = kpis.kirkpatrick, kpis.effectiveness
+    passed = kirk.learning_pass_rate.value
+    activity = [
+        _tile(
+            "participation",
+            "Participation",
+            kpis.participation_rate,
+            fmt_percent,
+            "",
+            "of employees learned",
+            n,
+        ),
+        _tile(
+            "completion", "Completion", kpis.completion_rate, fmt_percent, "", "of started items finished", n
+        ),
+        _tile("minutes", "Learning time", kpis.minutes_per_employee, _number, "min", "per employee", n),
+        _tile(
+            "active_paths",
+            "Active paths",
+            kpis.active_path_share,
+            fmt_percent,
+            "",
+            "of employees have one",
+            n,
+        ),
+    ]
+    impact = [
+        _tile(
+            "effectiveness",
+            "Training effectiveness",
+            effect.mean_change,
+            _change,
+            "levels",
+            f"assessed after learning vs before ({effect.pairs} pairs)",
+            n,
+        ),
+        _tile(
+            "kirkpatrick_1",
+            "Level 1 · Reaction",
+            kirk.reaction,
+            fmt_percent,
+            "",
+            f"mean rating ({kirk.reaction_count} ratings)",
+            n,
+        ),
+        _tile(
+            "kirkpatrick_2",
+            "Level 2 · Learning",
+            kirk.learning,
+            fmt_percent,
+            "",
+            f"mean test score ({kirk.learning_count} tests"
+            + (f", {fmt_percent(passed)} passed)" if passed is not None else ")"),
+            n,
+        ),
+        _tile(
+            "kirkpatrick_3",
+            "Level 3 · Behaviour",
+            kirk.behaviour,
+            _change,
+            "levels",
+            f"manager and 360 change ({kirk.behaviour_count} pairs)",
+            n,
+        ),
+    ]
+    roi = kpis.roi
+    if roi is None or roi.roi is None:
+        impact.append(
+            Tile("roi", "Training ROI", "no data", "", "no costs entered", "empty", "No costs in this window")
+        )
+    else:
+        note = f"benefit {fmt_money(roi.benefit, roi.currency)} vs cost {fmt_money(roi.cost, roi.currency)}"
+        impact.append(
+            Tile("roi", "Training ROI", fmt_percent(roi.roi), "", note, "", "(benefit - cost) / cost")
+        )
+    return [
+        TileRow("Learning activity", activity),
+        TileRow("Impact · Kirkpatrick levels 1-3 and ROI", impact),
+    ]
+
+
+def _values(series: Sequence[KpiPeriod], name: str) -> list[Value]:
+    figures: list[Figure] = [getattr(period, name) for period in series]
+    return [Value(f.value, f.suppressed) for f in figures]
+
+
+def kpi_charts(kpis: KpiReport) -> list[Chart]:
+    labels = [period.period for period in kpis.series]
+    unit = "week" if kpis.period == "week" else "month"
+    rates = line_chart(
+        f"Participation, completion and active paths per {unit}",
+        labels,
+        [
+            ("participation", LINE_COLOURS["participation"], _values(kpis.series, "participation_rate")),
+            ("completion", LINE_COLOURS["completion"], _values(kpis.series, "completion_rate")),
+            ("active paths", LINE_COLOURS["active_paths"], _values(kpis.series, "active_path_share")),
+        ],
+        fmt_percent,
+        y_max=1.0,
+    )
+    minutes = bar_chart(
+        f"Learning minutes per employee per {unit}",
+        labels,
+        _values(kpis.series, "minutes_per_employee"),
+        MINUTES_COLOUR,
+        lambda value: f"{value:g}",
+        "minutes per employee",
+        _number,
+    )
+    return [rates, minutes]
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@cache
+def environment() -> Environment:
+    """Built on first use, not at import; autoescaping on for every template."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        gap=fmt_gap,
+        percent=fmt_percent,
+        time=fmt_time,
+        safe_url=safe_url,
+    )
+    env.globals.update(
+        SUPPRESSED_TEXT=SUPPRESSED_TEXT,
+        ALL_TEAMS=ALL_TEAMS,
+        suppressed_title=suppressed_title,
+    )
+    return env
+
+
+@cache
+def _inline_stylesheet() -> Markup:
+    """The stylesheet for a standalone page (a file written by `leerpad report gaps -o`)."""
+    return Markup((STATIC_DIR / STYLESHEET).read_text(encoding="utf-8"))
+
+
+def _gap_context(report: GapReport) -> dict[str, Any]:
+    widest = max(
+        (
+            gap.weighted_gap
+            for group in [*report.top_gaps_by_team, *report.top_gaps_by_role]
+            for gap in group.gaps
+            if gap.weighted_gap is not None
+        ),
+        default=0.0,
+    )
+    return {"gaps": report, "heatmap": heatmap_view(report), "widest_gap": max(widest, 0.01)}
+
+
+def _render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def render_gap_report(report: GapReport) -> str:
+    """The gap report as one standalone HTML page (styles inline, no links to the service)."""
+    return _render(
+        "gap_report.html", stylesheet=None, inline_css=_inline_stylesheet(), **_gap_context(report)
+    )
+
+
+def render_dashboard(
+    gaps: GapReport, kpis: KpiReport, teams: list[str], roles: list[str], csv_url: str, form_token: str
+) -> str:
+    """The L&D dashboard: filters, KPI tiles, trend charts, the heatmap and the gap lists;
+    `form_token` goes into the logout form (service.dashboard.sessions)."""
+    return _render(
+        "dashboard.html",
+        form_token=form_token,
+        stylesheet=STYLESHEET_URL,
+        inline_css=None,
+        kpis=kpis,
+        tiles=kpi_tiles(kpis),
+        charts=kpi_charts(kpis),
+        teams=teams,
+        roles=roles,
+        csv_url=csv_url,
+        heatmap_rows=HEATMAP_ROWS,
+        **_gap_context(gaps),
+    )
+
+
+def render_login(form_token: str, message: str | None = None) -> str:
+    """The dashboard's login form with its token; `message` says why the last attempt failed."""
+    return _render(
+        "login.html", stylesheet=STYLESHEET_URL, inline_css=None, message=message, form_token=form_token
+    )
+
+
+def render_message(title: str, message: str, link: str, link_text: str) -> str:
+    """A short page for a request the dashboard cannot answer (an unknown team in a hand-made URL)."""
+    return _render(
+        "message.html",
+        stylesheet=STYLESHEET_URL,
+        inline_css=None,
+        title=title,
+        message=message,
+        link=link,
+        link_text=link_text,
+    )

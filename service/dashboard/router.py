@@ -1,0 +1,227 @@
+"""The L&D dashboard in a browser: a login form that trades an API key for a session, the
+dashboard page, and the session's cookie as a second way (GET only) to authenticate the report
+routes.
+
+The session rules (a random id stored hashed, expiry, idle timeout, revocation, Secure, form
+tokens) live in service/dashboard/sessions.py. Only GET requests accept the cookie, so a page
+elsewhere can never make a logged-in browser change anything through the API; everything that
+writes still needs the bearer header, and the dashboard's own forms carry a token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
+
+from models import repositories as repo
+from service.dashboard import sessions
+from service.dashboard.pages import STATIC_DIR, render_dashboard, render_login, render_message
+from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
+from service.http.deps import Caller, RuntimeDep, SessionDep, get_caller, remember_caller
+from service.http.errors import Forbidden, Unauthorized
+from service.reports.team_reports import (
+    ReportInputError,
+    check_filters,
+    filter_options,
+    gap_report,
+    kpi_report,
+)
+
+MAX_KEY_LENGTH = 300
+MAX_FORM_TOKEN_LENGTH = 100
+DASHBOARD_ROLES = ("ld", "admin")
+LOGIN_PATH = "/dashboard/login"
+LOGOUT_PATH = "/dashboard/logout"
+DASHBOARD_PATH = "/dashboard"
+# The pages load nothing but their own stylesheet: no script, no frames, no form posts elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+router = APIRouter(tags=["dashboard"], include_in_schema=False)
+
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="A dashboard session, opened by logging in at /dashboard/login; accepted on GET requests only",
+)
+FormToken = Annotated[str, Form(max_length=MAX_FORM_TOKEN_LENGTH)]
+
+TeamQuery = Annotated[str | None, Query(max_length=200, description="Only this team")]
+RoleQuery = Annotated[str | None, Query(max_length=200, description="Only this role (role_id)")]
+
+
+def static_files() -> StaticFiles:
+    """The dashboard's stylesheet, mounted by the app at /static."""
+    return StaticFiles(directory=STATIC_DIR)
+
+
+def _caller_for_key(session: Session, token: str) -> Caller | None:
+    if not token or len(token) > MAX_KEY_LENGTH:
+        return None
+    key = repo.find_api_key(session, token.strip())
+    if key is None:
+        return None
+    tenant = repo.get_tenant_by_id(session, key.tenant_id)
+    if tenant is None:
+        return None
+    return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
+
+
+class BrowserOrBearer:
+    """The report routes' rule: an ld or admin caller from the bearer header or, for GET requests
+    only, the dashboard cookie (a class so that the route walk in the tests can read its roles)."""
+
+    allowed_roles = DASHBOARD_ROLES
+
+    def __call__(
+        self,
+        session: SessionDep,
+        runtime: RuntimeDep,
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        cookie: Annotated[str | None, Depends(_cookie)],
+    ) -> Caller:
+        """An ld or admin caller from the bearer header or, for GET requests only, the dashboard cookie.
+        A bearer header, when sent, is the one that counts (a bad one is not rescued by the cookie)."""
+        if credentials is not None and credentials.credentials:
+            caller = get_caller(session, request, credentials)
+        elif cookie and request.method == "GET":
+            found = sessions.session_caller(session, cookie, _policy(runtime))
+            if found is None:
+                raise Unauthorized(
+                    f"the dashboard session has ended (logged out, expired or its key revoked): log in at {LOGIN_PATH}"
+                )
+            caller = remember_caller(request, found)
+        else:
+            raise Unauthorized(
+                f"missing API key: send 'Authorization: Bearer <key>' (or log in at {LOGIN_PATH})"
+            )
+        if caller.role not in DASHBOARD_ROLES:
+            raise Forbidden(
+                f"role {caller.role!r} may not read reports; allowed: {', '.join(DASHBOARD_ROLES)}"
+            )
+        return caller
+
+
+browser_or_bearer_caller = BrowserOrBearer()
+
+
+def _policy(runtime: RuntimeDep) -> sessions.SessionPolicy:
+    return sessions.SessionPolicy.from_settings(runtime.settings)
+
+
+def _html(body: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse(LOGIN_PATH, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    """The filter form sends an empty value for "all"."""
+    return value if value else None
+
+
+@router.get(DASHBOARD_PATH, response_class=HTMLResponse)
+def dashboard(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    request: Request,
+    team: TeamQuery = None,
+    role: RoleQuery = None,
+    period: Literal["month", "week"] = "month",
+) -> Response:
+    """The dashboard for a logged-in ld or admin key; anyone else is sent to the login page."""
+    token = request.cookies.get(SESSION_COOKIE)
+    caller = sessions.session_caller(session, token, _policy(runtime))
+    if caller is None or token is None or caller.role not in DASHBOARD_ROLES:
+        return _to_login()
+    try:
+        filters = check_filters(session, caller.tenant_id, _blank_to_none(team), _blank_to_none(role))
+        kpis = kpi_report(session, caller.tenant_id, caller.tenant_slug, filters, period)
+    except ReportInputError as exc:  # an unknown filter, or L&D figures in several currencies
+        page = render_message(
+            "Cannot show this report", str(exc), DASHBOARD_PATH, "Back to the whole company"
+        )
+        return _html(page, status_code=422)
+    gaps = gap_report(runtime, session, caller.tenant_id, caller.tenant_slug, filters)
+    teams, roles = filter_options(session, caller.tenant_id)
+    query = {"format": "csv", **{k: v for k, v in (("team", filters.team), ("role", filters.role)) if v}}
+    csv_url = f"/v1/reports/gaps?{urlencode(query)}"
+    return _html(render_dashboard(gaps, kpis, teams, roles, csv_url, sessions.form_token(token)))
+
+
+def _login_page(
+    runtime: RuntimeDep, request: Request, message: str | None = None, status_code: int = 200
+) -> Response:
+    """The login form with a token bound to the browser's login secret (a new one if it has none)."""
+    secret = sessions.login_secret(request)
+    response = _html(render_login(sessions.form_token(secret), message), status_code=status_code)
+    sessions.set_login_secret(response, request, _policy(runtime), secret)
+    return response
+
+
+@router.get(LOGIN_PATH, response_class=HTMLResponse)
+def login_form(runtime: RuntimeDep, request: Request) -> Response:
+    return _login_page(runtime, request)
+
+
+@router.post(LOGIN_PATH, response_class=HTMLResponse)
+def login(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    request: Request,
+    key: Annotated[str, Form(max_length=MAX_KEY_LENGTH)] = "",
+    csrf: FormToken = "",
+) -> Response:
+    """Check the form's token, then the key; an ld or admin key opens a session and goes on to the
+    dashboard. A POST from another site (login CSRF) is refused before the key is looked at."""
+    if not sessions.form_accepted(request, CSRF_COOKIE, csrf):
+        message = "This login form has expired or was sent from another site: log in here again."
+        return _login_page(runtime, request, message, status_code=403)
+    caller = _caller_for_key(session, key.strip())
+    if caller is None:
+        return _login_page(runtime, request, "That API key is not valid (or it was revoked).", 401)
+    if caller.role not in DASHBOARD_ROLES:
+        message = (
+            f"This is an {caller.role!r} key. The dashboard is for L&D: log in with an 'ld' or 'admin' key."
+        )
+        return _login_page(runtime, request, message, status_code=403)
+    policy = _policy(runtime)
+    token = sessions.open_session(session, caller, policy)
+    response = RedirectResponse(DASHBOARD_PATH, status_code=303, headers={"Cache-Control": "no-store"})
+    sessions.set_session_cookie(response, request, policy, token)
+    return response
+
+
+@router.post(LOGOUT_PATH)
+def logout(session: SessionDep, runtime: RuntimeDep, request: Request, csrf: FormToken = "") -> Response:
+    """End the session (its row is deleted) and clear the cookie; a logout another site sends
+    without the form's token changes nothing."""
+    if request.cookies.get(SESSION_COOKIE) and not sessions.form_accepted(request, SESSION_COOKIE, csrf):
+        page = render_message(
+            "Not logged out",
+            "This logout was sent without the dashboard's token (from another site?): nothing changed.",
+            DASHBOARD_PATH,
+            "Back to the dashboard",
+        )
+        return _html(page, status_code=403)
+    sessions.close_session(session, request.cookies.get(SESSION_COOKIE))
+    response = _to_login()
+    sessions.clear_session_cookie(response, request, _policy(runtime))
+    return response

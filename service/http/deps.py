@@ -1,0 +1,128 @@
+"""Request dependencies: the runtime, one session per request, the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from models import repositories as repo
+from service.core.key_roles import ROLES
+from service.core.runtime import Runtime
+from service.http.errors import Forbidden, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    """The only place that commits: services and repositories flush."""
+    session = runtime.sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: a key of one tenant, with one role (and one employee for an employee key)."""
+
+    key_id: int
+    tenant_id: int
+    tenant_slug: str
+    role: str
+    employee_id: str | None
+
+
+def remember_caller(request: Request, caller: Caller) -> Caller:
+    """Leave the caller on the request for the audit trail (service.trust.audit), which runs outside the route."""
+    request.state.audit_caller = caller
+    return caller
+
+
+def get_caller(
+    session: SessionDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    key = repo.find_api_key(session, credentials.credentials.strip())
+    if key is None:
+        raise Unauthorized("invalid or revoked API key")
+    tenant = repo.get_tenant_by_id(session, key.tenant_id)
+    if tenant is None:
+        raise Unauthorized("the key's tenant no longer exists")
+    return remember_caller(request, Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id))
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+class RoleRule:
+    """A dependency that lets only the given roles through (deny by default). Every route carries
+    one (or is listed in PUBLIC_ROUTES); tests/service/test_authorization.py walks the routes."""
+
+    def __init__(self, *roles: str) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown or not roles:
+            raise ValueError(
+                f"unknown roles {sorted(unknown)}" if unknown else "a rule names at least one role"
+            )
+        self.allowed_roles: tuple[str, ...] = roles
+
+    def __call__(self, caller: CallerDep) -> Caller:
+        if caller.role not in self.allowed_roles:
+            raise Forbidden(f"role {caller.role!r} may not do this; allowed: {', '.join(self.allowed_roles)}")
+        return caller
+
+
+def require(*roles: str) -> Callable[[Caller], Caller]:
+    return RoleRule(*roles)
+
+
+# Routes anyone may call, and why: health checks for load balancers, metrics for the scraper, the
+# dashboard's pages, which check the session cookie themselves and send a stranger to the login form,
+# and the API's documentation pages.
+PUBLIC_ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "liveness for the load balancer",
+    ("GET", "/readyz"): "readiness for the load balancer; names no tenant",
+    ("GET", "/metrics"): "Prometheus scrapes it; aggregates over all tenants only, no tenant is named",
+    ("GET", "/dashboard"): "checks the session cookie itself; a stranger is sent to the login form",
+    ("GET", "/dashboard/login"): "the login form",
+    ("POST", "/dashboard/login"): "trades an ld or admin key for a session (the form's token checked first)",
+    ("POST", "/dashboard/logout"): "ends the session (the form's token checked first)",
+    ("GET", "/docs"): "Swagger UI's page: it reads /openapi.json, which is public too",
+    ("GET", "/docs/oauth2-redirect"): "Swagger UI's OAuth2 redirect page, static",
+    ("GET", "/redoc"): "ReDoc's page: it reads /openapi.json, which is public too",
+}
+
+
+AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
+CatalogManager = Annotated[Caller, Depends(require("admin", "ld"))]
+PeopleCaller = Annotated[Caller, Depends(require("admin", "lms", "employee"))]
+
+
+def check_employee_access(caller: Caller, employee_id: str) -> None:
+    """An employee key reaches only its own employee's data (object-level authorization)."""
+    if caller.role == "employee" and caller.employee_id != employee_id:
+        raise Forbidden("an employee key may only reach its own employee's data")

@@ -1,0 +1,378 @@
+"""Durable jobs: rows in the `jobs` table, claimed by a worker thread in the API or by `leerpad worker`.
+Kinds: `ingest` (a catalog upload), `retag` (every automatic skill tag of one tenant, after its
+taxonomy or the tagging rules changed), `retrain` (the ranking model of one tenant) and
+`audit-purge` (the tenant's audit entries past their retention; queued daily by every worker).
+
+A running job is leased: the process running it renews `heartbeat_at` every
+LEERPAD_JOB_HEARTBEAT_SECONDS from a small thread (`Heartbeat`). A job survives its worker being
+killed: every worker, when it starts and then about once a minute, puts back in the queue a job whose
+worker process on this host no longer exists (at once), and a job of any host whose lease has not
+been renewed for LEERPAD_JOB_LEASE_SECONDS (a container that was killed or replaced). A job that has
+been started LEERPAD_JOB_MAX_ATTEMPTS times fails instead of going round again. A worker whose lease
+ran out and was taken over does not record its outcome: the new owner's counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ingest.pipeline import IngestError, RetireRefused, check_retirement
+from models import repositories as repo
+from models.db import transaction
+from models.tables import Job, utcnow
+from service.core.processes import process_alive
+from service.core.runtime import Runtime
+from service.http.metrics import record_job, record_job_poll
+from service.jobs.retraining import retrain
+from service.skills.taxonomy import retag_catalog
+from service.trust.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
+
+log = logging.getLogger("leerpad.jobs")
+
+INGEST = "ingest"
+RETRAIN = "retrain"
+RETAG = "retag"
+POLL_SECONDS = 1.0
+RETRY_SECONDS = 5.0  # after a loop round failed (the database unreachable)
+SCHEDULE_SECONDS = 3600.0  # how often a worker checks whether a daily job is due
+ORPHAN_CHECK_SECONDS = 60.0  # how often a running worker looks for jobs whose worker died
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def enqueue_ingest(
+    runtime: Runtime,
+    tenant_id: int,
+    *,
+    kind: str,
+    path: Path,
+    source: str | None,
+    filename: str,
+    dry_run: bool,
+    allow_retire: bool = False,
+    tenant_slug: str | None = None,
+) -> Job:
+    """Queue the import of a stored upload. With `tenant_slug` (the API gives it), an import that
+    would retire too many items is refused now, its upload deleted (RetireRefused), rather than
+    failing later in its job; a dry run is queued to report it."""
+    payload = {
+        "kind": kind,
+        "path": str(path),
+        "source": source,
+        "filename": filename,
+        "dry_run": dry_run,
+        "allow_retire": allow_retire,
+    }
+    if tenant_slug is not None and not (dry_run or allow_retire):
+        try:
+            check_retirement(runtime.sessions, tenant_slug, kind, path, source)
+        except RetireRefused:
+            remove_upload(runtime, payload)
+            raise
+    with transaction(runtime.sessions) as session:
+        return repo.enqueue_job(session, tenant_id, INGEST, payload)
+
+
+def enqueue_retrain(runtime: Runtime, tenant_id: int, *, min_improvement: float = 0.0) -> Job:
+    with transaction(runtime.sessions) as session:
+        return repo.enqueue_job(session, tenant_id, RETRAIN, {"min_improvement": min_improvement})
+
+
+def enqueue_retag(runtime: Runtime, tenant_id: int) -> Job:
+    with transaction(runtime.sessions) as session:
+        return repo.enqueue_job(session, tenant_id, RETAG, {})
+
+
+def _run_retrain(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> dict[str, Any]:
+    outcome = retrain(runtime, tenant_slug, min_improvement=float(payload.get("min_improvement") or 0.0))
+    return outcome.to_json()
+
+
+def _run_ingest(runtime: Runtime, tenant_slug: str, payload: dict[str, Any]) -> dict[str, Any]:
+    report = runtime.ingest(
+        tenant_slug,
+        payload["kind"],
+        Path(payload["path"]),
+        source_name=payload.get("source") or None,
+        dry_run=bool(payload.get("dry_run")),
+        allow_retire=bool(payload.get("allow_retire")),
+    )
+    return public_report(report.to_json(), payload)
+
+
+def public_report(report: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The report as the API shows it: the uploaded file's name, not where the server keeps it."""
+    return {**report, "path": payload.get("filename") or Path(str(report.get("path", ""))).name}
+
+
+def run_next_job(runtime: Runtime, worker: str | None = None, loop: str = "worker") -> bool:
+    """Claim and run one queued job; False when the queue is empty."""
+    me = worker or worker_name()
+    with transaction(runtime.sessions) as session:
+        job = repo.claim_next_job(session, me)
+        if job is None:
+            return False
+        job_id, kind, payload = job.id, job.kind, dict(job.payload)
+        tenant = repo.get_tenant_by_id(session, job.tenant_id)
+        tenant_slug = tenant.slug if tenant else ""
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    started = time.perf_counter()
+    with Heartbeat(runtime, job_id, me, loop=loop):
+        try:
+            if kind == INGEST:
+                result = _run_ingest(runtime, tenant_slug, payload)
+            elif kind == RETRAIN:
+                result = _run_retrain(runtime, tenant_slug, payload)
+            elif kind == RETAG:
+                result = dict(retag_catalog(runtime, tenant_slug))
+            elif kind == AUDIT_PURGE:
+                result = purge_audit(runtime, tenant_slug)
+            else:
+                error = f"unknown job kind {kind!r}"
+        except IngestError as exc:
+            error = str(exc)
+            result = public_report(exc.report.to_json(), payload) if exc.report else None
+        except Exception as exc:  # a job must end in a state, whatever went wrong
+            log.exception("job %s failed", job_id)
+            error = f"{type(exc).__name__}: {exc}"
+    with transaction(runtime.sessions) as session:
+        recorded = repo.finish_job(session, job_id, me, result, error)
+    seconds = time.perf_counter() - started
+    outcome = "failed" if error else "succeeded"
+    record_job(kind, outcome, seconds)
+    fields = {"job_id": job_id, "kind": kind, "outcome": outcome, "duration_ms": round(seconds * 1000, 2)}
+    if not recorded:
+        log.warning(
+            "job %s (%s) ended (%s), but its lease had run out and another worker took it over: "
+            "this outcome is not recorded",
+            job_id,
+            kind,
+            error or "ok",
+            extra=fields,
+        )
+        return True
+    if kind == INGEST:
+        remove_upload(runtime, payload)  # ended for good: it is not run again
+    log.info("job %s (%s) finished: %s", job_id, kind, error or "ok", extra=fields)
+    return True
+
+
+class Heartbeat:
+    """While a job runs, renews its lease every LEERPAD_JOB_HEARTBEAT_SECONDS from a daemon thread,
+    which stops when the job ends (`with Heartbeat(...)`) or when the job turns out to be no longer
+    this worker's. A renewal that fails (the database is busy or away) is logged and tried again at
+    the next beat; on SQLite a long import holds the database's write lock, so renewals wait."""
+
+    def __init__(
+        self, runtime: Runtime, job_id: int, worker: str, every: float | None = None, loop: str = "worker"
+    ) -> None:
+        self.runtime, self.job_id, self.worker, self.loop = runtime, job_id, worker, loop
+        self.every = every if every is not None else runtime.settings.job_heartbeat_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"leerpad-heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        # A renewal stuck on a busy database is not waited for: it changes nothing once the job is
+        # finished (it renews only a running job this worker holds).
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with transaction(self.runtime.sessions) as session:
+                    ours = repo.heartbeat_job(session, self.job_id, self.worker)
+            except Exception:
+                log.warning("could not renew the lease of job %s", self.job_id, exc_info=True)
+                continue
+            if ours:
+                record_job_poll(self.loop)  # a worker busy with a long job is alive too
+                continue
+            if not self._stop.is_set():
+                log.warning(
+                    "job %s is no longer held by this worker (its lease ran out and it was requeued "
+                    "or taken over): it runs on, but its outcome will not be recorded",
+                    self.job_id,
+                    extra={"job_id": self.job_id},
+                )
+            return
+
+
+def remove_upload(runtime: Runtime, payload: dict[str, Any]) -> None:
+    """Delete the file an ingest job read, when the API stored it under LEERPAD_HOME/uploads (each
+    upload in a folder of its own, removed with it); a file named by `leerpad ingest` or anyone else
+    is left alone."""
+    uploads = runtime.settings.uploads_dir.resolve()
+    path = Path(str(payload.get("path") or ""))
+    try:
+        relative = path.resolve().relative_to(uploads)
+    except (ValueError, OSError):
+        return
+    if not relative.parts:
+        return
+    try:
+        path.unlink(missing_ok=True)
+        if len(relative.parts) > 2:  # uploads/<tenant>/<upload>/<file>: the upload's own folder
+            path.parent.rmdir()
+    except OSError as exc:  # say, someone put another file beside it: not worth failing for
+        log.warning("could not remove the upload %s: %s", path, exc)
+
+
+def requeue_orphans(runtime: Runtime) -> int:
+    """Put back in the queue the running jobs whose worker is gone, and return how many:
+
+    - at once, a job held by a worker of this host whose process no longer exists (or, when it names
+      this very process, whose thread does not run any more: a container restarted with the same
+      host name and process id);
+    - from any host, a job whose lease ran out: no heartbeat (or, before the first, no start) for
+      LEERPAD_JOB_LEASE_SECONDS. On SQLite a job held by a live process of this host is left to it
+      (its heartbeats wait while a long import holds the database's write lock).
+
+    A job that has already been started LEERPAD_JOB_MAX_ATTEMPTS times is failed instead of queued.
+    Each change is conditional on the row being as it was read, so several workers may look at once."""
+    settings = runtime.settings
+    stale_before = utcnow() - timedelta(seconds=settings.job_lease_seconds)
+    sqlite = runtime.engine.dialect.name == "sqlite"
+    requeued = 0
+    failed: list[tuple[str, dict[str, Any], float]] = []
+    with transaction(runtime.sessions) as session:
+        for job in repo.running_jobs(session):
+            holder = _local_holder(job.locked_by or "")
+            last_sign = job.heartbeat_at or job.started_at or job.created_at
+            if holder == "gone":
+                guard, why = None, f"its worker {job.locked_by} is gone"
+            elif holder == "alive" and sqlite:
+                continue
+            elif last_sign < stale_before:
+                guard, why = stale_before, f"no heartbeat from {job.locked_by} since {last_sign.isoformat()}"
+            else:
+                continue
+            fields = {"job_id": job.id, "kind": job.kind, "attempts": job.attempts}
+            if job.attempts >= settings.job_max_attempts:
+                error = (
+                    f"interrupted {job.attempts} times: its worker stopped while running it "
+                    f"(last: {why}); not tried again"
+                )
+                if repo.fail_running_job(session, job.id, error, owner=job.locked_by, stale_before=guard):
+                    log.error("job %s (%s) failed: %s", job.id, job.kind, error, extra=fields)
+                    ran = (utcnow() - (job.started_at or job.created_at)).total_seconds()
+                    failed.append((job.kind, dict(job.payload), ran))
+            elif repo.requeue_job(session, job.id, owner=job.locked_by, stale_before=guard):
+                log.warning("job %s (%s) queued again: %s", job.id, job.kind, why, extra=fields)
+                requeued += 1
+    for kind, payload, seconds in failed:  # after the commit: the failure is recorded before the file goes
+        record_job(kind, "failed", seconds)
+        if kind == INGEST:
+            remove_upload(runtime, payload)
+    return requeued
+
+
+def _local_holder(locked_by: str) -> str:
+    """`gone` when `locked_by` (host:pid:thread) names a worker of this host that cannot be running
+    its job any more, `alive` when it names a live one of this host, `elsewhere` otherwise."""
+    host, _, rest = locked_by.partition(":")
+    pid, _, thread = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return "elsewhere"
+    if int(pid) != os.getpid():
+        return "alive" if process_alive(int(pid)) else "gone"
+    # This process: the thread that asks runs no job while it asks, and a thread that has ended
+    # runs none either (a restarted container reuses host name, process id and thread ids).
+    running = {t.ident for t in threading.enumerate()} - {threading.get_ident()}
+    return "alive" if thread.isdigit() and int(thread) in running else "gone"
+
+
+def requeue_due_orphans(runtime: Runtime, last: float) -> float:
+    """`requeue_orphans` at most once every ORPHAN_CHECK_SECONDS per process; returns when it last
+    looked. A surviving worker so picks up the job of one that died, within a lease and a minute."""
+    now = time.monotonic()
+    if last and now - last < ORPHAN_CHECK_SECONDS:
+        return last
+    requeue_orphans(runtime)
+    return now
+
+
+def schedule_due_jobs(runtime: Runtime, last: float) -> float:
+    """Queue the daily jobs that are due (the audit purge), at most once an hour per process;
+    returns when it last looked. Several workers may look: a day-old check keeps it to one a day."""
+    now = time.monotonic()
+    if last and now - last < SCHEDULE_SECONDS:
+        return last
+    schedule_audit_purges(runtime)
+    return now
+
+
+class JobThread:
+    """Runs queued jobs in the background of an API process until stopped."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="leerpad-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        scheduled_at = orphans_at = 0.0
+        while not self._stop.is_set():
+            record_job_poll("api")
+            try:
+                orphans_at = requeue_due_orphans(self.runtime, orphans_at)  # the first time: at once
+                scheduled_at = schedule_due_jobs(self.runtime, scheduled_at)
+                ran = run_next_job(self.runtime, loop="api")
+            except Exception:  # keep the loop alive through a database hiccup
+                log.exception("job loop error")
+                ran = False
+            if not ran:
+                self._stop.wait(POLL_SECONDS)
+
+
+def work_forever(runtime: Runtime, stop: threading.Event, once: bool = False) -> int:
+    """The `leerpad worker` loop; returns how many jobs ran. A round that fails (the database gone
+    for a moment, a failover) is logged and tried again after RETRY_SECONDS, so the worker outlives
+    it; with `once` the error ends the run."""
+    orphans_at = requeue_due_orphans(runtime, 0.0)
+    done = 0
+    scheduled_at = 0.0
+    while not stop.is_set():
+        record_job_poll("worker")
+        try:
+            if not once:  # --once runs what is queued; it does not queue more
+                orphans_at = requeue_due_orphans(runtime, orphans_at)
+                scheduled_at = schedule_due_jobs(runtime, scheduled_at)
+            ran = run_next_job(runtime)
+        except Exception:
+            if once:
+                raise
+            log.exception("job loop error; trying again in %.0f s", RETRY_SECONDS)
+            stop.wait(RETRY_SECONDS)
+            continue
+        if ran:
+            done += 1
+            continue
+        if once:
+            break
+        stop.wait(POLL_SECONDS)
+    return done

@@ -1,4 +1,0 @@
-"""The roles an API key can have. A module of its own so that `leerpad --help`, which lists them,
-need not import the web stack that service.deps brings."""
-
-ROLES = ("admin", "ld", "lms", "employee")

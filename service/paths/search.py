@@ -1,0 +1,108 @@
+"""Just-in-time search: the micro-units that best answer a free-text question, by the same hybrid
+retrieval as paths (dense search on the FAISS snapshot and BM25 with Dutch and English stemming,
+fused on an absolute scale by `recommender.fusion.absolute_fusion`, measured against both parts
+in tests/model/test_retrieval_quality.py) and the same language rule (the learner's languages
+first; another language only when none of theirs answers, and then the hit says so).
+
+Why hybrid: a question that names a page's own words ("datalek melden") should find that page even
+where the encoder hesitates, and a paraphrase needs the dense half. How much each half weighs
+depends on the encoder (recommender.embedding.SEARCH_LEXICAL_WEIGHTS): English-only MiniLM leans on
+the words for Dutch, multilingual e5 much less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from models import repositories as repo
+from models.tables import MicroUnit
+from recommender.fusion import absolute_fusion
+from recommender.tagging import language_code
+from service.core.runtime import Runtime
+
+DENSE_K = 60
+LEXICAL_K = 60
+UNITS_PER_ITEM = 2  # a search answer should offer several items, not five parts of one page
+# A hit in the learner's own language answers the question from this fused score (0..1) up: half the
+# way to a clear match. Below it, a hit in a fallback language that scores higher comes first.
+ANSWERS = 0.5
+# A hit scoring under this share of the best hit is noise beside it (on the demo: 0.26 for a sales
+# course under "verlof aanvragen", whose answer scored 0.72), and is not shown.
+CLOSE_TO_BEST = 0.4
+
+
+@dataclass(frozen=True)
+class Found:
+    unit: MicroUnit
+    score: float  # fused, 0..1
+    language_fallback: bool
+
+
+def search_units(
+    runtime: Runtime,
+    session: Session,
+    tenant_slug: str,
+    tenant_id: int,
+    query: str,
+    limit: int,
+    languages: Sequence[str] = (),
+    only_language: str | None = None,
+    max_minutes: int | None = None,
+) -> list[Found]:
+    """The best units for `query`, at most UNITS_PER_ITEM per item. With `languages`, units in them
+    come first and others only fill what they leave empty (marked `language_fallback`);
+    `only_language` keeps that language alone."""
+    snapshot = runtime.dense_snapshot(tenant_slug)  # None when built with another model
+    dense: list[tuple[int, float]] = []
+    if snapshot is not None:
+        vector = runtime.encoder().encode([query], kind="query")
+        dense = [(hit.unit_id, hit.score) for hit in snapshot.search(vector, DENSE_K)[0]]
+    lexical = runtime.lexical(tenant_slug)
+    words = lexical.search(query, LEXICAL_K) if lexical is not None else []
+    # the question's cosine on the encoder's own scale, BM25 weighed as the encoder needs it
+    scale = runtime.search_calibration()
+    fused = absolute_fusion(
+        dense, words, floor=scale.floor, full=scale.full, lexical_weight=runtime.search_lexical_weight()
+    )
+    fused = close_to_best(fused)
+    units = repo.units_with_items(session, tenant_id, [unit_id for unit_id, _ in fused])
+    wanted = {language_code(x) or x for x in languages}
+    found: list[Found] = []
+    per_item: dict[int, int] = {}
+    for unit_id, score in fused:
+        unit = units.get(unit_id)
+        if unit is None:
+            continue
+        item_language = language_code(unit.item.language) or unit.item.language
+        if only_language and item_language != (language_code(only_language) or only_language):
+            continue
+        if max_minutes and unit.minutes > max_minutes:
+            continue
+        if per_item.get(unit.item_id, 0) >= UNITS_PER_ITEM:
+            continue
+        per_item[unit.item_id] = per_item.get(unit.item_id, 0) + 1
+        fallback = bool(wanted) and item_language not in wanted
+        found.append(Found(unit, score, fallback))
+    return languages_first(found)[:limit]
+
+
+def close_to_best(
+    fused: Sequence[tuple[int, float]], share: float = CLOSE_TO_BEST
+) -> list[tuple[int, float]]:
+    """The hits scoring at least `share` of the best one: "verlof aanvragen" answers with the leave
+    policy, not with a sales course that happens to come fifth."""
+    best = max((score for _, score in fused), default=0.0)
+    return [(unit_id, score) for unit_id, score in fused if score >= share * best]
+
+
+def languages_first(found: Sequence[Found]) -> list[Found]:
+    """Hits in the learner's languages that answer the question (fused score at least ANSWERS) first,
+    then every other hit by score: a Dutch unit that merely shares a word with "python pandas
+    dataframe" does not push the English pandas lesson below it, and that lesson says it is a
+    fallback. Within each part, the fused order holds."""
+    answers = [f for f in found if not f.language_fallback and f.score >= ANSWERS]
+    rest = sorted((f for f in found if f.language_fallback or f.score < ANSWERS), key=lambda f: -f.score)
+    return answers + rest
