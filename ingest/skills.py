@@ -27,9 +27,11 @@ from models.tables import (
     SkillLabel,
     utcnow,
 )
-from recommender.embedding import Encoder, model_name, vector_to_bytes, vectors_from_bytes
+from recommender.embedding import Encoder, calibration, model_name, vector_to_bytes, vectors_from_bytes
 from recommender.tagging import (
+    AGREEING_SHARE,
     LabelMatcher,
+    as_mention,
     combine_tags,
     embedding_tags,
     embedding_threshold,
@@ -259,6 +261,7 @@ class TenantTagger:
     def __init__(self, session: Session, tenant_id: int, *, model: str) -> None:
         self.session, self.tenant_id = session, tenant_id
         self.threshold = embedding_threshold(model)
+        self.agreeing = calibration(model).at(AGREEING_SHARE)
         labels = tax.all_labels(session, tenant_id)
         self.matcher = LabelMatcher(
             MatcherLabel(skill_id, label, language) for skill_id, label, language in labels
@@ -279,13 +282,38 @@ class TenantTagger:
         embedded = self._embedding_tags([t[0] for t in texts], vectors)
         for item_id, title, description, language, declared_labels in texts:
             declared = self._declared(declared_labels)
-            labelled = self.matcher.match(f"{title}\n{description}", language)
-            tags = combine_tags(declared, labelled, embedded.get(item_id, {}))
+            found = self.matcher.find(f"{title}\n{description}", language)
+            in_title = self.matcher.match(title, language)
+            cosines = self._cosines(vectors.get(item_id), [s for s in found if s not in in_title])
+            tags = combine_tags(
+                declared,
+                {
+                    skill: as_mention(match.confidence, skill in in_title, cosines.get(skill), self.agreeing)
+                    for skill, match in found.items()
+                },
+                embedded.get(item_id, {}),
+                phrases={skill: match.phrase for skill, match in found.items()},
+            )
             tax.replace_auto_tags(
-                self.session, self.tenant_id, item_id, [(t.skill_id, t.confidence, t.origin) for t in tags]
+                self.session,
+                self.tenant_id,
+                item_id,
+                [tax.AutoTag(t.skill_id, t.confidence, t.origin, t.phrase) for t in tags],
             )
         self.session.flush()
         return len(texts)
+
+    def _cosines(self, blobs: list[bytes] | None, skill_ids: Sequence[int]) -> dict[int, float]:
+        """The cosine of an item and each of these skills, from stored vectors (none without them)."""
+        if not blobs or not skill_ids or not self.dimension:
+            return {}
+        rows = {int(s): i for i, s in enumerate(self.skill_ids)}
+        wanted = [s for s in skill_ids if s in rows]
+        if not wanted:
+            return {}
+        item = _item_vector(blobs, self.dimension)
+        sims = self.skill_matrix[[rows[s] for s in wanted]] @ item
+        return {s: float(sim) for s, sim in zip(wanted, sims, strict=True)}
 
     def _declared(self, labels: Iterable[str]) -> dict[int, float]:
         declared: dict[int, float] = {}
@@ -334,33 +362,39 @@ def ensure_declared_skills(session: Session, tenant_id: int, item_ids: Sequence[
 
 
 def tag_new_skill(session: Session, tenant_id: int, skill: Skill) -> int:
-    """Match a just-created skill against the whole catalog at once, from stored item vectors."""
+    """Match a just-created skill against the whole catalog at once, from stored item vectors, by the
+    same rules as a tagging run (a label only in an item's body whose meaning disagrees is a mention)."""
     matcher = LabelMatcher(MatcherLabel(skill.id, lab.label, lab.language) for lab in skill.labels)
-    texts = tax.active_item_texts(session, tenant_id)
-    matches: dict[int, tuple[float, str]] = {}
-    for item_id, title, description, language, declared in texts:
-        if any(normalize_label(d) in {lab.normalized for lab in skill.labels} for d in declared):
-            matches[item_id] = (1.0, TAG_DECLARED)
-            continue
-        hit = matcher.match(f"{title}\n{description}", language).get(skill.id)
-        if hit:
-            matches[item_id] = (hit, TAG_LABEL)
+    model = skill.embedding_model or model_name(None)
+    cosines: dict[int, float] = {}
+    ids: list[int] = []
+    matrix = np.zeros((0, 0), np.float32)
+    skill_vector: np.ndarray | None = None
     if skill.embedding is not None:
+        dimension = len(skill.embedding) // 4
         vectors = tax.item_vectors(session, tenant_id)
-        if vectors:
-            dimension = len(skill.embedding) // 4
-            ids = list(vectors)
+        ids = list(vectors)
+        if ids:
             matrix = np.stack([_item_vector(vectors[i], dimension) for i in ids])
-            for item_id, confidence in items_for_skill(
-                vectors_from_bytes([skill.embedding], dimension)[0],
-                matrix,
-                np.asarray(ids, dtype=np.int64),
-                threshold=embedding_threshold(skill.embedding_model or model_name(None)),
-            ):
-                matches.setdefault(item_id, (confidence, "embedding"))
-    return tax.add_auto_tags_for_skill(
-        session, tenant_id, skill.id, [(item_id, c, origin) for item_id, (c, origin) in matches.items()]
-    )
+            skill_vector = vectors_from_bytes([skill.embedding], dimension)[0]
+            cosines = {item_id: float(sim) for item_id, sim in zip(ids, matrix @ skill_vector, strict=True)}
+    agreeing = calibration(model).at(AGREEING_SHARE)
+    matches: dict[int, tax.AutoTag] = {}
+    for item_id, title, description, language, declared in tax.active_item_texts(session, tenant_id):
+        if any(normalize_label(d) in {lab.normalized for lab in skill.labels} for d in declared):
+            matches[item_id] = tax.AutoTag(skill.id, 1.0, TAG_DECLARED)
+            continue
+        hit = matcher.find(f"{title}\n{description}", language).get(skill.id)
+        if hit:
+            in_title = skill.id in matcher.match(title, language)
+            confidence = as_mention(hit.confidence, in_title, cosines.get(item_id), agreeing)
+            matches[item_id] = tax.AutoTag(skill.id, confidence, TAG_LABEL, hit.phrase)
+    if skill_vector is not None:
+        for item_id, confidence in items_for_skill(
+            skill_vector, matrix, np.asarray(ids, dtype=np.int64), threshold=embedding_threshold(model)
+        ):
+            matches.setdefault(item_id, tax.AutoTag(skill.id, confidence, "embedding"))
+    return tax.add_auto_tags_for_skill(session, tenant_id, skill.id, list(matches.items()))
 
 
 def tag_catalog_items(

@@ -216,6 +216,7 @@ TAG_EMBEDDING = "embedding"
 TAG_AUTO = "auto"
 TAG_CONFIRMED = "confirmed"
 TAG_REJECTED = "rejected"
+PHRASE_MAX = 200  # characters of a label tag's phrase (labels are matched up to six words)
 
 
 class Skill(Base):
@@ -309,6 +310,9 @@ class ItemSkill(Base):
     skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
     confidence: Mapped[float] = mapped_column(Float)
     origin: Mapped[str] = mapped_column(String(10))  # declared, label, embedding
+    # A label tag: the item text's own words that named the skill ("retention analysis" for product
+    # analytics), quoted by a step's `why`. NULL for other origins and for tags made before 0015.
+    phrase: Mapped[str | None] = mapped_column(String(PHRASE_MAX), nullable=True)
     status: Mapped[str] = mapped_column(String(10), default=TAG_AUTO)  # auto, confirmed, rejected
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

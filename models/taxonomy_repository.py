@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, insert, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from models.repositories import UNIT_CARD_COLUMNS, UnitCard, unit_card
 from models.tables import (
     ITEM_ACTIVE,
+    PHRASE_MAX,
     TAG_AUTO,
     TAG_CONFIRMED,
     TAG_REJECTED,
@@ -237,39 +239,53 @@ def get_item_tag(session: Session, tenant_id: int, item_id: int, skill_id: int) 
     )
 
 
-def _auto_tag(tenant_id: int, item_id: int, skill_id: int, confidence: float, origin: str) -> ItemSkill:
+@dataclass(frozen=True)
+class AutoTag:
+    """A tag the tagger made: the skill, how sure, where it came from, and for a label tag the words
+    of the item's text that named it (quoted by a step's `why`)."""
+
+    skill_id: int
+    confidence: float
+    origin: str
+    phrase: str = ""
+
+
+def _auto_tag(tenant_id: int, item_id: int, tag: AutoTag) -> ItemSkill:
     return ItemSkill(
         tenant_id=tenant_id,
         item_id=item_id,
-        skill_id=skill_id,
-        confidence=confidence,
-        origin=origin,
+        skill_id=tag.skill_id,
+        confidence=tag.confidence,
+        origin=tag.origin,
+        phrase=tag.phrase[:PHRASE_MAX] or None,
         status=TAG_AUTO,
     )
 
 
-def replace_auto_tags(
-    session: Session, tenant_id: int, item_id: int, tags: Sequence[tuple[int, float, str]]
-) -> None:
+def _refresh(row: ItemSkill, tag: AutoTag) -> None:
+    row.confidence, row.origin, row.phrase = tag.confidence, tag.origin, tag.phrase[:PHRASE_MAX] or None
+
+
+def replace_auto_tags(session: Session, tenant_id: int, item_id: int, tags: Sequence[AutoTag]) -> None:
     """Set an item's automatic tags; tags L&D confirmed or rejected keep their verdict."""
     existing = {row.skill_id: row for row in tags_of_items(session, tenant_id, [item_id]).get(item_id, [])}
-    wanted = {skill_id: (confidence, origin) for skill_id, confidence, origin in tags}
+    wanted = {tag.skill_id: tag for tag in tags}
     for skill_id, row in existing.items():
         if row.status != TAG_AUTO:
             if skill_id in wanted:
-                row.confidence, row.origin = wanted[skill_id]
+                _refresh(row, wanted[skill_id])
             continue
         if skill_id not in wanted:
             session.delete(row)
         else:
-            row.confidence, row.origin = wanted[skill_id]
-    for skill_id, (confidence, origin) in wanted.items():
+            _refresh(row, wanted[skill_id])
+    for skill_id, tag in wanted.items():
         if skill_id not in existing:
-            session.add(_auto_tag(tenant_id, item_id, skill_id, confidence, origin))
+            session.add(_auto_tag(tenant_id, item_id, tag))
 
 
 def add_auto_tags_for_skill(
-    session: Session, tenant_id: int, skill_id: int, matches: Sequence[tuple[int, float, str]]
+    session: Session, tenant_id: int, skill_id: int, matches: Sequence[tuple[int, AutoTag]]
 ) -> int:
     """Tag items with a newly created skill (never overriding a tag that exists)."""
     existing = set(
@@ -278,9 +294,9 @@ def add_auto_tags_for_skill(
         ).all()
     )
     added = 0
-    for item_id, confidence, origin in matches:
-        if item_id not in existing:
-            session.add(_auto_tag(tenant_id, item_id, skill_id, confidence, origin))
+    for item_id, tag in matches:
+        if item_id not in existing and tag.skill_id == skill_id:
+            session.add(_auto_tag(tenant_id, item_id, tag))
             added += 1
     return added
 
@@ -326,14 +342,26 @@ def active_item_texts(
     ]
 
 
+@dataclass(frozen=True)
+class TaggedUnit:
+    """A unit of an item tagged with a skill: the tag's confidence and evidence ("confirmed" when L&D
+    confirmed it, else its origin), the phrase that named the skill (a label tag), and the unit."""
+
+    skill_id: int
+    confidence: float
+    evidence: str
+    phrase: str
+    card: UnitCard
+
+
 def tagged_unit_cards(
     session: Session,
     tenant_id: int,
     skill_ids: Sequence[int],
     languages: Sequence[str] = (),
     per_skill: int = TAGGED_UNITS_PER_SKILL,
-) -> list[tuple[int, float, str, UnitCard]]:
-    """(skill id, tag confidence, evidence, unit card) for active units of items tagged with these skills,
+) -> list[TaggedUnit]:
+    """The tag (skill, confidence, evidence, phrase) and unit card of active units of items tagged with these skills,
     leaving out tags L&D rejected: per skill the `per_skill` best, units in `languages` first, then
     the most confident, then the better rated, so a skill that half a 100,000-item catalog
     mentions does not load half the catalog per request. The evidence is where the tag came from:
@@ -362,6 +390,7 @@ def tagged_unit_cards(
             ItemSkill.confidence.label("confidence"),
             ItemSkill.origin.label("origin"),
             ItemSkill.status.label("status"),
+            ItemSkill.phrase.label("phrase"),
             MicroUnit.id.label("unit_id"),
             place,
         )
@@ -377,14 +406,27 @@ def tagged_unit_cards(
         .subquery()
     )
     rows = session.execute(
-        select(ranked.c.skill_id, ranked.c.confidence, ranked.c.origin, ranked.c.status, *UNIT_CARD_COLUMNS)
+        select(
+            ranked.c.skill_id,
+            ranked.c.confidence,
+            ranked.c.origin,
+            ranked.c.status,
+            ranked.c.phrase,
+            *UNIT_CARD_COLUMNS,
+        )
         .join(MicroUnit, MicroUnit.id == ranked.c.unit_id)
         .join(CatalogItem, CatalogItem.id == MicroUnit.item_id)
         .where(ranked.c.place <= per_skill)
         .order_by(ranked.c.skill_id, ranked.c.place)
     ).all()
     return [
-        (int(row[0]), float(row[1]), TAG_CONFIRMED if row[3] == TAG_CONFIRMED else str(row[2]), unit_card(row[4:]))
+        TaggedUnit(
+            skill_id=int(row[0]),
+            confidence=float(row[1]),
+            evidence=TAG_CONFIRMED if row[3] == TAG_CONFIRMED else str(row[2]),
+            phrase=str(row[4] or ""),
+            card=unit_card(row[5:]),
+        )
         for row in rows
     ]
 

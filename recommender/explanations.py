@@ -122,6 +122,25 @@ def _gap_sentence(gap: GapFacts, role_name: str | None, show_levels: bool, dutch
     return f"{head}; {where}."
 
 
+def _named_sentence(phrase: str, label: str, dutch: bool) -> str:
+    """A label match, quoting only what the text says: its own words, and the skill they count for when
+    those words are not the skill's label ("retention analysis" for product analytics). Without the
+    words (a tag made before they were kept) it claims no quote."""
+    if not phrase:
+        return (
+            f"De tekst noemt {label} of een andere naam ervoor."
+            if dutch
+            else (f"The text names {label} or another name for it.")
+        )
+    if phrase.casefold() == label.casefold():
+        return f'De tekst noemt "{phrase}".' if dutch else f'The text names "{phrase}".'
+    return (
+        f'De tekst noemt "{phrase}" (telt als {label}).'
+        if dutch
+        else (f'The text names "{phrase}" (counted as {label}).')
+    )
+
+
 def _evidence_sentence(step: StepFacts, label: str, noun: tuple[str, bool, str], dutch: bool) -> str:
     noun_nl, het, noun_en = noun
     this_nl = ("dit " if het else "deze ") + noun_nl
@@ -130,7 +149,7 @@ def _evidence_sentence(step: StepFacts, label: str, noun: tuple[str, bool, str],
         by_kind = {
             DECLARED: f"De aanbieder noemt {label} als onderwerp van {this_nl}.",
             CONFIRMED: f"L&D heeft bevestigd dat {this_nl} over {label} gaat.",
-            LABEL: f'De tekst noemt "{detail or label}".',
+            LABEL: _named_sentence(detail, label, dutch=True),
             EMBEDDING: f"De inhoud lijkt op {label} (gelijkenis {detail})."
             if detail
             else f"De inhoud lijkt op {label}.",
@@ -143,7 +162,7 @@ def _evidence_sentence(step: StepFacts, label: str, noun: tuple[str, bool, str],
         by_kind = {
             DECLARED: f"The provider lists {label} as a topic of this {noun_en}.",
             CONFIRMED: f"L&D confirmed that this {noun_en} teaches {label}.",
-            LABEL: f'The text names "{detail or label}".',
+            LABEL: _named_sentence(detail, label, dutch=False),
             EMBEDDING: f"Its content is close to {label} (similarity {detail})."
             if detail
             else f"Its content is close to {label}.",

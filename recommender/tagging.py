@@ -18,6 +18,12 @@ Label confidence (`LabelMatcher.match`), per skill the best of its labels' hits:
     -0.10     the label's language is not the text's (only when the text's language is given)
     0.50      a one-word label of 5+ characters found inside a Dutch compound word (fixed)
     capped at 0.95, so a declared skill (0.95 or more) always ranks at least as high
+    x0.80     a mention (`as_mention`): the label stands only in the body, not the title, and the
+              item's meaning does not agree with the skill (0.85 x 0.8 = 0.68, below a step's bar)
+
+No label runs over the end of a sentence, heading or list entry. Each match keeps the text's own
+words (`LabelMatch.phrase`), so an explanation quotes what the text says ("retention analysis"),
+never the skill's label when the text did not use it.
 
 Labels of at most two characters ("R", "Go", "C#", "AI") match only the exact token in the
 original case, since "r" or "go" in prose mean nothing; an all-lowercase short label cannot be
@@ -66,6 +72,12 @@ COMPOUND_MIN_REST = 3  # characters the rest of the compound must have ("plannin
 SHORT_LABEL = 2  # labels this short ("R", "Go", "C#") match only as the exact, case-sensitive token
 EMBEDDING_LOW, EMBEDDING_SPAN, EMBEDDING_CAP = 0.4, 0.5, 0.9
 EMBEDDING_SHARE = 1 / 6  # where on the encoder's floor-to-full scale an embedding tag starts
+# A label in an item's body, not its title, counts in full only when the meaning agrees: the cosine
+# of item and skill at least a third of the way from the encoder's floor to a clear match
+# (all-MiniLM-L6-v2: 0.40 + 0.30 / 3 = 0.5). Else it is a mention, worth MENTION_SHARE of a match:
+# 0.85 x 0.8 = 0.68 stays below a path step's bar (0.72). Retrieval uses the same rule.
+AGREEING_SHARE = 1 / 3
+MENTION_SHARE = 0.8
 _STEM_CACHE_LIMIT = 500_000
 _HEAVY_ROWS = 256  # rows per argpartition call, to bound the index array it allocates
 _CANDIDATE_BUDGET_PER_ROW = 8  # above this many candidates per row (x top_k), go row by row
@@ -116,6 +128,9 @@ _ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
 _TOKEN = re.compile(r"[^\W_]+(?:[.+#][^\W_]+)*[+#]*")
 # "collega's", "foto's", "the team's": the clitic s carries no meaning for matching.
 _CLITIC_S = re.compile(r"(?<=[^\W_])['’`]s\b")
+# Between two tokens, one of these ends a sentence, a heading or a list entry: no label spans it
+# ("... managing expectations. Managers ..." names no "expectations management").
+_BREAK = re.compile(r"[.!?;:|•\n]")
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,16 @@ class Tag:
     skill_id: int
     confidence: float  # 0..1
     origin: str  # declared | label | embedding
+    phrase: str = ""  # a label tag: the words of the text that named the skill, as the text writes them
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """A skill found in a text: how sure, and the text's own words that named it. The words are what
+    an explanation quotes: "retention analysis" named product analytics, not "product analytics"."""
+
+    confidence: float
+    phrase: str
 
 
 def language_code(code: str | None) -> str:
@@ -253,24 +278,34 @@ class LabelMatcher:
         return sorted(self._indexes)
 
     def match(self, text: str, language: str | None = None) -> dict[int, float]:
-        """Skills whose labels occur in `text`, with a confidence (see the module docstring).
+        """Skills whose labels occur in `text`, with a confidence (see `find`)."""
+        return {skill: found.confidence for skill, found in self.find(text, language).items()}
+
+    def find(self, text: str, language: str | None = None) -> dict[int, LabelMatch]:
+        """Skills whose labels occur in `text`, with a confidence (see the module docstring) and the
+        words of the text that named each (of its most confident match).
 
         With `language` None (or empty) the text is stemmed in every language that has labels and all of
         them count in full; with a language, labels in other languages still count (Dutch course
         texts are full of English terms) but 0.10 lower.
         """
-        surface = _surface_tokens(text)
-        if not surface:
+        written = _CLITIC_S.sub("", unicodedata.normalize("NFKC", text))
+        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(written)]
+        if not spans:
             return {}
+        surface = [written[start:end] for start, end in spans]
         tokens = [token.casefold() for token in surface]
+        breaks = frozenset(
+            i for i in range(1, len(spans)) if _BREAK.search(written, spans[i - 1][1], spans[i][0])
+        )
         text_language = language_code(language) or None
-        scores: dict[int, float] = {}
+        scores: dict[int, LabelMatch] = {}
 
-        def offer(skills: Iterable[int], confidence: float) -> None:
+        def offer(skills: Iterable[int], confidence: float, phrase: str) -> None:
             confidence = min(LABEL_CAP, max(LABEL_FLOOR, confidence))
             for skill in skills:
-                if confidence > scores.get(skill, 0.0):
-                    scores[skill] = confidence
+                if skill not in scores or confidence > scores[skill].confidence:
+                    scores[skill] = LabelMatch(confidence, phrase)
 
         short_counts: dict[str, int] = {}
         for token in surface:
@@ -278,19 +313,21 @@ class LabelMatcher:
                 short_counts[token] = short_counts.get(token, 0) + 1
         for token, count in short_counts.items():
             short_skills = self._short[token]
-            offer(short_skills, self._confidence(1, count, len(short_skills), False))
+            offer(short_skills, self._confidence(1, count, len(short_skills), False), token)
 
         penalise_others = text_language is not None and text_language in self._indexes
         for index_language, index in self._indexes.items():
             other = penalise_others and index_language != text_language
-            for key, count in self._find(index, tokens).items():
+            for key, (count, start) in self._find(index, tokens, breaks).items():
                 skills = index.labels[key]
-                offer(skills, self._confidence(len(key), count, len(skills), other))
+                phrase = written[spans[start][0] : spans[start + len(key) - 1][1]]
+                offer(skills, self._confidence(len(key), count, len(skills), other), phrase)
 
         if text_language in (None, "nl") and self._compound:
-            for compound_skills in self._compounds(tokens):
-                offer(compound_skills, COMPOUND_CONFIDENCE)
-        return dict(sorted(scores.items(), key=lambda pair: (-pair[1], pair[0])))
+            as_written = dict(zip(tokens, surface, strict=True))
+            for word, compound_skills in self._compounds(tokens):
+                offer(compound_skills, COMPOUND_CONFIDENCE, as_written.get(word, word))
+        return dict(sorted(scores.items(), key=lambda pair: (-pair[1].confidence, pair[0])))
 
     @staticmethod
     def _confidence(words: int, count: int, skills: int, other_language: bool) -> float:
@@ -303,15 +340,18 @@ class LabelMatcher:
             confidence -= LABEL_OTHER_LANGUAGE_PENALTY
         return confidence
 
-    def _find(self, index: _LanguageIndex, tokens: list[str]) -> dict[tuple[str, ...], int]:
-        """Label keys occurring in the stemmed token sequence, with how often each occurs.
+    def _find(
+        self, index: _LanguageIndex, tokens: list[str], breaks: frozenset[int] = frozenset()
+    ) -> dict[tuple[str, ...], tuple[int, int]]:
+        """Label keys occurring in the stemmed token sequence: how often each occurs, and where first.
+        No key runs over a break (a token in `breaks` starts a new sentence, heading or list entry).
 
         An n-gram is only extended while it is the prefix of some label, so most tokens cost
         one set look-up.
         """
         stems = [index.stem(token) for token in tokens]
         firsts, prefixes, labels = index.firsts, index.prefixes, index.labels
-        found: dict[tuple[str, ...], int] = {}
+        found: dict[tuple[str, ...], tuple[int, int]] = {}
         total = len(stems)
         for start, first in enumerate(stems):
             if first not in firsts:
@@ -320,14 +360,15 @@ class LabelMatcher:
             end = start + 1
             while True:
                 if key in labels:
-                    found[key] = found.get(key, 0) + 1
-                if end >= total or end - start >= self.max_ngram or key not in prefixes:
+                    count, at = found.get(key, (0, start))
+                    found[key] = (count + 1, at)
+                if end >= total or end - start >= self.max_ngram or key not in prefixes or end in breaks:
                     break
                 key = (*key, stems[end])
                 end += 1
         return found
 
-    def _compounds(self, tokens: list[str]) -> list[frozenset[int]]:
+    def _compounds(self, tokens: list[str]) -> list[tuple[str, frozenset[int]]]:
         """Skills whose one-word label is the first or last part of a longer (Dutch) word.
 
         "feedbackgesprek" holds "feedback", "teamleiderschap" holds "leiderschap". The last part is
@@ -344,7 +385,7 @@ class LabelMatcher:
                     self._compound_cache.clear()
                 self._compound_cache[token] = skills
             if skills:
-                found.append(skills)
+                found.append((token, skills))
         return found
 
     def _compound_parts(self, token: str) -> frozenset[int]:
@@ -387,6 +428,15 @@ def _check(threshold: float, top_k: int) -> None:
         raise ValueError(f"threshold must lie in [-1, 1), got {threshold}")
     if top_k < 0:
         raise ValueError(f"top_k must not be negative, got {top_k}")
+
+
+def as_mention(confidence: float, in_title: bool, cosine: float | None, agreeing: float) -> float:
+    """A label match's confidence, lowered to a mention's when the label stands only in the body and
+    the meaning does not agree (`cosine` below `agreeing`): a page on hybrid working that names
+    one-on-ones once is no lesson on them. Without a cosine (no vectors yet) the match counts as found."""
+    if in_title or cosine is None or cosine >= agreeing:
+        return confidence
+    return confidence * MENTION_SHARE
 
 
 def embedding_threshold(model: str) -> float:
@@ -526,12 +576,13 @@ def combine_tags(
     embedded: Mapping[int, float],
     *,
     max_tags: int = 12,
+    phrases: Mapping[int, str] | None = None,
 ) -> list[Tag]:
     """One tag per skill, best first: declared wins, then label matches, then embedding.
 
     A declared skill gets at least DECLARED_CONFIDENCE and is never dropped, even beyond max_tags;
     the remaining places go to the most confident label and embedding tags. Confidences are
-    clipped to 0..1.
+    clipped to 0..1. `phrases` are the text's words that named each label-matched skill.
     """
 
     def clip(value: float) -> float:
@@ -543,7 +594,8 @@ def combine_tags(
     for origin, found in ((TAG_LABEL, labelled), (TAG_EMBEDDING, embedded)):
         for skill, confidence in found.items():
             if int(skill) not in tags:
-                tags[int(skill)] = Tag(int(skill), clip(confidence), origin)
+                phrase = (phrases or {}).get(int(skill), "") if origin == TAG_LABEL else ""
+                tags[int(skill)] = Tag(int(skill), clip(confidence), origin, phrase)
 
     def order(tag: Tag) -> tuple[float, int, int]:
         return (-tag.confidence, _ORIGIN_RANK[tag.origin], tag.skill_id)

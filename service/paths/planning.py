@@ -42,7 +42,7 @@ from recommender.ranking import (
     score_candidates,
     skills_excluded_by_language,
 )
-from recommender.tagging import language_code
+from recommender.tagging import AGREEING_SHARE, as_mention, language_code
 from service.catalog.schemas import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
@@ -58,10 +58,6 @@ RETRIEVED_WEIGHT = 0.85  # a retrieved unit is a little less certain than one ta
 RETRIEVED_PER_GAP = 20
 LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
 LEXICAL_STRONG_SHARE = 0.5  # a BM25 score at least half the best hit's counts in full
-MENTION_SHARE = 0.8  # a label only in the text, with no dense agreement: 0.85 * 0.8 stays below the bar
-# The meaning agrees with a label found in the text: a third of the way from the encoder's floor to a
-# clear match (all-MiniLM-L6-v2: 0.40 + 0.30 / 3 = 0.5).
-AGREEING_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -211,8 +207,7 @@ def _strength(
     # coverage squared: a label missing its telling word ("business writing in Dutch" in a course on
     # business writing in English) is not that skill
     lexical = match.coverage**2 * match.bm25_share
-    if not in_title and match.cosine < scale.at(AGREEING_SHARE):
-        lexical *= MENTION_SHARE
+    lexical = as_mention(lexical, in_title, match.cosine, scale.at(AGREEING_SHARE))
     if lexical >= dense and lexical > 0:
         return lexical, TEXT if ad_hoc else LABEL, match.label or names[0]
     return dense, TEXT if ad_hoc else SIMILARITY, names[0] if ad_hoc else f"{match.cosine:.2f}"
@@ -265,6 +260,17 @@ def step_title(item_title: str, unit_title: str) -> str:
     return f"{item}: {unit}"
 
 
+def _tag_detail(tagged: tax.TaggedUnit, labels: Mapping[int, str]) -> str:
+    """What a step's `why` quotes for a stored tag: the text's own words for a label tag (empty for a
+    tag made before they were kept: the explanation then says "or another name for it"), the skill's
+    label for a declared or confirmed one, the confidence for an embedding tag."""
+    if tagged.evidence == LABEL:
+        return tagged.phrase
+    if tagged.evidence in (DECLARED, CONFIRMED):
+        return labels.get(tagged.skill_id, "")
+    return f"{tagged.confidence:.2f}"
+
+
 def gather_candidates(
     runtime: Runtime,
     tenant_slug: str,
@@ -282,13 +288,11 @@ def gather_candidates(
     found: dict[tuple[int, int], tuple[float, str, str]] = {}
     bar = step_relevance_bar(session, tenant_id)
     units: dict[int, UnitCard] = {}
-    for skill_id, confidence, evidence, unit in tax.tagged_unit_cards(
-        session, tenant_id, [s for s in skill_ids if s > 0], languages
-    ):
+    for tagged in tax.tagged_unit_cards(session, tenant_id, [s for s in skill_ids if s > 0], languages):
+        unit, skill_id, confidence = tagged.card, tagged.skill_id, tagged.confidence
         units[unit.unit_id] = unit
-        detail = labels.get(skill_id, "") if evidence in (LABEL, DECLARED, CONFIRMED) else f"{confidence:.2f}"
         if confidence > found.get((unit.unit_id, skill_id), (0.0, "", ""))[0]:
-            found[(unit.unit_id, skill_id)] = (confidence, evidence, detail)
+            found[(unit.unit_id, skill_id)] = (confidence, tagged.evidence, _tag_detail(tagged, labels))
     probes = _probes(runtime, session, tenant_id, skill_ids, labels, text_skills or {})
     retrieved = _retrieve(runtime, tenant_slug, probes)
     missing = {unit_id for hits in retrieved.values() for unit_id in hits} - set(units)

@@ -126,7 +126,9 @@ def review_item_skill(
         raise NotFound(f"no skill {skill_id}")
     tag = tax.get_item_tag(session, caller.tenant_id, item_id, skill_id)
     if tag is None:
-        tax.add_auto_tags_for_skill(session, caller.tenant_id, skill_id, [(item_id, 1.0, "manual")])
+        tax.add_auto_tags_for_skill(
+            session, caller.tenant_id, skill_id, [(item_id, tax.AutoTag(skill_id, 1.0, "manual"))]
+        )
         session.flush()
         tag = tax.get_item_tag(session, caller.tenant_id, item_id, skill_id)
         assert tag is not None

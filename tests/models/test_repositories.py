@@ -141,13 +141,13 @@ def test_tagged_unit_cards_keep_the_most_confident_per_skill(runtime: Runtime, t
     try:
         with runtime.sessions() as session:
             rows = tax.tagged_unit_cards(session, tenant_id, [skill_id], per_skill=3)
-            assert [(s, c, titles[card.unit_id]) for s, c, _, card in rows] == [
+            assert [(row.skill_id, row.confidence, titles[row.card.unit_id]) for row in rows] == [
                 (skill_id, 0.95, "Item 3"),
                 (skill_id, 0.9, "Item 2"),
                 (skill_id, 0.9, "Item 1"),
             ]
-            card = rows[0][3]
-            assert {evidence for _, _, evidence, _ in rows} <= {"declared", "label", "embedding", "confirmed"}
+            card = rows[0].card
+            assert {row.evidence for row in rows} <= {"declared", "label", "embedding", "confirmed"}
             assert (card.item_title, card.unit_title, card.language, card.rating) == (
                 "Item 3",
                 "Part 3",
@@ -155,7 +155,7 @@ def test_tagged_unit_cards_keep_the_most_confident_per_skill(runtime: Runtime, t
                 3.0,
             )
             everything = tax.tagged_unit_cards(session, tenant_id, [skill_id])
-            assert sorted(titles[card.unit_id] for _, _, _, card in everything) == [
+            assert sorted(titles[row.card.unit_id] for row in everything) == [
                 f"Item {n}" for n in (0, 1, 2, 3, 5)
             ]
             by_id = repo.unit_cards(session, tenant_id, list(titles))

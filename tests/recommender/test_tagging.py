@@ -358,3 +358,43 @@ def test_combine_keeps_a_declared_confidence_above_the_floor_and_clips() -> None
     tags = combine_tags({1: 1.0, 2: 3.0}, {}, {3: -0.5}, max_tags=12)
     assert tags == [Tag(1, 1.0, TAG_DECLARED), Tag(2, 1.0, TAG_DECLARED), Tag(3, 0.0, TAG_EMBEDDING)]
     assert combine_tags({}, {}, {}) == []
+
+
+# The words a label match quotes
+
+
+def test_a_match_keeps_the_texts_own_words_for_each_skill(matcher: LabelMatcher) -> None:
+    found = matcher.find(
+        "Zo houd je een Presentatie over je Stakeholdermanagement en leer je Feedback Geven.", language="nl"
+    )
+    assert found[FEEDBACK_GEVEN].phrase == "Feedback Geven"  # as the text writes it, not the label
+    assert found[STAKEHOLDERS].phrase == "Stakeholdermanagement"
+    assert found[PRESENTATIE].phrase == "Presentatie"
+    assert {skill: m.confidence for skill, m in found.items()} == matcher.match(
+        "Zo houd je een Presentatie over je Stakeholdermanagement en leer je Feedback Geven.", language="nl"
+    )
+
+
+def test_a_stemmed_or_compound_match_quotes_the_variant_the_text_has(matcher: LabelMatcher) -> None:
+    found = matcher.find("Drie feedbackgesprekken en twee database queries per week.", language=None)
+    assert found[QUERY].phrase == "database queries"  # the stemmed label, in the text's own form
+    assert found[FEEDBACK].phrase == "feedbackgesprekken"  # the compound that holds the label
+
+
+def test_label_tags_carry_their_phrase_and_other_tags_none() -> None:
+    tags = combine_tags({1: 1.0}, {2: 0.8, 1: 0.9}, {3: 0.7}, phrases={1: "x", 2: "retention analysis"})
+    by_skill = {tag.skill_id: tag for tag in tags}
+    assert (by_skill[2].origin, by_skill[2].phrase) == (TAG_LABEL, "retention analysis")
+    assert (by_skill[1].origin, by_skill[1].phrase) == (TAG_DECLARED, "")
+    assert (by_skill[3].origin, by_skill[3].phrase) == (TAG_EMBEDDING, "")
+
+
+def test_the_quoted_words_are_the_texts_span_with_its_own_punctuation(matcher: LabelMatcher) -> None:
+    found = matcher.find("Oefenen met feedback-geven in je team.", language="nl")
+    assert found[FEEDBACK_GEVEN].phrase == "feedback-geven"
+
+
+def test_no_label_runs_over_the_end_of_a_sentence_or_heading(matcher: LabelMatcher) -> None:
+    assert PROJECT_MANAGEMENT in matcher.match("Basics of project management for teams.", language="en")
+    for text in ("We start the project. Management comes later.", "Project: management of a budget"):
+        assert PROJECT_MANAGEMENT not in matcher.match(text, language="en"), text

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from recommender.embedding import MULTILINGUAL_E5, Calibration, Encoder
+from recommender.tagging import AGREEING_SHARE
 from service.core.runtime import Runtime
 from service.http.health import readiness
-from service.paths.planning import AGREEING_SHARE, _dense_relevance, _Match, _strength
+from service.paths.planning import _dense_relevance, _Match, _strength
 from tests.conftest import make_settings
 from tests.ingest.test_pipeline import ROWS, CountingEncoder, run, write_csv
 
