@@ -1,7 +1,7 @@
 """Simulated learning feedback: employees shown weekly paths, and what they then did with each unit.
 
 Leerpad has no real learning history to train the ranking model on yet, so the retraining machinery
-(`recommender.learning`) is exercised on simulated feedback. It is used by the model-behaviour tests
+(`recommender.training`) is exercised on simulated feedback. It is used by the model-behaviour tests
 (tests/model/test_learning_behaviour.py) and the evaluation notebook. Pure (numpy and the
 recommender's own code), no I/O, and deterministic: the same seed and sizes give the same data.
 
@@ -17,7 +17,7 @@ employee then does is drawn per shown unit:
     otherwise dismissed (within 3 days) with chance DISMISS_CHANCE
     otherwise nothing                   (a weak negative once the labelling window is over)
 
-as xAPI-style `LearningEvent`s, which `recommender.learning.label_interactions` labels exactly as it
+as xAPI-style `LearningEvent`s, which `recommender.interactions.label_interactions` labels exactly as it
 labels real statements.
 
 The hidden preference. The employees' true behaviour (`completion_chance`) is not the rules'
@@ -49,7 +49,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from recommender.gaps import Gap
-from recommender.learning import Impression, Interaction, LearningEvent, label_interactions
+from recommender.interactions import Impression, Interaction, LearningEvent, label_interactions
 from recommender.ranking import Candidate, Learner, score_candidates
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # a Monday morning

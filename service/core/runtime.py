@@ -33,8 +33,8 @@ from models.ranking_models_repository import ActiveRef
 from models.tables import Tenant
 from recommender.embedding import Calibration, Encoder, calibration, search_calibration, search_lexical_weight
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
-from recommender.learning import LearnedModel
 from recommender.lexical import LexicalIndex
+from recommender.ranking_model import LearnedModel
 from service.core.settings import Settings
 from service.http.metrics import record_ingest
 

@@ -1,6 +1,6 @@
 """Retraining the ranking model from the paths employees were given and what they did with them, and
 the registry around it: a candidate replaces the active model only when offline evaluation says it
-is better (recommender.learning.train_and_compare), a rollback is one call, every run is on record.
+is better (recommender.training.train_and_compare), a rollback is one call, every run is on record.
 
 A run reads in one short transaction, trains outside any (seconds of CPU, no locks held) and writes
 in a second one. That one first checks that the model the candidate was compared with is still the
@@ -24,14 +24,16 @@ from models import repositories as repo
 from models.db import transaction
 from models.ranking_models_repository import FeedbackRow, ShownPath
 from models.tables import MODEL_ACTIVE, MODEL_CANDIDATE, MODEL_REJECTED, RankingModel, utcnow
-from recommender import learning
-from recommender.learning import LearnedModel, RankerModel, RetrainResult, RuleModel
+from recommender import training
+from recommender.interactions import Impression, LearningEvent, label_interactions
+from recommender.ranking_model import RULES_VERSION, LearnedModel, RankerModel, RuleModel
+from recommender.training import RetrainResult
 from service.core.runtime import Runtime
 from service.events.feedback import about_unit
 
 log = logging.getLogger("leerpad.retraining")
 
-RULES = learning.RULES_VERSION  # "rules-1": no learned model, the hand-set weights rank
+RULES = RULES_VERSION  # "rules-1": no learned model, the hand-set weights rank
 MODEL_KIND = "logreg"
 
 
@@ -169,7 +171,7 @@ class Rollback:
 # --- what a run learns from --------------------------------------------------------------------
 
 
-def _impressions(path: ShownPath) -> list[tuple[learning.Impression, int | None]]:
+def _impressions(path: ShownPath) -> list[tuple[Impression, int | None]]:
     """The path's stored steps as impressions, each with its item id; malformed steps are skipped."""
     found = []
     for step in path.impressions:
@@ -183,14 +185,12 @@ def _impressions(path: ShownPath) -> list[tuple[learning.Impression, int | None]
             for name, value in step["features"].items()
             if isinstance(value, int | float) and not isinstance(value, bool)
         }
-        impression = learning.Impression(path.employee_key, unit_id, features, path.shown_at)
+        impression = Impression(path.employee_key, unit_id, features, path.shown_at)
         found.append((impression, item_id if isinstance(item_id, int) else None))
     return found
 
 
-def _events(
-    row: FeedbackRow, shown_units: Mapping[tuple[str, int], set[int]]
-) -> list[learning.LearningEvent]:
+def _events(row: FeedbackRow, shown_units: Mapping[tuple[str, int], set[int]]) -> list[LearningEvent]:
     """An event about a unit counts for that unit; one about a whole item counts for every unit of
     the item the employee was shown. An event about a unit a re-ingest removed matches nothing."""
     if about_unit(row):
@@ -198,16 +198,14 @@ def _events(
     else:
         units = shown_units.get((row.employee_key, row.item_id), set())
     return [
-        learning.LearningEvent(row.employee_key, unit_id, row.verb, row.occurred_at, row.score_scaled)
+        LearningEvent(row.employee_key, unit_id, row.verb, row.occurred_at, row.score_scaled)
         for unit_id in sorted(units)
     ]
 
 
-def training_data(
-    session: Session, tenant_id: int
-) -> tuple[list[learning.Impression], list[learning.LearningEvent]]:
+def training_data(session: Session, tenant_id: int) -> tuple[list[Impression], list[LearningEvent]]:
     """Every impression the tenant's stored paths recorded, and the learning events that label them."""
-    impressions: list[learning.Impression] = []
+    impressions: list[Impression] = []
     shown_units: dict[tuple[str, int], set[int]] = {}
     for path in ranking_repo.shown_paths(session, tenant_id):
         for impression, item_id in _impressions(path):
@@ -296,8 +294,8 @@ def retrain(
         loaded = _load(active) if active is not None else None
         current: RankerModel = loaded if loaded is not None else RuleModel()
         compared_with = active.id if active is not None else None
-    interactions = learning.label_interactions(impressions, events, now=moment)
-    result = learning.train_and_compare(interactions, current, min_improvement=min_improvement)
+    interactions = label_interactions(impressions, events, now=moment)
+    result = training.train_and_compare(interactions, current, min_improvement=min_improvement)
     with transaction(runtime.sessions) as session:
         entry, promoted, reason = _store(session, tenant_id, result, compared_with)
         ref = ranking_repo.active_ref(session, tenant_id)

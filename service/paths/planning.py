@@ -31,7 +31,6 @@ from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
 from recommender.gaps import Gap, LevelEstimate, Requirement, compute_gaps
 from recommender.index import SearchHit
-from recommender.learning import rescore
 from recommender.lexical import LexicalIndex
 from recommender.paths import Budget, PathStep, build_path
 from recommender.ranking import (
@@ -42,6 +41,7 @@ from recommender.ranking import (
     score_candidates,
     skills_excluded_by_language,
 )
+from recommender.ranking_model import rescore
 from recommender.tagging import AGREEING_SHARE, as_mention, language_code
 from service.catalog.schemas import activity_id, unit_url
 from service.core.runtime import Runtime

@@ -19,19 +19,12 @@ from datetime import timedelta
 import pytest
 
 from recommender.interaction_simulation import EMPLOYEES, PER_PATH, START, WEEKS, simulate
-from recommender.learning import (
-    FEATURES,
-    Interaction,
-    LearnedModel,
-    RetrainResult,
-    RuleModel,
-    compare,
-    evaluate,
-    feature_matrix,
-    fit_ranker,
-    time_split,
-    train_and_compare,
-)
+from recommender.interactions import Interaction
+from recommender.promotion import compare
+from recommender.ranker_evaluation import evaluate
+from recommender.ranking import FEATURES
+from recommender.ranking_model import LearnedModel, RuleModel, feature_matrix
+from recommender.training import RetrainResult, fit_ranker, time_split, train_and_compare
 
 SEED = 20250301
 NOISE_SEED = 20250501

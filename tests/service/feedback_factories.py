@@ -21,7 +21,7 @@ from models import path_repository as paths_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import CatalogItem, LearningPath, MicroUnit
-from recommender.learning import FEATURES
+from recommender.ranking import FEATURES
 from service.catalog.schemas import activity_id
 from service.core.runtime import Runtime
 from service.people.employees import upsert_employee

@@ -17,7 +17,8 @@ from models import ranking_models_repository as ranking_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import MODEL_ACTIVE, MODEL_REJECTED, MODEL_RETIRED, RankingModel
-from recommender.learning import FEATURES, LearnedModel
+from recommender.ranking import FEATURES
+from recommender.ranking_model import LearnedModel
 from service.core.runtime import Runtime
 from service.jobs import retraining
 from service.jobs.retraining import RULES, RollbackError, list_models, retrain, rollback, training_data
@@ -270,13 +271,13 @@ def test_a_promotion_made_stale_by_a_change_during_the_run_is_not_written(
     runtime: Runtime, tenant: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_feedback(runtime, tenant, add_catalog(runtime, tenant), likes_format)
-    train = retraining.learning.train_and_compare
+    train = retraining.training.train_and_compare
 
     def meanwhile(*args: Any, **kwargs: Any) -> Any:
         _activate(runtime, tenant, FORMAT_LOVER)  # another run or a rollback, while this one trains
         return train(*args, **kwargs)
 
-    monkeypatch.setattr(retraining.learning, "train_and_compare", meanwhile)
+    monkeypatch.setattr(retraining.training, "train_and_compare", meanwhile)
     outcome = retrain(runtime, tenant, now=LATER)
     assert outcome.result.promote and not outcome.promoted
     assert outcome.reason.startswith(f"the active model changed to {FORMAT_LOVER.version} during the run")
