@@ -66,7 +66,7 @@ sessions). An uncovered gap may still be partly worked on (`closed`).
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -326,11 +326,16 @@ def _collect_units(
     minutes_per_gap_level: int,
     budget: Budget,
 ) -> dict[tuple[int, int], _Unit]:
-    """Every candidate unit, cut into sessions when it is longer than a week, keyed (unit, session).
-    A unit whose source gave no duration (a course known only by its description) counts as longer
-    than the whole budget: weekly sessions of it, taken only when nothing of known length teaches
-    its gap, and never claimed to be finished."""
-    minutes_per_week = budget.minutes_per_week
+    """Every candidate unit, cut into sessions when it is longer than a week, keyed (unit, session)."""
+    units: dict[tuple[int, int], _Unit] = {}
+    for unit in _whole_units(scored, open_gaps).values():
+        for session in _sessions(unit, budget, minutes_per_gap_level):
+            units[session.key] = session
+    return units
+
+
+def _whole_units(scored: Sequence[ScoredCandidate], open_gaps: Mapping[int, Gap]) -> dict[int, _Unit]:
+    """Each unit retrieved for an open gap once, with its best-scored entry per gap."""
     whole: dict[int, _Unit] = {}
     for entry in scored:
         c = entry.candidate
@@ -357,24 +362,32 @@ def _collect_units(
         previous = unit.entries.get(c.skill_id)
         if previous is None or entry.score > previous.score:
             unit.entries[c.skill_id] = entry
-    units: dict[tuple[int, int], _Unit] = {}
-    for unit in whole.values():
-        if not unit.minutes_known and minutes_per_week > 0:
-            unit.unit_minutes = budget.total + 1
-            sessions = [minutes_per_week] * max(1, budget.weeks)
-        elif unit.format.strip().lower() in SCHEDULED_FORMATS:
-            sessions = [unit.minutes]  # longer than a week: no session of it fits, so it is never taken
-        else:
-            sessions = _session_minutes(unit.minutes, minutes_per_week)
-        for part, minutes in enumerate(sessions, start=1):
-            session = replace(
-                unit, minutes=minutes, part=part, parts=len(sessions), entries=dict(unit.entries), amounts={}
-            )
-            for skill, entry in session.entries.items():
-                relevance = min(1.0, max(0.0, entry.candidate.relevance))
-                session.amounts[skill] = minutes / minutes_per_gap_level * relevance
-            units[session.key] = session
-    return units
+    return whole
+
+
+def _sessions(unit: _Unit, budget: Budget, minutes_per_gap_level: int) -> list[_Unit]:
+    """The unit's sessions, each with the levels a_us it can close per gap. A unit whose source gave
+    no duration (a course known only by its description) counts as longer than the whole budget:
+    weekly sessions of it, taken only when nothing of known length teaches its gap, and never
+    claimed to be finished."""
+    minutes_per_week = budget.minutes_per_week
+    if not unit.minutes_known and minutes_per_week > 0:
+        unit.unit_minutes = budget.total + 1
+        lengths = [minutes_per_week] * max(1, budget.weeks)
+    elif unit.format.strip().lower() in SCHEDULED_FORMATS:
+        lengths = [unit.minutes]  # longer than a week: no session of it fits, so it is never taken
+    else:
+        lengths = _session_minutes(unit.minutes, minutes_per_week)
+    sessions = []
+    for part, minutes in enumerate(lengths, start=1):
+        session = replace(
+            unit, minutes=minutes, part=part, parts=len(lengths), entries=dict(unit.entries), amounts={}
+        )
+        for skill, entry in session.entries.items():
+            relevance = min(1.0, max(0.0, entry.candidate.relevance))
+            session.amounts[skill] = minutes / minutes_per_gap_level * relevance
+        sessions.append(session)
+    return sessions
 
 
 def build_path(
@@ -400,248 +413,400 @@ def build_path(
     """
     if minutes_per_gap_level <= 0:
         raise ValueError(f"minutes_per_gap_level must be positive, got {minutes_per_gap_level!r}")
+    open_gaps = _open_gaps(gaps)
+    value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
+    units = _collect_units(
+        _without_easier_content(scored, open_gaps), open_gaps, minutes_per_gap_level, budget
+    )
+    by_priority = sorted(open_gaps.values(), key=lambda g: (-g.priority, -g.importance, g.skill_id))
+    ordering = _Ordering(
+        depth=_skill_depths(prerequisites or {}, open_gaps),
+        item_rank=_item_ranks(units.values()),
+        skill_rank={g.skill_id: rank for rank, g in enumerate(by_priority)},
+        value_per_level=value_per_level,
+    )
+    selection = _choose_units(units, open_gaps, budget, ordering)
+    ordered, weeks = _schedule(selection)
+    wording = _Wording.of(language, skill_labels, role_name, show_levels, learner_languages, now)
+    steps = _steps(ordered, weeks, selection, open_gaps, wording)
+    covered, uncovered = _gap_outcomes(by_priority, units, selection, excluded_by_language)
+    return LearningPath(
+        steps=tuple(steps),
+        covered=tuple(covered),
+        uncovered=tuple(uncovered),
+        total_minutes=sum(step.minutes for step in steps),
+        covered_priority_share=_covered_priority_share(open_gaps, selection.remaining),
+    )
+
+
+def _open_gaps(gaps: Sequence[Gap]) -> dict[int, Gap]:
+    """The gaps still open (size above 0), by skill; a skill with two gaps is an error."""
     open_gaps: dict[int, Gap] = {}
     for gap in gaps:
         if gap.skill_id in open_gaps:
             raise ValueError(f"skill {gap.skill_id} has more than one gap")
         if gap.gap > 0:
             open_gaps[gap.skill_id] = gap
-    value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
-    units = _collect_units(_without_easier_content(scored, open_gaps), open_gaps, minutes_per_gap_level, budget)
-    usable = {key: u for key, u in units.items() if u.minutes <= budget.minutes_per_week}
+    return open_gaps
 
+
+def _item_ranks(units: Iterable[_Unit]) -> dict[int, int]:
+    """Items ranked by their best unit's score (ties by item id): better items come first in the order."""
     item_best: dict[int, float] = {}
-    for unit in units.values():
+    for unit in units:
         item_best[unit.item_id] = max(item_best.get(unit.item_id, 0.0), unit.score)
-    item_rank = {item: rank for rank, item in enumerate(sorted(item_best, key=lambda i: (-item_best[i], i)))}
-    depth = _skill_depths(prerequisites or {}, open_gaps)
-    by_priority = sorted(open_gaps.values(), key=lambda g: (-g.priority, -g.importance, g.skill_id))
-    skill_rank = {g.skill_id: rank for rank, g in enumerate(by_priority)}
-    order_keys: dict[tuple[int, int], tuple[int, ...]] = {}
-    # each chosen unit ranks at the skill it was credited most for (what its why names first); a unit
-    # being tried, at the skill it could be worth most for
-    main_of: dict[tuple[int, int], int] = {}
+    return {item: rank for rank, item in enumerate(sorted(item_best, key=lambda i: (-item_best[i], i)))}
 
-    def order(chosen: Sequence[_Unit]) -> list[_Unit]:
-        return _order(chosen, depth, item_rank, order_keys, skill_rank, value_per_level, main_of)
 
-    fitted: list[list[_Unit]] = [[]]  # the last order that packed into the weeks
+@dataclass
+class _Ordering:
+    """How a plan is put in order (`_order`), with what it remembers between the greedy's attempts:
+    each unit's sort key, and the skill each chosen unit was credited most for (what its why names
+    first; a unit being tried ranks at the skill it could be worth most for)."""
 
-    def fits(chosen: Sequence[_Unit]) -> bool:
-        if sum(u.minutes for u in chosen) > budget.total:
-            return False
-        ordered = order(chosen)
-        weeks = _weeks(ordered, budget.minutes_per_week)
-        if weeks and weeks[-1] > budget.weeks:
-            return False
-        fitted[0] = ordered
-        return True
+    depth: Mapping[int, int]
+    item_rank: Mapping[int, int]
+    skill_rank: Mapping[int, int]
+    value_per_level: Mapping[int, float]
+    keys: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    main_of: dict[tuple[int, int], int] = field(default_factory=dict)
 
-    remaining = {s: g.gap for s, g in open_gaps.items()}
-    chosen: list[_Unit] = []
-    taken: set[tuple[int, int]] = set()
+    def order(self, units: Sequence[_Unit]) -> list[_Unit]:
+        return _order(
+            units, self.depth, self.item_rank, self.keys, self.skill_rank, self.value_per_level, self.main_of
+        )
+
+    def credit(self, unit: _Unit, amounts: Mapping[int, float]) -> None:
+        """The unit now ranks at the skill it was credited most for."""
+        if amounts:
+            self.main_of[unit.key] = max(amounts, key=lambda s: (self.value_per_level[s] * amounts[s], -s))
+            self.keys.pop(unit.key, None)
+
+
+@dataclass
+class _Selection:
+    """The greedy's state: what is chosen, what each chosen session is credited with, how much of each
+    gap is still open, and the last order of the plan that packed into the weeks."""
+
+    budget: Budget
+    ordering: _Ordering
+    remaining: dict[int, float]
     # micro-units still to take per skill: while a skill has one, longer units earn nothing for it
-    micro_left: dict[int, int] = dict.fromkeys(open_gaps, 0)
+    micro_left: dict[int, int]
     # units still to take per skill that fit the whole budget: while a skill has one, a unit longer
     # than the budget earns nothing for it (its first sessions come only once those are used up)
+    fitting_left: dict[int, int]
+    sessions: dict[int, list[_Unit]]  # the usable sessions of each unit, in order
+    chosen: list[_Unit] = field(default_factory=list)
+    taken: set[tuple[int, int]] = field(default_factory=set)
+    credited: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
+    last_fit: list[_Unit] = field(default_factory=list)
+
+    def counts(self, unit: _Unit, s: int) -> bool:
+        """Whether the unit earns anything for skill s yet (micro first, what fits the budget first)."""
+        if unit.unit_minutes > self.budget.total and self.fitting_left[s] > 0:
+            return False
+        return unit.micro or self.micro_left[s] == 0
+
+    def ready(self, unit: _Unit) -> bool:
+        """A unit taken whole is picked at its first session; an oversized one session after session."""
+        if unit.unit_minutes <= self.budget.total:
+            return unit.part == 1
+        return unit.part == 1 or (unit.unit_id, unit.part - 1) in self.taken
+
+    def group(self, unit: _Unit) -> list[_Unit]:
+        """What one pick takes: a unit that fits the budget whole is taken whole (all its sessions);
+        an oversized one a session at a time, in order (its first part, when nothing else fits)."""
+        if unit.unit_minutes <= self.budget.total:
+            return self.sessions[unit.unit_id]
+        return [unit]
+
+    def gain(self, picks: Sequence[_Unit]) -> float:
+        """sum over s of w_s * min(remaining_s, a_us) * score_us, over the skills the pick counts for."""
+        first = picks[0]
+        total = 0.0
+        for s in first.entries:
+            if not self.counts(first, s):
+                continue
+            amount = math.fsum(u.amounts[s] for u in picks)
+            total += (
+                self.ordering.value_per_level[s] * min(self.remaining[s], amount) * first.entries[s].score
+            )
+        return total
+
+    def fits(self, picks: Sequence[_Unit]) -> bool:
+        """Whether the plan with `picks` stays within the budget and, in order, packs into the weeks."""
+        plan = [*self.chosen, *picks]
+        if sum(u.minutes for u in plan) > self.budget.total:
+            return False
+        ordered = self.ordering.order(plan)
+        weeks = _weeks(ordered, self.budget.minutes_per_week)
+        if weeks and weeks[-1] > self.budget.weeks:
+            return False
+        self.last_fit = ordered
+        return True
+
+    def best_pick(self, left: Sequence[_Unit]) -> list[_Unit] | None:
+        """The pick with the most gain per minute (then the most gain) that still fits; None when no
+        pick that fits adds anything."""
+        options = [self.group(u) for u in left if self.ready(u)]
+        ranked = sorted(
+            ((self.gain(picks), picks) for picks in options),
+            key=lambda p: (-p[0] / sum(u.cost for u in p[1]), -p[0], p[1][0].key),
+        )
+        for value, picks in ranked:
+            if value <= _EPS:
+                return None
+            if self.fits(picks):
+                return picks
+        return None
+
+    def take(self, pick: Sequence[_Unit]) -> None:
+        """Credit each session with what it closes, and count the unit off its skills' micro and fitting
+        units."""
+        for unit in pick:
+            amounts = self.credited[unit.key] = {}
+            for s in unit.entries:
+                amount = min(self.remaining[s], unit.amounts[s])
+                if amount > _EPS and self.counts(unit, s):
+                    amounts[s] = amount
+                    self.remaining[s] -= amount
+        first = pick[0]
+        for s in first.entries:
+            if first.part == 1 and first.amounts[s] > _EPS:
+                self.micro_left[s] -= first.micro
+                self.fitting_left[s] -= first.unit_minutes <= self.budget.total
+        for unit in pick:
+            self.ordering.credit(unit, self.credited[unit.key])
+        self.chosen.extend(pick)
+        self.taken.update(u.key for u in pick)
+
+
+def _choose_units(
+    units: Mapping[tuple[int, int], _Unit], open_gaps: Mapping[int, Gap], budget: Budget, ordering: _Ordering
+) -> _Selection:
+    """Budgeted maximum coverage, greedily: take the best pick that fits until none adds anything."""
+    usable = sorted((u for u in units.values() if u.minutes <= budget.minutes_per_week), key=lambda u: u.key)
+    micro_left: dict[int, int] = dict.fromkeys(open_gaps, 0)
     fitting_left: dict[int, int] = dict.fromkeys(open_gaps, 0)
-    for unit in usable.values():
+    for unit in usable:
         for s, amount in unit.amounts.items():
             if amount > _EPS and unit.part == 1:
                 micro_left[s] += unit.micro
                 fitting_left[s] += unit.unit_minutes <= budget.total
-
-    def counts(unit: _Unit, s: int) -> bool:
-        if unit.unit_minutes > budget.total and fitting_left[s] > 0:
-            return False
-        return unit.micro or micro_left[s] == 0
-
     sessions: dict[int, list[_Unit]] = {}
-    for unit in sorted(usable.values(), key=lambda u: u.key):
+    for unit in usable:
         sessions.setdefault(unit.unit_id, []).append(unit)
-
-    def group(unit: _Unit) -> list[_Unit]:
-        """What one pick takes: a unit that fits the budget whole is taken whole (all its sessions);
-        an oversized one a session at a time, in order (its first part, when nothing else fits)."""
-        if unit.unit_minutes <= budget.total:
-            return sessions[unit.unit_id]
-        return [unit]
-
-    def gain(picks: Sequence[_Unit]) -> float:
-        total = 0.0
-        for s in picks[0].entries:
-            if not counts(picks[0], s):
-                continue
-            amount = math.fsum(u.amounts[s] for u in picks)
-            total += value_per_level[s] * min(remaining[s], amount) * picks[0].entries[s].score
-        return total
-
-    def ready(unit: _Unit) -> bool:
-        if unit.unit_minutes <= budget.total:
-            return unit.part == 1
-        return unit.part == 1 or (unit.unit_id, unit.part - 1) in taken
-
-    credited: dict[tuple[int, int], dict[int, float]] = {}
-    spent = 0
-    left = sorted(usable.values(), key=lambda u: u.key)
+    selection = _Selection(
+        budget=budget,
+        ordering=ordering,
+        remaining={s: g.gap for s, g in open_gaps.items()},
+        micro_left=micro_left,
+        fitting_left=fitting_left,
+        sessions=sessions,
+    )
+    left = usable
     while left:
-        options = [group(u) for u in left if ready(u)]
-        ranked = sorted(
-            ((gain(picks), picks) for picks in options),
-            key=lambda p: (-p[0] / sum(u.cost for u in p[1]), -p[0], p[1][0].key),
-        )
-        pick: list[_Unit] | None = None
-        for value, picks in ranked:
-            if value <= _EPS:
-                break
-            minutes = sum(u.minutes for u in picks)
-            if spent + minutes <= budget.total and fits([*chosen, *picks]):
-                pick = picks
-                break
+        pick = selection.best_pick(left)
         if pick is None:
             break
-        first = pick[0]
-        for unit in pick:
-            credited[unit.key] = {}
-            for s in unit.entries:
-                amount = min(remaining[s], unit.amounts[s])
-                if amount > _EPS and counts(unit, s):
-                    credited[unit.key][s] = amount
-                    remaining[s] -= amount
-        for s in first.entries:
-            if first.part == 1 and first.amounts[s] > _EPS:
-                micro_left[s] -= first.micro
-                fitting_left[s] -= first.unit_minutes <= budget.total
-        for unit in pick:
-            amounts = credited[unit.key]
-            if amounts:
-                main_of[unit.key] = max(amounts, key=lambda s: (value_per_level[s] * amounts[s], -s))
-                order_keys.pop(unit.key, None)
-        chosen.extend(pick)
-        taken.update(u.key for u in pick)
-        spent += sum(u.minutes for u in pick)
-        left = [u for u in left if u.key not in taken]
+        selection.take(pick)
+        left = [u for u in left if u.key not in selection.taken]
     # the later sessions of a unit taken whole may close nothing more (its skills closed before):
     # they stay, because the unit is taken whole, and are credited with their first skill at 0
-    for unit in chosen:
-        if not credited[unit.key]:
-            credited[unit.key] = {next(iter(unit.entries)): 0.0}
+    for unit in selection.chosen:
+        if not selection.credited[unit.key]:
+            selection.credited[unit.key] = {next(iter(unit.entries)): 0.0}
+    return selection
 
-    ordered = order(chosen)
+
+def _schedule(selection: _Selection) -> tuple[list[_Unit], list[int]]:
+    """The chosen units in order, and the week of each."""
+    budget = selection.budget
+    ordered = selection.ordering.order(selection.chosen)
     weeks = _weeks(ordered, budget.minutes_per_week)
     if weeks and weeks[-1] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
-        ordered = fitted[0]
+        ordered = selection.last_fit
         weeks = _weeks(ordered, budget.minutes_per_week)
-    dutch = language_code(language) == "nl"
-    wanted = [language_code(x) or x for x in learner_languages]
-    parts_taken: dict[int, int] = {}
-    for unit in chosen:
-        parts_taken[unit.unit_id] = parts_taken.get(unit.unit_id, 0) + unit.minutes
+    return ordered, weeks
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """What the why text of a step depends on besides the step: the learner's language and choices."""
+
+    dutch: bool
+    language: str
+    wanted: list[str]  # the languages the learner chose, as codes
+    skill_labels: Mapping[int, str]
+    role_name: str | None
+    show_levels: bool
+    now: datetime | None
+
+    @classmethod
+    def of(
+        cls,
+        language: str,
+        skill_labels: Mapping[int, str],
+        role_name: str | None,
+        show_levels: bool,
+        learner_languages: Sequence[str],
+        now: datetime | None,
+    ) -> _Wording:
+        wanted = [language_code(x) or x for x in learner_languages]
+        dutch = language_code(language) == "nl"
+        return cls(dutch, language, wanted, skill_labels, role_name, show_levels, now)
+
+    def label(self, skill_id: int) -> str:
+        return _label(skill_id, self.skill_labels, self.dutch)
+
+    @property
+    def wanted_language(self) -> str:
+        return self.wanted[0] if self.wanted else language_code(self.language) or self.language
+
+
+def _steps(
+    ordered: Sequence[_Unit],
+    weeks: Sequence[int],
+    selection: _Selection,
+    open_gaps: Mapping[int, Gap],
+    wording: _Wording,
+) -> list[PathStep]:
+    """One step per chosen session, in order, each with the skills it closes (the one it is worth
+    most for first) and its why."""
+    value_per_level = selection.ordering.value_per_level
+    credited = selection.credited
+    minutes_taken: dict[int, int] = {}
+    for unit in selection.chosen:
+        minutes_taken[unit.unit_id] = minutes_taken.get(unit.unit_id, 0) + unit.minutes
     steps: list[PathStep] = []
     for index, (unit, week) in enumerate(zip(ordered, weeks, strict=True)):
         addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
         main = addresses[0][0]
-        entry = unit.entries[main]
         follows = next(
             (u for u in ordered[index + 1 :] if main in credited[u.key] and u.unit_id != unit.unit_id), None
         )
         remaining_minutes = (
-            unit.unit_minutes - parts_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
+            unit.unit_minutes - minutes_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
         )
-        fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
-            bool(wanted) and unit.language not in wanted
-        )
-        facts = StepFacts(
-            title=unit.title,
-            minutes=unit.minutes,
-            format=unit.format,
-            level=unit.level,
-            level_fit="level_fit" in entry.reasons,
-            evidence=entry.candidate.evidence,
-            evidence_detail=entry.candidate.evidence_detail,
-            part=unit.part,
-            parts=unit.parts if unit.minutes_known else 0,
-            unit_minutes=unit.unit_minutes if unit.minutes_known else 0,
-            remaining_minutes=remaining_minutes,
-            language=unit.language,
-            fallback_language=fallback,
-            wanted_language=wanted[0] if wanted else language_code(language) or language,
-            rating=entry.candidate.rating,
-            source_updated_at=entry.candidate.updated_at,
-            now=now,
-            next_title=follows.title if follows else None,
-            in_item=entry.candidate.in_item,
-            others=tuple(_label(skill, skill_labels, dutch) for skill, _ in addresses[1:]),
-        )
-        gap = open_gaps[main]
-        gap_facts = GapFacts(_label(main, skill_labels, dutch), gap.required, gap.current, gap.importance)
-        steps.append(
-            PathStep(
-                unit_id=unit.unit_id,
-                item_id=unit.item_id,
-                title=unit.title,
-                minutes=unit.minutes,
-                week=week,
-                last_week=week,
-                addresses=tuple((s, round(a, 2)) for s, a in addresses),
-                why=explain_step(facts, gap_facts, role_name, dutch, show_levels),
-                score=round(unit.score, 4),
-                why_without_levels=explain_step(facts, gap_facts, role_name, dutch, False),
-                part=unit.part,
-                parts=unit.parts if unit.minutes_known else 0,
-                unit_minutes=unit.unit_minutes if unit.minutes_known else 0,
-                remaining_minutes=remaining_minutes,
-                evidence=tuple(
-                    (s, unit.entries[s].candidate.evidence, unit.entries[s].candidate.evidence_detail)
-                    for s, _ in addresses
-                ),
-                language=unit.language,
-                language_fallback=fallback,
-                length_unknown=not unit.minutes_known,
-            )
-        )
+        steps.append(_step(unit, week, addresses, follows, remaining_minutes, open_gaps[main], wording))
+    return steps
 
-    chosen_keys = {u.key for u in chosen}
+
+def _step(
+    unit: _Unit,
+    week: int,
+    addresses: Sequence[tuple[int, float]],
+    follows: _Unit | None,
+    remaining_minutes: int,
+    gap: Gap,
+    wording: _Wording,
+) -> PathStep:
+    """The step for one session: `addresses` are (skill, levels closed), the main skill first."""
+    main = addresses[0][0]
+    entry = unit.entries[main]
+    fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
+        bool(wording.wanted) and unit.language not in wording.wanted
+    )
+    parts = unit.parts if unit.minutes_known else 0
+    unit_minutes = unit.unit_minutes if unit.minutes_known else 0
+    facts = StepFacts(
+        title=unit.title,
+        minutes=unit.minutes,
+        format=unit.format,
+        level=unit.level,
+        level_fit="level_fit" in entry.reasons,
+        evidence=entry.candidate.evidence,
+        evidence_detail=entry.candidate.evidence_detail,
+        part=unit.part,
+        parts=parts,
+        unit_minutes=unit_minutes,
+        remaining_minutes=remaining_minutes,
+        language=unit.language,
+        fallback_language=fallback,
+        wanted_language=wording.wanted_language,
+        rating=entry.candidate.rating,
+        source_updated_at=entry.candidate.updated_at,
+        now=wording.now,
+        next_title=follows.title if follows else None,
+        in_item=entry.candidate.in_item,
+        others=tuple(wording.label(skill) for skill, _ in addresses[1:]),
+    )
+    gap_facts = GapFacts(wording.label(main), gap.required, gap.current, gap.importance)
+    return PathStep(
+        unit_id=unit.unit_id,
+        item_id=unit.item_id,
+        title=unit.title,
+        minutes=unit.minutes,
+        week=week,
+        last_week=week,
+        addresses=tuple((s, round(a, 2)) for s, a in addresses),
+        why=explain_step(facts, gap_facts, wording.role_name, wording.dutch, wording.show_levels),
+        score=round(unit.score, 4),
+        why_without_levels=explain_step(facts, gap_facts, wording.role_name, wording.dutch, False),
+        part=unit.part,
+        parts=parts,
+        unit_minutes=unit_minutes,
+        remaining_minutes=remaining_minutes,
+        evidence=tuple(
+            (s, unit.entries[s].candidate.evidence, unit.entries[s].candidate.evidence_detail)
+            for s, _ in addresses
+        ),
+        language=unit.language,
+        language_fallback=fallback,
+        length_unknown=not unit.minutes_known,
+    )
+
+
+def _gap_outcomes(
+    by_priority: Sequence[Gap],
+    units: Mapping[tuple[int, int], _Unit],
+    selection: _Selection,
+    excluded_by_language: Collection[int],
+) -> tuple[list[int], list[UncoveredGap]]:
+    """The gaps the path closes, and the others with the reason they stay open, most important first."""
     # a unit with relevance 0 (or 0 minutes) teaches nothing of the skill: it is no content for it
     has_units = {s for u in units.values() for s, a in u.amounts.items() if a > _EPS}
     covered: list[int] = []
     uncovered: list[UncoveredGap] = []
     for gap in by_priority:
         s = gap.skill_id
-        closed = gap.gap - remaining[s]
-        teaching = [u for u in units.values() if u.amounts.get(s, 0.0) > _EPS]
-        if s in has_units and remaining[s] <= _EPS:
-            covered.append(s)
-        elif s not in has_units:
+        if s not in has_units:
             reason = NO_LANGUAGE if s in excluded_by_language else NO_CONTENT
             uncovered.append(UncoveredGap(skill_id=s, reason=reason))
+        elif selection.remaining[s] <= _EPS:
+            covered.append(s)
         else:
-            rest = [u for u in teaching if u.key not in chosen_keys]
-            if not rest:
-                reason = NOT_ENOUGH_CONTENT
-            elif all(u.key not in usable for u in rest):
-                reason = TOO_LONG
-            else:
-                reason = NO_TIME
-            uncovered.append(UncoveredGap(skill_id=s, reason=reason, closed=round(closed, 2)))
+            closed = round(gap.gap - selection.remaining[s], 2)
+            reason = _why_not_closed(s, units, selection)
+            uncovered.append(UncoveredGap(skill_id=s, reason=reason, closed=closed))
+    return covered, uncovered
 
+
+def _why_not_closed(skill_id: int, units: Mapping[tuple[int, int], _Unit], selection: _Selection) -> str:
+    """Why a gap with content is still open: all of it is in the path, what is left is only sittings
+    longer than a week, or the budget ran out."""
+    rest = [u for u in units.values() if u.amounts.get(skill_id, 0.0) > _EPS and u.key not in selection.taken]
+    if not rest:
+        return NOT_ENOUGH_CONTENT
+    if all(u.minutes > selection.budget.minutes_per_week for u in rest):
+        return TOO_LONG
+    return NO_TIME
+
+
+def _covered_priority_share(open_gaps: Mapping[int, Gap], remaining: Mapping[int, float]) -> float:
+    """The share of the gaps' priority the path closes (of their sizes when every priority is 0)."""
+    if not open_gaps:
+        return 1.0
     total_priority = math.fsum(g.priority for g in open_gaps.values())
-    if open_gaps and total_priority > 0:
+    if total_priority > 0:
         share = math.fsum(g.priority * (g.gap - remaining[g.skill_id]) / g.gap for g in open_gaps.values())
         share /= total_priority
-    elif open_gaps:  # every gap has importance 0: fall back to sizes
+    else:  # every gap has importance 0: fall back to sizes
         share = math.fsum(g.gap - remaining[g.skill_id] for g in open_gaps.values()) / math.fsum(
             g.gap for g in open_gaps.values()
         )
-    else:
-        share = 1.0
-    return LearningPath(
-        steps=tuple(steps),
-        covered=tuple(covered),
-        uncovered=tuple(uncovered),
-        total_minutes=sum(step.minutes for step in steps),
-        covered_priority_share=round(min(1.0, max(0.0, share)), 4),
-    )
+    return round(min(1.0, max(0.0, share)), 4)
 
 
 def _label(skill_id: int, labels: Mapping[int, str], dutch: bool) -> str:
