@@ -9,7 +9,7 @@ PORT    ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser run test test-fast bench lint screenshot clean
+.PHONY: install browser run check test test-fast bench lint screenshot clean
 
 install: $(STAMP)
 
@@ -41,10 +41,18 @@ run: install
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( n < 4 ? n : 4 )))
 PYTEST  := PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=15
 
-test: install browser
+# The rules that check themselves, before any test runs: lint, formatting, types, and the
+# architecture's import contracts ([tool.importlinter] in pyproject.toml).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
+
+test: install browser check
 	$(PYTEST)
 
-test-fast: install browser
+test-fast: install browser check
 	$(PYTEST) -m "not slow"
 
 bench: install
@@ -60,9 +68,7 @@ bench: install
 screenshot: install browser
 	$(PY) tools/screenshot.py --output docs/dashboard.png
 
-lint: install
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+lint: check
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .grimp_cache

@@ -35,7 +35,7 @@ from service.trust import audit_router as audit
 from service.trust import contests_router as contests
 from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
-from service.trust.personal_data import install_access_log_pseudonyms
+from service.trust.personal_data import install_access_log_pseudonyms, log_path_pseudonymiser
 
 log = logging.getLogger("leerpad")
 
@@ -110,7 +110,7 @@ def create_app(
     # Outermost: every request is timed and counted, and gets its request id and access log line,
     # the ones refused above included.
     app.add_middleware(RequestMetrics)
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestLog, employee_path_pseudonymiser=log_path_pseudonymiser)
     install_error_handlers(app)
     _document_middleware_answers(app)
     app.include_router(health.router)

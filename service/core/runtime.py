@@ -35,8 +35,8 @@ from recommender.embedding import Calibration, Encoder, calibration, search_cali
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
 from recommender.lexical import LexicalIndex
 from recommender.ranking_model import LearnedModel
+from service.core.metrics import record_ingest
 from service.core.settings import Settings
-from service.http.metrics import record_ingest
 
 IndexResult = TypeVar("IndexResult")
 
@@ -127,7 +127,7 @@ class Runtime:
         allow_retire: bool = False,
         progress: bool = False,
     ) -> IngestReport:
-        """Import a catalog (ingest.pipeline) and count it in the metrics (service.http.metrics)."""
+        """Import a catalog (ingest.pipeline) and count it in the metrics (service.core.metrics)."""
         try:
             report = ingest_catalog(
                 self.sessions,

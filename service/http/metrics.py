@@ -13,7 +13,8 @@ Counted as things happen (counters and histograms of prometheus_client):
 - `leerpad_jobs_total{kind, outcome}` (`succeeded`, `failed`) and `leerpad_job_duration_seconds{kind}`;
   `leerpad_job_poll_timestamp_seconds{loop}`: when a job loop (`worker`, or `api` for an API's job
   thread) last looked for work or renewed its running job's lease (the latest of all processes),
-  for an alert on a worker that is stuck or gone.
+  for an alert on a worker that is stuck or gone. The import and job counters are defined in
+  service.core.metrics, where the runtime and the job loop that count them can reach them.
 
 Computed when scraped (from the index manifests on disk and the readiness check, so every worker
 process answers the same): `leerpad_index_tenants` (tenants with a published index),
@@ -32,21 +33,18 @@ A `leerpad worker` in a container of its own serves its counts itself (`--metric
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     start_http_server,
 )
@@ -56,20 +54,15 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.core.metrics import recorded_safely
 from service.core.processes import process_alive
 from service.http.request_log import route_template
 
-if TYPE_CHECKING:
-    from ingest.pipeline import IngestReport
-
 log = logging.getLogger("leerpad.metrics")
-P = ParamSpec("P")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-JOB_KINDS = ("ingest", "retrain", "retag", "audit-purge")
-INGEST_KINDS = ("coursera", "goodhabitz", "wiki", "csv")  # the contract's KINDs (ingest.sources)
 
 HTTP_DURATION = Histogram(
     "leerpad_http_request_duration_seconds",
@@ -82,94 +75,17 @@ HTTP_REQUESTS = Counter(
     "Requests answered, by method, route template and status",
     ["method", "route", "status"],
 )
-INGEST_RUNS = Counter(
-    "leerpad_ingest_runs_total",
-    "Catalog imports, by kind and outcome (ok, dry_run, refused, error)",
-    ["kind", "outcome"],
-)
-INGEST_ITEMS = Counter(
-    "leerpad_ingest_items_total",
-    "Catalog items by what an import did to them (created, updated, unchanged, retired, rejected)",
-    ["kind", "change"],
-)
-INGEST_EMBEDDED = Counter(
-    "leerpad_ingest_embedded_texts_total", "Texts embedded by catalog imports", ["kind"]
-)
-JOBS = Counter("leerpad_jobs_total", "Jobs run, by kind and outcome (succeeded, failed)", ["kind", "outcome"])
-JOB_DURATION = Histogram(
-    "leerpad_job_duration_seconds",
-    "How long jobs ran, by kind",
-    ["kind"],
-    buckets=(0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0),
-)
-
-JOB_POLL = Gauge(
-    "leerpad_job_poll_timestamp_seconds",
-    "When a job loop (leerpad worker, or an API's job thread) last looked for work or renewed the "
-    "lease of the job it runs, Unix time: a value that stops moving is a stuck or dead worker; "
-    "by loop (worker: leerpad worker, api: the job thread of an API process)",
-    ["loop"],  # labelled, so nothing is written before the multiprocess folder exists
-    multiprocess_mode="max",
-)
-JOB_LOOPS = ("worker", "api")
 
 
 def status_class(status: int) -> str:
     return f"{status // 100}xx"
 
 
-def _recording(record: Callable[P, None]) -> Callable[P, None]:
-    """A metric that cannot be written (say, PROMETHEUS_MULTIPROC_DIR is not writable) is logged;
-    it never fails the request, import or job it was counting."""
-
-    @functools.wraps(record)
-    def safely(*args: P.args, **kwargs: P.kwargs) -> None:
-        try:
-            record(*args, **kwargs)
-        except Exception:
-            log.warning("could not record the metric %s", record.__name__, exc_info=True)
-
-    return safely
-
-
-@_recording
+@recorded_safely
 def record_request(method: str, route: str, status: int, seconds: float) -> None:
     method = method if method in HTTP_METHODS else "other"  # no label value a client can make up
     HTTP_DURATION.labels(method, route, status_class(status)).observe(seconds)
     HTTP_REQUESTS.labels(method, route, str(status)).inc()
-
-
-@_recording
-def record_ingest(kind: str, outcome: str, report: IngestReport | None = None) -> None:
-    """One import: its outcome, and what it did when it changed something (not a dry run)."""
-    kind = kind if kind in INGEST_KINDS else "other"
-    INGEST_RUNS.labels(kind, outcome).inc()
-    if report is None or report.dry_run:
-        return
-    counts = {
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "retired": report.retired,
-        "rejected": report.rejected_total,
-    }
-    for change, count in counts.items():
-        if count:
-            INGEST_ITEMS.labels(kind, change).inc(count)
-    if report.embedded:
-        INGEST_EMBEDDED.labels(kind).inc(report.embedded)
-
-
-@_recording
-def record_job_poll(loop: str) -> None:
-    JOB_POLL.labels(loop if loop in JOB_LOOPS else "other").set(time.time())
-
-
-@_recording
-def record_job(kind: str, outcome: str, seconds: float) -> None:
-    kind = kind if kind in JOB_KINDS else "other"
-    JOBS.labels(kind, outcome).inc()
-    JOB_DURATION.labels(kind).observe(seconds)
 
 
 class RequestMetrics:

@@ -27,6 +27,7 @@ import re
 import time
 import uuid
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -186,12 +187,23 @@ def _route_patterns(app: Any) -> list[tuple[re.Pattern[str], str]]:
     return patterns
 
 
-class RequestLog:
-    """ASGI middleware: the request id, the access line, and a 500 for an uncaught exception."""
+PathPseudonymiser = Callable[[str], str]
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestLog:
+    """ASGI middleware: the request id, the access line, and a 500 for an uncaught exception.
+
+    `employee_path_pseudonymiser` makes, from the app's runtime, the function that replaces an
+    employee id in a logged path by its pseudonym (service.trust.personal_data): the trust domain
+    decides pseudonyms, and service.app hands its rule in, so this plumbing imports no domain.
+    Without it a path that names an employee is logged as its route template."""
+
+    def __init__(
+        self, app: ASGIApp, employee_path_pseudonymiser: Callable[[Any], PathPseudonymiser] | None = None
+    ) -> None:
         self.app = app
-        self._secret: bytes | None = None
+        self._make_pseudonymiser = employee_path_pseudonymiser
+        self._pseudonymise: PathPseudonymiser | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -257,11 +269,8 @@ class RequestLog:
             return path[:300]
         route = route_template(scope)
         runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
-        if runtime is None or "{employee_id}" not in route:
+        if runtime is None or "{employee_id}" not in route or self._make_pseudonymiser is None:
             return route  # a path no route serves (`unmatched`) may still hold an id: not logged
-        from service.trust.audit import pseudonym_secret
-        from service.trust.personal_data import pseudonymise_path
-
-        if self._secret is None:
-            self._secret = pseudonym_secret(runtime)
-        return pseudonymise_path(self._secret, path)[:300]
+        if self._pseudonymise is None:
+            self._pseudonymise = self._make_pseudonymiser(runtime)
+        return self._pseudonymise(path)[:300]

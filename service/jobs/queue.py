@@ -28,9 +28,9 @@ from ingest.pipeline import IngestError, RetireRefused, check_retirement
 from models import repositories as repo
 from models.db import transaction
 from models.tables import Job, utcnow
+from service.core.metrics import record_job, record_job_poll
 from service.core.processes import process_alive
 from service.core.runtime import Runtime
-from service.http.metrics import record_job, record_job_poll
 from service.jobs.retraining import retrain
 from service.skills.taxonomy import retag_catalog
 from service.trust.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges

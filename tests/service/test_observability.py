@@ -315,7 +315,8 @@ def test_multiprocess_mode_adds_up_the_counts_of_every_process(tmp_path: Path) -
     folder = tmp_path / "prometheus"
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "PYTHONPATH": str(ROOT)}
     record = (
-        "from service.http.metrics import prepare_multiprocess_dir, record_job, record_request\n"
+        "from service.core.metrics import record_job\n"
+        "from service.http.metrics import prepare_multiprocess_dir, record_request\n"
         "prepare_multiprocess_dir()\n"
         "record_request('GET', '/v1/search', 200, 0.02)\n"
         "record_job('ingest', 'succeeded', 3.0)\n"
