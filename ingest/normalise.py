@@ -19,6 +19,7 @@ from typing import NoReturn
 from urllib.parse import urlsplit
 
 from ingest.records import FORMATS, LEVELS, MicroUnit, RecordRejected
+from recommender.errors import LeerpadError
 
 WORDS_PER_MINUTE = 200
 UNIT_MIN_MINUTES = 5
@@ -887,7 +888,7 @@ class Module:
     lessons: tuple[Module, ...] = ()
 
 
-class ModuleListError(ValueError):
+class ModuleListError(LeerpadError):
     """A module list that cannot be used; the reason names the entry."""
 
 
