@@ -45,6 +45,7 @@ from models.db import transaction
 from models.tables import ITEM_ACTIVE, ITEM_RETIRED, MicroUnit, utcnow
 from models.tables import CatalogItem as ItemRow
 from recommender.embedding import Encoder, vector_to_bytes
+from recommender.errors import CONFLICT, LeerpadError
 
 MAX_REJECTIONS_LISTED = 1000
 EMBED_CHUNK = 16  # texts encoded between two moves of the progress bar
@@ -145,7 +146,7 @@ class IngestReport:
         }
 
 
-class IngestError(Exception):
+class IngestError(LeerpadError):
     """The import as a whole cannot be used; nothing was changed."""
 
     def __init__(self, message: str, report: IngestReport | None = None) -> None:
@@ -155,7 +156,18 @@ class IngestError(Exception):
 
 class RetireRefused(IngestError):
     """The import would retire more of its source's items than allowed without allow_retire;
-    nothing was changed. The report lists what would have been retired."""
+    nothing was changed. The report lists what would have been retired. A conflict, not invalid
+    input: the file is valid; it conflicts with what the source holds now."""
+
+    code = CONFLICT
+
+    def __init__(self, message: str, report: IngestReport) -> None:
+        super().__init__(message, report)
+        self.extra = {
+            "source": report.source,
+            "retired": report.retired,
+            "retired_items": [item.to_json() for item in report.retired_items],
+        }
 
 
 def retirement_refusal(source: str, retiring: Sequence[RetiredItem], active: int) -> str | None:

@@ -16,11 +16,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from recommender.errors import LeerpadError
+
 LEVELS = ("beginner", "intermediate", "advanced")
 FORMATS = ("course", "video", "article", "page", "microlearning", "classroom", "event", "podcast", "other")
 
 
-class SourceError(Exception):
+class SourceError(LeerpadError):
     """The file cannot be used at all (unreadable, wrong format, too large, no usable headers)."""
 
     def __init__(self, path: Path | str, reason: str) -> None:

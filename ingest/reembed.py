@@ -27,11 +27,12 @@ from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import MicroUnit, Skill
 from recommender.embedding import EncodeKind, Encoder, vector_to_bytes
+from recommender.errors import LeerpadError
 
 PAGE = 500  # items (or skills) read per query; their texts are encoded page by page
 
 
-class ReembedError(Exception):
+class ReembedError(LeerpadError):
     """The tenant is unknown or the encoder is not the configured model."""
 
 

@@ -56,6 +56,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from recommender.errors import CORRUPT, LeerpadError
 from recommender.lexical import LexicalIndex
 
 HNSW_THRESHOLD = 50_000  # below this an exact flat index is both fast and exact
@@ -73,8 +74,10 @@ SET_ASIDE_NOTE = "set-aside.json"
 MMAP_FLAG: int | None = getattr(faiss, "IO_FLAG_MMAP_IFC", None)
 
 
-class IndexCorruptError(Exception):
+class IndexCorruptError(LeerpadError):
     """A snapshot on disk does not match its manifest."""
+
+    code = CORRUPT
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
-from ingest.pipeline import RetireRefused
 from ingest.sources import KINDS
 from models import repositories as repo
 from models.tables import ITEM_ACTIVE, ITEM_RETIRED, Job
@@ -18,7 +17,7 @@ from service.catalog.present import item_public
 from service.catalog.schemas import ItemPage, ItemPublic, JobPublic
 from service.core.schemas import MAX_ROW_ID
 from service.http.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
-from service.http.errors import Conflict, NotFound, PayloadTooLarge, Unprocessable, problem_responses
+from service.http.errors import NotFound, PayloadTooLarge, Unprocessable, problem_responses
 from service.http.params import RowId
 from service.jobs.queue import enqueue_ingest, enqueue_retag
 
@@ -172,27 +171,17 @@ def import_catalog(
     if written == 0:
         target.unlink(missing_ok=True)
         raise Unprocessable(f"file {filename!r} is empty")
-    try:
-        job = enqueue_ingest(
-            runtime,
-            caller.tenant_id,
-            kind=kind,
-            path=target,
-            source=source,
-            filename=filename,
-            dry_run=dry_run,
-            allow_retire=allow_retire,
-            tenant_slug=caller.tenant_slug,
-        )
-    except RetireRefused as exc:
-        # 409, not 422: the file is valid; it conflicts with what the source holds now.
-        report = exc.report
-        raise Conflict(
-            str(exc),
-            source=report.source if report else source or kind,
-            retired=report.retired if report else None,
-            retired_items=[r.to_json() for r in report.retired_items] if report else [],
-        ) from exc
+    job = enqueue_ingest(
+        runtime,
+        caller.tenant_id,
+        kind=kind,
+        path=target,
+        source=source,
+        filename=filename,
+        dry_run=dry_run,
+        allow_retire=allow_retire,
+        tenant_slug=caller.tenant_slug,
+    )
     return job_public(job)
 
 

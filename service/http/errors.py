@@ -1,4 +1,6 @@
-"""One error base carrying its status, one handler, one JSON shape: RFC 9457 problem+json."""
+"""One handler, one JSON shape (RFC 9457 problem+json) for the one error base
+(recommender.errors.LeerpadError): its code becomes a status here, its message the detail, its extra
+fields join the body. The HTTP-only failures (401, 403, 413, 503) are subclasses with codes of their own."""
 
 from __future__ import annotations
 
@@ -11,54 +13,50 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from recommender.errors import CONFLICT, INVALID, NOT_FOUND, LeerpadError
+
 PROBLEM_JSON = "application/problem+json"
 
 
-class LeerpadError(Exception):
-    """An expected failure with a status code and a message that names what was wrong."""
-
-    status_code = 400
-    title = "Bad request"
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
-
-
 class Unauthorized(LeerpadError):
-    status_code = 401
-    title = "Unauthorized"
+    code = "unauthorized"
 
 
 class Forbidden(LeerpadError):
-    status_code = 403
-    title = "Forbidden"
+    code = "forbidden"
 
 
 class NotFound(LeerpadError):
-    status_code = 404
-    title = "Not found"
+    code = NOT_FOUND
 
 
 class Conflict(LeerpadError):
-    status_code = 409
-    title = "Conflict"
+    code = CONFLICT
 
 
 class PayloadTooLarge(LeerpadError):
-    status_code = 413
-    title = "Payload too large"
+    code = "too_large"
 
 
 class Unprocessable(LeerpadError):
-    status_code = 422
-    title = "Unprocessable content"
+    code = INVALID
 
 
 class NotReady(LeerpadError):
-    status_code = 503
-    title = "Service unavailable"
+    code = "not_ready"
+
+
+# Each error code's HTTP status and problem title: the one place a code becomes a status. A code
+# missing here (recommender.errors.CORRUPT) is a fault, answered as any unexpected error is.
+STATUSES: dict[str, tuple[int, str]] = {
+    "unauthorized": (401, "Unauthorized"),
+    "forbidden": (403, "Forbidden"),
+    NOT_FOUND: (404, "Not found"),
+    CONFLICT: (409, "Conflict"),
+    "too_large": (413, "Payload too large"),
+    INVALID: (422, "Unprocessable content"),
+    "not_ready": (503, "Service unavailable"),
+}
 
 
 def problem(
@@ -173,7 +171,10 @@ def allowed_methods(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LeerpadError)
     async def _leerpad_error(request: Request, exc: LeerpadError) -> JSONResponse:
-        return problem(exc.status_code, exc.title, exc.detail, request.url.path, **exc.extra)
+        if exc.code not in STATUSES:
+            raise exc  # a fault, not the caller's: request_log.RequestLog answers 500 and logs it
+        status, title = STATUSES[exc.code]
+        return problem(status, title, exc.message, request.url.path, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

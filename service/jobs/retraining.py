@@ -25,6 +25,7 @@ from models.db import transaction
 from models.ranking_models_repository import FeedbackRow, ShownPath
 from models.tables import MODEL_ACTIVE, MODEL_CANDIDATE, MODEL_REJECTED, RankingModel, utcnow
 from recommender import training
+from recommender.errors import LeerpadError
 from recommender.interactions import Impression, LearningEvent, label_interactions
 from recommender.ranking_model import RULES_VERSION, LearnedModel, RankerModel, RuleModel
 from recommender.training import RetrainResult
@@ -37,7 +38,7 @@ RULES = RULES_VERSION  # "rules-1": no learned model, the hand-set weights rank
 MODEL_KIND = "logreg"
 
 
-class RollbackError(ValueError):
+class RollbackError(LeerpadError):
     """A rollback that cannot be done; the message says why and what can be done instead."""
 
 

@@ -26,6 +26,7 @@ from models import taxonomy_repository as tax
 from models.repositories import UnitCard
 from models.tables import Employee, LearningPath, Role
 from recommender.embedding import Calibration, vectors_from_bytes
+from recommender.errors import LeerpadError
 from recommender.explanations import CONFIRMED, DECLARED, LABEL, SIMILARITY, TEXT, explain_uncovered
 from recommender.feedback import NO_HISTORY, History
 from recommender.fusion import convex_fusion
@@ -599,7 +600,7 @@ def ad_hoc_plan(
     return plan, matched
 
 
-class PathInputError(ValueError):
+class PathInputError(LeerpadError):
     """A path request that cannot be planned; the message names the field."""
 
 

@@ -16,7 +16,6 @@ from recommender.paths import Budget
 from service.http.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
 from service.http.errors import NotFound, Unprocessable, problem_responses
 from service.paths.planning import (
-    PathInputError,
     PlanInput,
     ad_hoc_plan,
     budget_for,
@@ -26,7 +25,7 @@ from service.paths.planning import (
     store_path,
     without_gap_scores,
 )
-from service.people.employees import EmployeeInputError, require_role
+from service.people.employees import require_role
 from service.people.router import Key, load_employee
 from service.people.visibility import may_see_gap_scores
 from service.skills.schemas import PathPublic, PathRequest, RecommendationRequest
@@ -71,14 +70,11 @@ def employee_path(
     """What to learn next, week by week, within the time given; every step says which gap it closes and why."""
     employee = load_employee(session, caller, employee_id)
     role: Role | None
-    try:
-        if body.target_role:
-            role = require_role(session, caller.tenant_id, body.target_role, "target_role")
-        else:
-            role_id = employee.target_role_id or employee.role_id
-            role = people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None
-    except EmployeeInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    if body.target_role:
+        role = require_role(session, caller.tenant_id, body.target_role, "target_role")
+    else:
+        role_id = employee.target_role_id or employee.role_id
+        role = people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None
     if role is None:
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     now = datetime.now(UTC)
@@ -96,17 +92,14 @@ def recommendations(
 ) -> PathPublic:
     """The same path for an ad-hoc skill list, for an LMS that keeps no employees here. A label that
     matches no skill of the tenant is matched by text; `matched_skills` says how each label matched."""
-    try:
-        plan, matched = ad_hoc_plan(
-            session,
-            caller.tenant_id,
-            body.skills,
-            Budget(body.minutes_per_week, body.weeks),
-            body.languages,
-            content_check(runtime, caller.tenant_slug, session, caller.tenant_id),
-        )
-    except PathInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    plan, matched = ad_hoc_plan(
+        session,
+        caller.tenant_id,
+        body.skills,
+        Budget(body.minutes_per_week, body.weeks),
+        body.languages,
+        content_check(runtime, caller.tenant_slug, session, caller.tenant_id),
+    )
     return _answer(
         runtime,
         session,

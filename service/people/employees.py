@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from ingest.skills import resolve_skill
 from models import people_repository as people
 from models.tables import Assessment, Employee, Role, Skill, utcnow
+from recommender.errors import LeerpadError
 from recommender.gaps import SOURCES
 
 
-class EmployeeInputError(ValueError):
+class EmployeeInputError(LeerpadError):
     """Input that cannot be stored; the message names the entry and field."""
 
 

@@ -25,7 +25,6 @@ from service.http.errors import NotFound, Unprocessable, problem_responses
 from service.paths.planning import content_check
 from service.people.employees import (
     AssessmentInput,
-    EmployeeInputError,
     add_assessments,
     require_role,
     upsert_employee,
@@ -33,7 +32,6 @@ from service.people.employees import (
 from service.people.gaps import employee_gaps
 from service.people.visibility import may_see_gap_scores, require_gap_scores
 from service.skills.roles import (
-    RoleInputError,
     RoleSkillInput,
     find_occupation,
     occupation_skill_inputs,
@@ -53,7 +51,7 @@ from service.skills.schemas import (
     RolePublic,
     RoleSkillPublic,
 )
-from service.trust.personal_data import UnknownEmployee, erase_employee, export_employee
+from service.trust.personal_data import erase_employee, export_employee
 from service.trust.personal_data_schemas import EmployeeExport
 
 router = APIRouter(prefix="/v1", tags=["people"])
@@ -103,20 +101,17 @@ def put_role(
             raise NotFound(f"occupation: no occupation matches {body.occupation!r}; import ESCO first")
         named = {s.skill for s in body.skills}
         inputs = [i for i in occupation_skill_inputs(session, occupation) if i.skill not in named] + inputs
-    try:
-        role, resolutions = upsert_role(
-            session,
-            caller.tenant_id,
-            role_id,
-            body.name,
-            inputs,
-            runtime.encoder,
-            runtime.settings.model,
-            language=body.language,
-            occupation=occupation,
-        )
-    except RoleInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    role, resolutions = upsert_role(
+        session,
+        caller.tenant_id,
+        role_id,
+        body.name,
+        inputs,
+        runtime.encoder,
+        runtime.settings.model,
+        language=body.language,
+        occupation=occupation,
+    )
     return role_public(
         session,
         caller.tenant_id,
@@ -166,19 +161,16 @@ def put_employee(
 ) -> EmployeePublic:
     """Create or update an employee: role, team, language, preferences."""
     check_employee_access(caller, employee_id)
-    try:
-        employee = upsert_employee(
-            session,
-            caller.tenant_id,
-            employee_id,
-            role=body.role,
-            target_role=body.target_role,
-            team=body.team,
-            language=body.language,
-            preferences=body.preferences,
-        )
-    except EmployeeInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    employee = upsert_employee(
+        session,
+        caller.tenant_id,
+        employee_id,
+        role=body.role,
+        target_role=body.target_role,
+        team=body.team,
+        language=body.language,
+        preferences=body.preferences,
+    )
     return employee_public(session, employee)
 
 
@@ -212,12 +204,9 @@ def post_assessments(
     if len(body) > MAX_ASSESSMENTS:
         raise Unprocessable(f"body: {len(body)} assessments; at most {MAX_ASSESSMENTS} per request")
     entries = [AssessmentInput(e.skill, e.level, e.source, e.observed_at) for e in body]
-    try:
-        resolved = add_assessments(
-            session, caller.tenant_id, employee, entries, self_only=caller.role == "employee"
-        )
-    except EmployeeInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    resolved = add_assessments(
+        session, caller.tenant_id, employee, entries, self_only=caller.role == "employee"
+    )
     return AssessmentsAccepted(
         accepted=len(resolved),
         skills=[
@@ -248,14 +237,11 @@ def get_gaps(
     tenant = repo.get_tenant_by_id(session, caller.tenant_id)
     require_gap_scores(tenant.individual_gaps if tenant else "all", caller)
     role_id = employee.target_role_id or employee.role_id
-    try:
-        role = (
-            require_role(session, caller.tenant_id, target_role, "target_role")
-            if target_role
-            else (people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None)
-        )
-    except EmployeeInputError as exc:
-        raise Unprocessable(str(exc)) from exc
+    role = (
+        require_role(session, caller.tenant_id, target_role, "target_role")
+        if target_role
+        else (people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None)
+    )
     if role is None:
         raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
@@ -297,10 +283,7 @@ def export_employee_data(
     employee = load_employee(session, caller, employee_id)
     tenant = repo.get_tenant_by_id(session, caller.tenant_id)
     shown = may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller)
-    try:
-        exported = export_employee(runtime, session, caller.tenant_id, employee_id, include_gaps=shown)
-    except UnknownEmployee as exc:
-        raise NotFound(f"no employee {employee_id!r}") from exc
+    exported = export_employee(runtime, session, caller.tenant_id, employee_id, include_gaps=shown)
     return EmployeeExport.model_validate({**exported, "employee": employee_public(session, employee)})
 
 
@@ -316,7 +299,4 @@ def erase_employee_data(
     events, paths, API keys and the employee itself are deleted; colleagues' statements that name them
     keep a pseudonym instead; the audit log never held their id. The admin or the LMS carries out the
     employee's request; an employee key cannot erase (docs/privacy-rights.md)."""
-    try:
-        erase_employee(runtime, session, caller.tenant_id, employee_id)
-    except UnknownEmployee as exc:
-        raise NotFound(f"no employee {employee_id!r}") from exc
+    erase_employee(runtime, session, caller.tenant_id, employee_id)

@@ -13,6 +13,7 @@ from models import figures_repository as figures_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import LdFigure
+from recommender.errors import LeerpadError
 from service.core.runtime import Runtime
 from service.reports.figures_schemas import FigureCreate, FigurePublic
 
@@ -21,7 +22,7 @@ CSV_REQUIRED = ("kind", "name", "period_start", "period_end", "value", "unit")
 CSV_OPTIONAL = ("team", "note")
 
 
-class FigureInputError(ValueError):
+class FigureInputError(LeerpadError):
     """A figures file that cannot be used; names the file, the line and the field."""
 
 

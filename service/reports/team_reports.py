@@ -20,6 +20,7 @@ from models import reports_repository as reports_repo
 from models import taxonomy_repository as tax
 from models.tables import Employee, utcnow
 from recommender import reports as figures
+from recommender.errors import LeerpadError
 from recommender.privacy import (
     MIN_GROUP_SIZE,
     coarser_filters,
@@ -68,7 +69,7 @@ Filters = dict[str, str | None]
 K = TypeVar("K")
 
 
-class ReportInputError(ValueError):
+class ReportInputError(LeerpadError):
     """A report asked for with parameters it cannot use (the message names the parameter)."""
 
 

@@ -16,6 +16,7 @@ from models import people_repository as people
 from models import taxonomy_repository as tax
 from models.tables import Occupation, Role, RoleSkill, utcnow
 from recommender.embedding import Encoder
+from recommender.errors import LeerpadError
 
 IMPORTANCE_WORDS = {
     "essential": 1.0,
@@ -29,7 +30,7 @@ IMPORTANCE_WORDS = {
 ESSENTIAL_LEVEL, OPTIONAL_LEVEL = 3, 2
 
 
-class RoleInputError(ValueError):
+class RoleInputError(LeerpadError):
     """A role definition that cannot be stored; names the skill entry at fault."""
 
 

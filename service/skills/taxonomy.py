@@ -14,6 +14,7 @@ from ingest.skills import TaxonomyReport, TenantTagger, embed_skills, store_taxo
 from ingest.taxonomy import Taxonomy
 from models import repositories as repo
 from models.db import transaction
+from recommender.errors import LeerpadError
 from service.core.runtime import Runtime
 from service.skills.roles import (
     RoleInputError,
@@ -26,7 +27,7 @@ from service.skills.roles import (
 MAX_ROLES_IN_FILE = 2000
 
 
-class RoleFileError(ValueError):
+class RoleFileError(LeerpadError):
     """A role file that cannot be read; names the file and line."""
 
 
