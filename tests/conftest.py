@@ -2,27 +2,31 @@
 
 Database tests isolate themselves by tenant: each test gets a fresh tenant slug, so tests that
 commit (the ingest pipeline does) never see each other's rows.
+
+A test that uses the database (the `runtime` fixture, or `database_url` for a database of its own)
+runs on every backend of BACKENDS, once each, unless it names fewer with
+`@pytest.mark.backends("sqlite")` or `@pytest.mark.backends("postgresql")`. Every run on PostgreSQL
+gets the `postgres` marker, so `-m "not postgres"` runs exactly what needs no server.
 """
 
 from __future__ import annotations
 
 import fcntl
-import getpass
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
-import psycopg
 import pytest
 
-from recommender.embedding import MINILM, EncodeKind, Encoder
+from recommender.embedding import MINILM, Encoder
 from service.core.runtime import Runtime
 from service.core.settings import Settings
+from tests.support.databases import BACKENDS, fresh_pg_database, own_database
+from tests.support.demo import DemoLoad
+from tests.support.encoders import SessionEncoder
+from tests.support.settings import make_settings
 
 # The suite encodes with all-MiniLM-L6-v2, the fastest bundled encoder; the product's default,
 # multilingual-e5-small, is 2.4x slower to encode (bench/encoders.py) and would add minutes to every
@@ -41,17 +45,30 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // _workers)))
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PG_ADMIN_URL = os.environ.get(
-    "LEERPAD_TEST_PG_ADMIN", f"postgresql://{getpass.getuser()}@127.0.0.1:5432/test"
-)
-BACKENDS = ("sqlite", "postgresql")
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that needs a database runs once per backend it names (every backend by default)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("backends")
+    names = marker.args if marker else BACKENDS
+    unknown = [name for name in names if name not in BACKENDS]
+    if not names or unknown:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: backends must be some of {BACKENDS}")
+    metafunc.parametrize("backend", names, indirect=True, scope="session")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: `-m "not postgres"` must see the added markers
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, modules that hold a slow test go first, in their usual order: `make test`
-    hands each worker whole modules (--dist loadscope), in the order collected, so the long ones start
-    early rather than leave one worker busy at the end while the other has nothing left to do."""
+    """Runs on PostgreSQL get the `postgres` marker. Under pytest-xdist, modules that hold a slow
+    test go first, in their usual order: `make test` hands each worker whole modules (--dist
+    loadscope), in the order collected, so the long ones start early rather than leave one worker
+    busy at the end while the other has nothing left to do."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
@@ -65,57 +82,16 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-class SessionEncoder(Encoder):
-    """The real model, remembering each text's vector for the rest of the session: dozens of tests
-    import the bundled taxonomy (149 skills, about 5 s of CPU to embed) or the same small catalog
-    into a tenant of their own, and a deterministic model gives a text the same vector every time.
-    Tests that count what is sent to the encoder wrap it (CountingEncoder) and still see every text.
-    Inside `computing()` every text goes through the model, for tests about encoding itself."""
-
-    def __init__(self, model: str) -> None:
-        super().__init__(model)
-        self._memo: dict[tuple[str, str], np.ndarray] = {}
-        self._computing = False
-
-    def encode(
-        self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"
-    ) -> np.ndarray:
-        if self._computing or not texts:
-            return super().encode(texts, progress=progress, kind=kind)
-        texts = list(texts)
-        missing = [text for text in dict.fromkeys(texts) if (kind, text) not in self._memo]
-        if missing:
-            vectors = super().encode(missing, progress=progress, kind=kind)
-            self._memo.update(((kind, text), vector) for text, vector in zip(missing, vectors, strict=True))
-        return np.stack([self._memo[(kind, text)] for text in texts])
-
-    @contextmanager
-    def computing(self) -> Iterator[None]:
-        self._computing = True
-        try:
-            yield
-        finally:
-            self._computing = False
-
-
 @pytest.fixture(scope="session")
 def encoder() -> SessionEncoder:
     """The real test encoder (TEST_EMBEDDING_MODEL), loaded once for the whole session."""
     return SessionEncoder(TEST_EMBEDDING_MODEL)
 
 
-@contextmanager
-def fresh_pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database, dropped on the way out."""
-    name = f"leerpad_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base.replace('postgresql://', 'postgresql+psycopg://', 1)}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend this run of the test is on (see pytest_generate_tests)."""
+    return str(request.param)
 
 
 @pytest.fixture(scope="session")
@@ -125,29 +101,13 @@ def pg_database() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def own_pg_database() -> Iterator[str]:
-    """A PostgreSQL database for one test alone: for tests whose workers claim every queued job."""
-    with fresh_pg_database() as url:
-        yield url
-
-
-def make_settings(home: Path, database_url: str = "", **overrides: object) -> Settings:
-    # A rate limit no test reaches unless it asks for a lower one (tests/service/test_limits.py).
-    overrides.setdefault("rate_limit_per_minute", 1_000_000)
-    overrides.setdefault("rate_limit_burst", 100_000)
-    return Settings(
-        home=home, database_url=database_url, environment="test", run_jobs_in_api=False, **overrides
-    )
-
-
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session")
 def runtime(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
 ) -> Iterator[Runtime]:
-    """A migrated runtime per backend, sharing the session's encoder."""
-    home = tmp_path_factory.mktemp(f"home-{request.param}")
-    url = request.getfixturevalue("pg_database") if request.param == "postgresql" else ""
+    """A migrated runtime on the backend, shared by the session's tests on it and by the encoder."""
+    home = tmp_path_factory.mktemp(f"home-{backend}")
+    url = request.getfixturevalue("pg_database") if backend == "postgresql" else ""
     active = Runtime(make_settings(home, url), encoder=encoder)
     active.migrate()
     yield active
@@ -155,18 +115,18 @@ def runtime(
 
 
 @pytest.fixture
+def database_url(backend: str) -> Iterator[str]:
+    """A database of this test's own on the backend, for tests that look at every row or job in it:
+    a new PostgreSQL database (dropped afterwards), or "" for SQLite (a file under the home the test
+    gives its settings)."""
+    with own_database(backend) as url:
+        yield url
+
+
+@pytest.fixture
 def tenant() -> str:
     """A tenant slug no other test uses."""
     return f"t-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture(scope="session")
-def sqlite_runtime(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[Runtime]:
-    """A migrated SQLite runtime for the few heavy tests that need to run only once."""
-    active = Runtime(make_settings(tmp_path_factory.mktemp("home-sqlite-only")), encoder=encoder)
-    active.migrate()
-    yield active
-    active.close()
 
 
 def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
@@ -185,13 +145,6 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
     return target
 
 
-@dataclass(frozen=True)
-class DemoLoad:
-    home: Path  # a LEERPAD_HOME (SQLite) with the demo loaded; copy it (`demo_home`), never change it
-    exit_code: int  # of the first `leerpad demo`
-    output: str  # what the first `leerpad demo` printed
-
-
 @pytest.fixture(scope="session")
 def demo_load(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> DemoLoad:
     """The bundled demo loaded by `leerpad demo` into a fresh SQLite LEERPAD_HOME, once per test run
@@ -201,6 +154,7 @@ def demo_load(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Dem
         from typer.testing import CliRunner
 
         from service import cli
+        from service.cli import context
 
         def runtime() -> Runtime:
             active = Runtime(Settings(), encoder=encoder)
@@ -210,7 +164,7 @@ def demo_load(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Dem
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("LEERPAD_HOME", str(folder / "home"))
             patch.delenv("LEERPAD_DATABASE_URL", raising=False)
-            patch.setattr(cli, "_runtime", runtime)
+            patch.setattr(context, "open_runtime", runtime)
             done = CliRunner().invoke(cli.app, ["demo"], catch_exceptions=False)
         (folder / "exit_code").write_text(str(done.exit_code))
         (folder / "output.txt").write_text(done.stdout, encoding="utf-8")

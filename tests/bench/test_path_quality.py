@@ -10,7 +10,7 @@ import pytest
 
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "path_quality.py"
 

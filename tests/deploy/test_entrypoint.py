@@ -102,11 +102,12 @@ def test_migrate_on_sqlite_creates_a_migrated_database(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_migrate_on_postgresql_waits_for_it_and_migrates(tmp_path: Path, own_pg_database: str) -> None:
-    done = run_entrypoint(entrypoint_env(tmp_path, LEERPAD_DATABASE_URL=own_pg_database), "migrate")
+@pytest.mark.backends("postgresql")
+def test_migrate_on_postgresql_waits_for_it_and_migrates(tmp_path: Path, database_url: str) -> None:
+    done = run_entrypoint(entrypoint_env(tmp_path, LEERPAD_DATABASE_URL=database_url), "migrate")
     assert done.returncode == 0, done.stderr
     assert "answers" in done.stderr
-    engine = make_engine(own_pg_database)
+    engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()

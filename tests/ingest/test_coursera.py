@@ -10,7 +10,7 @@ import pytest
 from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source
 from ingest.sources.coursera import CourseraSource
-from tests.ingest.parsing import parse_all
+from tests.support.parsing import parse_all
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 COURSERA_CSV = DATA / "coursera_sample" / "coursera.csv"

@@ -55,8 +55,8 @@ from models import repositories as repo
 from models.tables import ITEM_ACTIVE, CatalogItem, MicroUnit
 from recommender.index import KEEP_SNAPSHOTS
 from service.core.runtime import Runtime
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import write_csv
+from tests.support.catalogs import write_csv
+from tests.support.settings import make_settings
 
 LEERPAD = Path(sys.executable).parent / "leerpad"
 TENANT = "crash"
@@ -438,12 +438,12 @@ def test_imports_killed_at_every_stage_lose_and_double_nothing_on_sqlite(tmp_pat
 
 
 @pytest.mark.slow
-@pytest.mark.postgres
+@pytest.mark.backends("postgresql")
 def test_imports_killed_at_every_stage_lose_and_double_nothing_on_postgresql(
-    tmp_path: Path, own_pg_database: str
+    tmp_path: Path, database_url: str
 ) -> None:
     started = time.monotonic()
-    tally = crash_and_restart(tmp_path, own_pg_database, seed=11, full=False)
+    tally = crash_and_restart(tmp_path, database_url, seed=11, full=False)
     print(report("PostgreSQL", tally, time.monotonic() - started))
     assert tally.kills >= 5 and tally.rows_lost == 0 and tally.rows_duplicated == 0 and tally.ahead == 0
     assert tally.behind >= 2 and tally.rolled_forward >= 1

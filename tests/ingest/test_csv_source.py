@@ -11,7 +11,7 @@ from ingest.normalise import UNIT_MAX_MINUTES, UNIT_MIN_MINUTES, WORDS_PER_MINUT
 from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source
 from ingest.sources.csv_source import CsvSource
-from tests.ingest.parsing import parse_all
+from tests.support.parsing import parse_all
 
 HEADER = (
     "external_id,title,description,url,language,minutes,level,format,provider,skills,updated_at,rating,notes"

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source, goodhabitz
 from ingest.sources.goodhabitz import HEADER_MAP, GoodHabitzSource
-from tests.ingest.parsing import parse_all
+from tests.support.parsing import parse_all
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 NL_OFFERS = DATA / "nl_ai_training_offers" / "ai_courses_cleaned.csv"

@@ -27,9 +27,11 @@ from recommender.index import INDEX_FILE, LEXICAL_FILE, SnapshotStore
 from recommender.lexical import LexicalIndex
 from service.app import create_app
 from service.core.runtime import Runtime
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import ROWS, CountingEncoder, db_state, run, write_csv
-from tests.recommender.test_index_corruption import damage
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.encoders import CountingEncoder
+from tests.support.ingest import db_state, run_ingest
+from tests.support.settings import make_settings
+from tests.support.snapshots import damage
 
 FILES = {"faiss": INDEX_FILE, "bm25": LEXICAL_FILE}
 
@@ -58,8 +60,8 @@ def load(runtime: Runtime, tenant: str, file: str) -> None:
 def test_a_corrupt_snapshot_is_set_aside_and_rebuilt_when_no_previous_one_matches(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, file: str, how: str
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
-    run(runtime, tenant, write_csv(tmp_path / "b.csv", ROWS[:2]), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "b.csv", ROWS[:2]), CountingEncoder(encoder))
     store = runtime.store(tenant)
     version = store.current_version()
     assert version is not None
@@ -89,7 +91,7 @@ def test_a_corrupt_snapshot_falls_back_to_the_previous_one_when_it_matches_the_d
     file: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     previous = store.current_version()
     latest = runtime.rebuild_index(tenant)  # the same catalog, published again
@@ -114,7 +116,7 @@ def test_an_import_killed_between_commit_and_switch_is_rolled_forward(
     monkeypatch: pytest.MonkeyPatch,
     restored_by: str,
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     before = store.current_version()
     changed = write_csv(tmp_path / "b.csv", ROWS[:2])
@@ -125,7 +127,7 @@ def test_an_import_killed_between_commit_and_switch_is_rolled_forward(
     with monkeypatch.context() as patch:
         patch.setattr(SnapshotStore, "activate", killed)
         with pytest.raises(Killed):
-            run(runtime, tenant, changed, CountingEncoder(encoder))
+            run_ingest(runtime, tenant, changed, CountingEncoder(encoder))
     assert db_state(runtime, tenant)["fb-1"][1] == "retired"  # committed
     assert store.current_version() == before  # behind the database, never ahead
     written = max(store.versions())
@@ -136,7 +138,7 @@ def test_an_import_killed_between_commit_and_switch_is_rolled_forward(
         assert runtime.check_index(tenant, repair=True) is None
     else:
         counting = CountingEncoder(encoder)
-        report = run(runtime, tenant, changed, counting)
+        report = run_ingest(runtime, tenant, changed, counting)
         assert (report.created, report.updated, report.retired, counting.texts) == (0, 0, 0, 0)
     assert store.current_version() == written  # switched to, not rebuilt
     assert runtime.check_index(tenant, repair=False) is None
@@ -145,7 +147,7 @@ def test_an_import_killed_between_commit_and_switch_is_rolled_forward(
 def test_an_import_killed_before_its_commit_leaves_the_index_matching_the_database(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     before_version, before_rows = store.current_version(), db_state(runtime, tenant)
     changed = write_csv(tmp_path / "b.csv", ROWS[:2])
@@ -176,7 +178,7 @@ def test_an_import_killed_before_its_commit_leaves_the_index_matching_the_databa
     assert store.current_version() == before_version and orphan == (before_version or 0) + 1
     runtime.snapshots.forget(store)
     assert runtime.check_index(tenant, repair=False) is None  # what is served still matches
-    report = run(runtime, tenant, changed, CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, changed, CountingEncoder(encoder))
     assert report.retired == 1
     current = store.current_version()
     assert current is not None and not [v for v in store.versions() if v > current]

@@ -28,8 +28,8 @@ from ingest.sources.csv_source import CsvSource
 from ingest.sources.goodhabitz import GoodHabitzSource
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
-from tests.ingest.parsing import parse_all
-from tests.ingest.test_pipeline import CountingEncoder
+from tests.support.encoders import CountingEncoder
+from tests.support.parsing import parse_all
 
 
 def minutes(units: tuple[object, ...]) -> list[int]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,95 +14,19 @@ from ingest.indexing import lexical_from_database
 from ingest.pipeline import IngestError, RetireRefused, encode_texts
 from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
-from recommender.embedding import EncodeKind, Encoder
+from recommender.embedding import Encoder
 from recommender.index import LEXICAL_FILE, MANIFEST_FILE
 from service.core.runtime import Runtime
-from tests.conftest import SessionEncoder
-
-HEADER = ["external_id", "title", "description", "url", "language", "minutes", "skills"]
-ROWS = [
-    [
-        "sql-1",
-        "SQL voor beginners",
-        "Leer hoe je met SELECT en WHERE gegevens uit een tabel haalt.",
-        "https://lms.example/sql-1",
-        "nl",
-        "20",
-        "SQL",
-    ],
-    [
-        "py-1",
-        "Python functions",
-        "Write small functions with clear names and test them with pytest.",
-        "https://lms.example/py-1",
-        "en",
-        "15",
-        "Python;testing",
-    ],
-    [
-        "fb-1",
-        "Feedback geven",
-        "Zo geef je feedback die aankomt: concreet gedrag, effect en een vraag.",
-        "https://lms.example/fb-1",
-        "nl",
-        "10",
-        "feedback",
-    ],
-]
-
-
-class CountingEncoder:
-    """The real encoder, counting what it is asked to encode (and optionally failing)."""
-
-    def __init__(self, inner: Encoder, fail: bool = False) -> None:
-        self.inner, self.fail, self.texts = inner, fail, 0
-        self.name, self.dimension = inner.name, inner.dimension
-
-    def encode(
-        self, texts: Sequence[str], progress: bool = False, kind: EncodeKind = "passage"
-    ) -> np.ndarray:
-        if self.fail:
-            raise RuntimeError("encoder crashed")
-        self.texts += len(texts)
-        return self.inner.encode(texts, kind=kind)
-
-
-def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def run(runtime: Runtime, tenant: str, path: Path, encoder: CountingEncoder, **kw: object):
-    from ingest.pipeline import ingest_catalog
-
-    return ingest_catalog(
-        runtime.sessions,
-        lambda: encoder,
-        runtime.settings.model,
-        runtime.settings.index_root,
-        tenant=tenant,
-        kind="csv",
-        path=path,
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def db_state(runtime: Runtime, tenant: str) -> dict[str, tuple[str, str]]:
-    with runtime.sessions() as session:
-        row = repo.get_tenant(session, tenant)
-        assert row is not None
-        items = session.scalars(select(CatalogItem).where(CatalogItem.tenant_id == row.id)).all()
-        return {i.external_id: (i.content_hash, i.status) for i in items}
+from tests.support.catalogs import ROWS, catalog_rows, write_csv
+from tests.support.encoders import CountingEncoder, SessionEncoder
+from tests.support.ingest import db_state, run_ingest
 
 
 def test_first_ingest_creates_embeds_and_publishes(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
     counting = CountingEncoder(encoder)
-    report = run(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), counting)
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), counting)
     assert (report.created, report.updated, report.unchanged, report.retired) == (3, 0, 0, 0)
     assert report.embedded == report.units >= 3
     assert counting.texts == report.embedded + report.skills_embedded  # declared skills got vectors too
@@ -118,11 +40,11 @@ def test_reingest_unchanged_embeds_nothing_and_keeps_the_snapshot(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "c.csv", ROWS)
-    run(runtime, tenant, path, CountingEncoder(encoder))
+    run_ingest(runtime, tenant, path, CountingEncoder(encoder))
     version = runtime.store(tenant).current_version()
     before = db_state(runtime, tenant)
     counting = CountingEncoder(encoder)
-    report = run(runtime, tenant, path, counting)
+    report = run_ingest(runtime, tenant, path, counting)
     assert (report.created, report.updated, report.unchanged, report.retired, report.embedded) == (
         0,
         0,
@@ -138,11 +60,11 @@ def test_reingest_unchanged_embeds_nothing_and_keeps_the_snapshot(
 def test_changed_item_is_reembedded_and_missing_item_retired(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     changed = [list(r) for r in ROWS[:2]]
     changed[0][2] = "Leer JOIN, GROUP BY en subqueries op echte tabellen."
     counting = CountingEncoder(encoder)
-    report = run(runtime, tenant, write_csv(tmp_path / "b.csv", changed), counting)
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "b.csv", changed), counting)
     assert (report.created, report.updated, report.unchanged, report.retired) == (0, 1, 1, 1)
     assert report.embedded == counting.texts == 1  # no new declared skills: only the changed unit
     state = db_state(runtime, tenant)
@@ -164,7 +86,7 @@ def test_changed_item_is_reembedded_and_missing_item_retired(
 def test_failed_import_leaves_database_and_index_as_they_were(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     version = runtime.store(tenant).current_version()
     before = db_state(runtime, tenant)
     changed = [list(r) for r in ROWS] + [
@@ -172,7 +94,9 @@ def test_failed_import_leaves_database_and_index_as_they_were(
     ]
     changed[1][2] = "A different description that needs a new vector."
     with pytest.raises(RuntimeError, match="encoder crashed"):
-        run(runtime, tenant, write_csv(tmp_path / "b.csv", changed), CountingEncoder(encoder, fail=True))
+        run_ingest(
+            runtime, tenant, write_csv(tmp_path / "b.csv", changed), CountingEncoder(encoder, fail=True)
+        )
     assert db_state(runtime, tenant) == before
     assert runtime.store(tenant).current_version() == version
     assert runtime.check_index(tenant, repair=False) is None
@@ -181,11 +105,11 @@ def test_failed_import_leaves_database_and_index_as_they_were(
 def test_unusable_file_is_refused_and_changes_nothing(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     before = db_state(runtime, tenant)
     bad = write_csv(tmp_path / "bad.csv", [["x", "y"]], header=["naam", "omschrijving"])
     with pytest.raises(IngestError, match="external_id"):
-        run(runtime, tenant, bad, CountingEncoder(encoder))
+        run_ingest(runtime, tenant, bad, CountingEncoder(encoder))
     assert db_state(runtime, tenant) == before
 
 
@@ -195,7 +119,7 @@ def test_rejected_rows_name_line_and_field_and_do_not_retire(
     rows = [list(r) for r in ROWS]
     rows[1][1] = ""  # title missing on line 3
     rows.append(["bad-minutes", "Te lang", "Een item met een onzinnige duur.", "", "nl", "veel", ""])
-    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", rows), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", rows), CountingEncoder(encoder))
     assert report.created == 2
     by_line = {r.line: r for r in report.rejected}
     assert by_line[3].field == "title"
@@ -205,7 +129,7 @@ def test_rejected_rows_name_line_and_field_and_do_not_retire(
 
 def test_dry_run_changes_nothing(runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path) -> None:
     counting = CountingEncoder(encoder)
-    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), counting, dry_run=True)
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), counting, dry_run=True)
     assert report.created == 3 and report.would_embed >= 3 and report.embedded == 0
     assert counting.texts == 0
     with runtime.sessions() as session:
@@ -222,7 +146,7 @@ def test_dry_run_changes_nothing(runtime: Runtime, tenant: str, encoder: Encoder
 def test_corrupt_snapshot_is_detected_and_rebuilt_from_the_database(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     version = store.current_version()
     index_file = store.snapshots / str(version) / "index.faiss"
@@ -238,10 +162,10 @@ def test_corrupt_snapshot_is_detected_and_rebuilt_from_the_database(
 def test_a_rejected_row_keeps_the_stored_item_instead_of_retiring_it(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     rows = [list(r) for r in ROWS]
     rows[2][5] = "heel lang"  # fb-1 now has a bad minutes value
-    report = run(runtime, tenant, write_csv(tmp_path / "b.csv", rows), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "b.csv", rows), CountingEncoder(encoder))
     assert report.rejected_total == 1 and report.retired == 0
     assert db_state(runtime, tenant)["fb-1"][1] == "active"
 
@@ -263,7 +187,7 @@ def units_of(runtime: Runtime, tenant: str, external_id: str) -> set[int]:
 def test_ingest_stores_a_lexical_index_that_searches_like_one_built_from_the_database(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     snapshot = runtime.snapshot(tenant)
     assert snapshot is not None and (snapshot.folder / LEXICAL_FILE).is_file()
     assert snapshot.manifest.lexical_count == snapshot.manifest.count == report.units
@@ -290,11 +214,11 @@ def test_ingest_stores_a_lexical_index_that_searches_like_one_built_from_the_dat
 def test_a_newly_ingested_unit_is_found_by_a_word_only_it_contains(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     before = runtime.lexical(tenant)
     assert before is not None and before.search("zeefdruk", 5) == []
     new = ["zd-1", "Zeefdruk", "Drukken met een zeef op textiel en papier.", "", "nl", "10", ""]
-    run(runtime, tenant, write_csv(tmp_path / "b.csv", [*ROWS, new]), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "b.csv", [*ROWS, new]), CountingEncoder(encoder))
     after = runtime.lexical(tenant)
     assert after is not None and after is not before
     found = after.search("zeefdruk", 5)
@@ -305,7 +229,7 @@ def test_a_newly_ingested_unit_is_found_by_a_word_only_it_contains(
 def test_corrupt_lexical_file_is_detected_and_rebuilt_from_the_database(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     version = store.current_version()
     lexical_file = store.snapshots / str(version) / LEXICAL_FILE
@@ -323,7 +247,7 @@ def test_corrupt_lexical_file_is_detected_and_rebuilt_from_the_database(
 def test_snapshot_without_a_lexical_file_is_served_from_the_database_until_repaired(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     version = store.current_version()
     folder = store.snapshots / str(version)
@@ -350,7 +274,7 @@ def test_snapshot_without_a_lexical_file_is_served_from_the_database_until_repai
 def test_index_check_reports_a_missing_or_miscounted_lexical_file(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    report = run(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
     store = runtime.store(tenant)
     folder = store.snapshots / str(store.current_version())
     manifest_file = folder / MANIFEST_FILE
@@ -367,34 +291,20 @@ def test_index_check_reports_a_missing_or_miscounted_lexical_file(
     assert "missing" in (runtime.check_index(tenant, repair=False) or "")
 
 
-def catalog_rows(prefix: str, count: int) -> list[list[str]]:
-    """`count` small distinct items with ids prefix-0, prefix-1, ..."""
-    return [
-        [
-            f"{prefix}-{n}",
-            f"Cursus {prefix} {n}",
-            f"Korte les {n} over {prefix}: oefenen met voorbeelden.",
-            "",
-            "nl",
-            "5",
-            "",
-        ]
-        for n in range(count)
-    ]
-
-
 def test_an_import_that_would_retire_most_of_a_source_is_refused_and_changes_nothing(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
     """A second file of the same kind without its own source name once retired the first one's
     items silently; now it is refused, naming the source, the count and some of the items."""
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", catalog_rows("a", 10)), CountingEncoder(encoder))
+    run_ingest(
+        runtime, tenant, write_csv(tmp_path / "a.csv", catalog_rows("a", 10)), CountingEncoder(encoder)
+    )
     version = runtime.store(tenant).current_version()
     before = db_state(runtime, tenant)
     other = write_csv(tmp_path / "b.csv", catalog_rows("b", 3))
     counting = CountingEncoder(encoder)
     with pytest.raises(RetireRefused) as refused:
-        run(runtime, tenant, other, counting)
+        run_ingest(runtime, tenant, other, counting)
     message = str(refused.value)
     assert "source 'csv'" in message and "retire 10 of its 10 active items" in message
     assert "a-0 'Cursus a 0'" in message and "and 7 more" in message and "--allow-retire" in message
@@ -406,11 +316,11 @@ def test_an_import_that_would_retire_most_of_a_source_is_refused_and_changes_not
     assert db_state(runtime, tenant) == before
     assert runtime.store(tenant).current_version() == version
 
-    dry = run(runtime, tenant, other, CountingEncoder(encoder), dry_run=True)
+    dry = run_ingest(runtime, tenant, other, CountingEncoder(encoder), dry_run=True)
     assert dry.retired == 10 and dry.retire_refusal and "retire 10 of its 10" in dry.retire_refusal
     assert db_state(runtime, tenant) == before
 
-    allowed = run(runtime, tenant, other, CountingEncoder(encoder), allow_retire=True)
+    allowed = run_ingest(runtime, tenant, other, CountingEncoder(encoder), allow_retire=True)
     assert (allowed.created, allowed.retired, allowed.retire_refusal) == (3, 10, None)
     assert {k for k, (_, status) in db_state(runtime, tenant).items() if status == "active"} == {
         "b-0",
@@ -433,8 +343,8 @@ def test_retiring_a_few_items_or_up_to_a_fifth_needs_no_permission(
     stored: int, kept: int, refused: bool, runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
     rows = catalog_rows("x", stored)
-    run(runtime, tenant, write_csv(tmp_path / "a.csv", rows), CountingEncoder(encoder))
-    report = run(
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", rows), CountingEncoder(encoder))
+    report = run_ingest(
         runtime, tenant, write_csv(tmp_path / "b.csv", rows[:kept]), CountingEncoder(encoder), dry_run=True
     )
     assert report.retired == stored - kept

@@ -13,7 +13,7 @@ from models import repositories as repo
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
-from tests.ingest.test_pipeline import CountingEncoder
+from tests.support.encoders import CountingEncoder
 
 
 def ingest(runtime: Runtime, tenant: str, kind: str, path: Path, encoder: CountingEncoder):
@@ -96,11 +96,11 @@ def test_dutch_training_offers(runtime: Runtime, tenant: str, encoder: Encoder, 
 
 
 @pytest.mark.slow
+@pytest.mark.backends("sqlite")
 def test_sourcegraph_handbook_as_a_wiki(
-    sqlite_runtime: Runtime, tenant: str, encoder: Encoder, shared_data: Path
+    runtime: Runtime, tenant: str, encoder: Encoder, shared_data: Path
 ) -> None:
     """Once, on SQLite: the two smaller real catalogs above cover both databases."""
-    runtime = sqlite_runtime
     folder = shared_data / "wiki_sourcegraph_handbook" / "content"
     pages = list(folder.rglob("*.md"))
     report = ingest(runtime, tenant, "wiki", folder, CountingEncoder(encoder))

@@ -12,7 +12,9 @@ from models import repositories as repo
 from models.tables import MicroUnit, Skill
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
-from tests.ingest.test_pipeline import ROWS, CountingEncoder, run, write_csv
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.encoders import CountingEncoder
+from tests.support.ingest import run_ingest
 
 OLD_MODEL = "some-older-model"
 
@@ -41,7 +43,7 @@ def _models(runtime: Runtime, tenant: str) -> tuple[set[str | None], set[str | N
 def test_units_and_skills_of_another_model_are_reembedded_and_served(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    report = run(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), CountingEncoder(encoder))
+    report = run_ingest(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), CountingEncoder(encoder))
     with runtime.sessions() as session:  # as if the catalog had been embedded under another model
         tenant_id = repo.get_tenant(session, tenant).id  # type: ignore[union-attr]
         session.execute(
@@ -83,7 +85,7 @@ def test_refuses_an_unknown_tenant_and_a_foreign_encoder(
 ) -> None:
     with pytest.raises(ReembedError, match="unknown tenant"):
         _reembed(runtime, tenant, CountingEncoder(encoder))
-    run(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), CountingEncoder(encoder))
     version = runtime.store(tenant).current_version()
     foreign = CountingEncoder(encoder)
     foreign.name = OLD_MODEL

@@ -43,8 +43,8 @@ from service.app import create_app
 from service.core.runtime import Runtime
 from service.events.xapi import VERB_IRIS
 from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_catalog import make_key
+from tests.support.api_keys import make_key
+from tests.support.catalogs import write_csv
 
 SEED = 20250505
 WEEKS = 6

@@ -30,7 +30,7 @@ from recommender.ranking import (
     score_candidates,
     skills_excluded_by_language,
 )
-from tests.recommender.path_factories import NOW, cand, gap, random_case, scored
+from tests.support.path_factories import NOW, cand, gap, random_case, scored
 
 SEED = 20250301
 DEFAULT_BUDGET = Budget(60, 6)

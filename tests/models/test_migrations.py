@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import JSON, Connection, column, inspect, select, table, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import JSON, Connection, column, func, inspect, select, table, text
 
-from models.db import make_engine, sqlite_url
+from models import repositories as repo
+from models.db import make_engine, sqlite_url, transaction
 from models.migrate import alembic_config, upgrade
 from models.tables import Base
 from service.core.runtime import Runtime
-from tests.conftest import BACKENDS, PG_ADMIN_URL
+from tests.support.databases import own_database
 
 
 def test_migrated_schema_matches_the_tables(runtime: Runtime) -> None:
@@ -28,24 +27,44 @@ def test_migrated_schema_matches_the_tables(runtime: Runtime) -> None:
     assert diff == []
 
 
-def test_upgrade_is_idempotent(runtime: Runtime) -> None:
-    runtime.migrate()
-    runtime.migrate()
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
     """A database of its own (the shared ones stay at head while other tests use them)."""
-    if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-        return
-    name = f"leerpad_migrate_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    yield f"{base}/{name}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with own_database(backend) as url:
+        yield url or sqlite_url(tmp_path)
+
+
+def _schema_and_rows(url: str) -> dict[str, object]:
+    """The revision, and each table's columns, indexes and row count."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            return {
+                "revision": MigrationContext.configure(conn).get_current_revision(),
+                "tables": {
+                    name: (
+                        sorted(found["name"] for found in inspector.get_columns(name)),
+                        sorted(str(found["name"]) for found in inspector.get_indexes(name)),
+                        conn.scalar(select(func.count()).select_from(table(name))),
+                    )
+                    for name in inspector.get_table_names()
+                },
+            }
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent(runtime: Runtime, tenant: str) -> None:
+    """A second upgrade of a database at head changes neither its schema nor its rows."""
+    with transaction(runtime.sessions) as session:
+        repo.get_or_create_tenant(session, tenant)
+    before = _schema_and_rows(runtime.settings.db_url)
+    runtime.migrate()
+    assert _schema_and_rows(runtime.settings.db_url) == before
+    head = ScriptDirectory.from_config(alembic_config(runtime.settings.db_url)).get_current_head()
+    assert before["revision"] == head
+    assert before["tables"]["tenants"][2] >= 1  # type: ignore[index]
 
 
 def _tables(url: str) -> set[str]:

@@ -19,44 +19,7 @@ from recommender.index import (
     build_index,
 )
 from recommender.lexical import LexicalIndex
-
-DIM = 16
-
-
-def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    matrix = rng.normal(size=(n, DIM)).astype(np.float32)
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-
-
-def publish(
-    store: SnapshotStore,
-    n: int,
-    seed: int = 0,
-    catalog_version: int = 1,
-    lexical: LexicalIndex | None = None,
-):
-    ids = np.arange(100, 100 + n, dtype=np.int64)
-    return store.publish(
-        ids,
-        unit_vectors(n, seed),
-        model="m",
-        dimension=DIM,
-        catalog_version=catalog_version,
-        lexical=lexical,
-    )
-
-
-def unit_texts(n: int) -> list[tuple[int, str, str]]:
-    """One document per id that `publish` uses, alternately Dutch and English, each with a unique word."""
-    return [
-        (
-            100 + i,
-            f"Vergaderingen leiden, deel {i} woord{i}" if i % 2 else f"Leading meetings, part {i} word{i}",
-            "nl" if i % 2 else "en",
-        )
-        for i in range(n)
-    ]
+from tests.support.snapshots import DIM, publish, unit_texts, unit_vectors
 
 
 def rewrite_manifest(store: SnapshotStore, version: int, **changes: object) -> None:

@@ -24,19 +24,7 @@ from recommender.index import (
     SnapshotStore,
 )
 from recommender.lexical import LexicalIndex
-from tests.recommender.test_index import DIM, publish, unit_texts, unit_vectors
-
-
-def damage(path: Path, how: str) -> bytes:
-    """Truncate the file or flip one byte in its middle; returns the original bytes."""
-    data = path.read_bytes()
-    if how == "truncate":
-        path.write_bytes(data[: len(data) // 3])
-    else:
-        flipped = bytearray(data)
-        flipped[len(data) // 2] ^= 0xFF
-        path.write_bytes(bytes(flipped))
-    return data
+from tests.support.snapshots import DIM, damage, publish, unit_texts, unit_vectors
 
 
 def test_a_snapshot_written_without_activating_is_not_current_until_activated(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 import recommender.index as index_module
 from recommender.index import INDEX_FILE, IndexCorruptError, SnapshotStore
-from tests.recommender.test_index import DIM, publish, unit_vectors
+from tests.support.snapshots import DIM, publish, unit_vectors
 
 pytestmark = pytest.mark.skipif(index_module.MMAP_FLAG is None, reason="this faiss cannot map index files")
 

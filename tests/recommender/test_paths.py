@@ -21,7 +21,7 @@ from recommender.paths import (
     build_path,
 )
 from recommender.ranking import ScoredCandidate
-from tests.recommender.path_factories import NOW, cand, gap, scored
+from tests.support.path_factories import NOW, cand, gap, scored
 
 LABELS = {1: "SQL", 2: "Datavisualisatie", 3: "Python", 4: "Statistiek"}
 

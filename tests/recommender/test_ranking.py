@@ -23,7 +23,7 @@ from recommender.ranking import (
     score_candidates,
     skills_excluded_by_language,
 )
-from tests.recommender.path_factories import DUTCH, NOW, cand, gap, scored
+from tests.support.path_factories import DUTCH, NOW, cand, gap, scored
 
 GAPS = {1: gap(1, required=4, current=2.0), 2: gap(2, required=3, current=0.0, importance=0.3)}
 

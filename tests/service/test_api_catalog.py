@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,39 +10,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from models import repositories as repo
-from models.db import transaction
-from models.tables import JOB_FAILED, JOB_SUCCEEDED, Job, MicroUnit
+from models.tables import Job, MicroUnit
 from service.app import create_app
 from service.core.runtime import Runtime
-from service.jobs.queue import run_next_job
-from tests.ingest.test_pipeline import ROWS, catalog_rows, db_state, write_csv
-
-
-def make_key(
-    runtime: Runtime, tenant: str, role: str = "admin", employee: str | None = None
-) -> dict[str, str]:
-    with transaction(runtime.sessions) as session:
-        row = repo.get_or_create_tenant(session, tenant)
-        _, secret = repo.create_api_key(session, row, role, employee_id=employee)
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def run_job(runtime: Runtime, job_id: int) -> None:
-    """Run queued jobs until this one has ended (a shared test database may hold older ones)."""
-    for _ in range(1000):  # other tests' jobs (a daily purge per tenant, say) may be ahead of it
-        with runtime.sessions() as session:
-            job = session.get(Job, job_id)
-            assert job is not None
-            if job.status in (JOB_SUCCEEDED, JOB_FAILED):
-                return
-        assert run_next_job(runtime), f"job {job_id} is not in the queue"
-    raise AssertionError(f"job {job_id} did not end")
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, catalog_rows, write_csv
+from tests.support.ingest import db_state
+from tests.support.jobs import run_job
 
 
 @pytest.fixture

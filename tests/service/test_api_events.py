@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,52 +13,27 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.db import transaction
 from models.tables import LearningEvent
-from service.app import create_app
 from service.catalog.schemas import activity_id
 from service.core.runtime import Runtime
+from service.events import recording
 from service.events.recording import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements
 from service.events.xapi import VERB_IRIS
 from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_paths import CATALOG as PATH_CATALOG
-from tests.service.test_api_paths import HEADER as PATH_HEADER
+from tests.support.api_keys import make_key
+from tests.support.catalogs import HEADER as PATH_HEADER
+from tests.support.catalogs import PATH_CATALOG, write_csv
+from tests.support.xapi import ADL, statement
 
-ADL = "http://adlnet.gov/expapi/verbs/"
 DISMISSED = next(iri for iri, verb in VERB_IRIS.items() if verb == "dismissed")
 HEADER = [*PATH_HEADER, "level"]
 LEVELS = {"sql-basis": "beginner", "sql-joins": "intermediate", "sql-window": "advanced"}
 CATALOG = [[*row, LEVELS.get(row[0], "")] for row in PATH_CATALOG]  # the paths tests' catalog, levelled
-
-
-def statement(
-    employee: str = "e-1",
-    verb: str = "completed",
-    target: str | None = None,
-    statement_id: str | None = "new",
-    **extra: Any,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "actor": {"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": employee}},
-        "verb": {"id": verb if ":" in verb else ADL + verb, "display": {"en-US": verb}},
-        "object": {"objectType": "Activity", "id": target or activity_id("csv", "sql-basis")},
-        "timestamp": "2025-03-04T09:30:00Z",
-        **extra,
-    }
-    if statement_id is not None:
-        body["id"] = str(uuid.uuid4()) if statement_id == "new" else statement_id
-    return body
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 @pytest.fixture
@@ -218,7 +191,12 @@ def test_resending_is_idempotent_and_a_changed_statement_under_an_old_id_is_refu
     assert stored_count(runtime, company) == 4
 
 
-def test_concurrent_requests_with_one_statement_store_it_once(runtime: Runtime, company: str) -> None:
+def test_concurrent_requests_with_one_statement_store_it_once(
+    runtime: Runtime, company: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both requests find the statement not stored yet and both insert it: the first commits only
+    once the second has looked, so the second's insert meets the first's row (on PostgreSQL it waits
+    for the first's transaction, on SQLite for its write lock) and must learn it is a duplicate."""
     with transaction(runtime.sessions) as session:
         tenant_row = repo.get_tenant(session, company)
         assert tenant_row is not None
@@ -226,17 +204,30 @@ def test_concurrent_requests_with_one_statement_store_it_once(runtime: Runtime, 
     shared = statement()
     now = datetime.now(UTC)
     other: dict[str, Any] = {}
+    second_looked = threading.Event()
+    first_look_of_second: list[dict[int, Any]] = []
+    against_stored = recording._against_stored
+
+    def looking(session: Session, tenant: int, leads: Any) -> dict[int, Any]:
+        found = against_stored(session, tenant, leads)
+        if threading.current_thread().name == "second-request" and not second_looked.is_set():
+            first_look_of_second.append(found)
+            second_looked.set()
+        return found
+
+    monkeypatch.setattr(recording, "_against_stored", looking)
 
     def second() -> None:
         with transaction(runtime.sessions) as session:
             other["report"] = record_statements(session, tenant_id, [shared], now)
 
+    thread = threading.Thread(target=second, name="second-request")
     with transaction(runtime.sessions) as session:
         first = record_statements(session, tenant_id, [shared], now)  # inserted, not yet committed
-        thread = threading.Thread(target=second)
         thread.start()
-        time.sleep(0.3)  # the second request reaches its insert and waits for this one
+        assert second_looked.wait(timeout=30), "the second request never looked for the statement"
     thread.join(timeout=30)
+    assert first_look_of_second == [{}]  # the second found nothing stored: the race was run
     assert first.ids(ACCEPTED) == [shared["id"]]
     assert other["report"].ids(DUPLICATE) == [shared["id"]]
     assert stored_count(runtime, company) == 1

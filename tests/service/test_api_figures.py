@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.core.runtime import Runtime
 from service.reports.figures import FigureInputError, import_figures, read_figures_csv
-from tests.service.test_api_catalog import make_key
+from tests.support.api_keys import make_key
 
 COST = {
     "kind": "cost",
@@ -39,12 +37,6 @@ RESULT = {
     "value": 64.5,
     "unit": "%",
 }
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def test_figures_are_stored_listed_and_deleted_per_tenant(

@@ -2,98 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.taxonomy import read_default_taxonomy
-from service.app import create_app
 from service.core.runtime import Runtime
-from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_catalog import make_key
-
-HEADER = ["external_id", "title", "description", "url", "language", "minutes", "skills"]
-CATALOG = [
-    [
-        "sql-basis",
-        "SQL: je eerste SELECT",
-        "Leer SELECT, WHERE en ORDER BY op een echte tabel met ritten.",
-        "https://lms.example/sql-basis",
-        "nl",
-        "15",
-        "SQL",
-    ],
-    [
-        "sql-joins",
-        "SQL joins uitgelegd",
-        "Combineer tabellen met INNER JOIN en LEFT JOIN; oefen met klanten en ritten.",
-        "https://lms.example/sql-joins",
-        "nl",
-        "20",
-        "SQL",
-    ],
-    [
-        "sql-window",
-        "Advanced SQL window functions",
-        "Use window functions for running totals and rankings in SQL.",
-        "https://lms.example/sql-window",
-        "en",
-        "25",
-        "SQL",
-    ],
-    [
-        "fb-geven",
-        "Feedback geven in vijf minuten",
-        "Geef feedback met waarneming, effect en een vraag. Oefen met een collega.",
-        "https://lms.example/fb",
-        "nl",
-        "10",
-        "feedback geven",
-    ],
-    [
-        "py-intro",
-        "Python for analysts",
-        "Write your first Python functions to clean a CSV file.",
-        "https://lms.example/py",
-        "en",
-        "30",
-        "Python",
-    ],
-]
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def company(runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient) -> str:
-    import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
-    runtime.ingest(tenant, "csv", write_csv(tmp_path / "c.csv", CATALOG, header=HEADER))
-    ld = make_key(runtime, tenant, "ld")
-    role = {
-        "name": "Data-analist",
-        "skills": [
-            {"skill": "SQL", "level": 4, "importance": "essential"},
-            {"skill": "feedback geven", "level": 3, "importance": "optional"},
-            {"skill": "Figma", "level": 3, "importance": "optional"},
-        ],
-    }
-    assert client.put("/v1/roles/analyst", json=role, headers=ld).status_code == 200
-    lms = make_key(runtime, tenant, "lms")
-    assert (
-        client.put("/v1/employees/e-1", json={"role": "analyst", "language": "nl"}, headers=lms).status_code
-        == 200
-    )
-    client.post(
-        "/v1/employees/e-1/assessments", json=[{"skill": "SQL", "level": 1, "source": "test"}], headers=lms
-    )
-    return tenant
+from tests.support.api_keys import make_key
 
 
 def test_path_fits_the_budget_and_explains_each_step(

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
-from service.app import create_app
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
-from service.app import create_app
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_events import statement
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.xapi import statement
 
 # team -> (role, SQL level shown by a test) per employee: data and ops are reportable, small and
 # tiny are not (but together they hold five people); ops holds one lead among five analysts.
@@ -36,12 +34,6 @@ STAFF: dict[str, list[tuple[str, int | None]]] = {
     "small": [("analyst", 0), ("analyst", 1)],
     "tiny": [("analyst", 2), ("analyst", 3), ("lead", None)],
 }
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

@@ -19,11 +19,12 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()  # the rest of the test session collects as usual
 
 
-def test_a_served_app_freezes_what_it_loaded_at_start(unfrozen: None, sqlite_runtime: Runtime) -> None:
-    with TestClient(create_app(runtime=sqlite_runtime)) as client:
+@pytest.mark.backends("sqlite")
+def test_a_served_app_freezes_what_it_loaded_at_start(unfrozen: None, runtime: Runtime) -> None:
+    with TestClient(create_app(runtime=runtime)) as client:
         assert client.get("/healthz").status_code == 200
         assert gc.get_freeze_count() == 0
-    with TestClient(create_app(runtime=sqlite_runtime, freeze_loaded_objects=True)) as client:
+    with TestClient(create_app(runtime=runtime, freeze_loaded_objects=True)) as client:
         assert client.get("/healthz").status_code == 200
         # the model, the libraries and the app itself are no longer walked by full collections
         assert gc.get_freeze_count() > 100_000

@@ -4,28 +4,20 @@ pseudonyms; entries past the retention purged by the daily job."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from models import audit_repository as audit_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import AuditEntry, utcnow
-from service.app import create_app
 from service.core.runtime import Runtime
 from service.trust.audit import AUDIT_PURGE, pseudonym, pseudonym_secret, purge_audit, schedule_audit_purges
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key, run_job
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.jobs import run_job
 
 
 def audit_rows(runtime: Runtime, tenant: str) -> list[AuditEntry]:

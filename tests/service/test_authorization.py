@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.http.deps import PUBLIC_ROUTES, ROLES
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_events import statement
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.xapi import statement
 
 
 def _rules(dependant: Dependant) -> list[tuple[str, ...]]:
@@ -70,8 +70,8 @@ def public_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def app(sqlite_runtime: Runtime) -> FastAPI:
-    return create_app(runtime=sqlite_runtime)
+def app(runtime: Runtime) -> FastAPI:
+    return create_app(runtime=runtime)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.mark.backends("sqlite")
 def test_every_route_has_a_rule_or_is_declared_public(app: FastAPI) -> None:
     routes = ruled_routes(app)
     assert public_routes(app) == set(PUBLIC_ROUTES), "PUBLIC_ROUTES names a route that does not exist"
@@ -107,11 +108,12 @@ def concrete(path: str) -> str:
     return re.sub(r"\{[^}]*_id\}", "999999", filled)
 
 
+@pytest.mark.backends("sqlite")
 def test_each_role_gets_exactly_the_routes_its_rule_allows(
-    app: FastAPI, client: TestClient, sqlite_runtime: Runtime, tenant: str
+    app: FastAPI, client: TestClient, runtime: Runtime, tenant: str
 ) -> None:
     keys = {
-        role: make_key(sqlite_runtime, tenant, role, employee="e-self" if role == "employee" else None)
+        role: make_key(runtime, tenant, role, employee="e-self" if role == "employee" else None)
         for role in ROLES
     }
     checked = 0
@@ -218,19 +220,18 @@ def _state_of_a(client: TestClient, admin: str) -> str:
     return json.dumps([client.get(url, headers=headers).json() for url in reads], sort_keys=True)
 
 
+@pytest.mark.backends("sqlite")
 def test_no_caller_reaches_another_tenants_or_another_employees_data(
-    app: FastAPI, client: TestClient, sqlite_runtime: Runtime, tenant: str, tmp_path: Path
+    app: FastAPI, client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path
 ) -> None:
-    ids = _tenant_a(client, sqlite_runtime, tenant, tmp_path)
+    ids = _tenant_a(client, runtime, tenant, tmp_path)
     before = _state_of_a(client, ids["admin"])
     other_tenant = tenant + "-b"
     outsiders = {
-        f"{role}@b": make_key(
-            sqlite_runtime, other_tenant, role, employee="e-self" if role == "employee" else None
-        )
+        f"{role}@b": make_key(runtime, other_tenant, role, employee="e-self" if role == "employee" else None)
         for role in ROLES
     }
-    colleague = make_key(sqlite_runtime, tenant, "employee", employee="e-other")
+    colleague = make_key(runtime, tenant, "employee", employee="e-other")
     # Ids may be echoed (the caller sent them); A's words never: B has no catalog, team or figures.
     secrets = (MARKER_TEAM, "alpha secret", *(row[1] for row in ROWS))
     calls = 0

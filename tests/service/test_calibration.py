@@ -12,8 +12,10 @@ from recommender.tagging import AGREEING_SHARE
 from service.core.runtime import Runtime
 from service.http.health import readiness
 from service.paths.planning import _dense_relevance, _Match, _strength
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import ROWS, CountingEncoder, run, write_csv
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.encoders import CountingEncoder
+from tests.support.ingest import run_ingest
+from tests.support.settings import make_settings
 
 E5_SCALE = Calibration(0.83, 0.91)
 MINILM_SCALE = Calibration(0.40, 0.70)
@@ -43,7 +45,7 @@ def test_agreement_and_detail_follow_the_scale() -> None:
 def test_a_snapshot_of_another_model_is_reported_and_not_searched(
     runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
 ) -> None:
-    run(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), CountingEncoder(encoder))
+    run_ingest(runtime, tenant, write_csv(tmp_path / "c.csv", ROWS), CountingEncoder(encoder))
     assert runtime.check_index(tenant, repair=False) is None
     settings = runtime.settings
     switched = Runtime(

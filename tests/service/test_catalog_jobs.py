@@ -4,7 +4,7 @@ re-tags only what changed while searches keep being answered from the previous s
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +17,10 @@ from models.db import transaction
 from recommender.embedding import EncodeKind, Encoder
 from service.app import create_app
 from service.core.runtime import Runtime
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key, run_job
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.jobs import run_job
+from tests.support.settings import make_settings
 
 GATE_WORD = "Gatekeeper"  # only the updated row's text holds it, so only the job's encoding waits
 JOB_THREAD = "catalog-update-job"
@@ -43,12 +44,6 @@ class GatedEncoder:
             self.waiting.set()
             assert self.gate.wait(timeout=120), "the test never opened the gate"
         return self.inner.encode(texts, kind=kind)
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def item_ids(runtime: Runtime, tenant: str) -> dict[str, int]:
@@ -105,17 +100,11 @@ def search_titles(client: TestClient, headers: dict[str, str], query: str) -> tu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_catalog_update_job_reindexes_only_changes_while_the_old_snapshot_answers(
-    backend: str,
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    encoder: Encoder,
-    tenant: str,
+    database_url: str, tmp_path: Path, encoder: Encoder, tenant: str
 ) -> None:
-    url = request.getfixturevalue("own_pg_database") if backend == "postgresql" else ""
     gated = GatedEncoder(encoder)
-    runtime = Runtime(make_settings(tmp_path / "home", url), encoder=gated)  # type: ignore[arg-type]
+    runtime = Runtime(make_settings(tmp_path / "home", database_url), encoder=gated)  # type: ignore[arg-type]
     runtime.migrate()
     first = runtime.ingest(tenant, "csv", write_csv(tmp_path / "v1.csv", ROWS))
     assert first.created == 3

@@ -17,8 +17,9 @@ from recommender.embedding import Encoder
 from service import cli
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from tests.conftest import DemoLoad
-from tests.ingest.test_pipeline import ROWS, CountingEncoder, catalog_rows, write_csv
+from tests.support.catalogs import ROWS, catalog_rows, write_csv
+from tests.support.demo import DemoLoad
+from tests.support.encoders import CountingEncoder
 
 
 @pytest.fixture
@@ -291,7 +292,7 @@ def test_worker_once_runs_a_queued_import(run_cli, tmp_path: Path, encoder: Enco
 
 
 def test_retrain_prints_the_verdict_and_models_roll_back(run_cli) -> None:
-    from tests.service.feedback_factories import add_catalog, add_feedback, likes_format
+    from tests.support.feedback_factories import add_catalog, add_feedback, likes_format
 
     runtime = cli._runtime()
     add_feedback(runtime, "acme", add_catalog(runtime, "acme"), likes_format)
@@ -404,7 +405,7 @@ def test_keys_list_shows_no_secret_and_a_revoked_key_fails_at_once(
     from fastapi.testclient import TestClient
 
     from service.app import create_app
-    from tests.conftest import make_settings
+    from tests.support.settings import make_settings
 
     created = run_cli("keys", "create", "--tenant", "acme", "--role", "ld", "--label", "reports")
     assert created.exit_code == 0, created.output

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from service.core.runtime import Runtime
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_paths import client, company  # noqa: F401  (fixtures)
+from tests.support.api_keys import make_key
 
 
 def sql_gap(client: TestClient, headers: dict[str, str]) -> float:  # noqa: F811

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.core.csv_export import FORMULA_STARTS, csv_text, spreadsheet_safe
 from service.core.runtime import Runtime
-from tests.service.test_api_catalog import make_key
+from tests.support.api_keys import make_key
 
 TEAM = "=1+1"
 SKILL = '=HYPERLINK("http://evil.example","x")'
@@ -33,12 +31,6 @@ def test_a_csv_read_back_holds_no_formula_and_keeps_negative_numbers() -> None:
     text = csv_text(["team", "gap"], [["-team", -1.5], ["@SUM(A1)", 2], ["\tx", ""], ["\rx", None]])
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows == [["team", "gap"], ["'-team", "-1.5"], ["'@SUM(A1)", "2"], ["'\tx", ""], ["'\rx", ""]]
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def test_the_gap_report_csv_neutralises_team_names_and_skill_labels(

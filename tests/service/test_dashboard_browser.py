@@ -38,9 +38,9 @@ from service.http.cookies import SESSION_COOKIE as COOKIE
 from service.http.deps import Caller
 from service.http.errors import install_error_handlers
 from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.browser import WAIT, chromium, served
-from tests.service.test_api_events import statement
+from tests.support.browser import WAIT, chromium, served
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.xapi import statement
 
 # team -> SQL level a test showed, per analyst (None: no evidence). data and ops are reportable;
 # small (3) and tiny (2) are not, but hold five people together, so no other cell must be hidden
@@ -119,13 +119,13 @@ def _load_company(
 
 
 @pytest.fixture(scope="module")
-def site(sqlite_runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+def site(runtime: Runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The company above, and the app serving it over TCP from a thread."""
     tenant = f"dash-{uuid.uuid4().hex[:8]}"
-    ld, lms = _key(sqlite_runtime, tenant, "ld"), _key(sqlite_runtime, tenant, "lms")
-    app = create_app(runtime=sqlite_runtime)
+    ld, lms = _key(runtime, tenant, "ld"), _key(runtime, tenant, "lms")
+    app = create_app(runtime=runtime)
     with TestClient(app) as client:
-        _load_company(client, sqlite_runtime, tenant, tmp_path_factory.mktemp("dash") / "c.csv", lms, ld)
+        _load_company(client, runtime, tenant, tmp_path_factory.mktemp("dash") / "c.csv", lms, ld)
     with served(app) as base:
         yield Site(base, tenant, ld, lms)
 
@@ -198,6 +198,7 @@ def assert_heatmap_is(browser: WebDriver, report: dict[str, Any]) -> None:
     assert labels == [skill["label"] for skill in report["heatmap"]["skills"]]
 
 
+@pytest.mark.backends("sqlite")
 def test_the_dashboard_sends_strangers_to_the_login_page(user: WebDriver, site: Site) -> None:
     user.get(f"{site.base}/dashboard")
     assert user.current_url == f"{site.base}/dashboard/login"
@@ -207,6 +208,7 @@ def test_the_dashboard_sends_strangers_to_the_login_page(user: WebDriver, site: 
     assert user.get_cookie(COOKIE) is None
 
 
+@pytest.mark.backends("sqlite")
 def test_an_lms_key_cannot_log_in(user: WebDriver, site: Site) -> None:
     log_in(user, site, site.lms_key, refused=True)
     message = user.find_element(By.ID, "login-error").text
@@ -216,6 +218,7 @@ def test_an_lms_key_cannot_log_in(user: WebDriver, site: Site) -> None:
     assert user.current_url == f"{site.base}/dashboard/login"
 
 
+@pytest.mark.backends("sqlite")
 def test_the_heatmap_shows_the_reports_cells_and_hides_small_teams(user: WebDriver, site: Site) -> None:
     log_in(user, site, site.ld_key)
     assert user.current_url == f"{site.base}/dashboard"
@@ -236,6 +239,7 @@ def test_the_heatmap_shows_the_reports_cells_and_hides_small_teams(user: WebDriv
             assert "fewer than 5 employees" in cell["title"]
 
 
+@pytest.mark.backends("sqlite")
 def test_the_kpi_tiles_and_trend_charts_show_the_kpi_report(user: WebDriver, site: Site) -> None:
     log_in(user, site, site.ld_key)
     kpis = httpx.get(f"{site.base}/v1/reports/kpis", headers=site.bearer(site.ld_key), timeout=30).json()
@@ -264,6 +268,7 @@ def test_the_kpi_tiles_and_trend_charts_show_the_kpi_report(user: WebDriver, sit
     assert len(bars) == sum(1 for p in kpis["series"] if p["minutes_per_employee"]["value"] is not None) > 0
 
 
+@pytest.mark.backends("sqlite")
 def test_a_team_filter_changes_the_heatmap(user: WebDriver, site: Site) -> None:
     log_in(user, site, site.ld_key)
     Select(user.find_element(By.ID, "filter-team")).select_by_visible_text("data")
@@ -292,6 +297,7 @@ def test_a_team_filter_changes_the_heatmap(user: WebDriver, site: Site) -> None:
     assert "nobody" in user.find_element(By.ID, "message").text
 
 
+@pytest.mark.backends("sqlite")
 def test_the_csv_link_downloads_the_heatmap_of_the_json_report(user: WebDriver, site: Site) -> None:
     log_in(user, site, site.ld_key)
     href = user.find_element(By.ID, "csv-link").get_attribute("href")
@@ -315,6 +321,7 @@ def test_the_csv_link_downloads_the_heatmap_of_the_json_report(user: WebDriver, 
     assert httpx.get(href, timeout=30).status_code == 401
 
 
+@pytest.mark.backends("sqlite")
 def test_logging_out_ends_the_session(user: WebDriver, site: Site) -> None:
     log_in(user, site, site.ld_key)
     user.find_element(By.CSS_SELECTOR, "#logout button").click()
@@ -338,27 +345,28 @@ def _session(runtime: Runtime, key: str) -> str:
         return open_session(session, caller, policy)
 
 
+@pytest.mark.backends("sqlite")
 def test_the_cookie_authenticates_get_requests_only_and_only_for_ld_and_admin(
-    sqlite_runtime: Runtime, tenant: str
+    runtime: Runtime, tenant: str
 ) -> None:
     """A page elsewhere could make a logged-in browser POST; the cookie must not count there."""
     probe = FastAPI()
     install_error_handlers(probe)
-    probe.state.runtime = sqlite_runtime
+    probe.state.runtime = runtime
 
     @probe.api_route("/probe", methods=["GET", "POST"])
     def _probe(caller: Annotated[Caller, Depends(browser_or_bearer_caller)]) -> dict[str, str]:
         return {"role": caller.role, "tenant": caller.tenant_slug}
 
-    ld, lms = _key(sqlite_runtime, tenant, "ld"), _key(sqlite_runtime, tenant, "lms")
+    ld, lms = _key(runtime, tenant, "ld"), _key(runtime, tenant, "lms")
     with TestClient(probe) as client:
-        client.cookies.set(COOKIE, _session(sqlite_runtime, ld))
+        client.cookies.set(COOKIE, _session(runtime, ld))
         assert client.get("/probe").json() == {"role": "ld", "tenant": tenant}
         assert client.post("/probe").status_code == 401
         assert client.post("/probe", headers={"Authorization": f"Bearer {ld}"}).status_code == 200
         # A bearer header, when sent, is the credential: a bad one is not rescued by the cookie.
         assert client.get("/probe", headers={"Authorization": "Bearer lp_0_nope"}).status_code == 401
-        client.cookies.set(COOKIE, _session(sqlite_runtime, lms))  # not through the login form
+        client.cookies.set(COOKIE, _session(runtime, lms))  # not through the login form
         assert client.get("/probe").status_code == 403
         client.cookies.set(COOKIE, ld)  # the key itself is no session
         assert client.get("/probe").status_code == 401
@@ -367,6 +375,7 @@ def test_the_cookie_authenticates_get_requests_only_and_only_for_ld_and_admin(
         assert answer.status_code == 401 and "/dashboard/login" in answer.json()["detail"]
 
 
+@pytest.mark.backends("sqlite")
 def test_a_login_form_posted_from_another_site_is_refused(user: WebDriver, site: Site) -> None:
     """Login CSRF: a page on another site posts its own key to our login form, to log the victim's
     browser into the attacker's account. Chromium sends it without our cookies; nothing opens."""

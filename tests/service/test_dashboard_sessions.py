@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from models.tables import ApiKey, DashboardSession, utcnow
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
-from tests.service.browser import served
+from tests.support.browser import served
 
 REPORT = "/v1/reports/gaps?format=json"
 # An HTTP answer: starlette's TestClient gives httpx2's Response, httpx its own; both read alike.
@@ -59,12 +58,6 @@ def sessions_of(runtime: Runtime, secret: str) -> list[DashboardSession]:
     with runtime.sessions() as session:
         key_id = session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix))
         return list(session.scalars(select(DashboardSession).where(DashboardSession.key_id == key_id)))
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def copied_cookie_works(runtime: Runtime, cookie: str) -> bool:
@@ -219,11 +212,12 @@ def login_by_hand(base: str, key: str, **headers: str) -> tuple[httpx.Response, 
         ("http://127.0.0.1", True, True),  # LEERPAD_SECURE_COOKIES: TLS ends at a proxy we do not list
     ],
 )
+@pytest.mark.backends("sqlite")
 def test_the_cookies_are_httponly_strict_and_secure_over_https_or_by_setting(
-    sqlite_runtime: Runtime, tenant: str, base_url: str, always: bool, secure: bool
+    runtime: Runtime, tenant: str, base_url: str, always: bool, secure: bool
 ) -> None:
-    settings = sqlite_runtime.settings.model_copy(update={"secure_cookies": always})
-    runtime = Runtime(settings, encoder=sqlite_runtime.encoder())
+    settings = runtime.settings.model_copy(update={"secure_cookies": always})
+    runtime = Runtime(settings, encoder=runtime.encoder())
     try:
         with TestClient(create_app(runtime=runtime), base_url=base_url) as client:
             form = client.get("/dashboard/login")
@@ -238,12 +232,13 @@ def test_the_cookies_are_httponly_strict_and_secure_over_https_or_by_setting(
 
 
 @pytest.mark.parametrize(("trusted", "secure"), [("127.0.0.1", True), ("192.0.2.1", False)])
+@pytest.mark.backends("sqlite")
 def test_behind_a_trusted_proxy_x_forwarded_proto_makes_the_cookies_secure(
-    sqlite_runtime: Runtime, tenant: str, trusted: str, secure: bool
+    runtime: Runtime, tenant: str, trusted: str, secure: bool
 ) -> None:
     """uvicorn believes X-Forwarded-Proto only from FORWARDED_ALLOW_IPS: the test's own address, or not."""
-    secret = make_secret(sqlite_runtime, tenant)
-    with served(create_app(runtime=sqlite_runtime), forwarded_allow_ips=trusted) as base:
+    secret = make_secret(runtime, tenant)
+    with served(create_app(runtime=runtime), forwarded_allow_ips=trusted) as base:
         form, answer = login_by_hand(base, secret, **{"X-Forwarded-Proto": "https"})
     assert_cookie_flags(form, {CSRF_COOKIE}, secure)
     assert_cookie_flags(answer, {SESSION_COOKIE, CSRF_COOKIE}, secure)

@@ -14,11 +14,12 @@ from service.core.runtime import Runtime
 from service.core.settings import Settings
 
 
+@pytest.mark.backends("postgresql")
 def test_the_pool_settings_size_the_postgresql_pool(
-    tmp_path: Path, own_pg_database: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LEERPAD_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LEERPAD_DATABASE_URL", own_pg_database)
+    monkeypatch.setenv("LEERPAD_DATABASE_URL", database_url)
     monkeypatch.setenv("LEERPAD_DB_POOL_SIZE", "2")
     monkeypatch.setenv("LEERPAD_DB_MAX_OVERFLOW", "1")
     runtime = Runtime(Settings())

@@ -14,7 +14,7 @@ from models.tables import MicroUnit, Skill
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
 from service.demo.loader import load_demo
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 OLD_MODEL = "an-older-model"
 

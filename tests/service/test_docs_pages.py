@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.http.api_docs import DOCS_POLICY
-from tests.service.browser import WAIT, chromium, served
+from tests.support.browser import WAIT, chromium, served
 
 PAGES = ("/docs", "/redoc")
 # A few operations every reader looks for, as (method, path).
@@ -32,12 +32,13 @@ URL = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|(https?://[^\s"'<>)]+)"
 
 
 @pytest.fixture(scope="module")
-def client(sqlite_runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=sqlite_runtime)) as test_client:
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
         yield test_client
 
 
 @pytest.mark.parametrize("page", PAGES)
+@pytest.mark.backends("sqlite")
 def test_page_names_no_outside_host_and_its_assets_are_served(client: TestClient, page: str) -> None:
     answer = client.get(page)
     assert answer.status_code == 200 and "text/html" in answer.headers["content-type"]
@@ -61,8 +62,8 @@ def test_the_docs_policy_allows_no_outside_host() -> None:
 
 
 @pytest.fixture(scope="module")
-def base(sqlite_runtime: Runtime) -> Iterator[str]:
-    with served(create_app(runtime=sqlite_runtime)) as url:
+def base(runtime: Runtime) -> Iterator[str]:
+    with served(create_app(runtime=runtime)) as url:
         yield url
 
 
@@ -85,6 +86,7 @@ def assert_nothing_fetched_from_outside(browser: Chrome, base: str) -> None:
             assert refused, f"{browser.current_url} fetched {name}; console: {console}"
 
 
+@pytest.mark.backends("sqlite")
 def test_docs_renders_the_operations_list_offline(browser: Chrome, base: str) -> None:
     browser.get(f"{base}/docs")
     WebDriverWait(browser, WAIT).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
@@ -101,6 +103,7 @@ def test_docs_renders_the_operations_list_offline(browser: Chrome, base: str) ->
     assert_nothing_fetched_from_outside(browser, base)
 
 
+@pytest.mark.backends("sqlite")
 def test_redoc_renders_the_operations_offline(browser: Chrome, base: str) -> None:
     browser.get(f"{base}/redoc")
     WebDriverWait(browser, WAIT).until(

@@ -34,22 +34,21 @@ from service.core.settings import Settings
 from service.http.metrics import exposition
 from service.jobs import queue as jobs
 from service.jobs.queue import RETAG, enqueue_ingest, requeue_orphans, run_next_job
-from tests.conftest import BACKENDS, fresh_pg_database, make_settings
-from tests.service.test_observability import sample
+from tests.support.databases import own_database
+from tests.support.metrics import sample
+from tests.support.settings import make_settings
+from tests.support.waiting import wait_until
 
 HOST = socket.gethostname()
 LONG_AGO = timedelta(hours=1)
+LEASE = 0.6  # seconds: the short lease of the heartbeat test, three beats of 0.2 s
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database of this module's own: `requeue_orphans` looks at every job in it."""
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path_factory.mktemp("lease-db"))
-        upgrade(url)
-        yield url
-        return
-    with fresh_pg_database() as url:
+    with own_database(backend) as own:
+        url = own or sqlite_url(tmp_path_factory.mktemp("lease-db"))
         upgrade(url)
         yield url
 
@@ -116,6 +115,10 @@ def row(runtime: Runtime, job_id: int) -> Job:
         return job
 
 
+def heartbeat_running(job_id: int) -> bool:
+    return any(thread.name == f"leerpad-heartbeat-{job_id}" for thread in threading.enumerate())
+
+
 def dead_pid() -> int:
     """The id of a process that has ended (and been reaped)."""
     done = subprocess.run(
@@ -177,21 +180,24 @@ def test_a_job_of_this_host_whose_worker_is_gone_is_requeued_at_once(runtime: Ru
 def test_the_heartbeat_moves_while_a_slow_job_runs_and_stops_after(
     tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    runtime = lease_runtime(tmp_path / "home", database, job_heartbeat_seconds=0.2, job_lease_seconds=0.6)
+    runtime = lease_runtime(tmp_path / "home", database, job_heartbeat_seconds=0.2, job_lease_seconds=LEASE)
     tenant_id = new_tenant(runtime)
     with transaction(runtime.sessions) as session:
         job_id = repo.enqueue_job(session, tenant_id, RETAG, {}).id
     seen: list[datetime] = []
     requeued_during: list[int] = []
 
+    def renewed_past_a_lease() -> bool:
+        beat = row(runtime, job_id).heartbeat_at
+        assert beat is not None
+        if not seen or beat != seen[-1]:
+            seen.append(beat)
+        return len(seen) >= 4 and (seen[-1] - seen[0]).total_seconds() > LEASE
+
     def slow_retag(active: Runtime, tenant: str) -> dict[str, int]:
-        deadline = time.monotonic() + 1.6  # past two leases: only the heartbeat keeps the job
-        while time.monotonic() < deadline:
-            beat = row(active, job_id).heartbeat_at
-            assert beat is not None
-            if not seen or beat != seen[-1]:
-                seen.append(beat)
-            time.sleep(0.05)
+        # The job runs until the heartbeat thread has renewed its lease three times, more than a
+        # lease after the claim: only the heartbeat keeps the job now.
+        wait_until(renewed_past_a_lease, "three renewals of the lease, more than a lease apart")
         requeued_during.append(requeue_orphans(active))  # another worker looking now finds it alive
         return {"items_tagged": 0, "skills_embedded": 0}
 
@@ -202,16 +208,14 @@ def test_the_heartbeat_moves_while_a_slow_job_runs_and_stops_after(
         assert run_next_job(runtime, worker="other-host:1:1", loop="api")
         # the loop stood still in the job, but its renewals kept the liveness gauge moving
         polled = sample(exposition().decode(), "leerpad_job_poll_timestamp_seconds", loop="api")
-        assert polled > started + 1.0, polled - started
+        assert polled > started + LEASE, polled - started
         done = row(runtime, job_id)
         assert done.status == JOB_SUCCEEDED and done.result == {"items_tagged": 0, "skills_embedded": 0}
         assert requeued_during == [0]
         assert len(seen) >= 4, seen  # claimed, then renewed about every 0.2 s
         assert all(later > earlier for earlier, later in zip(seen, seen[1:], strict=False))
-        assert not [t for t in threading.enumerate() if t.name == f"leerpad-heartbeat-{job_id}"]
-        after = done.heartbeat_at
-        time.sleep(0.5)
-        assert row(runtime, job_id).heartbeat_at == after  # no renewal once the job has ended
+        # No renewal once the job has ended: its heartbeat thread is gone.
+        assert not heartbeat_running(job_id)
     finally:
         close_open_jobs(runtime)
         runtime.close()
@@ -231,7 +235,7 @@ def test_a_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_owner(
             assert repo.requeue_job(session, job_id, owner="slow-host:1:1") == 1
             claimed = repo.claim_next_job(session, "new-host:2:1")
             assert claimed is not None and claimed.id == job_id
-        time.sleep(0.4)  # the slow worker's heartbeat notices
+        wait_until(lambda: not heartbeat_running(job_id), "the slow worker's heartbeat noticing")
         return {"items_tagged": 99, "skills_embedded": 99}
 
     monkeypatch.setattr(jobs, "retag_catalog", taken_over_meanwhile)
@@ -338,7 +342,15 @@ def test_running_workers_look_for_orphans_at_start_and_then_about_once_a_minute(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     looked: list[float] = []
-    monkeypatch.setattr(jobs, "requeue_orphans", lambda active: looked.append(time.monotonic()) or 0)
+    stop = threading.Event()
+
+    def look(active: Runtime) -> int:
+        looked.append(time.monotonic())
+        if len(looked) >= 4:
+            stop.set()  # ends `work_forever` once it has looked four times
+        return 0
+
+    monkeypatch.setattr(jobs, "requeue_orphans", look)
     assert jobs.ORPHAN_CHECK_SECONDS == 60
     last = jobs.requeue_due_orphans(runtime, 0.0)
     assert len(looked) == 1
@@ -349,18 +361,16 @@ def test_running_workers_look_for_orphans_at_start_and_then_about_once_a_minute(
     monkeypatch.setattr(jobs, "POLL_SECONDS", 0.02)
     monkeypatch.setattr(jobs, "schedule_due_jobs", lambda active, last: last)
     looked.clear()
-    stop = threading.Event()
-    timer = threading.Timer(0.4, stop.set)
-    timer.start()
+    stop.clear()
     assert jobs.work_forever(runtime, stop) == 0
-    timer.join()
-    assert len(looked) >= 4, looked
+    assert len(looked) == 4, looked
     looked.clear()
     thread = jobs.JobThread(runtime)
     thread.start()
-    time.sleep(0.4)
-    thread.stop()
-    assert len(looked) >= 4, looked
+    try:
+        wait_until(lambda: len(looked) >= 4, "the API's job thread looking for orphans four times")
+    finally:
+        thread.stop()
 
 
 def test_the_worker_loop_outlives_a_database_hiccup_and_says_it_is_alive(
@@ -369,9 +379,12 @@ def test_the_worker_loop_outlives_a_database_hiccup_and_says_it_is_alive(
     """A failover makes a round fail: `leerpad worker` logs it and tries again instead of dying, and
     its poll time (a Prometheus gauge) keeps moving; `--once` ends with the error."""
     rounds: list[float] = []
+    stop = threading.Event()
 
     def flaky(active: Runtime) -> bool:
         rounds.append(time.time())
+        if len(rounds) >= 4:
+            stop.set()  # two failed rounds, then two that polled: enough seen
         if len(rounds) <= 2:
             raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
         return False
@@ -381,13 +394,9 @@ def test_the_worker_loop_outlives_a_database_hiccup_and_says_it_is_alive(
     monkeypatch.setattr(jobs, "POLL_SECONDS", 0.02)
     monkeypatch.setattr(jobs, "RETRY_SECONDS", 0.05)
     started = time.time()
-    stop = threading.Event()
-    timer = threading.Timer(0.6, stop.set)
-    timer.start()
     with caplog.at_level(logging.ERROR, logger="leerpad"):
         assert jobs.work_forever(runtime, stop) == 0
-    timer.join()
-    assert len(rounds) >= 4  # two failed rounds, then it went on polling
+    assert len(rounds) == 4  # two failed rounds, then it went on polling
     assert len([r for r in caplog.records if "job loop error" in r.getMessage()]) == 2
     polled = sample(exposition().decode(), "leerpad_job_poll_timestamp_seconds", loop="worker")
     assert rounds[1] < polled <= time.time() and polled > started  # it polled again after the failures

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,9 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.http.limits import TokenBuckets, client_identity
-from tests.service.test_api_catalog import make_key
+from tests.support.api_keys import make_key
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def flood_app(runtime: Runtime, per_minute: int = 1, burst: int = 3) -> TestClient:
@@ -32,9 +25,10 @@ def flood_app(runtime: Runtime, per_minute: int = 1, burst: int = 3) -> TestClie
     return TestClient(create_app(settings=settings, runtime=runtime))
 
 
-def test_a_flood_gets_429_with_retry_after_and_other_keys_go_on(sqlite_runtime: Runtime, tenant: str) -> None:
-    flooder, other = make_key(sqlite_runtime, tenant), make_key(sqlite_runtime, tenant, "lms")
-    with flood_app(sqlite_runtime, per_minute=1, burst=3) as client:
+@pytest.mark.backends("sqlite")
+def test_a_flood_gets_429_with_retry_after_and_other_keys_go_on(runtime: Runtime, tenant: str) -> None:
+    flooder, other = make_key(runtime, tenant), make_key(runtime, tenant, "lms")
+    with flood_app(runtime, per_minute=1, burst=3) as client:
         answers = [client.get("/v1/catalog/items", headers=flooder) for _ in range(5)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
         refused = answers[3]
@@ -50,10 +44,11 @@ def test_a_flood_gets_429_with_retry_after_and_other_keys_go_on(sqlite_runtime: 
         assert strangers == [401, 401, 401, 429]
 
 
-def test_guessing_keys_from_one_address_gets_429_for_every_key(sqlite_runtime: Runtime, tenant: str) -> None:
+@pytest.mark.backends("sqlite")
+def test_guessing_keys_from_one_address_gets_429_for_every_key(runtime: Runtime, tenant: str) -> None:
     """Each made-up key would have a full bucket of its own; the 401s count against the address."""
-    valid = make_key(sqlite_runtime, tenant)
-    with flood_app(sqlite_runtime, per_minute=1, burst=3) as client:
+    valid = make_key(runtime, tenant)
+    with flood_app(runtime, per_minute=1, burst=3) as client:
         guesses = [
             client.get("/v1/roles", headers={"Authorization": f"Bearer lp_guess{n}_x"}).status_code
             for n in range(4)
@@ -63,9 +58,10 @@ def test_guessing_keys_from_one_address_gets_429_for_every_key(sqlite_runtime: R
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
 
 
-def test_a_limit_of_zero_turns_rate_limiting_off(sqlite_runtime: Runtime, tenant: str) -> None:
-    key = make_key(sqlite_runtime, tenant)
-    with flood_app(sqlite_runtime, per_minute=0, burst=1) as client:
+@pytest.mark.backends("sqlite")
+def test_a_limit_of_zero_turns_rate_limiting_off(runtime: Runtime, tenant: str) -> None:
+    key = make_key(runtime, tenant)
+    with flood_app(runtime, per_minute=0, burst=1) as client:
         assert {client.get("/v1/roles", headers=key).status_code for _ in range(10)} == {200}
 
 

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from ingest.pipeline import IngestError
 from models import repositories as repo
@@ -31,10 +30,12 @@ from recommender.embedding import Encoder
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.http.request_log import JsonFormatter
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key, run_job
-from tests.service.test_serve import free_port
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.jobs import run_job
+from tests.support.metrics import sample
+from tests.support.network import free_port
+from tests.support.settings import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 TENANT = "fietsjes-observed"
@@ -77,15 +78,6 @@ def logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     finally:
         root.removeHandler(handler)
         ours.setLevel(level)
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    """The value of one sample of an exposition (0 when absent)."""
-    for family in text_string_to_metric_families(text):
-        for found in family.samples:
-            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
-                return float(found.value)
-    return 0.0
 
 
 def scrape(client: TestClient) -> str:

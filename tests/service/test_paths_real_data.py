@@ -11,26 +11,27 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.core.runtime import Runtime
-from tests.service.test_api_catalog import make_key
+from tests.support.api_keys import make_key
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def real(sqlite_runtime: Runtime, shared_data: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def real(runtime: Runtime, shared_data: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     """One tenant with the Coursera sample (no duration given) and the Dutch training offers."""
     tenant = "real-catalogs"
-    sqlite_runtime.ingest(tenant, "coursera", shared_data / "coursera_sample" / "coursera.csv")
-    sqlite_runtime.ingest(
+    runtime.ingest(tenant, "coursera", shared_data / "coursera_sample" / "coursera.csv")
+    runtime.ingest(
         tenant,
         "goodhabitz",
         shared_data / "nl_ai_training_offers" / "ai_courses_cleaned.csv",
         source_name="nl-ai",
     )
-    with TestClient(create_app(runtime=sqlite_runtime)) as client:
-        yield client, make_key(sqlite_runtime, tenant, "lms")
+    with TestClient(create_app(runtime=runtime)) as client:
+        yield client, make_key(runtime, tenant, "lms")
 
 
+@pytest.mark.backends("sqlite")
 def test_real_skill_labels_get_a_path_within_budget_with_evidence(
     real: tuple[TestClient, dict[str, str]],
 ) -> None:
@@ -63,6 +64,7 @@ def test_real_skill_labels_get_a_path_within_budget_with_evidence(
         assert reason != "no_content" or skill not in covered
 
 
+@pytest.mark.backends("sqlite")
 def test_dutch_questions_find_dutch_offers_first(real: tuple[TestClient, dict[str, str]]) -> None:
     client, lms = real
     response = client.get(

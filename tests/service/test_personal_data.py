@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from sqlalchemy import MetaData, Text, cast, func, or_, select
 from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.personal_data import ERASED_PREFIX, PERSONAL_DATA, DataSubject, checkpoint_after_erasure
-from service.app import create_app
 from service.catalog.schemas import activity_id
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
@@ -29,16 +27,9 @@ from service.trust.personal_data import (
     install_access_log_pseudonyms,
     log_pseudonym,
 )
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_events import statement
-from tests.service.test_api_paths import CATALOG, HEADER
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
+from tests.support.api_keys import make_key
+from tests.support.catalogs import HEADER, PATH_CATALOG, write_csv
+from tests.support.xapi import statement
 
 
 def residual_hits(runtime: Runtime, needle: str) -> dict[str, int]:
@@ -113,7 +104,7 @@ def build_employee(client: TestClient, runtime: Runtime, tenant: str, tmp_path: 
 @pytest.fixture
 def company(runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient) -> str:
     import_taxonomy(runtime, tenant, read_default_taxonomy(), origin="default")
-    runtime.ingest(tenant, "csv", write_csv(tmp_path / "c.csv", CATALOG, header=HEADER))
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "c.csv", PATH_CATALOG, header=HEADER))
     role = {
         "name": "Data-analist",
         "skills": [

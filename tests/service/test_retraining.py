@@ -22,8 +22,8 @@ from recommender.ranking_model import LearnedModel
 from service.core.runtime import Runtime
 from service.jobs import retraining
 from service.jobs.retraining import RULES, RollbackError, list_models, retrain, rollback, training_data
-from tests.service import test_api_paths
-from tests.service.feedback_factories import (
+from tests.support.api_keys import make_key
+from tests.support.feedback_factories import (
     LATER,
     START,
     add_catalog,
@@ -33,10 +33,7 @@ from tests.service.feedback_factories import (
     event_row,
     likes_format,
 )
-from tests.service.test_api_catalog import make_key, run_job
-
-client = test_api_paths.client  # the fixtures: a test client, and a company with a catalog, a role, e-1
-company = test_api_paths.company
+from tests.support.jobs import run_job
 
 FORMAT_LOVER = LearnedModel(
     feature_names=FEATURES,

@@ -13,10 +13,9 @@ from recommender.embedding import DEFAULT_MODEL, Encoder
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.paths.search import ANSWERS, Found, close_to_best, languages_first
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_paths import HEADER
+from tests.support.api_keys import make_key
+from tests.support.catalogs import HEADER, write_csv
+from tests.support.settings import make_settings
 
 CATALOG = [
     [

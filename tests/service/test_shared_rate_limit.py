@@ -23,8 +23,8 @@ from service.app import create_app
 from service.core.runtime import Runtime
 from service.core.settings import Settings
 from service.http import shared_budgets
-from tests.service.test_api_catalog import make_key
-from tests.service.test_serve import free_port
+from tests.support.api_keys import make_key
+from tests.support.network import free_port
 
 REDIS_URL = os.environ.get("LEERPAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -57,11 +57,10 @@ def worker(runtime: Runtime, prefix: str, url: str = REDIS_URL) -> TestClient:
     return TestClient(create_app(settings=settings, runtime=runtime))
 
 
-def test_two_workers_sharing_redis_give_a_key_one_budget(
-    sqlite_runtime: Runtime, tenant: str, prefix: str
-) -> None:
-    key, other = make_key(sqlite_runtime, tenant), make_key(sqlite_runtime, tenant, "ld")
-    with worker(sqlite_runtime, prefix) as first, worker(sqlite_runtime, prefix) as second:
+@pytest.mark.backends("sqlite")
+def test_two_workers_sharing_redis_give_a_key_one_budget(runtime: Runtime, tenant: str, prefix: str) -> None:
+    key, other = make_key(runtime, tenant), make_key(runtime, tenant, "ld")
+    with worker(runtime, prefix) as first, worker(runtime, prefix) as second:
         answers = [w.get("/v1/roles", headers=key) for w in (first, second, first, second, first)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]  # not 3 in each worker
         assert 1 <= int(answers[3].headers["Retry-After"]) <= 180
@@ -80,7 +79,7 @@ def test_two_workers_sharing_redis_give_a_key_one_budget(
     finally:
         client.close()
     # Another deployment (another prefix) on the same Redis counts apart.
-    with worker(sqlite_runtime, f"{prefix}-other") as elsewhere:
+    with worker(runtime, f"{prefix}-other") as elsewhere:
         assert elsewhere.get("/v1/roles", headers=key).status_code == 200
 
 
@@ -108,8 +107,9 @@ def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
         process.wait(timeout=10)
 
 
+@pytest.mark.backends("sqlite")
 def test_redis_down_at_request_time_falls_back_to_the_per_process_limit(
-    sqlite_runtime: Runtime,
+    runtime: Runtime,
     tenant: str,
     prefix: str,
     caplog: pytest.LogCaptureFixture,
@@ -118,10 +118,10 @@ def test_redis_down_at_request_time_falls_back_to_the_per_process_limit(
     """Fail over, neither open nor closed: the API keeps answering, each process limits on its own
     while Redis is away, and the shared budget is back once Redis answers again."""
     monkeypatch.setattr(shared_budgets, "RETRY_SECONDS", 0.2)
-    key = make_key(sqlite_runtime, tenant)
+    key = make_key(runtime, tenant)
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    with worker(sqlite_runtime, prefix, url) as app, caplog.at_level(logging.WARNING, logger="leerpad"):
+    with worker(runtime, prefix, url) as app, caplog.at_level(logging.WARNING, logger="leerpad"):
         with redis_server(port):
             assert [app.get("/v1/roles", headers=key).status_code for _ in range(2)] == [200, 200]
         started = time.monotonic()

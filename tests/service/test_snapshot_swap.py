@@ -26,10 +26,9 @@ from service.core.runtime import Runtime
 from service.people.employees import AssessmentInput, add_assessments, upsert_employee
 from service.skills.roles import RoleSkillInput, upsert_role
 from service.skills.taxonomy import import_taxonomy
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_paths import CATALOG, HEADER
-from tests.service.test_serve import free_port
+from tests.support.catalogs import HEADER, PATH_CATALOG, write_csv
+from tests.support.network import free_port
+from tests.support.settings import make_settings
 
 LEERPAD = Path(sys.executable).parent / "leerpad"
 TENANT = "swap"
@@ -80,7 +79,7 @@ def mapped_snapshots(pid: int) -> set[str]:
 def make_company(runtime: Runtime, tmp_path: Path) -> str:
     """A small catalog, one role, one employee with a gap; returns an lms key."""
     import_taxonomy(runtime, TENANT, read_default_taxonomy(), origin="default")
-    runtime.ingest(TENANT, "csv", write_csv(tmp_path / "c.csv", CATALOG, header=HEADER))
+    runtime.ingest(TENANT, "csv", write_csv(tmp_path / "c.csv", PATH_CATALOG, header=HEADER))
     with transaction(runtime.sessions) as session:
         tenant = repo.get_or_create_tenant(session, TENANT)
         upsert_role(
@@ -114,12 +113,12 @@ def make_company(runtime: Runtime, tmp_path: Path) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.postgres
+@pytest.mark.backends("postgresql")
 def test_two_workers_answer_through_snapshot_swaps(
-    tmp_path: Path, own_pg_database: str, encoder: Encoder
+    tmp_path: Path, database_url: str, encoder: Encoder
 ) -> None:
     home = tmp_path / "home"
-    runtime = Runtime(make_settings(home, own_pg_database), encoder=encoder)
+    runtime = Runtime(make_settings(home, database_url), encoder=encoder)
     runtime.migrate()
     key = make_company(runtime, tmp_path)
     store = runtime.store(TENANT)
@@ -129,7 +128,7 @@ def test_two_workers_answer_through_snapshot_swaps(
     env = {
         **os.environ,
         "LEERPAD_HOME": str(home),
-        "LEERPAD_DATABASE_URL": own_pg_database,
+        "LEERPAD_DATABASE_URL": database_url,
         "LEERPAD_RUN_JOBS_IN_API": "false",
         "LEERPAD_RATE_LIMIT_PER_MINUTE": "0",
         "HF_HUB_OFFLINE": "1",

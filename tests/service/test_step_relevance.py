@@ -3,20 +3,16 @@ evidence for paths and /gaps has_content, on both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from ingest.taxonomy import read_default_taxonomy
 from recommender.paths import MIN_STEP_RELEVANCE
-from service.app import create_app
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
-from tests.ingest.test_pipeline import write_csv
-from tests.service.test_api_catalog import make_key
-from tests.service.test_api_paths import HEADER
+from tests.support.api_keys import make_key
+from tests.support.catalogs import HEADER, write_csv
 
 # Feedback is declared by its source; the Figma unit declares nothing and is found by its title alone.
 CATALOG = [
@@ -40,12 +36,6 @@ CATALOG = [
     ],
 ]
 BUDGET = {"minutes_per_week": 60, "weeks": 2}
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def _setup(client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path) -> dict[str, str]:

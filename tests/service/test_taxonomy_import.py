@@ -15,7 +15,7 @@ from models.db import transaction
 from models.tables import Skill
 from service.core.runtime import Runtime
 from service.skills.taxonomy import RoleDefinition, import_roles, import_taxonomy
-from tests.ingest.test_pipeline import ROWS, write_csv
+from tests.support.catalogs import ROWS, write_csv
 
 
 def skill_hashes(runtime: Runtime, tenant: str) -> dict[str, str]:
@@ -72,11 +72,11 @@ def esco_folder(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.backends("sqlite")
 def test_esco_occupation_becomes_a_role_found_by_its_dutch_title(
-    sqlite_runtime: Runtime, tenant: str, esco_folder: Path
+    runtime: Runtime, tenant: str, esco_folder: Path
 ) -> None:
     """Once, on SQLite (encoding 2,334 ESCO skills is the slow part); the default taxonomy covers PostgreSQL."""
-    runtime = sqlite_runtime
     taxonomy = read_esco(esco_folder)
     report = import_taxonomy(runtime, tenant, taxonomy, origin="esco")
     assert report.skills_created == len(taxonomy.skills) > 2000

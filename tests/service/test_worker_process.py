@@ -20,10 +20,10 @@ from models.tables import JOB_RUNNING, JOB_SUCCEEDED, Job
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
 from service.jobs.queue import enqueue_ingest
-from tests.conftest import make_settings
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_observability import sample
-from tests.service.test_serve import free_port
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.metrics import sample
+from tests.support.network import free_port
+from tests.support.settings import make_settings
 
 LEERPAD = Path(sys.executable).parent / "leerpad"
 
@@ -46,11 +46,12 @@ def job_row(runtime: Runtime, tenant_id: int, job_id: int) -> Job:
 
 
 @pytest.mark.slow
+@pytest.mark.backends("postgresql")
 def test_a_job_survives_its_worker_being_killed(
-    tmp_path: Path, own_pg_database: str, encoder: Encoder, shared_data: Path
+    tmp_path: Path, database_url: str, encoder: Encoder, shared_data: Path
 ) -> None:
     home = tmp_path / "home"
-    runtime = Runtime(make_settings(home, own_pg_database), encoder=encoder)
+    runtime = Runtime(make_settings(home, database_url), encoder=encoder)
     runtime.migrate()
     with transaction(runtime.sessions) as session:
         tenant_id = repo.get_or_create_tenant(session, "killed").id
@@ -58,7 +59,7 @@ def test_a_job_survives_its_worker_being_killed(
     job = enqueue_ingest(
         runtime, tenant_id, kind="coursera", path=catalog, source=None, filename=catalog.name, dry_run=False
     )
-    env = worker_env(home, own_pg_database)
+    env = worker_env(home, database_url)
     first = subprocess.Popen(
         [str(LEERPAD), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -92,11 +93,12 @@ def test_a_job_survives_its_worker_being_killed(
 
 
 @pytest.mark.slow
+@pytest.mark.backends("postgresql")
 def test_several_worker_processes_run_each_job_once(
-    tmp_path: Path, own_pg_database: str, encoder: Encoder
+    tmp_path: Path, database_url: str, encoder: Encoder
 ) -> None:
     home = tmp_path / "home"
-    runtime = Runtime(make_settings(home, own_pg_database), encoder=encoder)
+    runtime = Runtime(make_settings(home, database_url), encoder=encoder)
     runtime.migrate()
     catalog = write_csv(tmp_path / "c.csv", ROWS)
     jobs: list[tuple[int, int]] = []
@@ -107,7 +109,7 @@ def test_several_worker_processes_run_each_job_once(
             runtime, tenant_id, kind="csv", path=catalog, source=None, filename=catalog.name, dry_run=False
         )
         jobs.append((tenant_id, job.id))
-    env = worker_env(home, own_pg_database)
+    env = worker_env(home, database_url)
     workers = [
         subprocess.Popen(
             [str(LEERPAD), "worker", "--once"],
