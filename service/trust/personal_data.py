@@ -24,10 +24,12 @@ explains all of it for people.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -168,6 +170,12 @@ def log_pseudonym(secret: bytes, key: str) -> str:
 def pseudonymise_path(secret: bytes, path: str) -> str:
     """`/v1/employees/e-42/gaps` -> `/v1/employees/~3f9a0c1b2d4e/gaps`."""
     return _EMPLOYEE_IN_PATH.sub(lambda m: m.group(1) + log_pseudonym(secret, m.group(2)), path)
+
+
+def log_path_pseudonymiser(runtime: Runtime) -> Callable[[str], str]:
+    """What our access log (service.http.request_log.RequestLog) writes for a path that names an
+    employee: the path with the id pseudonymised by this runtime's secret."""
+    return functools.partial(pseudonymise_path, pseudonym_secret(runtime))
 
 
 class AccessLogPseudonyms(logging.Filter):
