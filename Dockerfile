@@ -59,7 +59,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     LEERPAD_HOME=/var/lib/leerpad \
-    LEERPAD_ENVIRONMENT=production \
     PROMETHEUS_MULTIPROC_DIR=/tmp/leerpad-metrics \
     PORT=8000
 

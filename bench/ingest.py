@@ -72,7 +72,7 @@ def main() -> None:
             raw.append(time.perf_counter() - start)
 
             home = scratch / f"home-{run}"
-            runtime = Runtime(Settings(home=home, environment="test"), encoder=encoder)
+            runtime = Runtime(Settings(home=home), encoder=encoder)
             runtime.migrate()
             start = time.perf_counter()
             first = runtime.ingest("bench", kind, folder)

@@ -199,14 +199,13 @@ def main() -> int:
     two_workers: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="leerpad-bench-memory-") as folder:
         home = Path(folder)
-        settings = Settings(home=home, environment="test", run_jobs_in_api=False)
+        settings = Settings(home=home, run_jobs_in_api=False)
         runtime = Runtime(settings, encoder=encoder)
         runtime.migrate()
         env = {
             "LEERPAD_HOME": str(home),
             "LEERPAD_DATABASE_URL": "",
             "LEERPAD_RUN_JOBS_IN_API": "false",
-            "LEERPAD_ENVIRONMENT": "test",
             "LEERPAD_RATE_LIMIT_PER_MINUTE": "0",
             "HF_HUB_OFFLINE": "1",
         }

@@ -16,7 +16,6 @@ from recommender.embedding import model_name
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEERPAD_", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
     home: Path = Path("./var")
     database_url: str = ""
     # PostgreSQL connections per process: `db_pool_size` kept open, up to `db_max_overflow` more while
@@ -33,8 +32,6 @@ class Settings(BaseSettings):
     # A multipart catalog upload to POST /v1/catalog/imports.
     max_upload_bytes: int = 50 * 1024 * 1024
     max_page_size: int = 200
-    max_search_results: int = 50
-    max_query_chars: int = 500
     # Requests per minute per API key (per client address for requests without a key), with bursts of
     # up to `rate_limit_burst` at once; past it, 429 with Retry-After. 0 turns the limit off. Counted
     # in Redis when `redis_url` is set, else per process: with N workers a key may make up to N times

@@ -28,6 +28,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -43,12 +44,11 @@ from service.catalog.router import UPLOAD_PATH
 from service.core.csv_export import FORMULA_STARTS
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from tests.support.api_keys import make_key
-from tests.support.jobs import run_job
+from tests.service.test_api_catalog import make_key, run_job
 
 JSON = {"Content-Type": "application/json"}
 PROBLEM = "application/problem+json"
-DOCUMENT = create_app(Settings(environment="test")).openapi()
+DOCUMENT = create_app(Settings()).openapi()
 # Every operation of the document that takes a body, path parameters filled in.
 BODY_ROUTES = [
     (method.upper(), re.sub(r"\{[^}]+\}", "1", path))
@@ -71,6 +71,12 @@ def stored(runtime: Runtime, tenant: str) -> dict[str, list[str]]:
             for table in Base.metadata.sorted_tables
             if "tenant_id" in table.c and table.name != "audit_log"
         }
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
 
 
 @pytest.fixture
