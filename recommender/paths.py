@@ -18,9 +18,11 @@ not keep a course off a gap it barely starts); then its sessions are taken one a
 and the path holds as many as fit: its first part, marked partial.
 
 At the learner's level. Content whose stated level lies below the band the learner needs next
-(beginner for someone at level 2 or more, intermediate from level 4; `ranking.below_band`) is left
-out for a gap that other content teaches: repeating the basics is not a step forward. When easier
-content is all there is on a gap, it stays.
+(beginner for someone at level 2 or more, intermediate from level 4; `ranking.below_band`), or above
+the band the role's own level needs (advanced content for a role that asks level 3 or less;
+`ranking.above_role`), is left out for a gap that content in step teaches: repeating the basics is not
+a step forward, and a course past what the role asks is not the way to it. When such content is all
+there is on a gap, it stays.
 
 Selection: budgeted maximum coverage, solved greedily. Each open gap s has an amount to close, its
 size g_s in levels, and a value per level w_s = priority_s / g_s (the gap model's importance and
@@ -72,7 +74,7 @@ from datetime import datetime
 
 from recommender.explanations import GapFacts, StepFacts, explain_step
 from recommender.gaps import Gap
-from recommender.ranking import LEVEL_ORDER, ScoredCandidate, below_band
+from recommender.ranking import LEVEL_ORDER, ScoredCandidate, above_role, below_band
 from recommender.tagging import language_code
 
 NO_CONTENT = "no_content"
@@ -295,20 +297,23 @@ def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[int]:
     return weeks
 
 
-def _without_easier_content(
+def _at_the_learners_level(
     scored: Sequence[ScoredCandidate], open_gaps: Mapping[int, Gap]
 ) -> list[ScoredCandidate]:
-    """Drop a unit's claim on a gap when its stated level lies below the learner's next band and
-    other content teaches that gap: someone who writes Python at level 3 is not sent to "Python
-    installeren" while intermediate Python exists. Easier content stays when it is all there is."""
+    """Drop a unit's claim on a gap when its stated level is out of step (below the learner's next band,
+    or above what the role asks) and content in step teaches that gap: someone who writes Python at
+    level 3 is not sent to "Python installeren" while intermediate Python exists, nor a product
+    manager whose role asks SQL at level 3 to "Advanced SQL". Out-of-step content stays when it is all
+    there is."""
 
-    def easier(entry: ScoredCandidate) -> bool:
+    def out_of_step(entry: ScoredCandidate) -> bool:
         gap = open_gaps[entry.candidate.skill_id]
-        return below_band(entry.candidate.level, gap.current, gap.required)
+        level = entry.candidate.level
+        return below_band(level, gap.current, gap.required) or above_role(level, gap.required)
 
     relevant = [e for e in scored if e.candidate.skill_id in open_gaps]
-    at_level = {e.candidate.skill_id for e in relevant if not easier(e)}
-    return [e for e in relevant if e.candidate.skill_id not in at_level or not easier(e)]
+    in_step = {e.candidate.skill_id for e in relevant if not out_of_step(e)}
+    return [e for e in relevant if e.candidate.skill_id not in in_step or not out_of_step(e)]
 
 
 def _session_minutes(minutes: int, minutes_per_week: int) -> list[int]:
@@ -416,7 +421,7 @@ def build_path(
     open_gaps = _open_gaps(gaps)
     value_per_level = {s: max(g.priority / g.gap, 0.0) + _MIN_LEVEL_VALUE for s, g in open_gaps.items()}
     units = _collect_units(
-        _without_easier_content(scored, open_gaps), open_gaps, minutes_per_gap_level, budget
+        _at_the_learners_level(scored, open_gaps), open_gaps, minutes_per_gap_level, budget
     )
     by_priority = sorted(open_gaps.values(), key=lambda g: (-g.priority, -g.importance, g.skill_id))
     ordering = _Ordering(

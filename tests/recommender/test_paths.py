@@ -375,6 +375,20 @@ def test_basics_are_left_out_for_a_learner_past_them_while_content_at_their_leve
     assert ids(only_basics) == [1]
 
 
+def test_content_past_what_the_role_asks_is_left_out_while_content_in_step_exists() -> None:
+    entries = [
+        scored(cand(1, 3, level="advanced", title="Advanced SQL: query plans"), score=0.9),
+        scored(cand(2, 3, level="intermediate", title="SQL: joins"), score=0.6),
+        scored(cand(3, 3, level="beginner", title="SQL: je eerste query"), score=0.5),
+    ]
+    role_asks_three = build(entries, [gap(3, required=3, current=0.0)])
+    assert ids(role_asks_three) and 1 not in ids(role_asks_three)
+    # a role that asks level 5 is reached through advanced content, after the basics
+    assert ids(build(entries, [gap(3, required=5, current=0.0)])) == [3, 2, 1]
+    # when advanced content is all there is, it stays
+    assert ids(build(entries[:1], [gap(3, required=3, current=0.0)])) == [1]
+
+
 def test_not_enough_content_says_it_is_about_suitable_content() -> None:
     path = build([scored(cand(1, 3, minutes=5))], [gap(3, required=5, current=0.0)])
     (uncovered,) = path.uncovered

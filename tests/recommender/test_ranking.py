@@ -16,6 +16,7 @@ from recommender.ranking import (
     WEIGHTS,
     Learner,
     ScoredCandidate,
+    above_role,
     below_band,
     diversify,
     language_code,
@@ -296,6 +297,27 @@ def test_below_band_only_for_a_stated_level_under_the_next_step(
     level: str | None, current: float, target: int, below: bool
 ) -> None:
     assert below_band(level, current, target) is below
+
+
+@pytest.mark.parametrize(
+    ("level", "target", "above"),
+    [
+        ("advanced", 3, True),
+        ("advanced", 2, True),
+        ("advanced", 4, False),
+        ("advanced", 5, False),
+        ("intermediate", 3, False),
+        ("intermediate", 2, False),
+        ("intermediate", 1, True),
+        ("beginner", 1, False),
+        (None, 1, False),
+        ("mixed", 1, False),
+    ],
+)
+def test_above_role_only_past_the_band_the_roles_level_needs(
+    level: str | None, target: int, above: bool
+) -> None:
+    assert above_role(level, target) is above
 
 
 def test_an_english_speaker_is_not_sent_dutch_and_the_skill_is_reported() -> None:
