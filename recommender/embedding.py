@@ -143,7 +143,8 @@ class _SentenceTransformerBackend:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # weight loading is not progress worth a bar
+        # weight loading is not progress worth a bar; transformers leaves this function unannotated
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         path = default_model_path() if name == MINILM else name
         self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
         self.batch_size = batch_size
@@ -262,7 +263,7 @@ class Encoder:
         if progress:
             from tqdm import tqdm
 
-            starts = tqdm(starts, desc=f"encoding ({self.name})", unit="batch")  # type: ignore[assignment]
+            starts = tqdm(starts, desc=f"encoding ({self.name})", unit="batch")
         return np.vstack([self._backend.encode(texts[s : s + self.batch_size], kind) for s in starts])
 
 

@@ -107,7 +107,7 @@ def _weight(item: Evidence, now: datetime) -> float:
     """Source weight times recency. Evidence dated after `now` (clock skew, a test booked ahead)
     counts as fresh rather than as more than fresh."""
     age_days = max(0.0, (now - item.observed_at).total_seconds() / _SECONDS_PER_DAY)
-    return SOURCE_WEIGHTS[item.source] * 0.5 ** (age_days / HALF_LIFE_DAYS)
+    return SOURCE_WEIGHTS[item.source] * math.pow(0.5, age_days / HALF_LIFE_DAYS)
 
 
 def estimate_level(evidence: Sequence[Evidence], now: datetime) -> LevelEstimate | None:

@@ -273,7 +273,8 @@ class LexicalIndex:
         if docs.shape[0] == 0:
             return np.zeros(positions.shape[0], dtype=bool)
         places = np.minimum(np.searchsorted(docs, positions), docs.shape[0] - 1)
-        return docs[places] == positions
+        found: np.ndarray = docs[places] == positions
+        return found
 
     # -- serialisation ------------------------------------------------------------------------------
 

@@ -173,16 +173,6 @@ def below_band(item_level: str | None, current: float, target: int) -> bool:
     return index is not None and index < wanted_band(current, target)
 
 
-def above_role(item_level: str | None, target: int) -> bool:
-    """True for content of a stated level past the band of someone at the role's own level: an advanced
-    SQL course for a role that asks SQL at level 3 (advanced content is for level 4 and up). A path may
-    climb from the basics to advanced content, but never past what the role asks. Unknown or mixed
-    levels never are."""
-    index = _level_index(item_level)
-    # the band someone who has reached the role's level would take next: past it is past the role
-    return index is not None and index > wanted_band(target, target + 1)
-
-
 def _language_score(language: str, learner: Learner) -> float:
     preferred = [language_code(x) for x in learner.languages]
     if language in preferred:
@@ -218,7 +208,7 @@ def _age_days(updated_at: datetime | None, now: datetime) -> float | None:
 def _freshness_score(age_days: float | None) -> float:
     if age_days is None:
         return UNKNOWN_FRESHNESS_SCORE
-    return 0.5 ** (age_days / FRESHNESS_HALF_LIFE_DAYS)
+    return math.pow(0.5, age_days / FRESHNESS_HALF_LIFE_DAYS)
 
 
 def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
