@@ -15,11 +15,14 @@ from typer.testing import CliRunner
 
 from recommender.embedding import Encoder
 from service import cli
+from service.cli import context
 from service.core.runtime import Runtime
 from service.core.settings import Settings
 from tests.support.catalogs import ROWS, catalog_rows, write_csv
 from tests.support.demo import DemoLoad
 from tests.support.encoders import CountingEncoder
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ def fresh_cli(tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch)
         active.migrate()
         return active
 
-    monkeypatch.setattr(cli, "_runtime", runtime)
+    monkeypatch.setattr(context, "open_runtime", runtime)
     runner = CliRunner()
 
     def invoke(*args: str):
@@ -67,7 +70,7 @@ def row_counts() -> dict[str, int]:
 
     from models.tables import Base
 
-    runtime = cli._runtime()
+    runtime = context.open_runtime()
     try:
         with runtime.sessions() as session:
             return {
@@ -226,7 +229,7 @@ def test_demo_loads_and_a_second_load_changes_nothing(
     assert "36 employees, 198 new assessments" in first
     assert re.search(r"learning +\d{3,} events, 0 rejected", first), first
     assert re.search(r"paths +18 employees have a path", first)
-    runtime = cli._runtime()
+    runtime = context.open_runtime()
     version, runs = runtime.store("demo").current_version(), len(ingest_runs(runtime))
     runtime.close()
     counting = CountingEncoder(encoder)
@@ -236,10 +239,10 @@ def test_demo_loads_and_a_second_load_changes_nothing(
         active.migrate()
         return active
 
-    monkeypatch.setattr(cli, "_runtime", counted)
+    monkeypatch.setattr(context, "open_runtime", counted)
     second = run_cli("demo").stdout
     assert counting.texts == 0
-    runtime = cli._runtime()
+    runtime = context.open_runtime()
     assert runtime.store("demo").current_version() == version
     again = ingest_runs(runtime)[runs:]
     runtime.close()
@@ -271,7 +274,7 @@ def test_worker_once_runs_a_queued_import(run_cli, tmp_path: Path, encoder: Enco
     from models.db import transaction
     from service.jobs.queue import enqueue_ingest
 
-    runtime = cli._runtime()
+    runtime = context.open_runtime()
     with transaction(runtime.sessions) as session:
         tenant_id = repo.get_or_create_tenant(session, "acme").id
     job = enqueue_ingest(
@@ -294,7 +297,7 @@ def test_worker_once_runs_a_queued_import(run_cli, tmp_path: Path, encoder: Enco
 def test_retrain_prints_the_verdict_and_models_roll_back(run_cli) -> None:
     from tests.support.feedback_factories import add_catalog, add_feedback, likes_format
 
-    runtime = cli._runtime()
+    runtime = context.open_runtime()
     add_feedback(runtime, "acme", add_catalog(runtime, "acme"), likes_format)
     add_feedback(runtime, "tiny", add_catalog(runtime, "tiny"), likes_format, employees=2, weeks=2)
     runtime.close()
@@ -351,7 +354,7 @@ def test_every_command_refuses_an_unknown_tenant_and_writes_nothing(fresh_cli, t
     catalog = write_csv(tmp_path / "c.csv", ROWS)
     roles = tmp_path / "roles.csv"
     roles.write_text("role_id,name,skill,level,importance\nlead,Team lead,coaching,3,essential\n")
-    figures = Path(cli.__file__).resolve().parents[1] / "demo" / "people" / "ld_figures.csv"
+    figures = ROOT / "demo" / "people" / "ld_figures.csv"
     commands = [
         ["ingest", "csv", str(catalog)],
         ["ingest", "csv", str(catalog), "--dry-run", "--json"],
