@@ -41,6 +41,10 @@ def get_employee(session: Session, tenant_id: int, key: str) -> Employee | None:
     return session.scalar(select(Employee).where(Employee.tenant_id == tenant_id, Employee.key == key))
 
 
+def get_employee_by_id(session: Session, tenant_id: int, employee_id: int) -> Employee | None:
+    return session.scalar(select(Employee).where(Employee.tenant_id == tenant_id, Employee.id == employee_id))
+
+
 def _counts_as_evidence() -> ColumnElement[bool]:
     """An assessment under an open contest, or one a contest showed wrong, is not evidence."""
     return ~(

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
-from collections.abc import Sequence
-from typing import Annotated, Protocol, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
 from ingest.sources import KINDS
 from models import repositories as repo
-from models.tables import ITEM_ACTIVE, ITEM_RETIRED, Job
-from service.catalog.present import item_public
+from models.tables import ITEM_ACTIVE, ITEM_RETIRED
+from service.catalog.present import item_public, job_public
 from service.catalog.schemas import ItemPage, ItemPublic, JobPublic
-from service.core.schemas import MAX_ROW_ID
 from service.http.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.http.errors import NotFound, PayloadTooLarge, Unprocessable, problem_responses
+from service.http.pagination import decode_cursor, keyset_page
 from service.http.params import RowId
 from service.jobs.queue import enqueue_ingest, enqueue_retag
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
-
-class HasId(Protocol):
-    id: int
-
-
-T = TypeVar("T", bound=HasId)
 
 UPLOAD_CHUNK = 1024 * 1024
 # The one route whose (multipart) body may be as large as LEERPAD_MAX_UPLOAD_BYTES; every other body
@@ -40,29 +32,6 @@ UPLOAD_SUFFIXES = {
     "wiki": (".zip", ".xml", ".md", ".markdown"),
     "csv": (".csv",),
 }
-
-
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        label, _, value = raw.partition(":")
-        if label != "after" or not (value.isascii() and value.isdigit()) or int(value) > MAX_ROW_ID:
-            raise ValueError
-        return int(value)
-    except ValueError as exc:  # UnicodeDecodeError and binascii.Error are ValueErrors too
-        raise Unprocessable(f"cursor {cursor[:40]!r} is not a cursor this API gave out") from exc
-
-
-def keyset_page(rows: Sequence[T], limit: int) -> tuple[Sequence[T], str | None]:
-    """A page of `limit` rows out of `limit + 1` fetched, and the cursor to the next one (if any)."""
-    page = rows[:limit]
-    return page, encode_cursor(page[-1].id) if len(rows) > limit else None
 
 
 @router.get("/catalog/items", response_model=ItemPage, responses=problem_responses(401, 403, 422))
@@ -195,19 +164,6 @@ def queue_retag(caller: CatalogManager, runtime: RuntimeDep) -> JobPublic:
     """Queue a re-tagging of the whole catalog (after a taxonomy change); follow it at GET /v1/jobs/{id}.
     Tags an L&D reviewer confirmed or removed are kept."""
     return job_public(enqueue_retag(runtime, caller.tenant_id))
-
-
-def job_public(job: Job) -> JobPublic:
-    return JobPublic(
-        job_id=job.id,
-        kind=job.kind,
-        status=job.status,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        error=job.error,
-        report=job.result,
-    )
 
 
 @router.get(

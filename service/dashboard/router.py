@@ -13,18 +13,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
 from service.dashboard import sessions
+from service.dashboard.access import DASHBOARD_ROLES, LOGIN_PATH, session_policy
 from service.dashboard.pages import STATIC_DIR, render_dashboard, render_login, render_message
 from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
-from service.http.deps import Caller, RuntimeDep, SessionDep, get_caller, remember_caller
-from service.http.errors import Forbidden, Unauthorized
+from service.http.deps import Caller, RuntimeDep, SessionDep
 from service.reports.team_reports import (
     ReportInputError,
     check_filters,
@@ -35,8 +34,6 @@ from service.reports.team_reports import (
 
 MAX_KEY_LENGTH = 300
 MAX_FORM_TOKEN_LENGTH = 100
-DASHBOARD_ROLES = ("ld", "admin")
-LOGIN_PATH = "/dashboard/login"
 LOGOUT_PATH = "/dashboard/logout"
 DASHBOARD_PATH = "/dashboard"
 # The pages load nothing but their own stylesheet: no script, no frames, no form posts elsewhere.
@@ -52,12 +49,6 @@ SECURITY_HEADERS = {
 
 router = APIRouter(tags=["dashboard"], include_in_schema=False)
 
-_bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
-_cookie = APIKeyCookie(
-    name=SESSION_COOKIE,
-    auto_error=False,
-    description="A dashboard session, opened by logging in at /dashboard/login; accepted on GET requests only",
-)
 FormToken = Annotated[str, Form(max_length=MAX_FORM_TOKEN_LENGTH)]
 
 TeamQuery = Annotated[str | None, Query(max_length=200, description="Only this team")]
@@ -79,49 +70,6 @@ def _caller_for_key(session: Session, token: str) -> Caller | None:
     if tenant is None:
         return None
     return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
-
-
-class BrowserOrBearer:
-    """The report routes' rule: an ld or admin caller from the bearer header or, for GET requests
-    only, the dashboard cookie (a class so that the route walk in the tests can read its roles)."""
-
-    allowed_roles = DASHBOARD_ROLES
-
-    def __call__(
-        self,
-        session: SessionDep,
-        runtime: RuntimeDep,
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        cookie: Annotated[str | None, Depends(_cookie)],
-    ) -> Caller:
-        """An ld or admin caller from the bearer header or, for GET requests only, the dashboard cookie.
-        A bearer header, when sent, is the one that counts (a bad one is not rescued by the cookie)."""
-        if credentials is not None and credentials.credentials:
-            caller = get_caller(session, request, credentials)
-        elif cookie and request.method == "GET":
-            found = sessions.session_caller(session, cookie, _policy(runtime))
-            if found is None:
-                raise Unauthorized(
-                    f"the dashboard session has ended (logged out, expired or its key revoked): log in at {LOGIN_PATH}"
-                )
-            caller = remember_caller(request, found)
-        else:
-            raise Unauthorized(
-                f"missing API key: send 'Authorization: Bearer <key>' (or log in at {LOGIN_PATH})"
-            )
-        if caller.role not in DASHBOARD_ROLES:
-            raise Forbidden(
-                f"role {caller.role!r} may not read reports; allowed: {', '.join(DASHBOARD_ROLES)}"
-            )
-        return caller
-
-
-browser_or_bearer_caller = BrowserOrBearer()
-
-
-def _policy(runtime: RuntimeDep) -> sessions.SessionPolicy:
-    return sessions.SessionPolicy.from_settings(runtime.settings)
 
 
 def _html(body: str, status_code: int = 200) -> HTMLResponse:
@@ -148,7 +96,7 @@ def dashboard(
 ) -> Response:
     """The dashboard for a logged-in ld or admin key; anyone else is sent to the login page."""
     token = request.cookies.get(SESSION_COOKIE)
-    caller = sessions.session_caller(session, token, _policy(runtime))
+    caller = sessions.session_caller(session, token, session_policy(runtime))
     if caller is None or token is None or caller.role not in DASHBOARD_ROLES:
         return _to_login()
     try:
@@ -172,7 +120,7 @@ def _login_page(
     """The login form with a token bound to the browser's login secret (a new one if it has none)."""
     secret = sessions.login_secret(request)
     response = _html(render_login(sessions.form_token(secret), message), status_code=status_code)
-    sessions.set_login_secret(response, request, _policy(runtime), secret)
+    sessions.set_login_secret(response, request, session_policy(runtime), secret)
     return response
 
 
@@ -202,7 +150,7 @@ def login(
             f"This is an {caller.role!r} key. The dashboard is for L&D: log in with an 'ld' or 'admin' key."
         )
         return _login_page(runtime, request, message, status_code=403)
-    policy = _policy(runtime)
+    policy = session_policy(runtime)
     token = sessions.open_session(session, caller, policy)
     response = RedirectResponse(DASHBOARD_PATH, status_code=303, headers={"Cache-Control": "no-store"})
     sessions.set_session_cookie(response, request, policy, token)
@@ -223,5 +171,5 @@ def logout(session: SessionDep, runtime: RuntimeDep, request: Request, csrf: For
         return _html(page, status_code=403)
     sessions.close_session(session, request.cookies.get(SESSION_COOKIE))
     response = _to_login()
-    sessions.clear_session_cookie(response, request, _policy(runtime))
+    sessions.clear_session_cookie(response, request, session_policy(runtime))
     return response

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from service.catalog.router import job_public
+from service.catalog.present import job_public
 from service.catalog.schemas import JobPublic
 from service.http.deps import Caller, CatalogManager, RuntimeDep, SessionDep, require
 from service.http.errors import problem_responses

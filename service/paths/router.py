@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Path
 
 from models import path_repository as paths_repo
 from models import people_repository as people
-from models import repositories as repo
-from models.tables import Employee, Role
+from models.tables import Employee
 from recommender.paths import Budget
 from service.http.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
-from service.http.errors import NotFound, Unprocessable, problem_responses
+from service.http.errors import NotFound, problem_responses
+from service.http.params import Key
 from service.paths.planning import (
     PlanInput,
     ad_hoc_plan,
@@ -25,9 +25,8 @@ from service.paths.planning import (
     store_path,
     without_gap_scores,
 )
-from service.people.employees import require_role
-from service.people.router import Key, load_employee
-from service.people.visibility import may_see_gap_scores
+from service.people.employees import load_employee, role_to_reach
+from service.people.visibility import shows_gap_scores
 from service.skills.schemas import PathPublic, PathRequest, RecommendationRequest
 
 router = APIRouter(prefix="/v1", tags=["paths"])
@@ -69,20 +68,12 @@ def employee_path(
 ) -> PathPublic:
     """What to learn next, week by week, within the time given; every step says which gap it closes and why."""
     employee = load_employee(session, caller, employee_id)
-    role: Role | None
-    if body.target_role:
-        role = require_role(session, caller.tenant_id, body.target_role, "target_role")
-    else:
-        role_id = employee.target_role_id or employee.role_id
-        role = people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None
-    if role is None:
-        raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
+    role = role_to_reach(session, caller.tenant_id, employee, body.target_role)
     now = datetime.now(UTC)
     budget = budget_for(employee, body.minutes_per_week, body.weeks)
     has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
     plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now, has_content)
-    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
-    plan = replace(plan, show_levels=may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller))
+    plan = replace(plan, show_levels=shows_gap_scores(session, caller))
     return _answer(runtime, session, caller, plan, now, employee, body.model_dump())
 
 
@@ -126,9 +117,6 @@ def get_path(
         if employee is None or stored.employee_id != employee.id:
             raise NotFound(f"no path {path_id}")
     response = dict(stored.response)
-    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
-    if stored.employee_id is not None and not may_see_gap_scores(
-        tenant.individual_gaps if tenant else "all", caller
-    ):
+    if stored.employee_id is not None and not shows_gap_scores(session, caller):
         response = without_gap_scores(response)
     return PathPublic(**response)

@@ -14,6 +14,8 @@ from models import people_repository as people
 from models.tables import Assessment, Employee, Role, Skill, utcnow
 from recommender.errors import LeerpadError
 from recommender.gaps import SOURCES
+from service.http.deps import Caller, check_employee_access
+from service.http.errors import NotFound
 
 
 class EmployeeInputError(LeerpadError):
@@ -32,6 +34,27 @@ def require_role(session: Session, tenant_id: int, key: str, field: str) -> Role
     role = people.get_role(session, tenant_id, key)
     if role is None:
         raise EmployeeInputError(f"{field}: no role {key!r}; define it with PUT /v1/roles/{{role_id}} first")
+    return role
+
+
+def load_employee(session: Session, caller: Caller, employee_id: str) -> Employee:
+    """The employee a route names, when the caller may reach them (an employee key only itself)."""
+    check_employee_access(caller, employee_id)
+    employee = people.get_employee(session, caller.tenant_id, employee_id)
+    if employee is None:
+        raise NotFound(f"no employee {employee_id!r}; create it with PUT /v1/employees/{{employee_id}}")
+    return employee
+
+
+def role_to_reach(session: Session, tenant_id: int, employee: Employee, target_role: str | None) -> Role:
+    """The role an employee's gaps and path are measured against: the role the request names, else
+    the employee's target role, else their role; one of them must exist."""
+    if target_role:
+        return require_role(session, tenant_id, target_role, "target_role")
+    role_id = employee.target_role_id or employee.role_id
+    role = people.get_role_by_id(session, tenant_id, role_id) if role_id else None
+    if role is None:
+        raise EmployeeInputError("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     return role
 
 

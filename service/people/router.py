@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from models import people_repository as people
-from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Employee, Role
 from service.http.deps import (
@@ -22,15 +21,17 @@ from service.http.deps import (
     require,
 )
 from service.http.errors import NotFound, Unprocessable, problem_responses
+from service.http.params import Key
 from service.paths.planning import content_check
 from service.people.employees import (
     AssessmentInput,
     add_assessments,
-    require_role,
+    load_employee,
+    role_to_reach,
     upsert_employee,
 )
 from service.people.gaps import employee_gaps
-from service.people.visibility import may_see_gap_scores, require_gap_scores
+from service.people.visibility import require_gap_scores_shown, shows_gap_scores
 from service.skills.roles import (
     RoleSkillInput,
     find_occupation,
@@ -58,8 +59,6 @@ router = APIRouter(prefix="/v1", tags=["people"])
 
 # Who carries out an erasure: the employer's systems (see docs/privacy-rights.md), not the employee's key.
 EmployerCaller = Annotated[Caller, Depends(require("admin", "lms"))]
-
-Key = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:@-]+$")]
 
 
 def role_public(
@@ -174,14 +173,6 @@ def put_employee(
     return employee_public(session, employee)
 
 
-def load_employee(session: SessionDep, caller: PeopleCaller, employee_id: str) -> Employee:
-    check_employee_access(caller, employee_id)
-    employee = people.get_employee(session, caller.tenant_id, employee_id)
-    if employee is None:
-        raise NotFound(f"no employee {employee_id!r}; create it with PUT /v1/employees/{{employee_id}}")
-    return employee
-
-
 @router.get(
     "/employees/{employee_id}", response_model=EmployeePublic, responses=problem_responses(401, 403, 404)
 )
@@ -234,16 +225,8 @@ def get_gaps(
     """The employee's gaps against their role (or a target role), most important first; to whom
     the tenant's `individual_gaps` setting allows (GET /v1/settings)."""
     employee = load_employee(session, caller, employee_id)
-    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
-    require_gap_scores(tenant.individual_gaps if tenant else "all", caller)
-    role_id = employee.target_role_id or employee.role_id
-    role = (
-        require_role(session, caller.tenant_id, target_role, "target_role")
-        if target_role
-        else (people.get_role_by_id(session, caller.tenant_id, role_id) if role_id else None)
-    )
-    if role is None:
-        raise Unprocessable("the employee has no role; set one with PUT /v1/employees/{employee_id}")
+    require_gap_scores_shown(session, caller)
+    role = role_to_reach(session, caller.tenant_id, employee, target_role)
     has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
     result = employee_gaps(
         session, caller.tenant_id, employee, role, datetime.now(UTC), has_content, include_closed
@@ -281,8 +264,7 @@ def export_employee_data(
     """Everything held about the employee (the right of access): their rows in every table that holds
     employee data, and their gaps as computed now (when the company shows gap scores to this caller)."""
     employee = load_employee(session, caller, employee_id)
-    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
-    shown = may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller)
+    shown = shows_gap_scores(session, caller)
     exported = export_employee(runtime, session, caller.tenant_id, employee_id, include_gaps=shown)
     return EmployeeExport.model_validate({**exported, "employee": employee_public(session, employee)})
 

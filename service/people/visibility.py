@@ -12,11 +12,26 @@ from __future__ import annotations
 
 from typing import Literal
 
+from sqlalchemy.orm import Session
+
+from models import repositories as repo
 from service.http.deps import Caller
 from service.http.errors import Forbidden
 
 IndividualGaps = Literal["all", "employees_only", "aggregates_only"]
 INDIVIDUAL_GAPS: tuple[str, ...] = ("all", "employees_only", "aggregates_only")
+
+
+def shows_gap_scores(session: Session, caller: Caller) -> bool:
+    """Whether the caller's company shows this caller one employee's gap scores now."""
+    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
+    return may_see_gap_scores(tenant.individual_gaps if tenant else "all", caller)
+
+
+def require_gap_scores_shown(session: Session, caller: Caller) -> None:
+    """Refuse a request for one employee's gap scores that the caller's company does not show them."""
+    tenant = repo.get_tenant_by_id(session, caller.tenant_id)
+    require_gap_scores(tenant.individual_gaps if tenant else "all", caller)
 
 
 def may_see_gap_scores(setting: str, caller: Caller) -> bool:

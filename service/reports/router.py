@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.core.csv_export import csv_text
 from service.core.schemas import IsoDate
+from service.dashboard.access import browser_or_bearer_caller
 from service.dashboard.pages import render_gap_report
-from service.dashboard.router import browser_or_bearer_caller
 from service.http.deps import Caller, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
 from service.reports.schemas import GapReport, KpiReport, ReportFilters

@@ -11,9 +11,9 @@ from ingest.taxonomy import normalize_label
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Skill, utcnow
-from service.catalog.router import decode_cursor, keyset_page
 from service.http.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.http.errors import Conflict, NotFound, problem_responses
+from service.http.pagination import decode_cursor, keyset_page
 from service.http.params import RowId
 from service.skills.roles import skill_label
 from service.skills.schemas import (

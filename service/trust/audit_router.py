@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from models import audit_repository as audit_repo
-from service.catalog.router import decode_cursor, keyset_page
 from service.core.schemas import IsoDateTime
 from service.http.deps import Caller, RuntimeDep, SessionDep, require
 from service.http.errors import problem_responses
+from service.http.pagination import decode_cursor, keyset_page
 from service.trust.audit_schemas import AuditEntryPublic, AuditPage
 
 router = APIRouter(prefix="/v1", tags=["audit"])

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query, status
 from models import contests_repository as contests
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import CONTEST_CORRECTED, CONTEST_OPEN, AssessmentContest, Employee, utcnow
+from models.tables import CONTEST_CORRECTED, CONTEST_OPEN, AssessmentContest, utcnow
 from service.http.deps import CatalogManager, PeopleCaller, SessionDep
 from service.http.errors import Conflict, NotFound, problem_responses
-from service.http.params import RowId
-from service.people.router import Key, load_employee
+from service.http.params import Key, RowId
+from service.people.employees import load_employee
 from service.skills.roles import skill_label
 from service.trust.contests_schemas import AssessmentPublic, ContestDecision, ContestIn, ContestPublic
 
@@ -128,5 +128,5 @@ def decide_contest(
         raise Conflict(f"contest {contest_id} was decided already ({contest.status})")
     contest.status, contest.decision_note, contest.decided_at = body.decision, body.note, utcnow()
     session.flush()
-    employee = session.get(Employee, contest.employee_id)
+    employee = people.get_employee_by_id(session, caller.tenant_id, contest.employee_id)
     return contest_public(contest, employee.key if employee else "")

@@ -32,7 +32,7 @@ from models import repositories as repo
 from models.db import transaction
 from service.app import create_app
 from service.core.runtime import Runtime
-from service.dashboard.router import browser_or_bearer_caller
+from service.dashboard.access import browser_or_bearer_caller
 from service.dashboard.sessions import SessionPolicy, open_session
 from service.http.cookies import SESSION_COOKIE as COOKIE
 from service.http.deps import Caller

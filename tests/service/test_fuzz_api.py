@@ -47,7 +47,7 @@ from schemathesis.python.asgi import shutdown_lifespans
 
 from recommender.embedding import Encoder
 from service.app import create_app
-from service.catalog.router import encode_cursor
+from service.http.pagination import encode_cursor
 from service.core.runtime import Runtime
 from service.core.settings import Settings
 from tests.conftest import fresh_pg_database, make_settings
