@@ -173,6 +173,16 @@ def below_band(item_level: str | None, current: float, target: int) -> bool:
     return index is not None and index < wanted_band(current, target)
 
 
+def above_role(item_level: str | None, target: int) -> bool:
+    """True for content of a stated level past the band of someone at the role's own level: an advanced
+    SQL course for a role that asks SQL at level 3 (advanced content is for level 4 and up). A path may
+    climb from the basics to advanced content, but never past what the role asks. Unknown or mixed
+    levels never are."""
+    index = _level_index(item_level)
+    # the band someone who has reached the role's level would take next: past it is past the role
+    return index is not None and index > wanted_band(target, target + 1)
+
+
 def _language_score(language: str, learner: Learner) -> float:
     preferred = [language_code(x) for x in learner.languages]
     if language in preferred:
