@@ -91,18 +91,6 @@ def previously_active(session: Session, tenant_id: int) -> RankingModel | None:
     )
 
 
-def set_status(session: Session, tenant_id: int, version: str, status: str) -> int:
-    """Change one model's status (not to active: `promote` keeps the one-active rule)."""
-    if status == MODEL_ACTIVE:
-        raise ValueError("use promote() to make a model active")
-    result = session.execute(
-        update(RankingModel)
-        .where(RankingModel.tenant_id == tenant_id, RankingModel.version == version)
-        .values(status=status)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def retire_active(session: Session, tenant_id: int) -> int:
     """The active model (if any) is retired; the tenant's paths go back to the rules."""
     result = session.execute(

@@ -127,12 +127,6 @@ def skills_without_vectors(session: Session, tenant_id: int, model: str) -> Sequ
     ).all()
 
 
-def count_skills(session: Session, tenant_id: int) -> int:
-    return int(
-        session.scalar(select(func.count()).select_from(Skill).where(Skill.tenant_id == tenant_id)) or 0
-    )
-
-
 # --- occupations -------------------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ items) and `ranked` (the retrieved items, best first). Relevance is binary. Each
 mean over the queries that have at least one relevant item; a query with no ranking scores 0.
 
     recall@k     relevant items in the top k / all relevant items
-    precision@k  relevant items in the top k / k
     nDCG@k       DCG / ideal DCG, DCG = sum over relevant items at rank r <= k of 1 / log2(r + 1)
     MRR          1 / rank of the first relevant item (0 when none is retrieved)
 
@@ -48,7 +47,6 @@ METHOD_RRF = "rrf"
 METHOD_ABSOLUTE = "absolute"  # recommender.fusion.absolute_fusion, as /v1/search ranks
 METHODS = (METHOD_DENSE, METHOD_LEXICAL, METHOD_FUSED, METHOD_RRF, METHOD_ABSOLUTE)
 COL_RECALL = "recall"
-COL_PRECISION = "precision"
 COL_NDCG = "ndcg"
 COL_MRR = "mrr"
 
@@ -105,14 +103,6 @@ def recall_at_k(
             for query in _queries(relevant)
         ]
     )
-
-
-def precision_at_k(
-    relevant: Mapping[Q, AbstractSet[Item]], ranked: Mapping[Q, Sequence[Item]], k: int = DEFAULT_K
-) -> float:
-    """Share of the top k that is relevant (a short ranking still divides by k), averaged over queries."""
-    _check_k(k)
-    return _mean([_hits(relevant[query], ranked.get(query, ()), k) / k for query in _queries(relevant)])
 
 
 def ndcg_at_k(

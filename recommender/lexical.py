@@ -29,7 +29,6 @@ cannot run code. Each published FAISS snapshot stores one beside it (recommender
 from __future__ import annotations
 
 import json
-import math
 import struct
 import threading
 from array import array
@@ -345,8 +344,3 @@ class LexicalIndex:
             k1=header["k1"],
             b=header["b"],
         )
-
-
-def bm25_idf(documents: int, document_frequency: int) -> float:
-    """The idf used above, for one term (handy for explanations and hand checks)."""
-    return math.log1p((documents - document_frequency + 0.5) / (document_frequency + 0.5))

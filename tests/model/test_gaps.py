@@ -20,10 +20,8 @@ from recommender.gaps import (
     Gap,
     LevelEstimate,
     Requirement,
-    TeamGap,
     compute_gaps,
     estimate_level,
-    rollup,
 )
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -361,48 +359,3 @@ def test_required_level_out_of_range_is_refused(level: int) -> None:
 def test_duplicate_requirement_is_refused() -> None:
     with pytest.raises(ValueError, match="skill 1 is required more than once"):
         compute_gaps([Requirement(1, 3, 1.0), Requirement(1, 4, 0.5)], {})
-
-
-# --- rollup --------------------------------------------------------------------------------------
-
-
-def test_rollup_numbers() -> None:
-    def g(skill: int, size: float, priority: float) -> Gap:
-        return Gap(skill, 4, 4 - size, size, 1.0, priority, 0.5, 1, True)
-
-    team = rollup(
-        {
-            "anna": [g(1, 2.0, 1.5), g(2, 1.0, 0.75)],
-            "bram": [g(1, 1.0, 0.5), g(3, 0.0, 0.0)],
-            "cem": [g(1, 0.5, 0.25)],
-            "dewi": [],
-        }
-    )
-    assert team == {
-        1: TeamGap(skill_id=1, employees_with_gap=3, mean_gap=round(3.5 / 3, 2), total_priority=2.25),
-        2: TeamGap(skill_id=2, employees_with_gap=1, mean_gap=1.0, total_priority=0.75),
-        3: TeamGap(skill_id=3, employees_with_gap=0, mean_gap=0.0, total_priority=0.0),
-    }
-    assert list(team) == [1, 2, 3]  # largest total priority first
-    assert team[1].mean_gap == 1.17
-
-
-def test_rollup_of_computed_gaps() -> None:
-    requirements = [Requirement(1, 4, 1.0), Requirement(2, 3, 0.5)]
-    by_employee = {
-        "e1": compute_gaps(requirements, {1: estimate(1.0)}),
-        "e2": compute_gaps(requirements, {1: estimate(3.0), 2: estimate(3.0)}),
-    }
-    team = rollup(by_employee)
-    assert team[1].employees_with_gap == 2
-    assert team[1].mean_gap == 2.0
-    assert team[2].employees_with_gap == 1  # e2 meets skill 2, so it is not in e2's gaps at all
-    expected_total = sum(g.priority for gaps in by_employee.values() for g in gaps if g.skill_id == 1)
-    assert team[1].total_priority == pytest.approx(expected_total)
-
-
-def test_rollup_refuses_a_skill_listed_twice_for_one_employee() -> None:
-    gap = Gap(1, 3, 1.0, 2.0, 1.0, 1.5, 0.5, 1, True)
-    with pytest.raises(ValueError, match="employee 'anna' has skill 1 more than once"):
-        rollup({"anna": [gap, gap]})
-    assert rollup({}) == {}

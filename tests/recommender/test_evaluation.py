@@ -21,7 +21,6 @@ from recommender.evaluation import (
     mrr,
     ndcg_at_k,
     path_coverage,
-    precision_at_k,
     recall_at_k,
     skill_queries,
 )
@@ -31,12 +30,10 @@ RELEVANT = {"q1": {"a", "b"}, "q2": {"c"}, "no relevant items": set()}
 RANKED = {"q1": ["a", "x", "b"], "q2": ["y", "z"]}
 
 
-def test_recall_and_precision_hand_example() -> None:
+def test_recall_hand_example() -> None:
     # q1: a at 1, b at 3; q2: nothing relevant retrieved; a query without relevant items is skipped
     assert recall_at_k(RELEVANT, RANKED, k=2) == pytest.approx((1 / 2 + 0) / 2)
     assert recall_at_k(RELEVANT, RANKED, k=3) == pytest.approx((1 + 0) / 2)
-    assert precision_at_k(RELEVANT, RANKED, k=2) == pytest.approx((1 / 2 + 0) / 2)
-    assert precision_at_k(RELEVANT, RANKED, k=3) == pytest.approx((2 / 3 + 0) / 2)
 
 
 def test_ndcg_hand_example() -> None:
@@ -53,7 +50,6 @@ def test_mrr_and_edge_cases() -> None:
     assert mrr({"q": {"c"}}, {"q": ["a", "b", "c"]}) == pytest.approx(1 / 3)
     # the top k are the first k distinct items; a missing ranking scores 0; no queries gives 0
     assert recall_at_k({"q": {"a", "b"}}, {"q": ["a", "a", "b"]}, k=2) == 1.0
-    assert precision_at_k({"q": {"a"}}, {"q": ["a", "a"]}, k=2) == 0.5
     assert recall_at_k({"q": {"a"}}, {}, k=10) == 0.0
     assert ndcg_at_k({}, {}, k=10) == 0.0
     with pytest.raises(ValueError):
