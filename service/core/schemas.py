@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
-from pydantic import Strict as StrictMode
+from pydantic import BeforeValidator, Strict, WithJsonSchema
 
 # The largest id a PostgreSQL BIGINT key holds: a larger one names no row, and would not reach the
 # database without an error there.
@@ -42,8 +41,8 @@ def _iso_datetime(value: Any) -> Any:
 
 
 # JSON numbers in request bodies: `true` and `"3"` are not numbers (lax mode would read 1.0 and 3).
-Number = Annotated[float, StrictMode()]
-WholeNumber = Annotated[int, StrictMode()]
+Number = Annotated[float, Strict()]
+WholeNumber = Annotated[int, Strict()]
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
@@ -117,16 +116,3 @@ def json_shape_problem(value: Any, max_depth: int, max_items: int) -> str | None
                 return f"more than {max_items} values in all"
             pending.extend((child, depth + 1) for child in children)
     return None
-
-
-class Strict(BaseModel):
-    """A request body: a field the document does not name is refused (422), not ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-# 1 to 200 characters as sent (what the document says), stored without the blanks around them.
-Label = Annotated[
-    str, StringConstraints(min_length=1, max_length=200), AfterValidator(trimmed), trimmed_text_schema(200)
-]
-Language = Literal["nl", "en"]
