@@ -24,7 +24,7 @@ def get_source(kind: str) -> Source:
 
         return GoodHabitzSource()
     if kind == "wiki":
-        from ingest.sources.wiki import WikiSource
+        from ingest.sources.wiki.source import WikiSource
 
         return WikiSource()
     if kind == "csv":

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from ingest.records import CatalogItem, RawRecord, RecordRejected, SourceError
-from ingest.sources import wiki
-from ingest.sources.wiki import WikiSource
+from ingest.sources.wiki.markdown import markdown_sections
+from ingest.sources.wiki.mediawiki import wikitext_sections
+from ingest.sources.wiki.source import WikiSource
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 HANDBOOK = DATA / "wiki_sourcegraph_handbook" / "content"
@@ -228,7 +229,7 @@ def test_markdown_front_matter_overrides(tmp_path: Path) -> None:
 
 
 def test_markdown_headings_become_sections() -> None:
-    sections = wiki.markdown_sections("Intro.\n\n# Titel\n\nTekst.\n\n## Deel\n\n```\n# geen kop\n```\n")
+    sections = markdown_sections("Intro.\n\n# Titel\n\nTekst.\n\n## Deel\n\n```\n# geen kop\n```\n")
     assert [(s.title, s.depth) for s in sections] == [("", 0), ("Titel", 1), ("Deel", 2)]
     assert sections[2].text == "# geen kop"
 
@@ -242,7 +243,7 @@ def test_folder_without_a_wiki_names_what_it_found(tmp_path: Path) -> None:
 
 
 def test_too_many_pages_refuses_the_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiki, "MAX_PAGES", 2)
+    monkeypatch.setattr("ingest.sources.wiki.pages.MAX_PAGES", 2)
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.md").write_text(f"# {name}\n\ntext\n", encoding="utf-8")
     with pytest.raises(SourceError, match="more than 2 pages"):
@@ -391,11 +392,11 @@ def test_zip_bomb_caps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("ENG/index.html", "<html><title>X</title></html>")
         zf.writestr("ENG/Groot_1.html", "<p>" + "a" * 200_000 + "</p>")
-    monkeypatch.setattr(wiki, "MAX_ZIP_BYTES", 100_000)
+    monkeypatch.setattr("ingest.sources.wiki.folders.MAX_ZIP_BYTES", 100_000)
     with pytest.raises(SourceError, match="expands"):
         list(WikiSource().read_records(archive))
-    monkeypatch.setattr(wiki, "MAX_ZIP_BYTES", 10_000_000)
-    monkeypatch.setattr(wiki, "MAX_ZIP_MEMBERS", 1)
+    monkeypatch.setattr("ingest.sources.wiki.folders.MAX_ZIP_BYTES", 10_000_000)
+    monkeypatch.setattr("ingest.sources.wiki.folders.MAX_ZIP_MEMBERS", 1)
     with pytest.raises(SourceError, match="members"):
         list(WikiSource().read_records(archive))
 
@@ -553,7 +554,7 @@ def test_mediawiki_export(tmp_path: Path) -> None:
 
 
 def test_wikitext_heading_depths() -> None:
-    sections = wiki.wikitext_sections("Intro\n== Een ==\ntekst\n=== Twee ===\nmeer\n==== Drie ====\n")
+    sections = wikitext_sections("Intro\n== Een ==\ntekst\n=== Twee ===\nmeer\n==== Drie ====\n")
     assert [(s.title, s.depth) for s in sections] == [("", 0), ("Een", 1), ("Twee", 2), ("Drie", 3)]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ingest.pipeline import IngestReport, read_items
 from ingest.records import CatalogItem
-from ingest.sources.wiki import WikiSource
+from ingest.sources.wiki.source import WikiSource
 
 SECRET = "GEHEIM-BUITEN-DE-WIKI"
 PAGE = "<html><head><title>ENG : {title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
