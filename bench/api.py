@@ -113,9 +113,7 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
     print(f"\n=== catalog of {size:,} micro-units ===", flush=True)
     with tempfile.TemporaryDirectory(prefix="leerpad-bench-api-") as home:
         # The rate limit off: 8 clients without pause are the load under test, not a flood to refuse.
-        settings = Settings(
-            home=Path(home), environment="test", run_jobs_in_api=False, rate_limit_per_minute=0
-        )
+        settings = Settings(home=Path(home), run_jobs_in_api=False, rate_limit_per_minute=0)
         runtime = Runtime(settings, encoder=encoder)
         runtime.migrate()
         begin = time.perf_counter()

@@ -156,7 +156,7 @@ class Setup:
 def build(encoder: Encoder, home: Path, url: str, units: int, employees: int) -> Path:
     """Write the synthetic company into the (empty) database and publish its snapshot; returns the
     locust config file (API key, employees, questions)."""
-    settings = Settings(home=home, database_url=url, environment="test", run_jobs_in_api=False)
+    settings = Settings(home=home, database_url=url, run_jobs_in_api=False)
     runtime = Runtime(settings, encoder=encoder)
     runtime.migrate()
     begin = time.perf_counter()
@@ -513,7 +513,7 @@ def one_at_a_time(server: Server, config: Path, calls: int = 15) -> dict[str, fl
 def bare_limits(encoder: Encoder, home: Path, url: str, config: Path) -> dict[str, float]:
     """Before the server starts (nothing else of this run busy): encoding one question, and FAISS
     search of a role's 8 skill vectors and of one, each the median of many calls on the snapshot."""
-    settings = Settings(home=home, database_url=url, environment="test", run_jobs_in_api=False)
+    settings = Settings(home=home, database_url=url, run_jobs_in_api=False)
     runtime = Runtime(settings, encoder=encoder)
     snapshot = runtime.snapshot(TENANT)
     assert snapshot is not None

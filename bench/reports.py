@@ -276,7 +276,7 @@ def main() -> None:
     with ExitStack() as stack:
         home = stack.enter_context(tempfile.TemporaryDirectory())
         url = stack.enter_context(fresh_pg_database()) if args.postgres else ""
-        runtime = Runtime(Settings(home=Path(home), database_url=url, environment="test"))
+        runtime = Runtime(Settings(home=Path(home), database_url=url))
         runtime.migrate()
         started = time.perf_counter()
         tenant_id = populate(runtime, args.employees)

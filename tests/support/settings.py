@@ -12,6 +12,4 @@ def make_settings(home: Path, database_url: str = "", **overrides: object) -> Se
     # A rate limit no test reaches unless it asks for a lower one (tests/service/test_limits.py).
     overrides.setdefault("rate_limit_per_minute", 1_000_000)
     overrides.setdefault("rate_limit_burst", 100_000)
-    return Settings(
-        home=home, database_url=database_url, environment="test", run_jobs_in_api=False, **overrides
-    )
+    return Settings(home=home, database_url=database_url, run_jobs_in_api=False, **overrides)
