@@ -47,12 +47,13 @@ from schemathesis.python.asgi import shutdown_lifespans
 
 from recommender.embedding import Encoder
 from service.app import create_app
-from service.http.pagination import encode_cursor
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from tests.conftest import fresh_pg_database, make_settings
-from tests.ingest.test_pipeline import ROWS, write_csv
-from tests.service.test_api_catalog import make_key
+from service.http.pagination import encode_cursor
+from tests.support.api_keys import make_key
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.databases import own_database
+from tests.support.settings import make_settings
 
 # Schema-valid requests may still be refused with 422 where the API checks what a schema cannot
 # say; `positive_data_acceptance` then allows 422 for these operations only, and still refuses
@@ -119,11 +120,13 @@ schema.app = late_app  # what schemathesis.openapi.from_asgi does: the cases go 
 
 
 @pytest.fixture(scope="module")
-def admin_headers(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[dict[str, str]]:
+def admin_headers(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
+) -> Iterator[dict[str, str]]:
     """A tenant with a small catalog in a PostgreSQL database of its own (the fuzzer queues jobs that
     other tests' job runners must not meet), served by an app the schema sends its cases to."""
     home: Path = tmp_path_factory.mktemp("home-fuzz")
-    with fresh_pg_database() as url:
+    with own_database(backend) as url:
         runtime = Runtime(make_settings(home, url), encoder=encoder)
         runtime.migrate()
         tenant = f"fuzz-{uuid.uuid4().hex[:8]}"
@@ -154,7 +157,7 @@ RUN: dict[str, Any] = {
 
 
 @pytest.mark.slow
-@pytest.mark.postgres
+@pytest.mark.backends("postgresql")
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, **RUN)
 def test_api_conforms_to_its_schema(case: schemathesis.Case, admin_headers: dict[str, str]) -> None:
@@ -186,7 +189,7 @@ class Workflow(schema.as_state_machine()):  # type: ignore[misc]
 
 
 @pytest.mark.slow
-@pytest.mark.postgres
+@pytest.mark.backends("postgresql")
 def test_create_then_read_chains_conform_to_the_schema(admin_headers: dict[str, str]) -> None:
     links = [name for name in dir(Workflow) if "___" in name]
     assert len(links) >= 30, links  # inferred from the document; fewer means the document lost ids
@@ -195,12 +198,6 @@ def test_create_then_read_chains_conform_to_the_schema(admin_headers: dict[str, 
 
 
 # What the fuzzer found, pinned as plain tests (on both databases) so they run without it.
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 def test_405_names_every_method_of_the_path_in_allow(client: TestClient) -> None:

@@ -28,7 +28,6 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,8 @@ from service.catalog.router import UPLOAD_PATH
 from service.core.csv_export import FORMULA_STARTS
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from tests.service.test_api_catalog import make_key, run_job
+from tests.support.api_keys import make_key
+from tests.support.jobs import run_job
 
 JSON = {"Content-Type": "application/json"}
 PROBLEM = "application/problem+json"
@@ -71,12 +71,6 @@ def stored(runtime: Runtime, tenant: str) -> dict[str, list[str]]:
             for table in Base.metadata.sorted_tables
             if "tenant_id" in table.c and table.name != "audit_log"
         }
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime=runtime)) as test_client:
-        yield test_client
 
 
 @pytest.fixture

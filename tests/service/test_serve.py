@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,8 @@ from models.db import transaction
 from recommender.embedding import Encoder
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from tests.ingest.test_pipeline import ROWS, write_csv
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.support.catalogs import ROWS, write_csv
+from tests.support.network import free_port
 
 
 @pytest.mark.slow
