@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -57,6 +57,12 @@ def make_migration_engine(url: str) -> Engine:
         event.listen(engine, "connect", no_driver_transactions)
         event.listen(engine, "begin", explicit_begin)
     return engine
+
+
+def ping(engine: Engine) -> None:
+    """Reach the database (SELECT 1) or raise the driver's error: the readiness check."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.indexing import (
@@ -27,7 +27,7 @@ from ingest.indexing import (
 from ingest.pipeline import IngestError, IngestReport, ingest_catalog
 from models import ranking_models_repository as ranking_repo
 from models import repositories as repo
-from models.db import make_engine, make_session_factory, transaction
+from models.db import make_engine, make_session_factory, ping, transaction
 from models.migrate import upgrade
 from models.ranking_models_repository import ActiveRef
 from models.tables import Tenant
@@ -306,8 +306,7 @@ class Runtime:
 
     def database_ok(self) -> str | None:
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            ping(self.engine)
         except Exception as exc:  # any driver error means not ready
             return f"database unreachable: {type(exc).__name__}"
         return None
