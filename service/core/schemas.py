@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Strict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
+from pydantic import Strict as StrictMode
 
 # The largest id a PostgreSQL BIGINT key holds: a larger one names no row, and would not reach the
 # database without an error there.
@@ -41,8 +42,8 @@ def _iso_datetime(value: Any) -> Any:
 
 
 # JSON numbers in request bodies: `true` and `"3"` are not numbers (lax mode would read 1.0 and 3).
-Number = Annotated[float, Strict()]
-WholeNumber = Annotated[int, Strict()]
+Number = Annotated[float, StrictMode()]
+WholeNumber = Annotated[int, StrictMode()]
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
@@ -66,6 +67,8 @@ def _char_class(chars: str) -> str:
     parts = (f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in runs)
     return "".join(parts)
 
+
+NOT_BLANK = f"[^{_char_class(BLANK)}]"
 
 # What no name or label may hold between its blanks: the C0 and C1 controls (a terminal obeys
 # ESC [31m from `leerpad report gaps`; spreadsheets and browsers drop them) and the bidi controls,
@@ -116,3 +119,16 @@ def json_shape_problem(value: Any, max_depth: int, max_items: int) -> str | None
                 return f"more than {max_items} values in all"
             pending.extend((child, depth + 1) for child in children)
     return None
+
+
+class Strict(BaseModel):
+    """A request body: a field the document does not name is refused (422), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# 1 to 200 characters as sent (what the document says), stored without the blanks around them.
+Label = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(trimmed), trimmed_text_schema(200)
+]
+Language = Literal["nl", "en"]

@@ -25,9 +25,9 @@ from service.paths.planning import (
     store_path,
     without_gap_scores,
 )
+from service.paths.schemas import PathPublic, PathRequest, RecommendationRequest
 from service.people.employees import load_employee, role_to_reach
 from service.people.visibility import shows_gap_scores
-from service.skills.schemas import PathPublic, PathRequest, RecommendationRequest
 
 router = APIRouter(prefix="/v1", tags=["paths"])
 LmsCaller = Annotated[Caller, Depends(require("admin", "lms"))]

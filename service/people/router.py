@@ -31,6 +31,15 @@ from service.people.employees import (
     upsert_employee,
 )
 from service.people.gaps import employee_gaps
+from service.people.schemas import (
+    MAX_ASSESSMENTS,
+    AssessmentIn,
+    AssessmentsAccepted,
+    EmployeeIn,
+    EmployeePublic,
+    GapPublic,
+    GapsPublic,
+)
 from service.people.visibility import require_gap_scores_shown, shows_gap_scores
 from service.skills.roles import (
     RoleSkillInput,
@@ -39,19 +48,7 @@ from service.skills.roles import (
     skill_label,
     upsert_role,
 )
-from service.skills.schemas import (
-    MAX_ASSESSMENTS,
-    AssessmentIn,
-    AssessmentsAccepted,
-    EmployeeIn,
-    EmployeePublic,
-    GapPublic,
-    GapsPublic,
-    ResolutionPublic,
-    RoleIn,
-    RolePublic,
-    RoleSkillPublic,
-)
+from service.skills.schemas import ResolutionPublic, RoleIn, RolePublic, RoleSkillPublic
 from service.trust.personal_data import erase_employee, export_employee
 from service.trust.personal_data_schemas import EmployeeExport
 

@@ -9,8 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from service.core.schemas import IsoDate, Number
-from service.skills.schemas import Strict
+from service.core.schemas import IsoDate, Number, Strict
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 

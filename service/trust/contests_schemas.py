@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.skills.schemas import Strict
+from service.core.schemas import Strict
 
 
 class ContestPublic(BaseModel):

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from service.skills.schemas import EmployeePublic, GapsPublic
+from service.people.schemas import EmployeePublic, GapsPublic
 
 
 class EmployeeExport(BaseModel):

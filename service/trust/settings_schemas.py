@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from service.core.schemas import Strict
 from service.paths.step_relevance import HIGHEST_BAR, LOWEST_BAR
 from service.people.visibility import IndividualGaps
-from service.skills.schemas import Strict
 
 
 class TenantSettings(Strict):
