@@ -24,7 +24,7 @@ from models import path_repository as paths_repo
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.repositories import UnitCard
-from models.tables import Employee, LearningPath, Role
+from models.tables import Employee, LearningPath, Role, Skill
 from recommender.embedding import Calibration, vectors_from_bytes
 from recommender.errors import LeerpadError
 from recommender.explanations import CONFIRMED, DECLARED, LABEL, SIMILARITY, TEXT, explain_uncovered
@@ -47,9 +47,9 @@ from recommender.tagging import AGREEING_SHARE, as_mention, language_code
 from service.catalog.schemas import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
-from service.paths.schemas import AdHocSkill
 from service.paths.step_relevance import skills_with_tagged_content, step_relevance_bar
 from service.people.gaps import ContentCheck, employee_gaps
+from service.skills.schemas import AdHocSkill
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
 DENSE_K = 40
@@ -546,6 +546,16 @@ def employee_plan(
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
+def _resolve_label(session: Session, tenant_id: int, label: str) -> Skill | None:
+    """The tenant's skill a label names, as given or as one of its variants: "data visualization
+    (dataviz)" is the skill "Data Visualization" of a catalog that declares it."""
+    for variant in label_variants(label):
+        skill = resolve_skill(session, tenant_id, variant)
+        if skill is not None:
+            return skill
+    return None
+
+
 def ad_hoc_plan(
     session: Session,
     tenant_id: int,
@@ -567,7 +577,7 @@ def ad_hoc_plan(
     matched: list[dict[str, Any]] = []
     for index, entry in enumerate(skills):
         text = " ".join(entry.skill.split())
-        skill = resolve_skill(session, tenant_id, text)
+        skill = _resolve_label(session, tenant_id, text)
         if skill is not None:
             skill_id = skill.id
             label = (
@@ -610,7 +620,7 @@ DEFAULT_WEEKS = 6
 
 def budget_for(employee: Employee | None, minutes_per_week: int | None, weeks: int | None) -> Budget:
     """The request's numbers, else the employee's stored preferences (checked when they were stored,
-    see service.people.schemas.EmployeeIn), else 60 minutes a week for 6 weeks."""
+    see schemas.skills.EmployeeIn), else 60 minutes a week for 6 weeks."""
     preferences = dict(employee.preferences or {}) if employee else {}
 
     def stored(name: str, default: int) -> int:

@@ -50,6 +50,10 @@ def test_real_skill_labels_get_a_path_within_budget_with_evidence(
     assert response.status_code == 200, response.json()
     path = response.json()
     assert {m["skill"] for m in path["matched_skills"]} == {s["skill"] for s in body["skills"]}
+    # the sample declares "Data Visualization": the LMS's label with its parenthesis names that skill
+    by_label = {m["skill"]: m for m in path["matched_skills"]}
+    assert by_label["data visualization (dataviz)"]["matched"] == "taxonomy", by_label
+    assert by_label["data visualization (dataviz)"]["resolved_to"].casefold() == "data visualization"
     assert all(m["matched"] in ("taxonomy", "text") for m in path["matched_skills"])
     assert path["steps"], path["uncovered_gaps"]  # never empty while content exists
     assert path["total_minutes"] <= 360 and all(s["minutes"] <= 90 for s in path["steps"])
