@@ -68,8 +68,6 @@ def _char_class(chars: str) -> str:
     return "".join(parts)
 
 
-NOT_BLANK = f"[^{_char_class(BLANK)}]"
-
 # What no name or label may hold between its blanks: the C0 and C1 controls (a terminal obeys
 # ESC [31m from `leerpad report gaps`; spreadsheets and browsers drop them) and the bidi controls,
 # which make a team or skill read as other text in a report. Names reach CSV, HTML and terminals.
