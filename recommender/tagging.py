@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,6 +78,10 @@ EMBEDDING_SHARE = 1 / 6  # where on the encoder's floor-to-full scale an embeddi
 # 0.85 x 0.8 = 0.68 stays below a path step's bar (0.72). Retrieval uses the same rule.
 AGREEING_SHARE = 1 / 3
 MENTION_SHARE = 0.8
+# An item that declares more skills than this lists its catalog's categories, not what it teaches
+# (a Coursera page on spacecraft dynamics declaring 30 skills, data visualization among them): its
+# declared skills whose meaning disagrees count as mentions too (0.95 x 0.8 = 0.76).
+DECLARED_MANY = 10
 _STEM_CACHE_LIMIT = 500_000
 _HEAVY_ROWS = 256  # rows per argpartition call, to bound the index array it allocates
 _CANDIDATE_BUDGET_PER_ROW = 8  # above this many candidates per row (x top_k), go row by row
@@ -430,13 +434,16 @@ def _check(threshold: float, top_k: int) -> None:
         raise ValueError(f"top_k must not be negative, got {top_k}")
 
 
+def is_mention(in_title: bool, cosine: float | None, agreeing: float) -> bool:
+    """A skill an item names only in its body (label or declared list), and whose meaning does not
+    agree (`cosine` below `agreeing`): a page on hybrid working that names one-on-ones once is no
+    lesson on them. Without a cosine (no vectors yet) it is not judged a mention."""
+    return not in_title and cosine is not None and cosine < agreeing
+
+
 def as_mention(confidence: float, in_title: bool, cosine: float | None, agreeing: float) -> float:
-    """A label match's confidence, lowered to a mention's when the label stands only in the body and
-    the meaning does not agree (`cosine` below `agreeing`): a page on hybrid working that names
-    one-on-ones once is no lesson on them. Without a cosine (no vectors yet) the match counts as found."""
-    if in_title or cosine is None or cosine >= agreeing:
-        return confidence
-    return confidence * MENTION_SHARE
+    """A label match's confidence, lowered to a mention's (`is_mention`)."""
+    return confidence * MENTION_SHARE if is_mention(in_title, cosine, agreeing) else confidence
 
 
 def embedding_threshold(model: str) -> float:
@@ -577,12 +584,15 @@ def combine_tags(
     *,
     max_tags: int = 12,
     phrases: Mapping[int, str] | None = None,
+    declared_mentions: Collection[int] = (),
 ) -> list[Tag]:
     """One tag per skill, best first: declared wins, then label matches, then embedding.
 
     A declared skill gets at least DECLARED_CONFIDENCE and is never dropped, even beyond max_tags;
     the remaining places go to the most confident label and embedding tags. Confidences are
-    clipped to 0..1. `phrases` are the text's words that named each label-matched skill.
+    clipped to 0..1. `phrases` are the text's words that named each label-matched skill;
+    `declared_mentions` are declared skills that count as mentions (`DECLARED_MANY`): still kept,
+    at DECLARED_CONFIDENCE x MENTION_SHARE.
     """
 
     def clip(value: float) -> float:
@@ -590,7 +600,12 @@ def combine_tags(
 
     tags: dict[int, Tag] = {}
     for skill, confidence in declared.items():
-        tags[int(skill)] = Tag(int(skill), max(clip(confidence), DECLARED_CONFIDENCE), TAG_DECLARED)
+        sure = max(clip(confidence), DECLARED_CONFIDENCE)
+        tags[int(skill)] = Tag(
+            int(skill),
+            DECLARED_CONFIDENCE * MENTION_SHARE if skill in declared_mentions else sure,
+            TAG_DECLARED,
+        )
     for origin, found in ((TAG_LABEL, labelled), (TAG_EMBEDDING, embedded)):
         for skill, confidence in found.items():
             if int(skill) not in tags:

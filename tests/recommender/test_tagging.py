@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from recommender.tagging import (
+    DECLARED_CONFIDENCE,
+    MENTION_SHARE,
     TAG_DECLARED,
     TAG_EMBEDDING,
     TAG_LABEL,
@@ -14,6 +16,7 @@ from recommender.tagging import (
     Tag,
     combine_tags,
     embedding_tags,
+    is_mention,
     items_for_skill,
 )
 
@@ -398,3 +401,19 @@ def test_no_label_runs_over_the_end_of_a_sentence_or_heading(matcher: LabelMatch
     assert PROJECT_MANAGEMENT in matcher.match("Basics of project management for teams.", language="en")
     for text in ("We start the project. Management comes later.", "Project: management of a budget"):
         assert PROJECT_MANAGEMENT not in matcher.match(text, language="en"), text
+
+
+def test_a_declared_skill_from_a_category_list_that_disagrees_is_kept_as_a_mention() -> None:
+    tags = combine_tags({1: 1.0, 2: 1.0}, {}, {}, declared_mentions=[2])
+    by_skill = {tag.skill_id: tag for tag in tags}
+    assert by_skill[1].confidence == 1.0
+    assert by_skill[2].origin == TAG_DECLARED  # never dropped, but below a declared skill that agrees
+    assert by_skill[2].confidence == pytest.approx(DECLARED_CONFIDENCE * MENTION_SHARE)
+    assert [tag.skill_id for tag in tags] == [1, 2]
+
+
+def test_a_mention_is_a_body_match_whose_meaning_disagrees() -> None:
+    assert is_mention(in_title=False, cosine=0.3, agreeing=0.5)
+    assert not is_mention(in_title=True, cosine=0.3, agreeing=0.5)
+    assert not is_mention(in_title=False, cosine=0.6, agreeing=0.5)
+    assert not is_mention(in_title=False, cosine=None, agreeing=0.5)  # no vectors: not judged
