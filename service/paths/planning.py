@@ -47,9 +47,9 @@ from recommender.tagging import AGREEING_SHARE, as_mention, language_code
 from service.catalog.schemas import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
+from service.paths.schemas import AdHocSkill
 from service.paths.step_relevance import skills_with_tagged_content, step_relevance_bar
 from service.people.gaps import ContentCheck, employee_gaps
-from service.skills.schemas import AdHocSkill
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
 DENSE_K = 40
@@ -620,7 +620,7 @@ DEFAULT_WEEKS = 6
 
 def budget_for(employee: Employee | None, minutes_per_week: int | None, weeks: int | None) -> Budget:
     """The request's numbers, else the employee's stored preferences (checked when they were stored,
-    see schemas.skills.EmployeeIn), else 60 minutes a week for 6 weeks."""
+    see service.people.schemas.EmployeeIn), else 60 minutes a week for 6 weeks."""
     preferences = dict(employee.preferences or {}) if employee else {}
 
     def stored(name: str, default: int) -> int:
