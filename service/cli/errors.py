@@ -18,25 +18,18 @@ from typer.core import TyperGroup
 
 
 def exit_code(error: Exception) -> int | None:
-    """The exit code an input error ends its command with; None for any other error (a fault, which
-    keeps its traceback). The error classes are imported here, when a command has failed, because
-    their modules load the database layer that `leerpad --help` must not."""
-    from ingest.pipeline import IngestError, RetireRefused
-    from ingest.records import SourceError
+    """The exit code an error of the one family (recommender.errors.LeerpadError) ends its command
+    with; None for any other error, and for stored data that contradicts itself (a fault, which keeps
+    its traceback). The refusing classes are imported here, when a command has failed, because their
+    modules load the database layer that `leerpad --help` must not."""
+    from ingest.pipeline import RetireRefused
     from ingest.reembed import ReembedError
-    from service.jobs.retraining import RollbackError
-    from service.reports.figures import FigureInputError
+    from recommender.errors import CORRUPT, LeerpadError
     from service.reports.team_reports import ReportInputError
-    from service.skills.roles import RoleInputError
-    from service.skills.taxonomy import RoleFileError
 
-    refused = (RetireRefused, ReembedError, ReportInputError)
-    wrong_input = (IngestError, SourceError, RoleFileError, RoleInputError, FigureInputError, RollbackError)
-    if isinstance(error, refused):
-        return 2
-    if isinstance(error, wrong_input):
-        return 1
-    return None
+    if not isinstance(error, LeerpadError) or error.code == CORRUPT:
+        return None
+    return 2 if isinstance(error, (RetireRefused, ReembedError, ReportInputError)) else 1
 
 
 @contextmanager

@@ -51,6 +51,17 @@ def test_an_input_error_ends_the_command_with_its_message_and_exit_code(error: E
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_every_error_of_the_family_is_input_and_corrupt_data_is_a_fault() -> None:
+    from recommender.errors import LeerpadError
+    from recommender.index import IndexCorruptError
+    from service.paths.planning import PathInputError
+
+    assert exit_code(PathInputError("skills[0].skill: '42' is no skill label")) == 1
+    assert exit_code(LeerpadError("anything a caller can cause")) == 1
+    assert exit_code(IndexCorruptError("snapshot 3: checksum mismatch")) is None
+    assert exit_code(ValueError("a bug")) is None
+
+
 def test_any_other_error_is_a_fault_that_keeps_its_traceback() -> None:
     app = typer.Typer(cls=InputErrorsReported)
 
