@@ -25,6 +25,7 @@ from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
 from service.jobs.queue import JobThread
+from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
 from service.people import router as people
@@ -33,6 +34,7 @@ from service.reports import router as reports
 from service.skills import router as skills
 from service.trust import audit_router as audit
 from service.trust import contests_router as contests
+from service.trust import personal_data_router as personal_data
 from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
 from service.trust.personal_data import install_access_log_pseudonyms, log_path_pseudonymiser
@@ -118,6 +120,8 @@ def create_app(
     app.include_router(search.router)
     app.include_router(skills.router)
     app.include_router(people.router)
+    app.include_router(gaps.router)
+    app.include_router(personal_data.router)
     app.include_router(paths.router)
     app.include_router(events.router)
     app.include_router(models.router)

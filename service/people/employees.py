@@ -16,6 +16,7 @@ from recommender.errors import LeerpadError
 from recommender.gaps import SOURCES
 from service.http.deps import Caller, check_employee_access
 from service.http.errors import NotFound
+from service.people.schemas import EmployeePublic
 
 
 class EmployeeInputError(LeerpadError):
@@ -122,3 +123,22 @@ def add_assessments(
     session.add_all(rows)
     session.flush()
     return resolved
+
+
+def _role_key(session: Session, tenant_id: int, role_id: int | None) -> str | None:
+    if role_id is None:
+        return None
+    role = people.get_role_by_id(session, tenant_id, role_id)
+    return role.key if role else None
+
+
+def employee_public(session: Session, employee: Employee) -> EmployeePublic:
+    """An employee as the API shows them: role keys, not row ids."""
+    return EmployeePublic(
+        employee_id=employee.key,
+        role=_role_key(session, employee.tenant_id, employee.role_id),
+        target_role=_role_key(session, employee.tenant_id, employee.target_role_id),
+        team=employee.team,
+        language=employee.language,
+        preferences=dict(employee.preferences or {}),
+    )

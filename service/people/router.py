@@ -1,46 +1,37 @@
-"""Roles, employees, assessments and gaps."""
+"""Roles, employees and assessments (an employee's gaps: service/paths/gaps_router.py; their data
+export and erasure: service/trust/personal_data_router.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter
 
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import Employee, Role
+from models.tables import Role
 from service.http.deps import (
     AnyCaller,
-    Caller,
     CatalogManager,
     PeopleCaller,
     RuntimeDep,
     SessionDep,
     check_employee_access,
-    require,
 )
 from service.http.errors import NotFound, Unprocessable, problem_responses
 from service.http.params import Key
-from service.paths.planning import content_check
 from service.people.employees import (
     AssessmentInput,
     add_assessments,
+    employee_public,
     load_employee,
-    role_to_reach,
     upsert_employee,
 )
-from service.people.gaps import employee_gaps
 from service.people.schemas import (
     MAX_ASSESSMENTS,
     AssessmentIn,
     AssessmentsAccepted,
     EmployeeIn,
     EmployeePublic,
-    GapPublic,
-    GapsPublic,
 )
-from service.people.visibility import require_gap_scores_shown, shows_gap_scores
 from service.skills.roles import (
     RoleSkillInput,
     find_occupation,
@@ -49,13 +40,8 @@ from service.skills.roles import (
     upsert_role,
 )
 from service.skills.schemas import ResolutionPublic, RoleIn, RolePublic, RoleSkillPublic
-from service.trust.personal_data import erase_employee, export_employee
-from service.trust.personal_data_schemas import EmployeeExport
 
 router = APIRouter(prefix="/v1", tags=["people"])
-
-# Who carries out an erasure: the employer's systems (see docs/privacy-rights.md), not the employee's key.
-EmployerCaller = Annotated[Caller, Depends(require("admin", "lms"))]
 
 
 def role_public(
@@ -131,24 +117,6 @@ def list_roles(caller: AnyCaller, session: SessionDep) -> list[RolePublic]:
     ]
 
 
-def _role_key(session: SessionDep, tenant_id: int, role_id: int | None) -> str | None:
-    if role_id is None:
-        return None
-    role = people.get_role_by_id(session, tenant_id, role_id)
-    return role.key if role else None
-
-
-def employee_public(session: SessionDep, employee: Employee) -> EmployeePublic:
-    return EmployeePublic(
-        employee_id=employee.key,
-        role=_role_key(session, employee.tenant_id, employee.role_id),
-        target_role=_role_key(session, employee.tenant_id, employee.target_role_id),
-        team=employee.team,
-        language=employee.language,
-        preferences=dict(employee.preferences or {}),
-    )
-
-
 @router.put(
     "/employees/{employee_id}", response_model=EmployeePublic, responses=problem_responses(401, 403, 422)
 )
@@ -202,80 +170,3 @@ def post_assessments(
             for given, s in resolved
         ],
     )
-
-
-@router.get(
-    "/employees/{employee_id}/gaps",
-    response_model=GapsPublic,
-    responses=problem_responses(401, 403, 404, 422),
-)
-def get_gaps(
-    employee_id: Key,
-    caller: PeopleCaller,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    target_role: Annotated[
-        str | None, Query(max_length=200, description="A role to move to, instead of the current one")
-    ] = None,
-    include_closed: bool = False,
-) -> GapsPublic:
-    """The employee's gaps against their role (or a target role), most important first; to whom
-    the tenant's `individual_gaps` setting allows (GET /v1/settings)."""
-    employee = load_employee(session, caller, employee_id)
-    require_gap_scores_shown(session, caller)
-    role = role_to_reach(session, caller.tenant_id, employee, target_role)
-    has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
-    result = employee_gaps(
-        session, caller.tenant_id, employee, role, datetime.now(UTC), has_content, include_closed
-    )
-    return GapsPublic(
-        employee_id=employee.key,
-        role=role.key,
-        gaps=[
-            GapPublic(
-                skill_id=g.skill_id,
-                skill=result.labels.get(g.skill_id, str(g.skill_id)),
-                required=g.required,
-                current=round(g.current, 2),
-                gap=g.gap,
-                importance=g.importance,
-                priority=round(g.priority, 4),
-                confidence=round(g.confidence, 3),
-                evidence_count=g.evidence_count,
-                has_content=g.has_content,
-            )
-            for g in result.gaps
-        ],
-        uncovered=[g.skill_id for g in result.gaps if not g.has_content and g.gap > 0],
-    )
-
-
-@router.get(
-    "/employees/{employee_id}/export",
-    response_model=EmployeeExport,
-    responses=problem_responses(401, 403, 404),
-)
-def export_employee_data(
-    employee_id: Key, caller: PeopleCaller, session: SessionDep, runtime: RuntimeDep
-) -> EmployeeExport:
-    """Everything held about the employee (the right of access): their rows in every table that holds
-    employee data, and their gaps as computed now (when the company shows gap scores to this caller)."""
-    employee = load_employee(session, caller, employee_id)
-    shown = shows_gap_scores(session, caller)
-    exported = export_employee(runtime, session, caller.tenant_id, employee_id, include_gaps=shown)
-    return EmployeeExport.model_validate({**exported, "employee": employee_public(session, employee)})
-
-
-@router.delete(
-    "/employees/{employee_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
-)
-def erase_employee_data(
-    employee_id: Key, caller: EmployerCaller, session: SessionDep, runtime: RuntimeDep
-) -> None:
-    """Erase the employee everywhere (the right to erasure): their assessments, contests, learning
-    events, paths, API keys and the employee itself are deleted; colleagues' statements that name them
-    keep a pseudonym instead; the audit log never held their id. The admin or the LMS carries out the
-    employee's request; an employee key cannot erase (docs/privacy-rights.md)."""
-    erase_employee(runtime, session, caller.tenant_id, employee_id)
