@@ -200,7 +200,7 @@ def test_api_is_the_default_serves_healthz_and_stops_cleanly_on_sigterm(tmp_path
                     break
             except httpx.TransportError:
                 pass
-            time.sleep(0.5)
+            time.sleep(0.5)  # polls a real other process or server, up to the deadline
         assert answer is not None and answer.status_code == 200, log.read_text()
         assert answer.json() == {"status": "ok"}
     finally:

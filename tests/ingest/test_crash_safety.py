@@ -296,7 +296,7 @@ class Crasher:
                 child.send_signal(signal.SIGKILL)
                 child.wait(timeout=30)
                 return f"after {value}s"
-            time.sleep(0.02)
+            time.sleep(0.02)  # polls a real other process or server, up to the deadline
         assert not marker or mode != "at", f"never reached {value}: {err_path.read_text()[-2000:]}"
         return "completed"
 

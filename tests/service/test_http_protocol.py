@@ -41,7 +41,7 @@ def _serving(http: str, sock: socket.socket) -> Iterator[uvicorn.Server]:
     deadline = time.monotonic() + 10
     while not server.started:
         assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
+        time.sleep(0.01)  # polls a real other process or server, up to the deadline
     try:
         yield server
     finally:

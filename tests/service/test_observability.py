@@ -389,7 +389,7 @@ def test_serve_logs_json_once_per_request_and_counts_across_processes(tmp_path: 
             except httpx.TransportError:
                 pass
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.3)
+            time.sleep(0.3)  # polls a real other process or server, up to the deadline
         refused = httpx.get(f"{base}/v1/catalog/items", headers={"X-Request-ID": "serve-1"}, timeout=5)
         assert refused.status_code == 401 and refused.headers["X-Request-ID"] == "serve-1"
         metrics = httpx.get(f"{base}/metrics", timeout=10).text

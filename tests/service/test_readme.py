@@ -141,7 +141,7 @@ def wait_ready(base: str, server: subprocess.Popen[bytes], log: Path, seconds: f
                     return
         except OSError:
             pass
-        time.sleep(0.5)
+        time.sleep(0.5)  # polls a real other process or server, up to the deadline
     raise AssertionError(f"{base} not ready after {seconds} s: {log.read_text()[-2000:]}")
 
 

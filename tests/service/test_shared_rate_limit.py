@@ -22,8 +22,9 @@ from pydantic import ValidationError
 from service.app import create_app
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from service.http import shared_budgets
+from service.http import limits, shared_budgets
 from tests.support.api_keys import make_key
+from tests.support.clocks import ManualClock
 from tests.support.network import free_port
 
 REDIS_URL = os.environ.get("LEERPAD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -99,7 +100,7 @@ def redis_server(port: int) -> Iterator[subprocess.Popen[bytes]]:
                 break
             except redis.ConnectionError:
                 assert process.poll() is None and time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.02)
+                time.sleep(0.02)  # polls a real other process or server, up to the deadline
         yield process
     finally:
         client.close()
@@ -117,7 +118,11 @@ def test_redis_down_at_request_time_falls_back_to_the_per_process_limit(
 ) -> None:
     """Fail over, neither open nor closed: the API keeps answering, each process limits on its own
     while Redis is away, and the shared budget is back once Redis answers again."""
-    monkeypatch.setattr(shared_budgets, "RETRY_SECONDS", 0.2)
+    clock = ManualClock()  # the rate limit's clock: it moves only when the test moves it
+    made_with = limits.budgets
+    monkeypatch.setattr(
+        limits, "budgets", lambda per_minute, burst, _, *where: made_with(per_minute, burst, clock, *where)
+    )
     key = make_key(runtime, tenant)
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
@@ -131,7 +136,8 @@ def test_redis_down_at_request_time_falls_back_to_the_per_process_limit(
         assert away == [200, 200, 200, 429]
         assert any("counting per process" in r.getMessage() for r in caplog.records)
         with redis_server(port):
-            time.sleep(0.3)  # past RETRY_SECONDS: Redis is asked again (a new one: its budget is full)
+            # Past the retry time Redis is asked again (a new one: its budget is full).
+            clock.advance(shared_budgets.RETRY_SECONDS)
             back = [app.get("/v1/roles", headers=key).status_code for _ in range(4)]
         assert back == [200, 200, 200, 429]
         assert any("answers again" in r.getMessage() for r in caplog.records)

@@ -29,6 +29,7 @@ from service.skills.taxonomy import import_taxonomy
 from tests.support.catalogs import HEADER, PATH_CATALOG, write_csv
 from tests.support.network import free_port
 from tests.support.settings import make_settings
+from tests.support.waiting import wait_until
 
 LEERPAD = Path(sys.executable).parent / "leerpad"
 TENANT = "swap"
@@ -183,7 +184,7 @@ def test_two_workers_answer_through_snapshot_swaps(
                     break
             except httpx.HTTPError:
                 pass
-            time.sleep(0.3)
+            time.sleep(0.3)  # polls a real other process or server, up to the deadline
         clients = [threading.Thread(target=client) for _ in range(CLIENTS)]
         for thread in clients:
             thread.start()
@@ -197,7 +198,11 @@ def test_two_workers_answer_through_snapshot_swaps(
         swapped_at = time.monotonic()  # the last snapshot was published a second before
         assert done.returncode == 0, done.stderr
         published = [int(line) for line in done.stdout.split()]
-        time.sleep(1.5)
+
+        def answered_after_the_last_swap() -> int:
+            return sum(1 for kind, _, _, sent, _ in answers if kind == "search" and sent > swapped_at)
+
+        wait_until(lambda: answered_after_the_last_swap() >= CLIENTS, "searches sent after the last swap")
         stop.set()
         for thread in clients:
             thread.join(timeout=70)

@@ -68,8 +68,10 @@ def test_a_job_survives_its_worker_being_killed(
         while job_row(runtime, tenant_id, job.id).status != JOB_RUNNING:
             assert first.poll() is None, first.stderr.read().decode() if first.stderr else ""
             assert time.monotonic() < deadline, "the worker never claimed the job"
-            time.sleep(0.1)
-        time.sleep(1.5)  # loading the model and encoding: well inside the job
+            time.sleep(0.1)  # polls a real other process or server, up to the deadline
+        # A real other process, with no sign to poll for between its claim and its end: kill it well
+        # inside the job (loading the model, encoding), not just after the claim.
+        time.sleep(1.5)
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
@@ -163,7 +165,7 @@ def test_a_worker_serves_its_job_counts_for_prometheus(tmp_path: Path, encoder: 
         while succeeded < 1:
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             assert time.monotonic() < deadline, "the worker's metrics never counted the job"
-            time.sleep(0.3)
+            time.sleep(0.3)  # polls a real other process or server, up to the deadline
             try:
                 text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
             except httpx.TransportError:
