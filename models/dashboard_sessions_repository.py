@@ -1,4 +1,4 @@
-"""Queries about dashboard sessions (service/dashboard/sessions.py holds the rules)."""
+"""Queries about dashboard sessions (service/reports/dashboard/sessions.py holds the rules)."""
 
 from __future__ import annotations
 

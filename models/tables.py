@@ -586,7 +586,7 @@ class AssessmentContest(Base):
 
 
 class DashboardSession(Base):
-    """A browser's login to the L&D dashboard (service/dashboard/sessions.py). The cookie holds a
+    """A browser's login to the L&D dashboard (service/reports/dashboard/sessions.py). The cookie holds a
     random id; only its SHA-256 is stored, so a copy of this table opens no session. It belongs to
     the key it was opened with: revoking or deleting the key ends it."""
 

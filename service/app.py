@@ -14,7 +14,6 @@ from fastapi_offline import FastAPIOffline
 from service.catalog import router as catalog
 from service.core.runtime import Runtime
 from service.core.settings import Settings
-from service.dashboard import router as dashboard
 from service.events import router as events
 from service.http import health
 from service.http.api_docs import DOCS_URL, REDOC_URL, DocsPolicy
@@ -31,6 +30,7 @@ from service.paths import search_router as search
 from service.people import router as people
 from service.reports import figures_router as figures
 from service.reports import router as reports
+from service.reports.dashboard import router as dashboard
 from service.skills import router as skills
 from service.trust import audit_router as audit
 from service.trust import contests_router as contests

@@ -26,7 +26,7 @@ def report_gaps(
 ) -> None:
     """The gap report: team by skill heatmap, top gaps, uncovered skills, items closing most gap."""
     from models.db import transaction
-    from service.dashboard.pages import render_gap_report
+    from service.reports.dashboard.pages import render_gap_report
     from service.reports.team_reports import check_filters, gap_report, gap_report_csv
 
     if output_format not in ("html", "csv", "json"):

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # with `redis_key_prefix`, so that several deployments can share one Redis.
     redis_url: str = ""
     redis_key_prefix: str = Field(default="leerpad", min_length=1, max_length=100)
-    # The dashboard's login (service/dashboard/sessions.py) ends `dashboard_session_hours` after it
+    # The dashboard's login (service/reports/dashboard/sessions.py) ends `dashboard_session_hours` after it
     # began, or after `dashboard_idle_minutes` without a request, whichever comes first.
     dashboard_session_hours: float = Field(default=8.0, gt=0)
     dashboard_idle_minutes: float = Field(default=30.0, gt=0)

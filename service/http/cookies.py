@@ -3,5 +3,7 @@
 
 from __future__ import annotations
 
-SESSION_COOKIE = "leerpad_session"  # a random session id (service/dashboard/sessions.py), never the key
+SESSION_COOKIE = (
+    "leerpad_session"  # a random session id (service/reports/dashboard/sessions.py), never the key
+)
 CSRF_COOKIE = "leerpad_csrf"  # the login form's double-submit secret, before there is a session

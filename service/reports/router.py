@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.core.csv_export import csv_text
 from service.core.schemas import IsoDate
-from service.dashboard.access import browser_or_bearer_caller
-from service.dashboard.pages import render_gap_report
 from service.http.deps import Caller, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
+from service.reports.dashboard.access import browser_or_bearer_caller
+from service.reports.dashboard.pages import render_gap_report
 from service.reports.schemas import GapReport, KpiReport, ReportFilters
 from service.reports.team_reports import (
     check_filters,

@@ -438,10 +438,11 @@ def test_the_wheel_carries_migrations_templates_static_files_taxonomy_and_demo(t
     versions = {p.name for p in (ROOT / "models" / "migrations" / "versions").glob("0*.py")}
     assert versions and {f"models/migrations/versions/{v}" for v in versions} <= names
     assert {"models/migrations/env.py", "models/migrations/script.py.mako"} <= names
-    templates = {p.name for p in (ROOT / "service" / "dashboard" / "templates").iterdir()}
-    assert {f"service/dashboard/templates/{t}" for t in templates} <= names
+    templates = {p.name for p in (ROOT / "service" / "reports" / "dashboard" / "templates").iterdir()}
+    assert {f"service/reports/dashboard/templates/{t}" for t in templates} <= names
     assert {
-        f"service/dashboard/static/{p.name}" for p in (ROOT / "service" / "dashboard" / "static").iterdir()
+        f"service/reports/dashboard/static/{p.name}"
+        for p in (ROOT / "service" / "reports" / "dashboard" / "static").iterdir()
     } <= names
     assert "ingest/default_taxonomy.yaml" in names
     # everything `leerpad demo` reads (service.demo.loader), found beside `service` as in the source tree

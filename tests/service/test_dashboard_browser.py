@@ -32,11 +32,11 @@ from models import repositories as repo
 from models.db import transaction
 from service.app import create_app
 from service.core.runtime import Runtime
-from service.dashboard.access import browser_or_bearer_caller
-from service.dashboard.sessions import SessionPolicy, open_session
 from service.http.cookies import SESSION_COOKIE as COOKIE
 from service.http.deps import Caller
 from service.http.errors import install_error_handlers
+from service.reports.dashboard.access import browser_or_bearer_caller
+from service.reports.dashboard.sessions import SessionPolicy, open_session
 from service.skills.taxonomy import import_taxonomy
 from tests.support.browser import WAIT, chromium, served
 from tests.support.catalogs import ROWS, write_csv

@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from service.dashboard.charts import Value, bar_chart, line_chart, nice_ceiling
-from service.dashboard.pages import colour_class, kpi_tiles, render_dashboard, render_gap_report
+from service.reports.dashboard.charts import Value, bar_chart, line_chart, nice_ceiling
+from service.reports.dashboard.pages import colour_class, kpi_tiles, render_dashboard, render_gap_report
 from service.reports.schemas import (
     ClosingItem,
     Effectiveness,

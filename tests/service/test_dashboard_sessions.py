@@ -1,4 +1,4 @@
-"""Dashboard logins are server-side sessions (service/dashboard/sessions.py): the cookie holds a
+"""Dashboard logins are server-side sessions (service/reports/dashboard/sessions.py): the cookie holds a
 random id stored hashed, never the key; a session ends at logout, at its expiry, when idle and when
 its key is revoked; the login and logout forms carry a token, so another site cannot post them;
 the cookies are Secure over https, behind a trusted proxy, or when the setting says so."""

@@ -1,5 +1,5 @@
 """The dashboard's logins and form tokens: every rule about them lives here; the routes in
-service/dashboard/router.py only call these.
+service/reports/dashboard/router.py only call these.
 
 A login trades an ld or admin key for a session. The browser gets a random id (256 bits) in an
 HttpOnly, SameSite=Strict cookie; the database keeps only its SHA-256, so neither a copied table

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
-from service.dashboard import sessions
 from service.http.cookies import SESSION_COOKIE
 from service.http.deps import Caller, RuntimeDep, SessionDep, get_caller, remember_caller
 from service.http.errors import Forbidden, Unauthorized
+from service.reports.dashboard import sessions
 
 DASHBOARD_ROLES = ("ld", "admin")
 LOGIN_PATH = "/dashboard/login"

@@ -1,8 +1,8 @@
 """The L&D report pages as server-rendered HTML: the dashboard, the standalone gap report and the
 dashboard's login page. Pure rendering (no database): the routes hand in the report models.
 
-Jinja2 templates in service/dashboard/templates with autoescaping on (team names, skill labels and catalog
-titles come from customers' files); charts are inline SVG laid out by service.dashboard.charts, so a page
+Jinja2 templates in service/reports/dashboard/templates with autoescaping on (team names, skill labels and catalog
+titles come from customers' files); charts are inline SVG laid out by service.reports.dashboard.charts, so a page
 needs no script and nothing from the internet. A suppressed figure is shown as a visibly hidden
 value ("n<5") with a tooltip that says why, never as zero or a blank.
 """
@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from recommender.reports import ALL_TEAMS
-from service.dashboard.charts import Chart, Value, bar_chart, line_chart
+from service.reports.dashboard.charts import Chart, Value, bar_chart, line_chart
 from service.reports.schemas import (
     Figure,
     GapReport,
@@ -406,7 +406,7 @@ def render_dashboard(
     gaps: GapReport, kpis: KpiReport, teams: list[str], roles: list[str], csv_url: str, form_token: str
 ) -> str:
     """The L&D dashboard: filters, KPI tiles, trend charts, the heatmap and the gap lists;
-    `form_token` goes into the logout form (service.dashboard.sessions)."""
+    `form_token` goes into the logout form (service.reports.dashboard.sessions)."""
     return _render(
         "dashboard.html",
         form_token=form_token,

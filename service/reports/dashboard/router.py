@@ -3,7 +3,7 @@ dashboard page, and the session's cookie as a second way (GET only) to authentic
 routes.
 
 The session rules (a random id stored hashed, expiry, idle timeout, revocation, Secure, form
-tokens) live in service/dashboard/sessions.py. Only GET requests accept the cookie, so a page
+tokens) live in service/reports/dashboard/sessions.py. Only GET requests accept the cookie, so a page
 elsewhere can never make a logged-in browser change anything through the API; everything that
 writes still needs the bearer header, and the dashboard's own forms carry a token.
 """
@@ -19,11 +19,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
-from service.dashboard import sessions
-from service.dashboard.access import DASHBOARD_ROLES, LOGIN_PATH, session_policy
-from service.dashboard.pages import STATIC_DIR, render_dashboard, render_login, render_message
 from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
 from service.http.deps import Caller, RuntimeDep, SessionDep
+from service.reports.dashboard import sessions
+from service.reports.dashboard.access import DASHBOARD_ROLES, LOGIN_PATH, session_policy
+from service.reports.dashboard.pages import STATIC_DIR, render_dashboard, render_login, render_message
 from service.reports.team_reports import (
     ReportInputError,
     check_filters,
