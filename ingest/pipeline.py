@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from ingest.indexing import settle_index, tenant_store, writer_transaction
-from ingest.normalise import web_url_problem, without_controls
+from ingest.normalise.urls import web_url_problem
+from ingest.normalise.values import without_controls
 from ingest.records import (
     CatalogItem,
     RawRecord,
@@ -233,7 +234,7 @@ def read_items(source: Source, path: Path, report: IngestReport) -> list[Catalog
 
 
 def _without_controls(item: CatalogItem) -> CatalogItem:
-    """The item's texts without control characters (ingest.normalise.without_controls), whatever
+    """The item's texts without control characters (ingest.normalise.values.without_controls), whatever
     the source: they reach terminals, reports and the LMS. The same item when it held none; a title
     of nothing else rejects the record."""
     units = tuple(
@@ -254,7 +255,7 @@ def _without_controls(item: CatalogItem) -> CatalogItem:
 
 
 def _checked_url(item: CatalogItem, record: RawRecord, report: IngestReport) -> CatalogItem:
-    """The item with its url only when that is an http(s) link (ingest.normalise.web_url_problem);
+    """The item with its url only when that is an http(s) link (ingest.normalise.urls.web_url_problem);
     any other url is rejected as a field, in the report with its line, and the item kept without it."""
     if item.url is None:
         return item

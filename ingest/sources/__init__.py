@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ingest.normalise import Structure
+from ingest.normalise.modules import Structure
 from ingest.records import RawRecord, Source
 
 log = logging.getLogger("leerpad.ingest")
@@ -37,7 +37,7 @@ def get_source(kind: str) -> Source:
 def apply_structure(
     structure: Structure, record: RawRecord, field: str, extra: dict[str, Any], stated_minutes: int
 ) -> None:
-    """Record what an item's module structure changed (ingest.normalise.Structure.annotate); a module
+    """Record what an item's module structure changed (ingest.normalise.modules.Structure.annotate); a module
     list that could not be used is a warning naming the row and the field, never a rejected row."""
     structure.annotate(extra, field, stated_minutes)
     if structure.error:

@@ -4,7 +4,7 @@ courses.v1 JSON, as a file holding one page ({"elements": [...], "paging": {...}
 file holding a JSON list of such pages, or a folder of page files (*.json, read in name order):
 - external_id = id; title = name; url = https://www.coursera.org/learn/<slug>
 - language = the first of primaryLanguages ('en', 'zh-CN' -> 'zh'), else detected
-- minutes from workload ('4-8 hours/week' -> 6 hours a week for 4 weeks, see normalise.parse_minutes);
+- minutes from workload ('4-8 hours/week' -> 6 hours a week for 4 weeks, see ingest.normalise.minutes.parse_minutes);
   none or unreadable -> reading time of the description, with extra["minutes_estimated"] = True
 - declared skills: an optional `skills` array of labels (our extension, like `modules`: the skills the
   course teaches, for example taxonomy labels); without it, domainTypes: subdomainId then domainId as
@@ -46,7 +46,7 @@ CSV exports (the ones that circulate; headers case-insensitive, '_' and ' ' alik
   a slug of the name; the url's catalog type ('learn', 'specializations', ...) goes to extra["coursera_type"]
 - modules: Modules, Syllabus, Course Modules, Lessons (optional): 'title (N min)' entries separated by
   ';', '|' or line breaks ('Welcome (5 min); Your first SELECT (12 min); Joins (35 min)'), or the JSON
-  array above; split, merged and reported exactly as the JSON `modules` (see normalise.parse_module_list);
+  array above; split, merged and reported exactly as the JSON `modules` (see ingest.normalise.modules.parse_module_list);
   without it, modules the description lists are used. The level falls back to the description too.
 """
 
@@ -68,20 +68,13 @@ from ingest.files import (
     read_text,
     reject_extra_fields,
 )
-from ingest.normalise import (
-    course_structure,
-    detect_language,
-    language_code,
-    level_from_text,
-    normalise_format,
-    normalise_level,
-    parse_level,
-    parse_minutes,
-    parse_rating,
-    reading_minutes,
-    slug,
-    split_list,
-)
+from ingest.normalise.formats import normalise_format
+from ingest.normalise.ids import slug
+from ingest.normalise.language import detect_language, language_code
+from ingest.normalise.levels import level_from_text, normalise_level, parse_level
+from ingest.normalise.minutes import parse_minutes, reading_minutes
+from ingest.normalise.modules import course_structure
+from ingest.normalise.values import parse_rating, split_list
 from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
 from ingest.sources import apply_structure
 

@@ -38,17 +38,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ingest.files import mapped_records, read_csv_rows, reject_extra_fields
-from ingest.normalise import (
-    course_structure,
-    normalise_format,
-    normalise_language,
-    parse_level,
-    parse_minutes,
-    parse_rating,
-    parse_timestamp,
-    reading_minutes,
-    split_list,
-)
+from ingest.normalise.formats import normalise_format
+from ingest.normalise.language import normalise_language
+from ingest.normalise.levels import parse_level
+from ingest.normalise.minutes import parse_minutes, reading_minutes
+from ingest.normalise.modules import course_structure
+from ingest.normalise.values import parse_rating, parse_timestamp, split_list
 from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
 from ingest.sources import apply_structure
 

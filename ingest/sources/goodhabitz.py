@@ -27,7 +27,7 @@ How values become an item:
 - category: extra["category"], and a declared skill of the item when the row names no skills (a
   category is a shelf such as "Communicatie"; the skills column says what the course teaches);
   audience and cost go to extra.
-- minutes: the duration parsed by normalise.parse_minutes (ranges take the midpoint, halves round up:
+- minutes: the duration parsed by ingest.normalise.minutes.parse_minutes (ranges take the midpoint, halves round up:
   "60-75 minuten" -> 68); no duration gives the reading time of the description (or title), and an
   unreadable one ("verschillend", "n.v.t.") does too, keeping the text in extra["duration_text"];
   extra["minutes_estimated"] is True in both cases.
@@ -54,18 +54,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from ingest.files import field_text, mapped_records, read_csv_rows, read_xlsx_rows, reject_extra_fields
-from ingest.normalise import (
-    course_structure,
-    detect_language,
-    language_code,
-    normalise_format,
-    parse_level,
-    parse_minutes,
-    reading_minutes,
-    slug,
-    split_list,
-    url_slug,
-)
+from ingest.normalise.formats import normalise_format
+from ingest.normalise.ids import slug, url_slug
+from ingest.normalise.language import detect_language, language_code
+from ingest.normalise.levels import parse_level
+from ingest.normalise.minutes import parse_minutes, reading_minutes
+from ingest.normalise.modules import course_structure
+from ingest.normalise.values import split_list
 from ingest.records import CatalogItem, RawRecord, RecordRejected, Source, SourceError
 from ingest.sources import apply_structure
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalise import without_controls
+from ingest.normalise.values import without_controls
 from ingest.pipeline import IngestReport, read_items
 from ingest.sources import get_source
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalise import UNIT_MAX_MINUTES, UNIT_MIN_MINUTES, WORDS_PER_MINUTE
+from ingest.normalise.minutes import WORDS_PER_MINUTE
+from ingest.normalise.units import UNIT_MAX_MINUTES, UNIT_MIN_MINUTES
 from ingest.records import CatalogItem, SourceError
 from ingest.sources import get_source
 from ingest.sources.csv_source import CsvSource

@@ -11,11 +11,11 @@ from typing import cast
 import pytest
 from openpyxl import Workbook
 
-from ingest.normalise import (
+from ingest.normalise.levels import level_from_text
+from ingest.normalise.modules import (
     Module,
     ModuleListError,
     course_structure,
-    level_from_text,
     module_units,
     modules_from_description,
     modules_from_json,

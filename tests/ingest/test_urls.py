@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.normalise import web_url_problem
+from ingest.normalise.urls import web_url_problem
 from ingest.pipeline import IngestReport, read_items
 from ingest.sources import get_source
 

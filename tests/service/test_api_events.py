@@ -353,7 +353,7 @@ def test_the_real_open_edx_statements(
     assert len(list((shared_data / "xapi_statements" / "expected_xapi").glob("*.json"))) == 77
     learners = {s["actor"]["account"]["name"] for s in statements}
     learning = {"completed", "passed", "failed"}
-    # A catalog url is http(s) only (ingest.normalise.web_url_problem): the statements about an Open
+    # A catalog url is http(s) only (ingest.normalise.urls.web_url_problem): the statements about an Open
     # edX block id (`block-v1:...`) find no item and are rejected naming object.id.
     targets = sorted(
         object_id

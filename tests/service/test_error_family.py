@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ingest.normalise import ModuleListError
+from ingest.normalise.modules import ModuleListError
 from ingest.pipeline import IngestError, IngestReport, RetiredItem, RetireRefused
 from ingest.records import SourceError
 from ingest.reembed import ReembedError

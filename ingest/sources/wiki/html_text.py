@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from ingest.normalise import Section
+from ingest.normalise.units import Section
 from ingest.sources.wiki.pages import SectionBuilder, page_text
 
 _VOID_TAGS = frozenset(

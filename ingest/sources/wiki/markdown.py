@@ -13,9 +13,9 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ingest import normalise
 from ingest.files import read_text
-from ingest.normalise import Section
+from ingest.normalise.levels import normalise_level
+from ingest.normalise.units import Section
 from ingest.records import RawRecord, RecordRejected, SourceError
 from ingest.sources.wiki.folders import LINK_OUT, leaves
 from ingest.sources.wiki.html_text import html_fragment_text
@@ -74,7 +74,7 @@ def parse_page(fields: dict[str, Any]) -> Page:
         url=_meta_str(meta, "url"),
         language=_meta_str(meta, "language") or _meta_str(meta, "lang"),
         description=_meta_str(meta, "description"),
-        level=normalise.normalise_level(_meta_str(meta, "level")),
+        level=normalise_level(_meta_str(meta, "level")),
         skills=tuple(dict.fromkeys(_meta_list(meta, "tags") + _meta_list(meta, "skills"))),
         updated_at=_meta_date(meta),
         extra=extra,

@@ -20,7 +20,7 @@ import defusedxml
 import defusedxml.sax
 
 from ingest.files import read_text
-from ingest.normalise import Section
+from ingest.normalise.units import Section
 from ingest.records import RawRecord, RecordRejected, SourceError
 from ingest.sources.wiki.pages import HTML_COMMENT, Page, SectionBuilder, check_page_count
 

@@ -9,8 +9,9 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest import normalise
-from ingest.normalise import Section
+from ingest.normalise.language import detect_language, normalise_language
+from ingest.normalise.minutes import reading_minutes
+from ingest.normalise.units import Section, split_units
 from ingest.records import CatalogItem, MicroUnit, RecordRejected, SourceError
 
 MAX_PAGES = 20_000
@@ -39,13 +40,10 @@ def build_item(page: Page, line: int) -> CatalogItem:
     if not text.strip():
         raise RecordRejected("empty page", "text")
     title = page.title.strip() or page.external_id
-    if page.language:
-        language = normalise.normalise_language(page.language, text)
-    else:
-        language = normalise.detect_language(text)
-    units = tuple(normalise.split_units(title, page.sections))
+    language = normalise_language(page.language, text) if page.language else detect_language(text)
+    units = tuple(split_units(title, page.sections))
     if not units:
-        units = (MicroUnit(0, title, text, normalise.reading_minutes(text)),)
+        units = (MicroUnit(0, title, text, reading_minutes(text)),)
     return CatalogItem(
         external_id=page.external_id,
         title=title,

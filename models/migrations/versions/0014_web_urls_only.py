@@ -1,7 +1,7 @@
 """catalog urls: only http(s) links; clears any other url already stored
 
 Clients render an item's url as a link, so a `javascript:` or `data:` url from a catalog file ran in
-their pages. Ingest now rejects such a url as a field (ingest.normalise.web_url_problem); this clears
+their pages. Ingest now rejects such a url as a field (ingest.normalise.urls.web_url_problem); this clears
 those imported before, from the items and from the steps of paths stored to be fetched again
 (GET /v1/paths/{id}). A url that does not start with http:// or https:// and a host is cleared. The
 items' content hashes are left: the next import of the same file updates each such item once.
