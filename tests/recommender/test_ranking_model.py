@@ -27,8 +27,8 @@ from recommender.ranking_model import (
     rescore,
     vectorise,
 )
-from tests.recommender.path_factories import cand, gap
 from tests.support.interaction_factories import T0, row, shown, trained
+from tests.support.path_factories import cand, gap
 
 
 def test_vectorise_follows_the_ranking_features_and_reads_missing_or_bad_values_as_zero() -> None:
