@@ -54,7 +54,7 @@ from models.tables import (
 )
 from recommender.embedding import vectors_from_bytes
 from recommender.ranking import FEATURES
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.people.employees import AssessmentInput, add_assessments, upsert_employee
 from service.skills.roles import RoleSkillInput, upsert_role

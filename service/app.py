@@ -23,7 +23,6 @@ from service.http.limits import BodySizeLimit, RateLimit, rate_limited
 from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
-from service.jobs.queue import JobThread
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
@@ -38,6 +37,7 @@ from service.trust import personal_data_router as personal_data
 from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
 from service.trust.personal_data import install_access_log_pseudonyms, log_path_pseudonymiser
+from service.worker import JobThread
 
 log = logging.getLogger("leerpad")
 

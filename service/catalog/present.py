@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from models.tables import CatalogItem, Job, MicroUnit
-from service.catalog.schemas import ItemPublic, JobPublic, UnitPublic, activity_id, unit_url
+from models.tables import CatalogItem, MicroUnit
+from service.catalog.schemas import ItemPublic, UnitPublic
+from service.core.activities import activity_id, unit_url
 
 
 def unit_public(item: CatalogItem, unit: MicroUnit) -> UnitPublic:
@@ -38,17 +39,4 @@ def item_public(item: CatalogItem) -> ItemPublic:
         status=item.status,
         updated_at=item.updated_at,
         units=[unit_public(item, unit) for unit in item.units if unit.active],
-    )
-
-
-def job_public(job: Job) -> JobPublic:
-    return JobPublic(
-        job_id=job.id,
-        kind=job.kind,
-        status=job.status,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        error=job.error,
-        report=job.result,
     )

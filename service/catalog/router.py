@@ -11,13 +11,14 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from ingest.sources import KINDS
 from models import repositories as repo
 from models.tables import ITEM_ACTIVE, ITEM_RETIRED
-from service.catalog.present import item_public, job_public
-from service.catalog.schemas import ItemPage, ItemPublic, JobPublic
+from service.catalog.present import item_public
+from service.catalog.schemas import ItemPage, ItemPublic
 from service.http.deps import AnyCaller, CatalogManager, RuntimeDep, SessionDep
 from service.http.errors import NotFound, PayloadTooLarge, Unprocessable, problem_responses
 from service.http.pagination import decode_cursor, keyset_page
 from service.http.params import RowId
 from service.jobs.queue import enqueue_ingest, enqueue_retag
+from service.jobs.schemas import JobPublic, job_public
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 

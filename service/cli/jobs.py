@@ -119,7 +119,7 @@ def worker(
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         # Imported after the handlers: loading the job runners takes seconds, and a stop meanwhile is clean.
         from service.http.metrics import prepare_multiprocess_dir, serve_counted_metrics
-        from service.jobs.queue import work_forever
+        from service.worker import work_forever
 
         prepare_multiprocess_dir(clear_dead=True)  # with PROMETHEUS_MULTIPROC_DIR: as `leerpad serve` does
         stop_metrics = None

@@ -24,7 +24,7 @@ from models.db import transaction
 from models.tables import CatalogItem, Employee
 from recommender.gaps import Gap
 from recommender.paths import Budget
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.events.recording import ACCEPTED, record_statements
 from service.events.xapi import ADL, VERB_IRIS

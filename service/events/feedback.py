@@ -21,7 +21,7 @@ from recommender.feedback import (
     history_from_events,
 )
 from recommender.gaps import Evidence
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 
 
 class NamedActivity(Protocol):

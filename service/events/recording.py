@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import events_repository as events_repo
 from models import people_repository as people
 from models.events_repository import ItemRef, UnitRef
-from service.catalog.schemas import parse_activity_id
+from service.core.activities import parse_activity_id
 from service.events.xapi import ParsedStatement, fingerprint, given_id, parse_statement
 
 MAX_STATEMENTS = 1000

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from service.catalog.present import job_public
-from service.catalog.schemas import JobPublic
 from service.http.deps import Caller, CatalogManager, RuntimeDep, SessionDep, require
 from service.http.errors import problem_responses
 from service.jobs.queue import enqueue_retrain
 from service.jobs.ranking_schemas import RankingModelPublic, RegistryPublic
 from service.jobs.retraining import active_version, registry
+from service.jobs.schemas import JobPublic, job_public
 
 router = APIRouter(prefix="/v1", tags=["models"])
 AdminCaller = Annotated[Caller, Depends(require("admin"))]

@@ -44,7 +44,7 @@ from recommender.ranking import (
 )
 from recommender.ranking_model import rescore
 from recommender.tagging import AGREEING_SHARE, as_mention, language_code
-from service.catalog.schemas import activity_id, unit_url
+from service.core.activities import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
 from service.paths.schemas import AdHocSkill

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from models import people_repository as people
-from service.catalog.schemas import SearchHit, SearchResponse, activity_id, unit_url
+from service.catalog.schemas import SearchHit, SearchResponse
+from service.core.activities import activity_id, unit_url
 from service.http.deps import AnyCaller, RuntimeDep, SessionDep
 from service.http.errors import NotReady, Unprocessable, problem_responses
 from service.paths.planning import learner_for

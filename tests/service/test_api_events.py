@@ -19,7 +19,7 @@ from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.db import transaction
 from models.tables import LearningEvent
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.events import recording
 from service.events.recording import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements

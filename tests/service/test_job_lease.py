@@ -29,11 +29,12 @@ from models import repositories as repo
 from models.db import sqlite_url, transaction
 from models.migrate import upgrade
 from models.tables import JOB_FAILED, JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, Job, utcnow
+from service import worker as jobs
 from service.core.runtime import Runtime
 from service.core.settings import Settings
 from service.http.metrics import exposition
-from service.jobs import queue as jobs
-from service.jobs.queue import RETAG, enqueue_ingest, requeue_orphans, run_next_job
+from service.jobs.queue import RETAG, enqueue_ingest, requeue_orphans
+from service.worker import run_next_job
 from tests.support.databases import own_database
 from tests.support.metrics import sample
 from tests.support.settings import make_settings

@@ -17,7 +17,7 @@ from sqlalchemy import MetaData, Text, cast, func, or_, select
 from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.personal_data import ERASED_PREFIX, PERSONAL_DATA, DataSubject, checkpoint_after_erasure
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
 from service.trust.audit import pseudonym, pseudonym_secret

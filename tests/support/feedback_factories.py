@@ -22,7 +22,7 @@ from models import repositories as repo
 from models.db import transaction
 from models.tables import CatalogItem, LearningPath, MicroUnit
 from recommender.ranking import FEATURES
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.people.employees import upsert_employee
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.tables import JOB_FAILED, JOB_SUCCEEDED, Job
 from service.core.runtime import Runtime
-from service.jobs.queue import run_next_job
+from service.worker import run_next_job
 
 
 def run_job(runtime: Runtime, job_id: int) -> None:

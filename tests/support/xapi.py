@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from service.catalog.schemas import activity_id
+from service.core.activities import activity_id
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 
