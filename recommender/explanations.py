@@ -82,6 +82,8 @@ class StepFacts:
     language: str = "en"
     fallback_language: bool = False
     wanted_language: str = "nl"
+    # the path also holds units on this skill in the learner's language: the fallback adds to them
+    wanted_in_path: bool = False
     rating: float | None = None
     source_updated_at: datetime | None = None
     now: datetime | None = None
@@ -264,19 +266,26 @@ def explain_step(
             ("Het helpt ook bij " if dutch else "It also helps with ") + _join(step.others, dutch) + "."
         )
     if step.fallback_language:
-        wanted = LANGUAGE_NAMES.get(step.wanted_language, (step.wanted_language, step.wanted_language))
-        actual = LANGUAGE_NAMES.get(step.language, (step.language, step.language))
-        if dutch:
-            parts.append(
-                f"Over {gap.label} is er in het {wanted[0]} niets op jouw niveau, daarom is dit in het {actual[0]}."
-            )
-        else:
-            parts.append(
-                f"There is nothing on {gap.label} in {wanted[1]} at your level, so this one is in {actual[1]}."
-            )
+        parts.append(_fallback_sentence(step, gap.label, dutch))
     if step.next_title:
         parts.append(f'Daarna: "{step.next_title}".' if dutch else f'Next: "{step.next_title}".')
     return " ".join(parts)
+
+
+def _fallback_sentence(step: StepFacts, label: str, dutch: bool) -> str:
+    """Why a step is in another language than the learner's: nothing in theirs at their level, or
+    (when the path already holds what there is in theirs) more than that."""
+    wanted = LANGUAGE_NAMES.get(step.wanted_language, (step.wanted_language, step.wanted_language))
+    actual = LANGUAGE_NAMES.get(step.language, (step.language, step.language))
+    if step.wanted_in_path and dutch:
+        return f"Wat er over {label} in het {wanted[0]} op jouw niveau is, staat al in dit pad; dit vult het aan in het {actual[0]}."
+    if step.wanted_in_path:
+        return f"What there is on {label} in {wanted[1]} at your level is already in this path; this adds to it in {actual[1]}."
+    if dutch:
+        return (
+            f"Over {label} is er in het {wanted[0]} niets op jouw niveau, daarom is dit in het {actual[0]}."
+        )
+    return f"There is nothing on {label} in {wanted[1]} at your level, so this one is in {actual[1]}."
 
 
 # Why a gap has no step, or not enough: one sentence per reason code of recommender.paths.

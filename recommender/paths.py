@@ -694,7 +694,10 @@ def _steps(
         remaining_minutes = (
             unit.unit_minutes - minutes_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
         )
-        steps.append(_step(unit, week, addresses, follows, remaining_minutes, open_gaps[main], wording))
+        in_wanted = any(u.language == wording.wanted_language and main in credited[u.key] for u in ordered)
+        steps.append(
+            _step(unit, week, addresses, follows, remaining_minutes, open_gaps[main], wording, in_wanted)
+        )
     return steps
 
 
@@ -706,8 +709,10 @@ def _step(
     remaining_minutes: int,
     gap: Gap,
     wording: _Wording,
+    wanted_in_path: bool = False,
 ) -> PathStep:
-    """The step for one session: `addresses` are (skill, levels closed), the main skill first."""
+    """The step for one session: `addresses` are (skill, levels closed), the main skill first;
+    `wanted_in_path`: the path holds units on that skill in the learner's language too."""
     main = addresses[0][0]
     entry = unit.entries[main]
     fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
@@ -730,6 +735,7 @@ def _step(
         language=unit.language,
         fallback_language=fallback,
         wanted_language=wording.wanted_language,
+        wanted_in_path=wanted_in_path,
         rating=entry.candidate.rating,
         source_updated_at=entry.candidate.updated_at,
         now=wording.now,

@@ -344,6 +344,18 @@ def test_why_dutch_article_and_fallback() -> None:
     assert "Over SQL is er in het Nederlands niets op jouw niveau, daarom is dit in het Engels." in why
 
 
+def test_a_fallback_beside_units_in_the_learners_language_does_not_claim_there_are_none() -> None:
+    dutch = scored(cand(1, minutes=8, language="nl", title="SQL in het kort"), score=0.9)
+    english = scored(cand(2, minutes=8, language="en"), score=0.8, reasons=("language_fallback:en",))
+    path = build([dutch, english], [gap(1, required=5, current=0.0)], learner_languages=("nl", "en"))
+    assert ids(path) == [1, 2]
+    why = path.steps[1].why
+    assert "Wat er over SQL in het Nederlands op jouw niveau is, staat al in dit pad" in why
+    assert "niets op jouw niveau" not in why
+    alone = build([english], [gap(1, required=5, current=0.0)], learner_languages=("nl", "en"))
+    assert "Over SQL is er in het Nederlands niets op jouw niveau" in alone.steps[0].why
+
+
 def test_why_has_no_scores_and_survives_a_missing_label() -> None:
     entries = [scored(cand(1, 8, minutes=10), score=0.8765)]
     why = build(entries, [gap(8)], skill_labels={}).steps[0].why
