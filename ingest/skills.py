@@ -30,8 +30,7 @@ from models.tables import (
 from recommender.embedding import Encoder, calibration, model_name, vector_to_bytes, vectors_from_bytes
 from recommender.tagging import (
     AGREEING_SHARE,
-    DECLARED_CONFIDENCE,
-    DECLARED_MANY,
+    DECLARED_MENTION,
     MENTION_SHARE,
     LabelMatcher,
     as_mention,
@@ -40,6 +39,7 @@ from recommender.tagging import (
     embedding_threshold,
     is_mention,
     items_for_skill,
+    lists_categories,
 )
 from recommender.tagging import SkillLabel as MatcherLabel
 
@@ -288,8 +288,8 @@ class TenantTagger:
             declared = self._declared(declared_labels)
             found = self.matcher.find(f"{title}\n{description}", language)
             in_title = self.matcher.match(title, language)
-            many = len(declared_labels) > DECLARED_MANY  # a category list: declared skills are judged too
-            judged = [s for s in [*found, *(declared if many else ())] if s not in in_title]
+            listed = declared if lists_categories(len(declared_labels)) else {}
+            judged = [s for s in [*found, *listed] if s not in in_title]
             cosines = self._cosines(vectors.get(item_id), judged)
             mention = {s: is_mention(False, cosines.get(s), self.agreeing) for s in judged}
             tags = combine_tags(
@@ -389,15 +389,15 @@ def tag_new_skill(session: Session, tenant_id: int, skill: Skill) -> int:
     agreeing = calibration(model).at(AGREEING_SHARE)
     matches: dict[int, tax.AutoTag] = {}
     for item_id, title, description, language, declared in tax.active_item_texts(session, tenant_id):
-        in_title = skill.id in matcher.match(title, language)
         if any(normalize_label(d) in {lab.normalized for lab in skill.labels} for d in declared):
-            listed = len(declared) > DECLARED_MANY and is_mention(in_title, cosines.get(item_id), agreeing)
-            matches[item_id] = tax.AutoTag(
-                skill.id, DECLARED_CONFIDENCE * MENTION_SHARE if listed else 1.0, TAG_DECLARED
+            mention = lists_categories(len(declared)) and is_mention(
+                skill.id in matcher.match(title, language), cosines.get(item_id), agreeing
             )
+            matches[item_id] = tax.AutoTag(skill.id, DECLARED_MENTION if mention else 1.0, TAG_DECLARED)
             continue
         hit = matcher.find(f"{title}\n{description}", language).get(skill.id)
         if hit:
+            in_title = skill.id in matcher.match(title, language)
             confidence = as_mention(hit.confidence, in_title, cosines.get(item_id), agreeing)
             matches[item_id] = tax.AutoTag(skill.id, confidence, TAG_LABEL, hit.phrase)
     if skill_vector is not None:

@@ -684,6 +684,10 @@ def _steps(
     minutes_taken: dict[int, int] = {}
     for unit in selection.chosen:
         minutes_taken[unit.unit_id] = minutes_taken.get(unit.unit_id, 0) + unit.minutes
+    # skills the path also teaches in the learner's own language (a fallback step adds to those)
+    in_wanted_language = {
+        skill for u in ordered if u.language == wording.wanted_language for skill in credited[u.key]
+    }
     steps: list[PathStep] = []
     for index, (unit, week) in enumerate(zip(ordered, weeks, strict=True)):
         addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
@@ -694,9 +698,17 @@ def _steps(
         remaining_minutes = (
             unit.unit_minutes - minutes_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
         )
-        in_wanted = any(u.language == wording.wanted_language and main in credited[u.key] for u in ordered)
         steps.append(
-            _step(unit, week, addresses, follows, remaining_minutes, open_gaps[main], wording, in_wanted)
+            _step(
+                unit,
+                week,
+                addresses,
+                follows,
+                remaining_minutes,
+                open_gaps[main],
+                wording,
+                main in in_wanted_language,
+            )
         )
     return steps
 

@@ -82,6 +82,7 @@ MENTION_SHARE = 0.8
 # (a Coursera page on spacecraft dynamics declaring 30 skills, data visualization among them): its
 # declared skills whose meaning disagrees count as mentions too (0.95 x 0.8 = 0.76).
 DECLARED_MANY = 10
+DECLARED_MENTION = DECLARED_CONFIDENCE * MENTION_SHARE
 _STEM_CACHE_LIMIT = 500_000
 _HEAVY_ROWS = 256  # rows per argpartition call, to bound the index array it allocates
 _CANDIDATE_BUDGET_PER_ROW = 8  # above this many candidates per row (x top_k), go row by row
@@ -170,10 +171,16 @@ def language_code(code: str | None) -> str:
     return (code or "").strip().lower().replace("_", "-").split("-")[0]
 
 
+def _token_spans(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text as matched (NFKC, clitic s removed) and where each of its tokens stands in it."""
+    written = _CLITIC_S.sub("", unicodedata.normalize("NFKC", text))
+    return written, [(m.start(), m.end()) for m in _TOKEN.finditer(written)]
+
+
 def _surface_tokens(text: str) -> list[str]:
     """Tokens in their original case (after NFKC), for the case-sensitive short labels."""
-    text = _CLITIC_S.sub("", unicodedata.normalize("NFKC", text))
-    return _TOKEN.findall(text)
+    written, spans = _token_spans(text)
+    return [written[start:end] for start, end in spans]
 
 
 def normalise_tokens(text: str) -> list[str]:
@@ -293,8 +300,7 @@ class LabelMatcher:
         them count in full; with a language, labels in other languages still count (Dutch course
         texts are full of English terms) but 0.10 lower.
         """
-        written = _CLITIC_S.sub("", unicodedata.normalize("NFKC", text))
-        spans = [(m.start(), m.end()) for m in _TOKEN.finditer(written)]
+        written, spans = _token_spans(text)
         if not spans:
             return {}
         surface = [written[start:end] for start, end in spans]
@@ -439,6 +445,12 @@ def is_mention(in_title: bool, cosine: float | None, agreeing: float) -> bool:
     agree (`cosine` below `agreeing`): a page on hybrid working that names one-on-ones once is no
     lesson on them. Without a cosine (no vectors yet) it is not judged a mention."""
     return not in_title and cosine is not None and cosine < agreeing
+
+
+def lists_categories(declared_count: int) -> bool:
+    """An item declaring this many skills lists its catalog's categories (`DECLARED_MANY`): its
+    declared skills are judged like label matches."""
+    return declared_count > DECLARED_MANY
 
 
 def as_mention(confidence: float, in_title: bool, cosine: float | None, agreeing: float) -> float:
@@ -591,8 +603,8 @@ def combine_tags(
     A declared skill gets at least DECLARED_CONFIDENCE and is never dropped, even beyond max_tags;
     the remaining places go to the most confident label and embedding tags. Confidences are
     clipped to 0..1. `phrases` are the text's words that named each label-matched skill;
-    `declared_mentions` are declared skills that count as mentions (`DECLARED_MANY`): still kept,
-    at DECLARED_CONFIDENCE x MENTION_SHARE.
+    `declared_mentions` are declared skills that count as mentions (`lists_categories`): still kept,
+    at DECLARED_MENTION.
     """
 
     def clip(value: float) -> float:
@@ -603,7 +615,7 @@ def combine_tags(
         sure = max(clip(confidence), DECLARED_CONFIDENCE)
         tags[int(skill)] = Tag(
             int(skill),
-            DECLARED_CONFIDENCE * MENTION_SHARE if skill in declared_mentions else sure,
+            DECLARED_MENTION if skill in declared_mentions else sure,
             TAG_DECLARED,
         )
     for origin, found in ((TAG_LABEL, labelled), (TAG_EMBEDDING, embedded)):
