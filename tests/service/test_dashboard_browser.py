@@ -22,6 +22,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.select import Select
@@ -149,9 +150,17 @@ def log_in(browser: WebDriver, site: Site, key: str, refused: bool = False) -> N
     browser.get(f"{site.base}/dashboard/login")
     browser.find_element(By.ID, "key").send_keys(key)
     browser.find_element(By.ID, "login-submit").click()
-    WebDriverWait(browser, WAIT).until(
-        lambda b: b.current_url == f"{site.base}/dashboard" or b.find_elements(By.ID, "login-error")
-    )
+    try:
+        WebDriverWait(browser, WAIT).until(
+            lambda b: b.current_url == f"{site.base}/dashboard" or b.find_elements(By.ID, "login-error")
+        )
+    except TimeoutException:
+        text = browser.find_element(By.TAG_NAME, "body").text
+        console = [entry.get("message", "") for entry in browser.get_log("browser")]
+        pytest.fail(
+            f"no answer to the login form within {WAIT} s: at {browser.current_url}, page {text[:300]!r},"
+            f" console {console[-5:]}"
+        )
     expected = "login-error" if refused else "heatmap"
     if not browser.find_elements(By.ID, expected):
         text = browser.find_element(By.TAG_NAME, "body").text

@@ -22,7 +22,7 @@ from tests.support.network import free_port
 from tools.screenshot import CHROMEDRIVER, CHROMIUM, chromium_options
 
 INSTALL_HINT = "install them with: make browser (apt-get install chromium chromium-driver)"
-WAIT = 15  # seconds for a page to load in a busy CI machine
+WAIT = 45  # seconds for a page to load in a busy CI machine (15 was once too short there)
 
 
 @contextmanager
