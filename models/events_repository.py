@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, or_, select, tuple_
+from sqlalchemy import Table, delete, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,14 +30,19 @@ def events_by_statement_id(
 
 
 def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert the events whose statement id their tenant has not stored yet; returns the ids inserted.
+    """Insert the events whose statement id their tenant has not stored yet; returns the ids inserted."""
+    return insert_new_statements(session, cast(Table, LearningEvent.__table__), rows)
+
+
+def insert_new_statements(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the rows (of a table unique on tenant_id and statement_id) whose statement id is new;
+    returns the ids inserted.
 
     INSERT .. ON CONFLICT DO NOTHING (both dialects) rather than read-then-insert: of two concurrent
     requests with the same statement id, one inserts and the other learns that it did not."""
     if not rows:
         return set()
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = cast(Table, LearningEvent.__table__)
     inserted: set[str] = set()
     for start in range(0, len(rows), INSERT_CHUNK):
         statement = (
@@ -182,3 +187,15 @@ def item_events_by_employee(
     for r in rows:
         grouped.setdefault(int(r[9]), []).append(_item_event_row(r))
     return grouped
+
+
+def delete_events(session: Session, tenant_id: int, statement_ids: Collection[str]) -> int:
+    """Remove the learning events of these statements (they were voided); returns how many went."""
+    if not statement_ids:
+        return 0
+    result = session.execute(
+        delete(LearningEvent).where(
+            LearningEvent.tenant_id == tenant_id, LearningEvent.statement_id.in_(list(statement_ids))
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -17,12 +17,12 @@ exported and erased is explained for people in docs/privacy-rights.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, MetaData, Table, Text, cast, delete, func, select, text
+from sqlalchemy import ColumnElement, Engine, MetaData, Table, Text, cast, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from models.tables import (
@@ -36,6 +36,7 @@ from models.tables import (
     LearningPath,
     Role,
     Skill,
+    XapiStatement,
 )
 
 ERASED_PREFIX = "erased:"  # what replaces an erased employee's key where a row must stay
@@ -212,28 +213,66 @@ def replace_exact(value: Any, old: str, new: str) -> tuple[Any, int]:
     return value, 0
 
 
+def _export_statements(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(XapiStatement)
+        .where(XapiStatement.tenant_id == subject.tenant_id, XapiStatement.employee_id == subject.employee_id)
+        .order_by(XapiStatement.stored_at, XapiStatement.id)
+    ).all()
+    return [row_dict(row) for row in rows]
+
+
+def _erase_statements(session: Session, subject: DataSubject) -> Erased:
+    """As for learning events; the identifier columns the queries read are pseudonymised with the
+    statement (until the identity mapping, the key is the account name an actor is found by)."""
+
+    def identifiers(row: LearningEvent | XapiStatement) -> None:
+        if isinstance(row, XapiStatement):
+            row.agents = row.agents.replace(subject.key, subject.erased_marker)
+            row.actor_ifi = row.actor_ifi.replace(subject.key, subject.erased_marker)
+
+    return _erase_statement_rows(session, subject, XapiStatement, identifiers)
+
+
 def _erase_events(session: Session, subject: DataSubject) -> Erased:
     """The employee's own statements go; colleagues' statements that name them (as an instructor or
     a team member in `context`, say) stay, with the key replaced by the erased marker."""
+    return _erase_statement_rows(session, subject, LearningEvent, lambda row: None)
+
+
+def cast_rows(rows: Sequence[Any]) -> Sequence[LearningEvent | XapiStatement]:
+    """select(model) over a union of two models types its rows as Base; they are the model's."""
+    return rows
+
+
+def _erase_statement_rows(
+    session: Session,
+    subject: DataSubject,
+    model: type[LearningEvent] | type[XapiStatement],
+    also: Callable[[LearningEvent | XapiStatement], None],
+) -> Erased:
+    """Rows holding an xAPI statement: the employee's own go, those that name their key are kept with
+    the key replaced (`also` pseudonymises the row's other columns)."""
     deleted = _count(
         session.execute(
-            delete(LearningEvent).where(
-                LearningEvent.tenant_id == subject.tenant_id, LearningEvent.employee_id == subject.employee_id
+            delete(model).where(
+                model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id
             )
         )
     )
     mentions = session.scalars(
-        select(LearningEvent).where(
-            LearningEvent.tenant_id == subject.tenant_id,
-            LearningEvent.employee_id != subject.employee_id,
-            cast(LearningEvent.statement, Text).contains(subject.key, autoescape=True),
+        select(model).where(
+            model.tenant_id == subject.tenant_id,
+            or_(model.employee_id.is_(None), model.employee_id != subject.employee_id),
+            cast(model.statement, Text).contains(subject.key, autoescape=True),
         )
     ).all()
     pseudonymised = 0
-    for event in mentions:
-        statement, count = replace_exact(event.statement, subject.key, subject.erased_marker)
+    for row in cast_rows(mentions):
+        statement, count = replace_exact(row.statement, subject.key, subject.erased_marker)
         if count:
-            event.statement = statement  # a new object, so the JSON column is written
+            row.statement = statement  # a new object, so the JSON column is written
+            also(row)
             pseudonymised += 1
     session.flush()
     return Erased(deleted=deleted, pseudonymised=pseudonymised)
@@ -342,6 +381,15 @@ _REGISTERED = (
         f"'{ERASED_PREFIX}<pseudonym>'",
         _export_events,
         _erase_events,
+    ),
+    PersonalDataTable(
+        "xapi_statements",
+        ("employee_id", "actor_ifi", "agents", "statement"),
+        DELETE,
+        "the statements the LRS endpoint stored with the employee as actor are deleted; others that name "
+        f"the employee's key stay, with the key replaced by '{ERASED_PREFIX}<pseudonym>'",
+        _export_statements,
+        _erase_statements,
     ),
     PersonalDataTable(
         "learning_paths",

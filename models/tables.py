@@ -119,6 +119,8 @@ class CatalogItem(Base):
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The LMS's own page of the course or module (a CSV catalog's lms_url): xAPI statements name it.
+    lms_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     language: Mapped[str] = mapped_column(String(8))
     minutes: Mapped[int] = mapped_column(Integer)
     level: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -445,6 +447,50 @@ class LearningEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())  # the statement's timestamp
     stored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     statement: Mapped[dict[str, Any]] = mapped_column(JSON)  # as received
+
+
+# Whether a stored xAPI statement has changed learning events (XapiStatement.effect).
+EFFECT_APPLIED = "applied"  # it is (or made) a learning event
+EFFECT_PENDING = "pending"  # a verb Leerpad reads, but no employee or catalog item is known for it yet
+EFFECT_NONE = "none"  # nothing to apply: a verb Leerpad does not read, a voiding statement, ...
+EFFECTS = (EFFECT_APPLIED, EFFECT_PENDING, EFFECT_NONE)
+
+
+class XapiStatement(Base):
+    """Every statement the LRS endpoint (/xapi/) was sent, kept as stored (with `stored`, `authority`
+    and `version` set), whatever its verb: an LRS keeps what it is sent. The columns beside it are what
+    the statement queries filter on; `agents` and `activities` list the related agents' and
+    activities' identifiers, one per line between newlines, for related_agents/related_activities."""
+
+    __tablename__ = "xapi_statements"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "statement_id", name="uq_xapi_statement"),
+        CheckConstraint(f"effect IN {EFFECTS!r}", name="ck_xapi_statement_effect"),
+        Index("ix_xapi_statements_tenant_stored", "tenant_id", "stored_at", "id"),
+        Index("ix_xapi_statements_tenant_effect", "tenant_id", "effect"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    statement_id: Mapped[str] = mapped_column(String(36))
+    # The employee the actor maps to, once known (service.events.identities).
+    employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    actor_ifi: Mapped[str] = mapped_column(
+        Text
+    )  # the actor's identifier: mbox:..., account:<home> <name>, ...
+    verb_iri: Mapped[str] = mapped_column(Text)
+    object_id: Mapped[str | None] = mapped_column(Text, nullable=True)  # an Activity's id
+    registration: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    agents: Mapped[str] = mapped_column(Text)
+    activities: Mapped[str] = mapped_column(Text)
+    voids: Mapped[str | None] = mapped_column(String(36), nullable=True)  # a voiding statement's target
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    effect: Mapped[str] = mapped_column(String(10))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 # --- ranking models (the retrained rankers) -----------------------------------------------------

@@ -38,6 +38,8 @@ from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
 from service.trust.personal_data import install_access_log_pseudonyms, log_path_pseudonymiser
 from service.worker import JobThread
+from service.xapi import router as xapi
+from service.xapi.protocol import VersionHeader
 
 log = logging.getLogger("leerpad")
 
@@ -112,6 +114,7 @@ def create_app(
     # Outermost: every request is timed and counted, and gets its request id and access log line,
     # the ones refused above included.
     app.add_middleware(RequestMetrics)
+    app.add_middleware(VersionHeader)  # every answer under /xapi/, the refusals above included
     app.add_middleware(RequestLog, employee_path_pseudonymiser=log_path_pseudonymiser)
     install_error_handlers(app)
     _document_middleware_answers(app)
@@ -124,6 +127,7 @@ def create_app(
     app.include_router(personal_data.router)
     app.include_router(paths.router)
     app.include_router(events.router)
+    app.include_router(xapi.router)
     app.include_router(models.router)
     app.include_router(reports.router)
     app.include_router(audit.router)

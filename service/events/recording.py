@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import events_repository as events_repo
-from models import people_repository as people
 from models.events_repository import ItemRef, UnitRef
 from service.core.activities import parse_activity_id
+from service.events.identities import employee_ids_for_actors
 from service.events.xapi import ParsedStatement, fingerprint, given_id, parse_statement
 
 MAX_STATEMENTS = 1000
@@ -38,6 +38,9 @@ class Outcome:
     status: str  # accepted, duplicate, rejected
     statement_id: str | None
     reason: str | None = None
+    # Rejected only because no employee or catalog item is known for it yet: the LRS endpoint keeps
+    # such a statement pending and applies it later (service.xapi.store.apply_pending).
+    unresolved: bool = False
 
 
 @dataclass
@@ -198,19 +201,17 @@ def record_statements(
 
     outcomes.update(_against_stored(session, tenant_id, leads))
     fresh = [(index, parsed) for index, parsed in leads.values() if index not in outcomes]
-    employees = people.employee_ids_by_key(session, tenant_id, {p.employee_key for _, p in fresh})
+    employees = employee_ids_for_actors(session, tenant_id, [p.actor for _, p in fresh])
     targets = _resolve_activities(session, tenant_id, {p.activity_id for _, p in fresh})
     rows: dict[str, tuple[int, dict[str, Any]]] = {}
-    for index, parsed in fresh:
-        employee_id = employees.get(parsed.employee_key)
+    for (index, parsed), employee_id in zip(fresh, employees, strict=True):
         target = targets.get(parsed.activity_id)
         if employee_id is None:
             reason = f"actor.account.name: no employee {parsed.employee_key!r} in this tenant"
-            outcomes[index] = Outcome(index, REJECTED, parsed.statement_id, reason)
+            outcomes[index] = Outcome(index, REJECTED, parsed.statement_id, reason, unresolved=True)
         elif target is None:
-            outcomes[index] = Outcome(
-                index, REJECTED, parsed.statement_id, _unknown_object(parsed.activity_id)
-            )
+            reason = _unknown_object(parsed.activity_id)
+            outcomes[index] = Outcome(index, REJECTED, parsed.statement_id, reason, unresolved=True)
         else:
             row = _row(tenant_id, parsed, statements[index], employee_id, target, now)
             rows[parsed.statement_id] = (index, row)
@@ -229,5 +230,11 @@ def record_statements(
     for index, lead in echoes.items():
         decided = outcomes[lead]
         status = REJECTED if decided.status == REJECTED else DUPLICATE
-        outcomes[index] = Outcome(index, status, decided.statement_id, decided.reason)
+        outcomes[index] = Outcome(index, status, decided.statement_id, decided.reason, decided.unresolved)
     return EventsReport([outcomes[index] for index in sorted(outcomes)])
+
+
+def void_events(session: Session, tenant_id: int, statement_ids: Collection[str]) -> int:
+    """Undo what these statements did: their learning events go, so evidence, gaps and the next path
+    are computed as if they had never come (xAPI voiding). Returns how many events went."""
+    return events_repo.delete_events(session, tenant_id, statement_ids)

@@ -6,8 +6,11 @@ A statement is either a `ParsedStatement` or a rejection reason that names the f
 
 Verbs. Leerpad uses six verbs and knows them by IRI (`VERB_IRIS`): the ADL verbs completed,
 passed, failed and experienced, the Tin Can registry's rated, and Leerpad's own IRI for dismissed
-(no public vocabulary defines "the learner dismissed this recommendation"). Every other verb
-(registered, progressed, played, ...) is rejected with that reason: it decides nothing here.
+(no public vocabulary defines "the learner dismissed this recommendation"), plus the IRIs Moodle and
+Open edX send for the same things (viewed, progressed, abandoned). Answers, scores and grades
+(`RESULT_VERB_IRIS`) are a passed or failed test by their result.success. Every other verb
+(registered, played, ...) is rejected with that reason: it decides nothing here (the LRS endpoint,
+service/xapi, still stores it).
 
 Identity. The statement id is the idempotency key. A statement without one gets a UUID5 of its
 canonical content (`comparable`), so resending the same statement gives the same id and counts as
@@ -40,7 +43,25 @@ VERB_IRIS: dict[str, str] = {
     f"{ADL}experienced": "experienced",
     "http://id.tincanapi.com/verb/rated": "rated",
     "urn:leerpad:verb:dismissed": "dismissed",
+    # What LMSs send for the same things: Moodle (logstore_xapi) and Open edX (event-routing-backends)
+    # say "viewed" and "progressed" where a learner looked at or worked through content, and cmi5
+    # "abandoned" where the learner walked away from it.
+    "http://id.tincanapi.com/verb/viewed": "experienced",
+    f"{ADL}progressed": "experienced",
+    "https://w3id.org/xapi/adl/verbs/abandoned": "dismissed",
 }
+# Verbs whose meaning is in their result: an answer, a score or a grade with result.success is a
+# passed or failed test (Moodle's answered and scored, Open edX's earned and evaluated); without
+# result.success they say nothing Leerpad can use.
+RESULT_VERB_IRIS: frozenset[str] = frozenset(
+    {
+        f"{ADL}answered",
+        f"{ADL}scored",
+        "https://w3id.org/xapi/tla/verbs/scored",
+        "http://id.tincanapi.com/verb/earned",
+        "https://w3id.org/xapi/acrossx/verbs/evaluated",
+    }
+)
 VERBS: tuple[str, ...] = tuple(dict.fromkeys(VERB_IRIS.values()))
 SCORED_VERBS = frozenset({"rated"})  # the rating is the score; without one the statement says nothing
 
@@ -80,6 +101,7 @@ class ParsedStatement:
     statement_id: str  # lower-case UUID, given or derived from the content
     id_given: bool
     employee_key: str
+    actor: Mapping[str, Any]  # as sent: what service.events.identities maps to an employee
     verb: str
     verb_iri: str
     activity_id: str
@@ -220,6 +242,12 @@ def _employee_key(statement: Mapping[str, Any]) -> str:
 
 def _verb(statement: Mapping[str, Any]) -> tuple[str, str]:
     iri = _text(_object(statement.get("verb"), "verb").get("id"), "verb.id")
+    if iri in RESULT_VERB_IRIS:
+        result = statement.get("result")
+        success = result.get("success") if isinstance(result, Mapping) else None
+        if not isinstance(success, bool):
+            raise _Rejected(f"result.success: missing; {iri!r} is a test result only with result.success")
+        return ("passed" if success else "failed"), iri
     if iri not in VERB_IRIS:
         raise _Rejected(f"verb.id: {iri!r} is not a verb Leerpad uses ({', '.join(VERBS)})")
     return VERB_IRIS[iri], iri
@@ -315,6 +343,7 @@ def parse_statement(statement: Any, now: datetime) -> ParsedStatement | str:
         statement_id=statement_id,
         id_given=given,
         employee_key=employee_key,
+        actor=statement["actor"],
         verb=verb,
         verb_iri=verb_iri,
         activity_id=activity_id,

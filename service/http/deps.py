@@ -66,13 +66,19 @@ def get_caller(
 ) -> Caller:
     if credentials is None or not credentials.credentials:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    key = repo.find_api_key(session, credentials.credentials.strip())
+    return remember_caller(request, caller_for_key(session, credentials.credentials))
+
+
+def caller_for_key(session: Session, secret: str) -> Caller:
+    """The one check of an API key, whichever way it came (Bearer here, HTTP Basic's password at
+    /xapi/): who holds it, or Unauthorized for a key that is unknown, revoked or of a gone tenant."""
+    key = repo.find_api_key(session, secret.strip())
     if key is None:
         raise Unauthorized("invalid or revoked API key")
     tenant = repo.get_tenant_by_id(session, key.tenant_id)
     if tenant is None:
         raise Unauthorized("the key's tenant no longer exists")
-    return remember_caller(request, Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id))
+    return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
@@ -114,6 +120,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/docs"): "Swagger UI's page: it reads /openapi.json, which is public too",
     ("GET", "/docs/oauth2-redirect"): "Swagger UI's OAuth2 redirect page, static",
     ("GET", "/redoc"): "ReDoc's page: it reads /openapi.json, which is public too",
+    ("GET", "/xapi/about"): "xAPI asks that an LRS says its versions to anyone; it names no tenant",
 }
 
 

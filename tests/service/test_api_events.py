@@ -23,7 +23,7 @@ from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.events import recording
 from service.events.recording import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements
-from service.events.xapi import VERB_IRIS
+from service.events.xapi import RESULT_VERB_IRIS, VERB_IRIS
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
 from tests.support.catalogs import HEADER as PATH_HEADER
@@ -381,9 +381,13 @@ def test_the_real_open_edx_statements(
     assert set(range(len(statements))) - set(rejected) == usable
     for index, reason in rejected.items():
         iri = statements[index]["verb"]["id"]
-        if iri in VERB_IRIS:
-            assert statements[index]["object"]["id"].startswith("block-v1:")
+        if iri in VERB_IRIS:  # viewed and progressed are about content this catalog does not hold
+            assert statements[index]["object"]["id"] not in targets
             assert reason.startswith("object.id: ") and "catalog" in reason, reason
+            continue
+        if iri in RESULT_VERB_IRIS:
+            # a grade is a test result only with result.success, and these name no catalog item, or are
+            # invalid for Leerpad (objectType GroupActivity, a score of 0 out of 0), or reuse a fixture's id
             continue
         assert reason == (
             f"verb.id: {iri!r} is not a verb Leerpad uses (completed, passed, failed, experienced, rated, dismissed)"

@@ -97,6 +97,10 @@ def build_employee(client: TestClient, runtime: Runtime, tenant: str, tmp_path: 
         ),
     ]
     assert client.post("/v1/events", json=events, headers=lms).json()["accepted"] == 2
+    # The LRS endpoint keeps a statement whatever its verb: the employee's too.
+    joined = statement(key, "http://activitystrea.ms/join", activity_id("csv", "sql-basis"))
+    lrs = {**lms, "X-Experience-API-Version": "1.0.3"}
+    assert client.post("/xapi/statements", json=joined, headers=lrs).status_code == 200
     path = client.post(f"/v1/employees/{key}/path", json={"minutes_per_week": 30, "weeks": 2}, headers=own)
     assert path.status_code == 200, path.json()
 

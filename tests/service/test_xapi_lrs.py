@@ -1,0 +1,178 @@
+"""The LRS endpoint /xapi/ on both databases: auth as LMSs send it, the version header, storing all or
+nothing, idempotent retries and 409, queries with `more`, voiding, pending statements, and the real
+Moodle and Open edX statements in ../shared/data through a real client (tincan) over TCP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from models.db import transaction
+from models.tables import LearningEvent, XapiStatement
+from service.core.runtime import Runtime
+from service.xapi.store import apply_pending
+from tests.support.api_keys import make_key
+from tests.support.catalogs import HEADER as PATH_HEADER
+from tests.support.catalogs import PATH_CATALOG, write_csv
+from tests.support.xapi import statement
+
+VERSION = {"X-Experience-API-Version": "1.0.3"}
+VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def basic(tenant: str, bearer: dict[str, str]) -> dict[str, str]:
+    """HTTP Basic as Moodle sends it: the tenant and the key."""
+    key = bearer["Authorization"].removeprefix("Bearer ")
+    token = base64.b64encode(f"{tenant}:{key}".encode()).decode()
+    return {"Authorization": f"Basic {token}", **VERSION}
+
+
+@pytest.fixture
+def lrs(runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient) -> dict[str, str]:
+    """Basic auth headers of an lms key of a tenant with the small catalog and employee e-1."""
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "c.csv", PATH_CATALOG, header=PATH_HEADER))
+    lms = make_key(runtime, tenant, "lms")
+    assert client.put("/v1/employees/e-1", json={"language": "nl"}, headers=lms).status_code == 200
+    return basic(tenant, lms)
+
+
+def events(runtime: Runtime, tenant_statement_ids: list[str]) -> int:
+    with transaction(runtime.sessions) as session:
+        return int(
+            session.scalar(select(func.count()).where(LearningEvent.statement_id.in_(tenant_statement_ids)))
+            or 0
+        )
+
+
+def test_about_needs_no_key_and_every_answer_has_the_version(client: TestClient) -> None:
+    answer = client.get("/xapi/about")
+    assert answer.status_code == 200 and "1.0.3" in answer.json()["version"]
+    assert answer.headers["X-Experience-API-Version"] == "1.0.3"
+    refused = client.get("/xapi/statements", headers=VERSION)
+    assert refused.status_code == 401 and refused.headers["X-Experience-API-Version"] == "1.0.3"
+    assert refused.headers["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_auth_and_version_rules(
+    client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
+) -> None:
+    assert client.get("/xapi/statements", headers=lrs).status_code == 200
+    key = base64.b64decode(lrs["Authorization"].removeprefix("Basic ")).decode().split(":", 1)[1]
+    wrong_tenant = basic("someone-else", {"Authorization": f"Bearer {key}"})
+    assert client.get("/xapi/statements", headers=wrong_tenant).status_code == 401
+    bad_key = {"Authorization": "Basic " + base64.b64encode(f"{tenant}:nope".encode()).decode(), **VERSION}
+    assert client.get("/xapi/statements", headers=bad_key).status_code == 401
+    ld = basic(tenant, make_key(runtime, tenant, "ld"))
+    assert client.get("/xapi/statements", headers=ld).status_code == 403
+    bearer = {**make_key(runtime, tenant, "admin"), **VERSION}
+    assert client.get("/xapi/statements", headers=bearer).status_code == 200
+    for version in (None, "0.95", "1.1.0"):
+        headers = {"Authorization": lrs["Authorization"]}
+        if version:
+            headers["X-Experience-API-Version"] = version
+        answer = client.get("/xapi/statements", headers=headers)
+        assert answer.status_code == 400 and answer.headers["X-Experience-API-Version"] == "1.0.3"
+
+
+def test_post_put_get_idempotent_and_conflicts(
+    client: TestClient, runtime: Runtime, lrs: dict[str, str]
+) -> None:
+    first, second = statement(), statement(verb="http://example.org/verbs/unknown")
+    no_id = statement(statement_id=None, verb="experienced")
+    answer = client.post("/xapi/statements", json=[first, second, no_id], headers=lrs)
+    assert answer.status_code == 200, answer.text
+    ids = answer.json()
+    assert ids[:2] == [first["id"], second["id"]] and len(ids) == 3
+    assert client.post("/xapi/statements", json=first, headers=lrs).json() == [first["id"]]  # a retry
+    changed = {**first, "verb": {"id": "http://adlnet.gov/expapi/verbs/passed"}}
+    assert client.post("/xapi/statements", json=[changed], headers=lrs).status_code == 409
+    stored = client.get("/xapi/statements", params={"statementId": first["id"]}, headers=lrs)
+    assert stored.status_code == 200 and stored.json()["id"] == first["id"]
+    assert {"stored", "authority", "version"} <= set(stored.json())
+    assert "X-Experience-API-Consistent-Through" in stored.headers
+    assert events(runtime, [first["id"], ids[2]]) == 2 and events(runtime, [second["id"]]) == 0
+
+    put = statement(statement_id=None)
+    put_id = str(uuid.uuid4())
+    url = f"/xapi/statements?statementId={put_id}"
+    assert client.put(url, json=put, headers=lrs).status_code == 204
+    assert client.put(url, json=put, headers=lrs).status_code == 204
+    assert client.put(url, json=statement(statement_id=None, verb="failed"), headers=lrs).status_code == 409
+
+
+def test_a_batch_is_all_or_nothing_and_the_reason_names_the_statement(
+    client: TestClient, lrs: dict[str, str]
+) -> None:
+    good, bad = statement(), statement(result={"score": {"scaled": 2}})
+    answer = client.post("/xapi/statements", json=[good, bad], headers=lrs)
+    assert answer.status_code == 400
+    assert "statements[1].result.score.scaled" in answer.json()["detail"]
+    assert client.get("/xapi/statements", params={"statementId": good["id"]}, headers=lrs).status_code == 404
+    for wrong in (
+        {**statement(), "extra": 1},
+        statement(actor={"mbox": "a@example.org"}),
+        statement(context={"platform": "x"}, object={"objectType": "StatementRef", "id": str(uuid.uuid4())}),
+        statement(version="2.0.0"),
+    ):
+        assert client.post("/xapi/statements", json=wrong, headers=lrs).status_code == 400
+
+
+def test_queries_page_with_more_and_voiding_undoes_the_event(
+    client: TestClient, runtime: Runtime, lrs: dict[str, str]
+) -> None:
+    sent = [statement() for _ in range(5)]
+    assert client.post("/xapi/statements", json=sent, headers=lrs).status_code == 200
+    seen: list[str] = []
+    url = "/xapi/statements?limit=2&ascending=true"
+    while url:
+        page = client.get(url, headers=lrs).json()
+        seen += [s["id"] for s in page["statements"]]
+        url = page["more"]
+    assert seen == [s["id"] for s in sent]
+    agent = json.dumps(sent[0]["actor"])
+    assert len(client.get("/xapi/statements", params={"agent": agent}, headers=lrs).json()["statements"]) == 5
+
+    void = statement(verb=VOIDED, object={"objectType": "StatementRef", "id": sent[0]["id"]})
+    assert client.post("/xapi/statements", json=void, headers=lrs).status_code == 200
+    assert events(runtime, [sent[0]["id"]]) == 0 and events(runtime, [sent[1]["id"]]) == 1
+    ids = [s["id"] for s in client.get("/xapi/statements", headers=lrs).json()["statements"]]
+    assert sent[0]["id"] not in ids
+    single = client.get("/xapi/statements", params={"statementId": sent[0]["id"]}, headers=lrs)
+    assert single.status_code == 404
+    voided = client.get("/xapi/statements", params={"voidedStatementId": sent[0]["id"]}, headers=lrs)
+    assert voided.status_code == 200 and voided.json()["id"] == sent[0]["id"]
+    again = statement(verb=VOIDED, object={"objectType": "StatementRef", "id": void["id"]})
+    assert client.post("/xapi/statements", json=again, headers=lrs).status_code == 400
+
+
+def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
+    client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
+) -> None:
+    waiting = statement(employee="e-new")
+    assert client.post("/xapi/statements", json=waiting, headers=lrs).status_code == 200
+    assert events(runtime, [waiting["id"]]) == 0
+    lms = {"Authorization": make_key(runtime, tenant, "lms")["Authorization"]}
+    assert client.put("/v1/employees/e-new", json={"language": "nl"}, headers=lms).status_code == 200
+    with transaction(runtime.sessions) as session:
+        tenant_id = session.scalar(
+            select(XapiStatement.tenant_id).where(XapiStatement.statement_id == waiting["id"])
+        )
+        assert tenant_id is not None
+        assert apply_pending(session, tenant_id, datetime.now(UTC)) == 1
+    assert events(runtime, [waiting["id"]]) == 1
+
+
+def _real_statements(folder: Path) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for path in sorted(folder.glob("*.json")):
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        found += loaded if isinstance(loaded, list) else [loaded]
+    return found
