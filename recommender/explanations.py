@@ -84,6 +84,8 @@ class StepFacts:
     wanted_language: str = "nl"
     # the path also holds units on this skill in the learner's language: the fallback adds to them
     wanted_in_path: bool = False
+    # the learner has done what there is on this skill in their language: the fallback goes on from it
+    wanted_done: bool = False
     rating: float | None = None
     source_updated_at: datetime | None = None
     now: datetime | None = None
@@ -274,13 +276,17 @@ def explain_step(
 
 def _fallback_sentence(step: StepFacts, label: str, dutch: bool) -> str:
     """Why a step is in another language than the learner's: nothing in theirs at their level, or
-    (when the path already holds what there is in theirs) more than that."""
+    more than what there is in theirs (the path already holds it, or the learner has done it)."""
     wanted = LANGUAGE_NAMES.get(step.wanted_language, (step.wanted_language, step.wanted_language))
     actual = LANGUAGE_NAMES.get(step.language, (step.language, step.language))
     if step.wanted_in_path and dutch:
         return f"Wat er over {label} in het {wanted[0]} op jouw niveau is, staat al in dit pad; dit vult het aan in het {actual[0]}."
     if step.wanted_in_path:
         return f"What there is on {label} in {wanted[1]} at your level is already in this path; this adds to it in {actual[1]}."
+    if step.wanted_done and dutch:
+        return f"Wat er over {label} in het {wanted[0]} op jouw niveau is, heb je al gedaan; dit gaat verder in het {actual[0]}."
+    if step.wanted_done:
+        return f"You have done what there is on {label} in {wanted[1]} at your level; this goes on in {actual[1]}."
     if dutch:
         return (
             f"Over {label} is er in het {wanted[0]} niets op jouw niveau, daarom is dit in het {actual[0]}."

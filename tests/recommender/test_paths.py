@@ -356,6 +356,24 @@ def test_a_fallback_beside_units_in_the_learners_language_does_not_claim_there_a
     assert "Over SQL is er in het Nederlands niets op jouw niveau" in alone.steps[0].why
 
 
+def test_a_fallback_after_the_learner_did_the_content_in_their_language_says_so() -> None:
+    english = scored(cand(2, minutes=8, language="en"), score=0.8, reasons=("language_fallback:en",))
+    gaps = [gap(1, required=5, current=0.0)]
+    after = build([english], gaps, learner_languages=("nl",), done_in_learner_language={1})
+    why = after.steps[0].why
+    assert (
+        "Wat er over SQL in het Nederlands op jouw niveau is, heb je al gedaan; dit gaat verder in het Engels."
+        in why
+    )
+    assert "niets op jouw niveau" not in why
+    in_english = build(
+        [english], gaps, language="en", learner_languages=("nl",), done_in_learner_language={1}
+    )
+    assert "You have done what there is on SQL in Dutch at your level; this goes on in English." in (
+        in_english.steps[0].why
+    )
+
+
 def test_why_has_no_scores_and_survives_a_missing_label() -> None:
     entries = [scored(cand(1, 8, minutes=10), score=0.8765)]
     why = build(entries, [gap(8)], skill_labels={}).steps[0].why
