@@ -331,6 +331,26 @@ def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
     assert "updated" not in why and "rated" not in why
 
 
+@pytest.mark.parametrize(
+    ("current", "dutch", "english"),
+    [
+        (2.82, "je zit er net onder (2,8)", "you are just below it (2.8)"),
+        (2.96, "je zit er net onder (2,9)", "you are just below it (2.9)"),
+        (2.4, "je zit nu rond 2", "you are at about 2 now"),
+    ],
+)
+def test_a_level_just_below_the_one_asked_is_not_rounded_up_to_it(
+    current: float, dutch: str, english: str
+) -> None:
+    entries = [scored(cand(1, minutes=8))]
+    gaps = [gap(1, required=3, current=current)]
+    assert f"Gevraagd is SQL op niveau 3 (zeer belangrijk); {dutch}." in build(entries, gaps).steps[0].why
+    assert (
+        f"Asked for: SQL at level 3 (essential); {english}."
+        in build(entries, gaps, language="en").steps[0].why
+    )
+
+
 def test_why_dutch_article_and_fallback() -> None:
     entries = [
         scored(
