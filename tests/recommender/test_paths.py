@@ -346,7 +346,7 @@ def test_a_level_just_below_the_one_asked_is_not_rounded_up_to_it(
     gaps = [gap(1, required=3, current=current)]
     assert f"Gevraagd is SQL op niveau 3 (zeer belangrijk); {dutch}." in build(entries, gaps).steps[0].why
     assert (
-        f"Asked for: SQL at level 3 (essential); {english}."
+        f"Asked for: SQL at level 3 (very important); {english}."
         in build(entries, gaps, language="en").steps[0].why
     )
 
