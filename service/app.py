@@ -26,6 +26,7 @@ from service.jobs import models_router as models
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
+from service.people import identities_router as identities
 from service.people import router as people
 from service.reports import figures_router as figures
 from service.reports import router as reports
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(search.router)
     app.include_router(skills.router)
     app.include_router(people.router)
+    app.include_router(identities.router)
     app.include_router(gaps.router)
     app.include_router(personal_data.router)
     app.include_router(paths.router)
