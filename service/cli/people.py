@@ -27,13 +27,18 @@ def identities_import(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object")] = False,
 ) -> None:
     """Map LMS users to employees; rows that cannot be used are listed with their line, the rest is stored."""
+    from datetime import UTC, datetime
+
     from models.db import transaction
     from service.people.identities import map_identities, read_identities_csv
+    from service.xapi.store import apply_pending
 
     entries, unreadable = read_identities_csv(path)
     with context.tenant_runtime(tenant) as runtime, transaction(runtime.sessions) as session:
         tenant_id = context.known_tenant(session, tenant).id
         report = map_identities(session, tenant_id, entries)
+        # statements the LRS kept for actors that named no employee until now count from here on
+        applied = apply_pending(session, tenant_id, datetime.now(UTC))
     report.problems[:0] = unreadable
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
@@ -41,6 +46,8 @@ def identities_import(
     typer.echo(
         f"identities: created {report.created}, updated {report.updated}, unchanged {report.unchanged}"
     )
+    if applied:
+        typer.echo(f"xAPI statements waiting for these people, applied now: {applied}")
     context.echo_problems([f"{p['where']}: {p['reason']}" for p in report.problems])
 
 

@@ -1,19 +1,24 @@
 """Which employee an xAPI actor is: the one rule every way a statement comes in (POST /v1/events and
 the LRS endpoint, service/xapi) goes through, so a new mapping rule changes them all at once.
 
-Today's rule: the actor's `account.name` is the employee's key in the tenant. An actor that names no
-employee maps to None: /v1/events rejects its statement, the LRS endpoint stores it as pending and
-applies it once the employee or the mapping exists (service.xapi.store.apply_pending).
+The rule here: the actor's `account.name` is the employee's key in the tenant, as POST /v1/events
+documents it. The LRS endpoint passes the tenant's identity mapping instead
+(service.people.identities, which the events domain cannot import: people reads events). An actor
+that names no employee maps to None: /v1/events rejects its statement, the LRS endpoint stores it as
+pending and applies it once the employee or the mapping exists (service.xapi.store.apply_pending).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from models import people_repository as people
+
+# Which employee (employees.id) each actor is, in order: the signature of a mapping rule.
+ActorMapping = Callable[[Session, int, Sequence[Mapping[str, Any]]], list[int | None]]
 
 
 def account_name(actor: Mapping[str, Any]) -> str | None:

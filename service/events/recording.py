@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import events_repository as events_repo
 from models.events_repository import ItemRef, UnitRef
 from service.core.activities import parse_activity_id
-from service.events.identities import employee_ids_for_actors
+from service.events.identities import ActorMapping, employee_ids_for_actors
 from service.events.xapi import ParsedStatement, fingerprint, given_id, parse_statement
 
 MAX_STATEMENTS = 1000
@@ -169,12 +169,14 @@ def record_statements(
     statements: Sequence[Any],
     now: datetime,
     only_employee: str | None = None,
+    employees_of: ActorMapping = employee_ids_for_actors,
 ) -> EventsReport:
     """Store the new statements of a batch; `only_employee` (an employee key's own) refuses the others'.
 
     A statement whose id comes again later in the batch is judged once: a later copy with the same
     content shares the first one's fate (a stored one makes it a duplicate), a later one with
-    different content is rejected."""
+    different content is rejected. `employees_of` says which employee each actor is: POST /v1/events
+    keeps today's rule (account.name is the key), the LRS passes the tenant's identity mapping."""
     outcomes: dict[int, Outcome] = {}
     parsed_at: dict[int, ParsedStatement] = {}
     for index, statement in enumerate(statements):
@@ -201,7 +203,7 @@ def record_statements(
 
     outcomes.update(_against_stored(session, tenant_id, leads))
     fresh = [(index, parsed) for index, parsed in leads.values() if index not in outcomes]
-    employees = employee_ids_for_actors(session, tenant_id, [p.actor for _, p in fresh])
+    employees = employees_of(session, tenant_id, [p.actor for _, p in fresh])
     targets = _resolve_activities(session, tenant_id, {p.activity_id for _, p in fresh})
     rows: dict[str, tuple[int, dict[str, Any]]] = {}
     for (index, parsed), employee_id in zip(fresh, employees, strict=True):
