@@ -60,12 +60,20 @@ def _prepare(statements: Sequence[Any], put_id: str | None) -> list[_Prepared]:
         given = str(statement["id"]).lower() if "id" in statement else None
         if put_id is not None and given is not None and given != put_id:
             raise Unprocessable(f"{where}.id: {given} is not the statementId {put_id}")
-        statement_id = given or put_id or derived_id(statement)
+        statement_id = given_or_derived(statement, put_id)
         if statement_id in seen:
+            if given is None:  # the same content twice without an id (Moodle may send that): one statement
+                continue
             raise Unprocessable(f"{where}.id: statements[{seen[statement_id]}] has this id too")
         seen[statement_id] = index
         prepared.append(_Prepared(statement_id, statement, fingerprint(statement)))
     return prepared
+
+
+def given_or_derived(statement: Mapping[str, Any], put_id: str | None) -> str:
+    """A statement's id: its own, the PUT's statementId, or the one its content gives."""
+    given = statement.get("id")
+    return str(given).lower() if given is not None else put_id or derived_id(statement)
 
 
 def _check_voiding(session: Session, tenant_id: int, prepared: Sequence[_Prepared]) -> set[str]:
@@ -227,7 +235,7 @@ def store_statements(
     if voided:
         xapi_repo.mark_voided(session, tenant_id, voided)
         void_events(session, tenant_id, voided)
-    return [p.statement_id for p in prepared]
+    return [given_or_derived(statement, put_id) for statement in statements]
 
 
 def apply_pending(
