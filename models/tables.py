@@ -375,7 +375,7 @@ class Employee(Base):
 class ActorIdentity(Base):
     """How an LMS names an employee in its learning records (an xAPI actor), and who that is here.
 
-    `actor_key` is the actor's one identifier in canonical form (service.people.identities.actor_key):
+    `actor_key` is the actor's one identifier in canonical form (service.events.identities.actor_key):
     "account|<homePage>|<name>", "mbox|mailto:<address>", "mbox_sha1sum|<hex>" or "openid|<uri>".
     One actor names one employee; an employee may have several (one per LMS, an address and an account)."""
 

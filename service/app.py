@@ -26,7 +26,6 @@ from service.jobs import models_router as models
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
-from service.people import identities_router as identities
 from service.people import router as people
 from service.reports import figures_router as figures
 from service.reports import router as reports
@@ -39,6 +38,7 @@ from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
 from service.trust.personal_data import install_access_log_pseudonyms, log_path_pseudonymiser
 from service.worker import JobThread
+from service.xapi import identities_router as identities
 from service.xapi import router as xapi
 from service.xapi.protocol import VersionHeader
 

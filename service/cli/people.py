@@ -30,7 +30,7 @@ def identities_import(
     from datetime import UTC, datetime
 
     from models.db import transaction
-    from service.people.identities import map_identities, read_identities_csv
+    from service.events.identities import map_identities, read_identities_csv
     from service.xapi.store import apply_pending
 
     entries, unreadable = read_identities_csv(path)
@@ -65,7 +65,7 @@ def identities_home_pages(
     """Show, set or clear the LMS sites whose xAPI account names are employee ids."""
     from models import identities_repository
     from models.db import transaction
-    from service.people.identities import set_home_pages
+    from service.events.identities import set_home_pages
 
     with context.tenant_runtime(tenant) as runtime, transaction(runtime.sessions) as session:
         tenant_id = context.known_tenant(session, tenant).id

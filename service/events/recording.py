@@ -4,7 +4,8 @@ Each statement ends as accepted (stored now), duplicate (its id is stored alread
 content) or rejected with a reason that names the field. A rejected statement never blocks the
 others; the accepted ones are stored in the caller's transaction, all of them or none.
 
-The actor's `account.name` is the employee's key in this tenant. The object's id is an item's or a
+The actor is an employee through the tenant's identity mapping (service.events.identities: an
+explicit mapping, else `account.name` as the employee's key). The object's id is an item's or a
 unit's `activity_id` (urn:leerpad:activity:<source>:<external_id>[#unit-N]) or its url (a unit's url
 is the item's url with the unit's anchor). Several items with one url: the active one, then the
 oldest. Retired items still resolve: what an employee learned stays true after the course is gone.
@@ -20,9 +21,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from models import events_repository as events_repo
+from models import people_repository as people
 from models.events_repository import ItemRef, UnitRef
 from service.core.activities import parse_activity_id
-from service.events.identities import ActorMapping, employee_ids_for_actors
+from service.events.identities import employee_ids_for_actors
 from service.events.xapi import ParsedStatement, fingerprint, given_id, parse_statement
 
 MAX_STATEMENTS = 1000
@@ -163,31 +165,55 @@ def _against_stored(
     return outcomes
 
 
+def _of_others(
+    session: Session, tenant_id: int, parsed_at: Mapping[int, ParsedStatement], employee_key: str
+) -> dict[int, Outcome]:
+    """The statements an employee key may not send: those whose actor is someone else, or no one."""
+    own = people.employee_ids_by_key(session, tenant_id, {employee_key}).get(employee_key)
+    indexes = list(parsed_at)
+    employees = employee_ids_for_actors(session, tenant_id, [parsed_at[i].actor for i in indexes])
+    reason = "actor: an employee key may only send its own statements"
+    return {
+        index: Outcome(index, REJECTED, parsed_at[index].statement_id, reason)
+        for index, employee_id in zip(indexes, employees, strict=True)
+        if own is None or employee_id != own
+    }
+
+
+def _no_employee(actor_key: str) -> str:
+    """Why an actor's statement was not applied: it names no employee of the tenant (yet)."""
+    kind, _, rest = actor_key.partition("|")
+    if kind == "account":
+        name = rest.rpartition("|")[2]
+        return f"actor.account.name: no employee {name!r} in this tenant"
+    return f"actor: {actor_key!r} names no employee of this company; map it with PUT /v1/identities"
+
+
 def record_statements(
     session: Session,
     tenant_id: int,
     statements: Sequence[Any],
     now: datetime,
     only_employee: str | None = None,
-    employees_of: ActorMapping = employee_ids_for_actors,
 ) -> EventsReport:
     """Store the new statements of a batch; `only_employee` (an employee key's own) refuses the others'.
 
     A statement whose id comes again later in the batch is judged once: a later copy with the same
     content shares the first one's fate (a stored one makes it a duplicate), a later one with
-    different content is rejected. `employees_of` says which employee each actor is: POST /v1/events
-    keeps today's rule (account.name is the key), the LRS passes the tenant's identity mapping."""
+    different content is rejected. Which employee each actor is, the tenant's identity mapping says
+    (service.events.identities), for POST /v1/events and the LRS alike."""
     outcomes: dict[int, Outcome] = {}
     parsed_at: dict[int, ParsedStatement] = {}
     for index, statement in enumerate(statements):
         parsed = parse_statement(statement, now)
         if isinstance(parsed, str):
             outcomes[index] = Outcome(index, REJECTED, given_id(statement), parsed)
-        elif only_employee is not None and parsed.employee_key != only_employee:
-            reason = "actor.account.name: an employee key may only send its own statements"
-            outcomes[index] = Outcome(index, REJECTED, parsed.statement_id, reason)
         else:
             parsed_at[index] = parsed
+    if only_employee is not None:
+        others = _of_others(session, tenant_id, parsed_at, only_employee)
+        outcomes.update(others)
+        parsed_at = {index: parsed for index, parsed in parsed_at.items() if index not in others}
 
     leads: dict[str, tuple[int, ParsedStatement]] = {}
     echoes: dict[int, int] = {}  # index of a later copy -> index of the first statement with its id
@@ -203,13 +229,13 @@ def record_statements(
 
     outcomes.update(_against_stored(session, tenant_id, leads))
     fresh = [(index, parsed) for index, parsed in leads.values() if index not in outcomes]
-    employees = employees_of(session, tenant_id, [p.actor for _, p in fresh])
+    employees = employee_ids_for_actors(session, tenant_id, [p.actor for _, p in fresh])
     targets = _resolve_activities(session, tenant_id, {p.activity_id for _, p in fresh})
     rows: dict[str, tuple[int, dict[str, Any]]] = {}
     for (index, parsed), employee_id in zip(fresh, employees, strict=True):
         target = targets.get(parsed.activity_id)
         if employee_id is None:
-            reason = f"actor.account.name: no employee {parsed.employee_key!r} in this tenant"
+            reason = _no_employee(parsed.actor_key)
             outcomes[index] = Outcome(index, REJECTED, parsed.statement_id, reason, unresolved=True)
         elif target is None:
             reason = _unknown_object(parsed.activity_id)

@@ -1,7 +1,8 @@
 """Reading one xAPI 1.0.3 statement: validate what Leerpad relies on, keep the rest as received.
 
-Pure (stdlib only, no database): the events service resolves employees and activities afterwards.
-A statement is either a `ParsedStatement` or a rejection reason that names the field, such as
+Pure (no database): the events service resolves employees and activities afterwards. The actor
+must be one Agent (an account, an address, its SHA-1 or an OpenID: service.events.actors); which
+employee it is, the identity mapping decides (service.events.identities). A statement is either a `ParsedStatement` or a rejection reason that names the field, such as
 "timestamp: not an ISO 8601 date-time", so an LMS can fix exactly what was wrong.
 
 Verbs. Leerpad uses six verbs and knows them by IRI (`VERB_IRIS`): the ADL verbs completed,
@@ -34,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from service.core.schemas import json_shape_problem
+from service.events.actors import IdentityInputError, actor_keys
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 VERB_IRIS: dict[str, str] = {
@@ -68,7 +70,6 @@ SCORED_VERBS = frozenset({"rated"})  # the rating is the score; without one the 
 # Ids given to statements that come without one: uuid5(STATEMENT_NAMESPACE, canonical content).
 STATEMENT_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:leerpad:xapi:statement")
 MAX_CLOCK_SKEW = timedelta(minutes=10)  # an LMS clock a little ahead is not an error
-MAX_KEY_CHARS = 200  # the employee key's length in the employees table
 
 # Properties an LRS may assign or rewrite; they never make two statements different.
 _ASSIGNED = ("id", "authority", "stored", "version", "attachments")
@@ -100,7 +101,7 @@ class ParsedStatement:
 
     statement_id: str  # lower-case UUID, given or derived from the content
     id_given: bool
-    employee_key: str
+    actor_key: str  # canonical (service.events.actors): "account|<homePage>|<name>", "mbox|...", ...
     actor: Mapping[str, Any]  # as sent: what service.events.identities maps to an employee
     verb: str
     verb_iri: str
@@ -228,16 +229,17 @@ def _statement_id(statement: Mapping[str, Any]) -> tuple[str, bool]:
     return given, True
 
 
-def _employee_key(statement: Mapping[str, Any]) -> str:
+def _actor_key(statement: Mapping[str, Any]) -> str:
+    """The actor's canonical key (service.events.actors): one Agent, named by an account, an
+    address, its SHA-1 or an OpenID. Which employee it is, the identity mapping says afterwards."""
     actor = _object(statement.get("actor"), "actor")
     kind = actor.get("objectType", "Agent")
     if kind != "Agent":
-        raise _Rejected(f"actor.objectType: {kind!r}; Leerpad needs one employee (an Agent)")
-    account = _object(actor.get("account"), "actor.account")
-    key = _text(account.get("name"), "actor.account.name")
-    if len(key) > MAX_KEY_CHARS:
-        raise _Rejected(f"actor.account.name: longer than {MAX_KEY_CHARS} characters")
-    return key
+        raise _Rejected(f"actor.objectType: {str(kind)[:40]!r}; Leerpad needs one employee (an Agent)")
+    try:
+        return actor_keys(actor)[0]
+    except IdentityInputError as problem:
+        raise _Rejected(problem.message) from None
 
 
 def _verb(statement: Mapping[str, Any]) -> tuple[str, str]:
@@ -330,7 +332,7 @@ def parse_statement(statement: Any, now: datetime) -> ParsedStatement | str:
         return f"statement: {shape}"
     try:
         statement_id, given = _statement_id(statement)
-        employee_key = _employee_key(statement)
+        actor_key = _actor_key(statement)
         verb, verb_iri = _verb(statement)
         activity_id = _activity(statement)
         occurred_at = _occurred_at(statement, now)
@@ -342,7 +344,7 @@ def parse_statement(statement: Any, now: datetime) -> ParsedStatement | str:
     return ParsedStatement(
         statement_id=statement_id,
         id_given=given,
-        employee_key=employee_key,
+        actor_key=actor_key,
         actor=statement["actor"],
         verb=verb,
         verb_iri=verb_iri,

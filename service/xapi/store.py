@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from models import xapi_repository as xapi_repo
 from models.tables import EFFECT_APPLIED, EFFECT_NONE, EFFECT_PENDING
 from service.core.schemas import json_shape_problem
+from service.events.identities import employee_ids_for_actors
 from service.events.recording import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements, void_events
 from service.events.xapi import MAX_STATEMENT_DEPTH, MAX_STATEMENT_VALUES, derived_id, fingerprint
 from service.http.errors import Conflict, Unprocessable
-from service.people.identities import ActorResolver
 from service.xapi.validation import VOIDED, Invalid, check_statement, ifi
 
 XAPI_VERSION = "1.0.3"
@@ -147,23 +147,13 @@ def _lines(values: Collection[str]) -> str:
     return "\n" + "".join(f"{value}\n" for value in dict.fromkeys(values))
 
 
-def mapped_employees(
-    session: Session, tenant_id: int, actors: Sequence[Mapping[str, Any]]
-) -> list[int | None]:
-    """The tenant's identity mapping (explicit identities first, then account names on its LMS home
-    pages): the employee each actor is, in order."""
-    resolver = ActorResolver(session, tenant_id)
-    found = [resolver.employee(actor) for actor in actors]
-    return [employee.id if employee is not None else None for employee in found]
-
-
 def _effects(
     session: Session, tenant_id: int, statements: Sequence[Mapping[str, Any]], now: datetime
 ) -> list[tuple[str, int | None]]:
     """Apply the statements Leerpad understands through POST /v1/events' code path; for each, in
     order: applied, pending (no employee or item yet) or none, and the employee its actor is."""
-    report = record_statements(session, tenant_id, statements, now, employees_of=mapped_employees)
-    employees = mapped_employees(session, tenant_id, [s["actor"] for s in statements])
+    report = record_statements(session, tenant_id, statements, now)
+    employees = employee_ids_for_actors(session, tenant_id, [s["actor"] for s in statements])
     effects: list[tuple[str, int | None]] = []
     for outcome, employee_id in zip(report.outcomes, employees, strict=True):
         if outcome.status in (ACCEPTED, DUPLICATE):

@@ -243,7 +243,7 @@ def test_employee_keys_send_only_their_own_and_ld_keys_none(
         {
             "index": 1,
             "statement_id": result["rejected"][0]["statement_id"],
-            "reason": "actor.account.name: an employee key may only send its own statements",
+            "reason": "actor: an employee key may only send its own statements",
         }
     ]
     ld = make_key(runtime, company, "ld")

@@ -17,7 +17,8 @@ from service import cli
 from service.app import create_app
 from service.cli import context
 from service.core.runtime import Runtime
-from service.people.identities import IdentityInputError, actor_keys, employee_for_actor
+from service.events.actors import IdentityInputError, actor_keys
+from service.events.identities import employee_for_actor
 from tests.support.api_keys import make_key
 from tests.support.settings import make_settings
 

@@ -73,7 +73,11 @@ def test_bad_durations_are_refused(text: str) -> None:
 def test_a_valid_statement_gives_the_fields_the_model_reads() -> None:
     result = parsed(statement())
     assert result.statement_id == "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a" and result.id_given
-    assert (result.employee_key, result.verb, result.verb_iri) == ("e-1", "completed", ADL + "completed")
+    assert (result.actor_key, result.verb, result.verb_iri) == (
+        "account|https://lms.example|e-1",
+        "completed",
+        ADL + "completed",
+    )
     assert result.activity_id == "urn:leerpad:activity:csv:sql-1"
     assert result.occurred_at == datetime(2025, 3, 4, 8, 30, tzinfo=UTC)
     assert (result.score_scaled, result.score_raw, result.completion, result.success) == (
@@ -99,9 +103,10 @@ def test_every_accepted_verb_is_known_by_its_iri() -> None:
         ({"id": "not-a-uuid"}, "id: not a UUID"),
         ({"id": 12}, "id: not a UUID"),
         ({"actor": None}, "actor: missing"),
-        ({"actor": {"mbox": "mailto:a@example.com"}}, "actor.account: missing"),
-        ({"actor": {"account": {"homePage": "https://lms.example"}}}, "actor.account.name: missing"),
-        ({"actor": {"account": {"name": "  "}}}, "actor.account.name: not a non-empty string"),
+        ({"actor": {"mbox": "a@example.com"}}, "actor.mbox: 'a@example.com' is not a mailto: address"),
+        ({"actor": {"mbox": "mailto:a@example.com", "openid": "https://id.example/a"}}, "actor: exactly one"),
+        ({"actor": {"account": {"homePage": "https://lms.example"}}}, "actor.account.name: a non-empty string"),
+        ({"actor": {"account": {"name": "e-1"}}}, "actor.account.homePage: a URL is required"),
         ({"actor": {"objectType": "Group", "member": []}}, "actor.objectType: 'Group'"),
         ({"verb": None}, "verb: missing"),
         ({"verb": {"display": {"en": "did"}}}, "verb.id: missing"),

@@ -7,7 +7,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from service.core.schemas import Label, Strict, json_shape_problem
-from service.people.identities import MAX_HOME_PAGE_CHARS, MAX_HOME_PAGES
+from service.events.actors import MAX_HOME_PAGE_CHARS
+from service.events.identities import MAX_HOME_PAGES
 
 ACTOR_EXAMPLE = {"objectType": "Agent", "account": {"homePage": "https://moodle.example", "name": "2"}}
 

@@ -1,18 +1,20 @@
-"""Actor identities: which employee each LMS actor is (service/people/identities.py)."""
+"""Actor identities: which employee each LMS actor is (service/events/identities.py). Here, beside
+the LRS, because a new mapping applies the statements the LRS kept for the actors it names."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from models import identities_repository as identities_repo
 from models import people_repository as people
+from service.events.identities import MAX_IDENTITIES, IdentityInput, map_identities, set_home_pages
 from service.http.deps import Caller, SessionDep, require
 from service.http.errors import NotFound, Unprocessable, problem_responses
 from service.http.pagination import decode_cursor, encode_cursor
-from service.people.identities import MAX_IDENTITIES, IdentityInput, map_identities, set_home_pages
-from service.people.identities_schemas import (
+from service.xapi.identities_schemas import (
     HomePages,
     IdentitiesMapped,
     IdentitiesPage,
@@ -20,6 +22,7 @@ from service.people.identities_schemas import (
     IdentityProblem,
     IdentityPublic,
 )
+from service.xapi.store import apply_pending
 
 router = APIRouter(prefix="/v1/identities", tags=["people"])
 
@@ -41,6 +44,8 @@ def put_identities(
         raise Unprocessable("body: an empty list of identities")
     entries = [IdentityInput(item.employee_id, item.actor, f"[{i}]") for i, item in enumerate(body)]
     report = map_identities(session, caller.tenant_id, entries)
+    if report.mapped_keys:  # the statements the LRS kept for actors that named no one may count now
+        apply_pending(session, caller.tenant_id, datetime.now(UTC))
     return IdentitiesMapped(
         created=report.created,
         updated=report.updated,
