@@ -105,7 +105,10 @@ def test_every_accepted_verb_is_known_by_its_iri() -> None:
         ({"actor": None}, "actor: missing"),
         ({"actor": {"mbox": "a@example.com"}}, "actor.mbox: 'a@example.com' is not a mailto: address"),
         ({"actor": {"mbox": "mailto:a@example.com", "openid": "https://id.example/a"}}, "actor: exactly one"),
-        ({"actor": {"account": {"homePage": "https://lms.example"}}}, "actor.account.name: a non-empty string"),
+        (
+            {"actor": {"account": {"homePage": "https://lms.example"}}},
+            "actor.account.name: a non-empty string",
+        ),
         ({"actor": {"account": {"name": "e-1"}}}, "actor.account.homePage: a URL is required"),
         ({"actor": {"objectType": "Group", "member": []}}, "actor.objectType: 'Group'"),
         ({"verb": None}, "verb: missing"),
