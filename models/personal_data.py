@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Engine, MetaData, Table, Text, cast, delet
 from sqlalchemy.orm import Session
 
 from models.tables import (
+    ActorIdentity,
     ApiKey,
     Assessment,
     AssessmentContest,
@@ -273,6 +274,24 @@ def _erase_keys(session: Session, subject: DataSubject) -> Erased:
     return Erased(deleted=_count(session.execute(delete(ApiKey).where(*_keys_where(subject)))))
 
 
+# --- actor identities -----------------------------------------------------------------------------
+
+
+def _identities_where(subject: DataSubject) -> tuple[ColumnElement[bool], ...]:
+    return (ActorIdentity.tenant_id == subject.tenant_id, ActorIdentity.employee_id == subject.employee_id)
+
+
+def _export_identities(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ActorIdentity).where(*_identities_where(subject)).order_by(ActorIdentity.id)
+    ).all()
+    return [row_dict(row) for row in rows]
+
+
+def _erase_identities(session: Session, subject: DataSubject) -> Erased:
+    return Erased(deleted=_count(session.execute(delete(ActorIdentity).where(*_identities_where(subject)))))
+
+
 # --- audit log ------------------------------------------------------------------------------------
 
 
@@ -360,6 +379,15 @@ _REGISTERED = (
         _erase_keys,
     ),
     PersonalDataTable(
+        "actor_identities",
+        ("employee_id", "actor_key"),
+        DELETE,
+        "deleted: how the LMSs name the employee (account, address); statements that still arrive for "
+        "them are kept unapplied, as for anyone the company has not mapped",
+        _export_identities,
+        _erase_identities,
+    ),
+    PersonalDataTable(
         "audit_log",
         ("subject",),
         KEEP_PSEUDONYMOUS,
@@ -397,6 +425,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "aggregate, with counts and scores but no employee ids; kept on erasure, the next retraining "
     "learns without the erased events",
     "ld_figures": "costs, benefits and business results per team or company, entered by L&D",
+    "account_home_pages": "LMS sites whose xAPI account names are employee ids: nothing about one employee",
     "dashboard_sessions": "dashboard logins: a hashed session id, its key and times; only ld and admin "
     "keys open one, never an employee key",
     "lti_platforms": "LMS registrations of a tenant: issuer, client id and the platform's URLs",

@@ -370,6 +370,38 @@ class Employee(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class ActorIdentity(Base):
+    """How an LMS names an employee in its learning records (an xAPI actor), and who that is here.
+
+    `actor_key` is the actor's one identifier in canonical form (service.people.identities.actor_key):
+    "account|<homePage>|<name>", "mbox|mailto:<address>", "mbox_sha1sum|<hex>" or "openid|<uri>".
+    One actor names one employee; an employee may have several (one per LMS, an address and an account)."""
+
+    __tablename__ = "actor_identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "actor_key", name="uq_actor_identity"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    actor_key: Mapped[str] = mapped_column(String(760))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccountHomePage(Base):
+    """An LMS whose xAPI accounts name employees by their employee id (`account.name` is the key).
+
+    A tenant without any trusts every account's name (what /v1/events always did); once it lists one,
+    accounts of other home pages name an employee only through an ActorIdentity."""
+
+    __tablename__ = "account_home_pages"
+    __table_args__ = (UniqueConstraint("tenant_id", "home_page", name="uq_account_home_page"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    home_page: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Assessment(Base):
     """One piece of evidence of an employee's level in a skill."""
 

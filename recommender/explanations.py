@@ -11,6 +11,7 @@ without the source's own date, no "at your level" when the level is unknown.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +85,8 @@ class StepFacts:
     wanted_language: str = "nl"
     # the path also holds units on this skill in the learner's language: the fallback adds to them
     wanted_in_path: bool = False
+    # the learner has done what there is on this skill in their language: the fallback goes on from it
+    wanted_done: bool = False
     rating: float | None = None
     source_updated_at: datetime | None = None
     now: datetime | None = None
@@ -108,20 +111,35 @@ def _importance(value: float, dutch: bool) -> str:
 
 def _gap_sentence(gap: GapFacts, role_name: str | None, show_levels: bool, dutch: bool) -> str:
     weight = _importance(gap.importance, dutch)
-    now = round(gap.current)
     if dutch:
         asker = f"Je rol als {role_name} vraagt" if role_name else "Gevraagd is"
         head = f"{asker} {gap.label} op niveau {gap.required} ({weight})"
         if not show_levels:
             return head + "."
-        where = f"je zit nu rond {now}" if gap.current >= 0.5 else "je hebt dit nog niet laten zien"
-        return f"{head}; {where}."
+        return f"{head}; {_where_nl(gap.current, gap.required)}."
     asker = f"Your role as {role_name} needs" if role_name else "Asked for:"
     head = f"{asker} {gap.label} at level {gap.required} ({weight})"
     if not show_levels:
         return head + "."
-    where = f"you are at about {now} now" if gap.current >= 0.5 else "you have not shown it yet"
-    return f"{head}; {where}."
+    if gap.current < 0.5:
+        return f"{head}; you have not shown it yet."
+    if round(gap.current) >= gap.required:
+        return f"{head}; you are just below it ({_just_below(gap.current)})."
+    return f"{head}; you are at about {round(gap.current)} now."
+
+
+def _where_nl(current: float, required: int) -> str:
+    if current < 0.5:
+        return "je hebt dit nog niet laten zien"
+    if round(current) >= required:
+        return f"je zit er net onder ({_just_below(current).replace('.', ',')})"
+    return f"je zit nu rond {round(current)}"
+
+
+def _just_below(current: float) -> str:
+    """A level just under the one asked, to one decimal rounded down: "about 3" under a level 3
+    would hide the gap the step is there for, and 2.95 must not read as 3.0."""
+    return f"{math.floor(current * 10) / 10:.1f}"
 
 
 def _named_sentence(phrase: str, label: str, dutch: bool) -> str:
@@ -274,13 +292,17 @@ def explain_step(
 
 def _fallback_sentence(step: StepFacts, label: str, dutch: bool) -> str:
     """Why a step is in another language than the learner's: nothing in theirs at their level, or
-    (when the path already holds what there is in theirs) more than that."""
+    more than what there is in theirs (the path already holds it, or the learner has done it)."""
     wanted = LANGUAGE_NAMES.get(step.wanted_language, (step.wanted_language, step.wanted_language))
     actual = LANGUAGE_NAMES.get(step.language, (step.language, step.language))
     if step.wanted_in_path and dutch:
         return f"Wat er over {label} in het {wanted[0]} op jouw niveau is, staat al in dit pad; dit vult het aan in het {actual[0]}."
     if step.wanted_in_path:
         return f"What there is on {label} in {wanted[1]} at your level is already in this path; this adds to it in {actual[1]}."
+    if step.wanted_done and dutch:
+        return f"Wat er over {label} in het {wanted[0]} op jouw niveau is, heb je al gedaan; dit gaat verder in het {actual[0]}."
+    if step.wanted_done:
+        return f"You have done what there is on {label} in {wanted[1]} at your level; this goes on in {actual[1]}."
     if dutch:
         return (
             f"Over {label} is er in het {wanted[0]} niets op jouw niveau, daarom is dit in het {actual[0]}."

@@ -409,12 +409,15 @@ def build_path(
     show_levels: bool = True,
     learner_languages: Sequence[str] = (),
     now: datetime | None = None,
+    done_in_learner_language: Collection[int] = (),
 ) -> LearningPath:
     """Choose, order and schedule units for the open gaps within the budget (see the module docstring).
 
     `scored` may hold a unit several times, once per gap it was retrieved for; the step then
     addresses all of them. Closed gaps (size 0) are ignored. `role_name` only colours the why text;
-    `learner_languages` says which languages the learner chose, so a step in another one says so.
+    `learner_languages` says which languages the learner chose, so a step in another one says so;
+    `done_in_learner_language` (ranking.skills_done_in_language) names the skills whose content in
+    those languages the learner has done, so such a step says it goes on from there.
     """
     if minutes_per_gap_level <= 0:
         raise ValueError(f"minutes_per_gap_level must be positive, got {minutes_per_gap_level!r}")
@@ -432,7 +435,9 @@ def build_path(
     )
     selection = _choose_units(units, open_gaps, budget, ordering)
     ordered, weeks = _schedule(selection)
-    wording = _Wording.of(language, skill_labels, role_name, show_levels, learner_languages, now)
+    wording = _Wording.of(
+        language, skill_labels, role_name, show_levels, learner_languages, now, done_in_learner_language
+    )
     steps = _steps(ordered, weeks, selection, open_gaps, wording)
     covered, uncovered = _gap_outcomes(by_priority, units, selection, excluded_by_language)
     return LearningPath(
@@ -647,6 +652,7 @@ class _Wording:
     role_name: str | None
     show_levels: bool
     now: datetime | None
+    done_in_wanted_language: frozenset[int]  # skills whose content in the learner's language is done
 
     @classmethod
     def of(
@@ -657,10 +663,12 @@ class _Wording:
         show_levels: bool,
         learner_languages: Sequence[str],
         now: datetime | None,
+        done_in_wanted_language: Collection[int] = (),
     ) -> _Wording:
         wanted = [language_code(x) or x for x in learner_languages]
         dutch = language_code(language) == "nl"
-        return cls(dutch, language, wanted, skill_labels, role_name, show_levels, now)
+        done = frozenset(done_in_wanted_language)
+        return cls(dutch, language, wanted, skill_labels, role_name, show_levels, now, done)
 
     def label(self, skill_id: int) -> str:
         return _label(skill_id, self.skill_labels, self.dutch)
@@ -748,6 +756,7 @@ def _step(
         fallback_language=fallback,
         wanted_language=wording.wanted_language,
         wanted_in_path=wanted_in_path,
+        wanted_done=main in wording.done_in_wanted_language,
         rating=entry.candidate.rating,
         source_updated_at=entry.candidate.updated_at,
         now=wording.now,

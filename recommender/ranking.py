@@ -258,15 +258,38 @@ def _allowed_languages(
     languages too: Dutch beginner content does not keep out English content at the learner's level."""
     preferred = frozenset(language_code(x) for x in learner.languages)
     fallback = frozenset(language_code(x) for x in learner.fallback_languages)
-    has_preferred: set[int] = {
-        c.skill_id
-        for c in candidates
-        if language_code(c.language) in preferred
-        and c.relevance >= GOOD_MATCH
-        and not below_band(c.level, gaps[c.skill_id].current, gaps[c.skill_id].required)
-    }
+    has_preferred = {c.skill_id for c in candidates if _good_in(c, preferred, gaps)}
     skills = {c.skill_id for c in candidates}
     return {skill: preferred if skill in has_preferred else preferred | fallback for skill in skills}
+
+
+def _good_in(candidate: Candidate, languages: frozenset[str], gaps: Mapping[int, Gap]) -> bool:
+    """A good unit (relevance at least GOOD_MATCH, not below the learner's level band) in one of
+    `languages`: what keeps the fallback languages out of a skill's path."""
+    gap = gaps[candidate.skill_id]
+    return (
+        language_code(candidate.language) in languages
+        and candidate.relevance >= GOOD_MATCH
+        and not below_band(candidate.level, gap.current, gap.required)
+    )
+
+
+def skills_done_in_language(
+    candidates: Sequence[Candidate], gaps: Mapping[int, Gap], learner: Learner
+) -> frozenset[int]:
+    """Open gaps with a good unit in the learner's own languages that the learner has completed.
+
+    A step in a fallback language for such a skill goes on from what the learner did; its why must
+    not say that nothing exists in their language."""
+    open_gaps = _open_gaps(gaps)
+    preferred = frozenset(language_code(x) for x in learner.languages)
+    return frozenset(
+        c.skill_id
+        for c in candidates
+        if c.skill_id in open_gaps
+        and (c.item_id in learner.completed or c.unit_id in learner.completed_units)
+        and _good_in(c, preferred, open_gaps)
+    )
 
 
 def skills_excluded_by_language(

@@ -27,6 +27,7 @@ from service.lti import router as lti
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
+from service.people import identities_router as identities
 from service.people import router as people
 from service.reports import figures_router as figures
 from service.reports import router as reports
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(search.router)
     app.include_router(skills.router)
     app.include_router(people.router)
+    app.include_router(identities.router)
     app.include_router(gaps.router)
     app.include_router(personal_data.router)
     app.include_router(paths.router)

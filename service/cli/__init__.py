@@ -1,7 +1,7 @@
 """The `leerpad` command: set-up, ingest, keys, retraining, serving and the worker.
 
 This root app only assembles. Each domain's commands live in the module named like its service
-package (catalog, skills, reports, trust, jobs, demo; database for the set-up, serve for the HTTP
+package (catalog, skills, people, reports, trust, jobs, demo; database for the set-up, serve for the HTTP
 API); they parse options and call that domain's use cases in service/<domain>/. Every command runs
 through `InputErrorsReported` (service/cli/errors.py), the one place an input error becomes a line on
 stderr and an exit code. Command modules import only typer, the standard library and small constants
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import catalog, database, demo, jobs, lti, reports, serve, skills, trust
+from service.cli import catalog, database, demo, jobs, lti, people, reports, serve, skills, trust
 from service.cli.errors import InputErrorsReported
 
 app = typer.Typer(
@@ -35,6 +35,7 @@ app.add_typer(database.db_app, name="db")
 app.add_typer(database.tenants_app, name="tenants")
 app.add_typer(skills.taxonomy_app, name="taxonomy")
 app.add_typer(skills.roles_app, name="roles")
+app.add_typer(people.identities_app, name="identities")
 app.add_typer(trust.keys_app, name="keys")
 app.add_typer(catalog.index_app, name="index")
 app.add_typer(jobs.models_app, name="models")

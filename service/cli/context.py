@@ -100,3 +100,11 @@ def when(moment: datetime | None) -> str:
 def value(number: float | None) -> str:
     """A metric to four decimals, or `n/a` when there is none."""
     return f"{number:.4f}" if number is not None and math.isfinite(number) else "n/a"
+
+
+def echo_problems(lines: list[str], shown: int = 20) -> None:
+    """The first `shown` problems of a report, indented, and how many more there are."""
+    for line in lines[:shown]:
+        typer.echo(f"  {line}")
+    if len(lines) > shown:
+        typer.echo(f"  ... and {len(lines) - shown} more problems")

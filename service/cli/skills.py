@@ -47,10 +47,7 @@ def taxonomy_import(
         f"updated {report.occupations_updated}, unchanged {report.occupations_unchanged}"
     )
     typer.echo(f"skill vectors computed: {report.embedded}; catalog items re-tagged: {report.items_tagged}")
-    for problem in report.problems[:20]:
-        typer.echo(f"  {problem['file']} line {problem['line']}: {problem['reason']}")
-    if len(report.problems) > 20:
-        typer.echo(f"  ... and {len(report.problems) - 20} more problems")
+    context.echo_problems([f"{p['file']} line {p['line']}: {p['reason']}" for p in report.problems])
 
 
 @taxonomy_app.command("retag")

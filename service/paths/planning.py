@@ -40,6 +40,7 @@ from recommender.ranking import (
     ScoredCandidate,
     diversify,
     score_candidates,
+    skills_done_in_language,
     skills_excluded_by_language,
 )
 from recommender.ranking_model import rescore
@@ -386,6 +387,7 @@ def plan_path(
         show_levels=plan.show_levels,
         learner_languages=plan.learner.languages,
         now=now,
+        done_in_learner_language=skills_done_in_language(candidates, by_skill, plan.learner),
     )
     dutch = plan.language == "nl"
     steps = []

@@ -331,6 +331,26 @@ def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
     assert "updated" not in why and "rated" not in why
 
 
+@pytest.mark.parametrize(
+    ("current", "dutch", "english"),
+    [
+        (2.82, "je zit er net onder (2,8)", "you are just below it (2.8)"),
+        (2.96, "je zit er net onder (2,9)", "you are just below it (2.9)"),
+        (2.4, "je zit nu rond 2", "you are at about 2 now"),
+    ],
+)
+def test_a_level_just_below_the_one_asked_is_not_rounded_up_to_it(
+    current: float, dutch: str, english: str
+) -> None:
+    entries = [scored(cand(1, minutes=8))]
+    gaps = [gap(1, required=3, current=current)]
+    assert f"Gevraagd is SQL op niveau 3 (zeer belangrijk); {dutch}." in build(entries, gaps).steps[0].why
+    assert (
+        f"Asked for: SQL at level 3 (very important); {english}."
+        in build(entries, gaps, language="en").steps[0].why
+    )
+
+
 def test_why_dutch_article_and_fallback() -> None:
     entries = [
         scored(
@@ -354,6 +374,24 @@ def test_a_fallback_beside_units_in_the_learners_language_does_not_claim_there_a
     assert "niets op jouw niveau" not in why
     alone = build([english], [gap(1, required=5, current=0.0)], learner_languages=("nl", "en"))
     assert "Over SQL is er in het Nederlands niets op jouw niveau" in alone.steps[0].why
+
+
+def test_a_fallback_after_the_learner_did_the_content_in_their_language_says_so() -> None:
+    english = scored(cand(2, minutes=8, language="en"), score=0.8, reasons=("language_fallback:en",))
+    gaps = [gap(1, required=5, current=0.0)]
+    after = build([english], gaps, learner_languages=("nl",), done_in_learner_language={1})
+    why = after.steps[0].why
+    assert (
+        "Wat er over SQL in het Nederlands op jouw niveau is, heb je al gedaan; dit gaat verder in het Engels."
+        in why
+    )
+    assert "niets op jouw niveau" not in why
+    in_english = build(
+        [english], gaps, language="en", learner_languages=("nl",), done_in_learner_language={1}
+    )
+    assert "You have done what there is on SQL in Dutch at your level; this goes on in English." in (
+        in_english.steps[0].why
+    )
 
 
 def test_why_has_no_scores_and_survives_a_missing_label() -> None:

@@ -22,6 +22,7 @@ from recommender.ranking import (
     language_code,
     level_fit,
     score_candidates,
+    skills_done_in_language,
     skills_excluded_by_language,
 )
 from tests.support.path_factories import DUTCH, NOW, cand, gap, scored
@@ -325,6 +326,21 @@ def test_an_english_speaker_is_not_sent_dutch_and_the_skill_is_reported() -> Non
     candidates = [cand(1, 1, language="nl"), cand(2, 2, language="en")]
     assert [s.candidate.unit_id for s in score_candidates(candidates, GAPS, english, NOW)] == [2]
     assert skills_excluded_by_language(candidates, GAPS, english) == frozenset({1})
+
+
+def test_skills_done_in_the_learners_language_are_those_with_a_good_unit_completed() -> None:
+    candidates = [
+        cand(1, 1, language="nl"),  # completed, good: skill 1's Dutch content is done
+        cand(2, 1, language="en"),
+        cand(3, 2, language="nl", relevance=0.1),  # completed, but no good match for skill 2
+        cand(4, 2, language="en"),
+    ]
+    learner = Learner(languages=("nl",), completed=frozenset({1, 3}))
+    assert skills_done_in_language(candidates, GAPS, learner) == frozenset({1})
+    assert skills_done_in_language(candidates, GAPS, DUTCH) == frozenset()
+    only_the_unit = Learner(languages=("nl",), completed_units=frozenset({1}))
+    assert skills_done_in_language(candidates, GAPS, only_the_unit) == frozenset({1})
+    assert [s.candidate.unit_id for s in score_candidates(candidates, GAPS, learner, NOW)] == [2, 4]
 
 
 def test_fallback_is_decided_after_dismissals() -> None:

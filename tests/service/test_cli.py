@@ -355,6 +355,8 @@ def test_every_command_refuses_an_unknown_tenant_and_writes_nothing(fresh_cli, t
     roles = tmp_path / "roles.csv"
     roles.write_text("role_id,name,skill,level,importance\nlead,Team lead,coaching,3,essential\n")
     figures = ROOT / "demo" / "people" / "ld_figures.csv"
+    identities = tmp_path / "identities.csv"
+    identities.write_text("employee_id,mbox\ne-1,a@example.nl\n")
     commands = [
         ["ingest", "csv", str(catalog)],
         ["ingest", "csv", str(catalog), "--dry-run", "--json"],
@@ -372,6 +374,8 @@ def test_every_command_refuses_an_unknown_tenant_and_writes_nothing(fresh_cli, t
         ["report", "gaps"],
         ["report", "figures", str(figures)],
         ["audit", "purge"],
+        ["identities", "import", str(identities)],
+        ["identities", "home-pages"],
     ]
     # Every command that takes --tenant is in the list (retrain is checked below).
     with_tenant = {

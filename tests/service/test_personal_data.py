@@ -146,6 +146,10 @@ def test_export_holds_everything_and_erasure_leaves_no_trace(
         "instructor": {"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": key}}
     }
     assert client.post("/v1/events", json=[taught], headers=lms).json()["accepted"] == 1
+    # How an LMS names the employee: an account of theirs there.
+    moodle_user = {"account": {"homePage": "https://moodle.example", "name": f"{key}-moodle"}}
+    mapped = client.put("/v1/identities", json=[{"employee_id": key, "actor": moodle_user}], headers=lms)
+    assert mapped.json()["created"] == 1
 
     # --- access: the employee itself, the LMS and an admin; nobody else ---------------------------
     exported = client.get(f"/v1/employees/{key}/export", headers=own)
@@ -163,6 +167,9 @@ def test_export_holds_everything_and_erasure_leaves_no_trace(
     assert sorted(e["verb"] for e in tables["learning_events"]) == ["completed", "rated"]
     assert all(e["statement"]["actor"]["account"]["name"] == key for e in tables["learning_events"])
     assert len(tables["learning_paths"]) == 1
+    assert [i["actor_key"] for i in tables["actor_identities"]] == [
+        f"account|https://moodle.example|{key}-moodle"
+    ]
     path = tables["learning_paths"][0]
     assert path["request"]["minutes_per_week"] == 30 and path["response"]["steps"] and path["impressions"]
     assert [k["role"] for k in tables["api_keys"]] == ["employee"] * 2  # build_employee's and `own`

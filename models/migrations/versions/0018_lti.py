@@ -1,7 +1,7 @@
 """lti: LTI 1.3 platform registrations, their deployments, login nonces, kept launches, the tool's key
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-12 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0016"  # re-chained on merging main (0016: actor identities); one head
 branch_labels = None
 depends_on = None
 
