@@ -17,7 +17,6 @@ from pylti1p3.roles import DesignerRole, StaffRole, StudentRole, TeacherRole
 from sqlalchemy.orm import Session
 
 from models import lti_repository as lti_repo
-from models import people_repository as people
 from models import repositories as repo
 from models.repositories import UnitCard
 from models.tables import Employee
@@ -27,6 +26,7 @@ from service.events.feedback import learning_history
 from service.http.deps import Caller
 from service.paths.planning import budget_for, content_check, employee_plan, plan_path, step_title, store_path
 from service.people.employees import role_to_reach
+from service.people.identities import IdentityInputError, employee_for_actor
 from service.people.visibility import shows_gap_scores
 from service.reports.schemas import GapReport
 from service.reports.team_reports import check_filters, gap_report
@@ -77,15 +77,14 @@ def actors(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def employee_for_lti_user(session: Session, tenant_id: int, actor: Mapping[str, Any]) -> Employee | None:
-    """The employee an LTI user's agent is mapped to. Until the identity mapping lands (issue #20:
-    service.people.identities.employee_for_actor), the account name is taken as the employee key."""
-    return people.get_employee(session, tenant_id, str(actor["account"]["name"]))
-
-
 def find_learner(session: Session, tenant_id: int, claims: Mapping[str, Any]) -> Employee | None:
+    """The employee the first of the user's agents that is mapped names (service.people.identities:
+    an explicit mapping, else an account name that is the employee id on an allowed home page)."""
     for actor in actors(claims):
-        employee = employee_for_lti_user(session, tenant_id, actor)
+        try:
+            employee = employee_for_actor(session, tenant_id, actor)
+        except IdentityInputError:  # an agent the mapping cannot read (an issuer that is no web URL)
+            continue
         if employee is not None:
             return employee
     return None

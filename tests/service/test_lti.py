@@ -123,6 +123,21 @@ def test_an_unmapped_learner_is_told_which_identity_to_map(
     assert "sis-&lt;b&gt;42&lt;/b&gt;" in page.text and "<b>42" not in page.text
 
 
+def test_a_learner_is_found_through_the_identity_mapping(
+    lti_client: TestClient, runtime: Runtime, company: str, platform: Platform
+) -> None:
+    lms = make_key(runtime, company, "lms")
+    by_sub, by_sis = new_sub(), "sis-0042"
+    mappings = [
+        {"employee_id": "e-1", "actor": {"account": {"homePage": platform.issuer, "name": by_sub}}},
+        {"employee_id": "e-1", "actor": {"account": {"homePage": platform.issuer, "name": by_sis}}},
+    ]
+    assert lti_client.put("/v1/identities", json=mappings, headers=lms).status_code == 200
+    assert "Your learning path" in _launch(lti_client, platform, by_sub).text
+    unknown_sub = _launch(lti_client, platform, new_sub(), **{LTI + "lis": {"person_sourcedid": by_sis}})
+    assert unknown_sub.status_code == 200 and "Your learning path" in unknown_sub.text
+
+
 def test_an_instructor_launch_shows_the_team_gap_report(lti_client: TestClient, platform: Platform) -> None:
     page = _launch(lti_client, platform, new_sub(), roles=(INSTRUCTOR,))
     assert page.status_code == 200, page.text
