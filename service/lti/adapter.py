@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
+import requests
 from fastapi import Response
 from pylti1p3.cookie import CookieService
 from pylti1p3.deployment import Deployment
@@ -48,6 +49,7 @@ COOKIE_PREFIX = "lti1p3"
 COOKIE_PATH = "/lti/"
 NONCE_LIFETIME = timedelta(minutes=10)
 LAUNCH_LIFETIME = timedelta(hours=1)
+KEYSET_TIMEOUT_SECONDS = 10
 DEEP_LINKING_REQUEST = "LtiDeepLinkingRequest"
 MESSAGE_TYPE = "https://purl.imsglobal.org/spec/lti/claim/message_type"
 # Claims that name the user: dropped before a launch is kept (models.tables.LtiLaunch).
@@ -353,10 +355,23 @@ def _step(reason: str, check: Callable[[], object]) -> None:
         raise LtiRefused(reason, str(exc) or type(exc).__name__) from exc
 
 
+class _KeysetFetch(requests.Session):
+    """The library fetches the platform's keyset with requests and no timeout: a platform that does not
+    answer would hold a worker thread for good. This session gives every request a timeout."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", KEYSET_TIMEOUT_SECONDS)
+        return super().request(*args, **kwargs)
+
+
 def validated_launch(protocol: Protocol) -> LtiMessage:
     """The launch of this request (the form's id_token and state), validated."""
     launch = LtiMessage(
-        protocol.request, protocol.conf, session_service=protocol.store, cookie_service=protocol.cookies
+        protocol.request,
+        protocol.conf,
+        session_service=protocol.store,
+        cookie_service=protocol.cookies,
+        requests_session=_KeysetFetch(),
     )
     return launch.validate()
 

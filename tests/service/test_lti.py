@@ -29,6 +29,7 @@ from tests.support.lti_platform import (
     new_sub,
     served,
 )
+from tests.support.network import free_port
 
 
 @pytest.fixture
@@ -231,6 +232,16 @@ def test_a_replayed_launch_is_refused(lti_client: TestClient, platform: Platform
     assert lti_client.post("/lti/launch", data=form).status_code == 200
     again = lti_client.post("/lti/launch", data=form)
     assert again.status_code == 401 and 'data-reason="replayed"' in again.text
+
+
+def test_a_platform_whose_keyset_cannot_be_fetched_gets_a_clear_page(
+    lti_client: TestClient, runtime: Runtime, company: str
+) -> None:
+    silent = Platform(jwks_url=f"http://127.0.0.1:{free_port()}/jwks")  # nothing listens there
+    admin = make_key(runtime, company, "admin")
+    assert lti_client.post("/v1/lti/platforms", json=silent.registration(), headers=admin).status_code == 200
+    page = _launch(lti_client, silent, "e-1")
+    assert page.status_code == 502 and 'data-reason="keyset_unreachable"' in page.text
 
 
 def test_a_launch_without_its_state_is_refused(lti_client: TestClient, platform: Platform) -> None:
