@@ -476,6 +476,12 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "account_home_pages": "LMS sites whose xAPI account names are employee ids: nothing about one employee",
     "dashboard_sessions": "dashboard logins: a hashed session id, its key and times; only ld and admin "
     "keys open one, never an employee key",
+    "lti_platforms": "LMS registrations of a tenant: issuer, client id and the platform's URLs",
+    "lti_deployments": "deployment ids of a registered LMS",
+    "lti_nonces": "random nonces of LTI logins, used up by the launch or expired within minutes",
+    "lti_launches": "deep-linking launches kept an hour for the picker's next request; the claims "
+    "that name the user (sub, name, email, lis) are dropped before storing",
+    "lti_tool_keys": "the tool's own signing key pair",
 }
 
 

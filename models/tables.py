@@ -677,3 +677,81 @@ class DashboardSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# --- LTI 1.3 (service/lti) ----------------------------------------------------------------------
+
+
+class LtiPlatform(Base):
+    """An LMS registered as an LTI 1.3 platform of one tenant: what its launches are checked against.
+    An issuer and client id name one registration across all tenants, because the login initiation
+    (/lti/login) names no tenant: the registration is how a launch finds its company."""
+
+    __tablename__ = "lti_platforms"
+    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_lti_platforms_issuer_client"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(300))
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    auth_token_url: Mapped[str] = mapped_column(String(1000))
+    key_set_url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    deployments: Mapped[list[LtiDeployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", order_by="LtiDeployment.deployment_id"
+    )
+
+
+class LtiDeployment(Base):
+    """A deployment id the platform may launch with; a launch with any other is refused."""
+
+    __tablename__ = "lti_deployments"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "deployment_id", name="uq_lti_deployments_platform_deployment"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platforms.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(300))
+
+    platform: Mapped[LtiPlatform] = relationship(back_populates="deployments")
+
+
+class LtiNonce(Base):
+    """A nonce the tool sent with a login redirect; a launch uses it up (deleted), so a replayed
+    id_token finds none. In the database, not in a cookie, because every worker must see it used."""
+
+    __tablename__ = "lti_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LtiLaunch(Base):
+    """A validated launch kept for the request after it (the deep-linking picker's search and choice),
+    by a random launch id, for an hour; the claims that name the user are left out before storing."""
+
+    __tablename__ = "lti_launches"
+
+    launch_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LtiToolKey(Base):
+    """The tool's own RSA key pair (it signs deep-linking responses; /lti/jwks serves the public half).
+    Made once, the first time it is needed, and kept in the database rather than in a file under the
+    home directory, so that every worker and replica signs with the one key the platforms know."""
+
+    __tablename__ = "lti_tool_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -23,6 +23,7 @@ from service.http.limits import BodySizeLimit, RateLimit, rate_limited
 from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
+from service.lti import router as lti
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
@@ -137,6 +138,7 @@ def create_app(
     app.include_router(contests.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
+    app.include_router(lti.router)
     app.mount("/static", dashboard.static_files(), name="static")
     return app
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import catalog, database, demo, jobs, people, reports, serve, skills, trust
+from service.cli import catalog, database, demo, jobs, lti, people, reports, serve, skills, trust
 from service.cli.errors import InputErrorsReported
 
 app = typer.Typer(
@@ -41,6 +41,7 @@ app.add_typer(catalog.index_app, name="index")
 app.add_typer(jobs.models_app, name="models")
 app.add_typer(reports.report_app, name="report")
 app.add_typer(trust.audit_app, name="audit")
+app.add_typer(lti.lti_app, name="lti")
 
 
 def main() -> None:

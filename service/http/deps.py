@@ -121,6 +121,17 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/docs/oauth2-redirect"): "Swagger UI's OAuth2 redirect page, static",
     ("GET", "/redoc"): "ReDoc's page: it reads /openapi.json, which is public too",
     ("GET", "/xapi/about"): "xAPI asks that an LRS says its versions to anyone; it names no tenant",
+    (
+        "GET",
+        "/lti/login",
+    ): "LTI 1.3 login initiation: the LMS's browser redirect; the registration is checked",
+    ("POST", "/lti/login"): "LTI 1.3 login initiation as a form post; the registration is checked",
+    ("POST", "/lti/launch"): "LTI 1.3 launch: the id_token signed by a registered platform is the credential",
+    (
+        "POST",
+        "/lti/deep-link",
+    ): "the deep-linking picker: the launch id of a validated staff launch is the credential",
+    ("GET", "/lti/jwks"): "the tool's public keys, for platforms to check what it signs",
 }
 
 

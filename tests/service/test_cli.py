@@ -376,6 +376,23 @@ def test_every_command_refuses_an_unknown_tenant_and_writes_nothing(fresh_cli, t
         ["audit", "purge"],
         ["identities", "import", str(identities)],
         ["identities", "home-pages"],
+        ["lti", "platforms"],
+        [
+            "lti",
+            "register",
+            "--issuer",
+            "https://moodle.example",
+            "--client-id",
+            "c1",
+            "--auth-url",
+            "https://moodle.example/mod/lti/auth.php",
+            "--token-url",
+            "https://moodle.example/mod/lti/token.php",
+            "--jwks-url",
+            "https://moodle.example/mod/lti/certs.php",
+            "--deployment-id",
+            "1",
+        ],
     ]
     # Every command that takes --tenant is in the list (retrain is checked below).
     with_tenant = {
@@ -452,3 +469,31 @@ def test_keys_list_shows_no_secret_and_a_revoked_key_fails_at_once(
     assert run_cli("keys", "revoke", by_id).exit_code == 0
     missing = run_cli("keys", "revoke", "nope")
     assert missing.exit_code == 2 and "no API key 'nope'" in missing.stderr
+
+
+def test_lti_register_stores_a_platform_and_refuses_plain_http(run_cli) -> None:
+    args = [
+        "lti", "register", "--tenant", "acme",
+        "--issuer", "https://moodle.example",
+        "--client-id", "abc123",
+        "--auth-url", "https://moodle.example/mod/lti/auth.php",
+        "--token-url", "https://moodle.example/mod/lti/token.php",
+        "--jwks-url", "https://moodle.example/mod/lti/certs.php",
+        "--deployment-id", "1", "--deployment-id", "2",
+    ]  # fmt: skip
+    stored = run_cli(*args)
+    assert stored.exit_code == 0, stored.output
+    assert "https://moodle.example" in stored.output and "1, 2" in stored.output
+    listed = [
+        json.loads(line) for line in run_cli("lti", "platforms", "--tenant", "acme").output.splitlines()
+    ]
+    assert [(p["client_id"], p["deployment_ids"]) for p in listed] == [("abc123", ["1", "2"])]
+    other_tenant = run_cli(*[a if a != "acme" else "demo" for a in args])
+    assert other_tenant.exit_code == 1 and "another company" in other_tenant.output
+    plain = run_cli(
+        *[a.replace("https://moodle.example/mod/lti/certs", "http://moodle.example/certs") for a in args]
+    )
+    assert (
+        plain.exit_code == 1
+        and "key_set_url: 'http://moodle.example/certs.php' must be an https URL" in plain.output
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0017
 Revises: 0016
-Create Date: 2026-12-05 10:00:00.000000
+Create Date: 2026-12-04 12:50:00.000000
 """
 
 from __future__ import annotations

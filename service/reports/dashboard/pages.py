@@ -348,22 +348,25 @@ def kpi_charts(kpis: KpiReport) -> list[Chart]:
 # --- pages --------------------------------------------------------------------------------------
 
 
-@cache
-def environment() -> Environment:
-    """Built on first use, not at import; autoescaping on for every template."""
+def html_environment(directory: Path) -> Environment:
+    """Templates of pages that show hostile text (catalog titles, team names, skill labels):
+    autoescaping on for every template, an undefined name an error, links only to the web."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+        loader=FileSystemLoader(directory),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        gap=fmt_gap,
-        percent=fmt_percent,
-        time=fmt_time,
-        safe_url=safe_url,
-    )
+    env.filters.update(safe_url=safe_url)
+    return env
+
+
+@cache
+def environment() -> Environment:
+    """Built on first use, not at import."""
+    env = html_environment(TEMPLATES_DIR)
+    env.filters.update(gap=fmt_gap, percent=fmt_percent, time=fmt_time)
     env.globals.update(
         SUPPRESSED_TEXT=SUPPRESSED_TEXT,
         ALL_TEAMS=ALL_TEAMS,
@@ -395,8 +398,12 @@ def _render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def render_gap_report(report: GapReport) -> str:
-    """The gap report as one standalone HTML page (styles inline, no links to the service)."""
+def render_gap_report(report: GapReport, linked_stylesheet: bool = False) -> str:
+    """The gap report as one standalone HTML page (styles inline, no links to the service); with
+    `linked_stylesheet`, the service's stylesheet is linked instead, for a page the service answers
+    under a policy that allows no inline style (the LTI launch of course staff, service/lti)."""
+    if linked_stylesheet:
+        return _render("gap_report.html", stylesheet=STYLESHEET_URL, inline_css=None, **_gap_context(report))
     return _render(
         "gap_report.html", stylesheet=None, inline_css=_inline_stylesheet(), **_gap_context(report)
     )
