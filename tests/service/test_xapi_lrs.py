@@ -170,6 +170,41 @@ def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
     assert events(runtime, [waiting["id"]]) == 1
 
 
+def test_a_statement_naming_an_items_lms_url_is_applied_to_that_item(
+    client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path, lrs: dict[str, str]
+) -> None:
+    """Moodle names its own pages (course/view.php, mod/page/view.php), not the content's url: a CSV
+    catalog's lms_url column makes them resolve, through the LRS and POST /v1/events alike."""
+    course = "https://moodle.example/course/view.php?id=2"
+    module = "https://moodle.example/mod/page/view.php?id=5"
+    pages = {"sql-joins": course, "fb-geven": module}
+    rows = [[*row, pages.get(row[0], "")] for row in PATH_CATALOG]
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "lms.csv", rows, header=[*PATH_HEADER, "lms_url"]))
+    admin = make_key(runtime, tenant, "admin")
+    items = client.get("/v1/catalog/items", params={"limit": 50}, headers=admin).json()["items"]
+    by_page = {item["lms_url"]: item for item in items if item["lms_url"]}
+    assert set(by_page) == {course, module}
+    assert by_page[course]["url"] == "https://lms.example/sql-joins"
+
+    through_lrs = statement(target=course)
+    assert client.post("/xapi/statements", json=through_lrs, headers=lrs).status_code == 200
+    through_events = statement(verb="experienced", target=module)
+    answer = client.post("/v1/events", json=[through_events], headers=make_key(runtime, tenant, "lms"))
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.json()
+    with transaction(runtime.sessions) as session:
+        applied = dict(
+            session.execute(
+                select(LearningEvent.statement_id, LearningEvent.item_id).where(
+                    LearningEvent.statement_id.in_([through_lrs["id"], through_events["id"]])
+                )
+            ).all()
+        )
+    assert applied == {
+        through_lrs["id"]: by_page[course]["item_id"],
+        through_events["id"]: by_page[module]["item_id"],
+    }
+
+
 def _real_statements(folder: Path) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.json")):
