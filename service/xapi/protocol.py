@@ -12,6 +12,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -29,6 +30,8 @@ SUPPORTED_VERSIONS = ("1.0.3", "1.0.2", "1.0.1", "1.0.0")
 _ACCEPTED_VERSION = re.compile(r"^1\.0(\.[0-3])?$")
 REALM = 'Basic realm="Leerpad xAPI", charset="UTF-8"'
 PREFIX = "/xapi"
+STATEMENTS = PREFIX + "/statements"
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 def _credentials(header: str) -> tuple[str | None, str]:
@@ -88,24 +91,36 @@ def xapi_error(request: Request, exc: LeerpadError) -> Response:
     return problem(status, title, exc.message, request.url.path, headers=headers)
 
 
+def consistent_through(moment: datetime) -> str:
+    """X-Experience-API-Consistent-Through: one database, written in each request's transaction, so
+    every statement stored before the request began is in its answer."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 class XapiRoute(APIRoute):
     """The route class of the LRS router: its errors, the dependencies' included, answer as
-    `xapi_error` says, and FastAPI's own request validation answers 400."""
+    `xapi_error` says, and FastAPI's own request validation answers 400. Every answer to a GET of
+    statements carries X-Experience-API-Consistent-Through, its errors' too (xAPI asks for it
+    "regardless of the code returned"; clients read it to decide how long to wait for a statement)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
+            started = datetime.now(UTC)
             try:
-                return await handler(request)
+                response = await handler(request)
             except LeerpadError as exc:
-                return xapi_error(request, exc)
+                response = xapi_error(request, exc)
             except RequestValidationError as exc:
                 where = "; ".join(
                     f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', '')}"
                     for err in exc.errors()[:5]
                 )
-                return xapi_error(request, Unprocessable(where or "invalid request"))
+                response = xapi_error(request, Unprocessable(where or "invalid request"))
+            if request.method in ("GET", "HEAD") and request.url.path == STATEMENTS:
+                response.headers[CONSISTENT_THROUGH] = consistent_through(started)
+            return response
 
         return handle
 

@@ -153,6 +153,35 @@ def test_queries_page_with_more_and_voiding_undoes_the_event(
     assert client.post("/xapi/statements", json=again, headers=lrs).status_code == 400
 
 
+def test_context_activities_come_back_as_arrays_and_every_get_says_how_consistent_it_is(
+    client: TestClient, lrs: dict[str, str]
+) -> None:
+    """A single context activity is answered in an array (xAPI's rule for the LRS), a SubStatement's
+    too; X-Experience-API-Consistent-Through is on every answer to a GET of statements, a 404's and a
+    400's included (conformance clients read it to decide how long to wait for a statement)."""
+    parent = {"objectType": "Activity", "id": "https://lms.example/course"}
+    inner = {
+        "objectType": "SubStatement",
+        "actor": {"mbox": "mailto:a@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"id": "https://lms.example/q1"},
+        "context": {"contextActivities": {"grouping": parent}},
+    }
+    sent = statement(context={"contextActivities": {"parent": parent, "other": [parent]}})
+    nested = statement(verb="http://example.org/verbs/planned", object=inner)
+    assert client.post("/xapi/statements", json=[sent, nested], headers=lrs).status_code == 200
+    got = client.get("/xapi/statements", params={"statementId": sent["id"]}, headers=lrs).json()
+    assert got["context"]["contextActivities"] == {"parent": [parent], "other": [parent]}
+    got = client.get("/xapi/statements", params={"statementId": nested["id"]}, headers=lrs).json()
+    assert got["object"]["context"]["contextActivities"] == {"grouping": [parent]}
+
+    missing = client.get("/xapi/statements", params={"statementId": str(uuid.uuid4())}, headers=lrs)
+    misused = client.get("/xapi/statements", params={"statementId": sent["id"], "verb": VOIDED}, headers=lrs)
+    assert (missing.status_code, misused.status_code) == (404, 400)
+    for answer in (missing, misused):
+        assert answer.headers["X-Experience-API-Consistent-Through"].endswith("Z")
+
+
 def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
     client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
 ) -> None:
