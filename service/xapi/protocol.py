@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -126,8 +127,11 @@ class XapiRoute(APIRoute):
 
 
 class VersionHeader:
-    """Every answer under /xapi/ carries X-Experience-API-Version, those of the middleware (413,
-    429) included: ASGI middleware, outside the limits, because a route cannot reach those."""
+    """Every answer under /xapi/ carries X-Experience-API-Version, and none is 422: those of the
+    middleware (413, 429, and the input guard's refusal of text no database can store) included. xAPI
+    answers every invalid request with 400, and conformance clients check the exact code, so a 422
+    from anything below becomes 400 here (its problem+json status and title with it). ASGI middleware,
+    outside the limits and the input guard, because a route cannot reach their answers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -137,13 +141,39 @@ class VersionHeader:
         if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
             await self.app(scope, receive, send)
             return
+        held: Message | None = None  # the start of a 422, held until its body is rewritten
+        body: list[bytes] = []
 
         async def versioned(message: Message) -> None:
+            nonlocal held
             if message["type"] == "http.response.start":
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-experience-api-version"
                 ]
                 message = {**message, "headers": [*headers, (b"x-experience-api-version", VERSION.encode())]}
+                if message["status"] == 422:
+                    held = message
+                    return
+            elif message["type"] == "http.response.body" and held is not None:
+                body.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                start, rewritten = _as_bad_request(held, b"".join(body))
+                await send(start)
+                message = {"type": "http.response.body", "body": rewritten}
             await send(message)
 
         await self.app(scope, receive, versioned)
+
+
+def _as_bad_request(start: Message, body: bytes) -> tuple[Message, bytes]:
+    """A 422 answer as 400: the status, and a problem+json body's status and title."""
+    try:
+        problem_body = json.loads(body)
+    except ValueError:
+        problem_body = None
+    if isinstance(problem_body, dict) and problem_body.get("status") == 422:
+        body = json.dumps({**problem_body, "status": 400, "title": "Bad request"}).encode()
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    return {**start, "status": 400, "headers": headers}, body

@@ -182,6 +182,30 @@ def test_context_activities_come_back_as_arrays_and_every_get_says_how_consisten
         assert answer.headers["X-Experience-API-Consistent-Through"].endswith("Z")
 
 
+def test_text_the_input_guard_refuses_is_400_under_xapi_and_422_elsewhere(
+    client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
+) -> None:
+    """The input guard (service.http.input_guard) answers before any route: under /xapi/ its refusal is
+    xAPI's 400 with the version header, problem+json status and all; elsewhere it stays 422."""
+    body = json.dumps(statement(result={"response": "a\u0000b"})).encode()
+    json_type = {"Content-Type": "application/json"}
+    lms = make_key(runtime, tenant, "lms")
+    refused = [
+        client.post("/xapi/statements", content=body, headers={**lrs, **json_type}),
+        client.get("/xapi/statements", params={"verb": "https://x.example/\u0000"}, headers=lrs),
+        client.post("/v1/events", content=b"[" + body + b"]", headers={**lms, **json_type}),
+    ]
+    lrs_body, lrs_query, events_body = refused
+    for answer in (lrs_body, lrs_query):
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["X-Experience-API-Version"] == "1.0.3"
+        assert (answer.json()["status"], answer.json()["title"]) == (400, "Bad request")
+        assert "NUL" in answer.json()["detail"]
+        assert int(answer.headers["content-length"]) == len(answer.content)
+    assert events_body.status_code == 422 and "X-Experience-API-Version" not in events_body.headers
+    assert events_body.json()["status"] == 422
+
+
 def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
     client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
 ) -> None:
