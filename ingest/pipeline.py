@@ -255,18 +255,27 @@ def _without_controls(item: CatalogItem) -> CatalogItem:
 
 
 def _checked_url(item: CatalogItem, record: RawRecord, report: IngestReport) -> CatalogItem:
-    """The item with its url only when that is an http(s) link (ingest.normalise.urls.web_url_problem);
-    any other url is rejected as a field, in the report with its line, and the item kept without it."""
-    if item.url is None:
-        return item
-    url = item.url.strip()
+    """The item with its url and lms_url only when each is an http(s) link
+    (ingest.normalise.urls.web_url_problem): the one is rendered as a link, the other matched against
+    links the LMS sends, so any other value is rejected as a field, in the report with its line, and
+    the item kept without it."""
+    url = _web_url(item.url, "url", record, report)
+    lms_url = _web_url(item.lms_url, "lms_url", record, report)
+    return item if (url, lms_url) == (item.url, item.lms_url) else replace(item, url=url, lms_url=lms_url)
+
+
+def _web_url(value: str | None, name: str, record: RawRecord, report: IngestReport) -> str | None:
+    """`value` without surrounding blanks when it is an http(s) link, else None and a rejection."""
+    if value is None:
+        return None
+    url = value.strip()
     problem = web_url_problem(url)
     if problem is None:
-        return item if url == item.url else replace(item, url=url)
+        return url
     shown = url if len(url) <= 80 else url[:77] + "..."
-    reason = f"url {shown!r} {problem}; the item is kept without a url"
-    report.reject(Rejection(record.line, reason, "url", record.origin))
-    return replace(item, url=None)
+    reason = f"{name} {shown!r} {problem}; the item is kept without a {name}"
+    report.reject(Rejection(record.line, reason, name, record.origin))
+    return None
 
 
 def check_retirement(
@@ -300,6 +309,7 @@ def _apply_item(row: ItemRow, item: CatalogItem, content_hash: str) -> None:
     row.title = item.title
     row.description = item.description
     row.url = item.url
+    row.lms_url = item.lms_url
     row.language = item.language
     row.minutes = item.minutes
     row.level = item.level

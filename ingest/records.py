@@ -80,6 +80,9 @@ class CatalogItem:
     minutes: int
     format: str
     url: str | None = None
+    # The LMS's own page of this course or module (the csv format's lms_url): xAPI statements from
+    # that LMS name it as object.id, so events resolve to the item by it.
+    lms_url: str | None = None
     level: str | None = None
     provider: str | None = None
     skills: tuple[str, ...] = ()
@@ -107,6 +110,8 @@ class CatalogItem:
             "units": [[u.position, u.title, u.text, u.minutes, u.anchor] for u in self.units],
             "extra": self.extra,
         }
+        if self.lms_url is not None:  # only when given: items imported before lms_url keep their hash
+            payload["lms_url"] = self.lms_url
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

@@ -77,6 +77,7 @@ class ItemRef:
     external_id: str
     url: str | None
     active: bool
+    lms_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,22 +91,29 @@ class UnitRef:
 def item_refs(
     session: Session, tenant_id: int, keys: Collection[tuple[str, str]], urls: Collection[str]
 ) -> list[ItemRef]:
-    """Items (active or retired) with one of these (source, external id) pairs or one of these urls."""
+    """Items (active or retired) with one of these (source, external id) pairs, or one of these urls as
+    their url or their lms_url."""
     conditions = []
     if keys:
         conditions.append(tuple_(CatalogItem.source, CatalogItem.external_id).in_(list(keys)))
     if urls:
         conditions.append(CatalogItem.url.in_(list(urls)))
+        conditions.append(CatalogItem.lms_url.in_(list(urls)))
     if not conditions:
         return []
     rows = session.execute(
         select(
-            CatalogItem.id, CatalogItem.source, CatalogItem.external_id, CatalogItem.url, CatalogItem.status
+            CatalogItem.id,
+            CatalogItem.source,
+            CatalogItem.external_id,
+            CatalogItem.url,
+            CatalogItem.status,
+            CatalogItem.lms_url,
         )
         .where(CatalogItem.tenant_id == tenant_id, or_(*conditions))
         .order_by(CatalogItem.id)
     ).all()
-    return [ItemRef(int(r[0]), r[1], r[2], r[3], r[4] == ITEM_ACTIVE) for r in rows]
+    return [ItemRef(int(r[0]), r[1], r[2], r[3], r[4] == ITEM_ACTIVE, r[5]) for r in rows]
 
 
 def unit_refs(session: Session, tenant_id: int, item_ids: Collection[int]) -> list[UnitRef]:

@@ -7,7 +7,8 @@ Header row (names case-insensitive, surrounding spaces ignored):
 | external_id | yes | the item's id in the LMS; unique within the file |
 | title | yes | |
 | description | yes | plain text or Markdown; longer than 15 minutes of reading is split into micro-units |
-| url | no | |
+| url | no | http(s) link to the content |
+| lms_url | no | http(s) link to the LMS's own page of the course or module (Moodle's course/view.php?id=2): xAPI statements that name it are applied to the item |
 | language | no | 'nl', 'en-GB', 'Nederlands', 'English', ...; detected from the text when empty |
 | minutes | no | whole minutes 1..10000 (or a duration text such as '45 min'); else reading time |
 | level | no | beginner / intermediate / advanced (English or Dutch words); mixed or empty is none |
@@ -50,6 +51,7 @@ from ingest.sources import apply_structure
 REQUIRED = ("external_id", "title", "description")
 OPTIONAL = (
     "url",
+    "lms_url",
     "language",
     "minutes",
     "level",
@@ -142,6 +144,7 @@ class CsvSource(Source):
             minutes=structure.minutes,
             format=normalise_format(str(fields.get("format") or ""), default="course"),
             url=str(fields.get("url") or "").strip() or None,
+            lms_url=str(fields.get("lms_url") or "").strip() or None,
             level=level,
             provider=str(fields.get("provider") or "").strip() or None,
             skills=split_list(str(fields.get("skills") or ""), ";"),

@@ -29,6 +29,7 @@ def item_public(item: CatalogItem) -> ItemPublic:
         title=item.title,
         description=item.description,
         url=item.url,
+        lms_url=item.lms_url,
         language=item.language,
         minutes=item.minutes,
         level=item.level,

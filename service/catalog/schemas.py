@@ -26,6 +26,9 @@ class ItemPublic(BaseModel):
     title: str
     description: str
     url: str | None
+    lms_url: str | None = Field(
+        default=None, description="the LMS's own page of the item (csv lms_url); xAPI statements may name it"
+    )
     language: str
     minutes: int
     level: str | None

@@ -6,9 +6,10 @@ others; the accepted ones are stored in the caller's transaction, all of them or
 
 The actor is an employee through the tenant's identity mapping (service.events.identities: an
 explicit mapping, else `account.name` as the employee's key). The object's id is an item's or a
-unit's `activity_id` (urn:leerpad:activity:<source>:<external_id>[#unit-N]) or its url (a unit's url
-is the item's url with the unit's anchor). Several items with one url: the active one, then the
-oldest. Retired items still resolve: what an employee learned stays true after the course is gone.
+unit's `activity_id` (urn:leerpad:activity:<source>:<external_id>[#unit-N]), its url (a unit's url
+is the item's url with the unit's anchor) or the item's lms_url (the LMS's own page of the course or
+module, which is what Moodle's statements name). Several items with one url: the active one, then the
+oldest; an item's url wins over another's lms_url. Retired items still resolve: what an employee learned stays true after the course is gone.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class _Catalog:
 
     by_key: dict[tuple[str, str], ItemRef]
     by_url: dict[str, ItemRef]
+    by_lms_url: dict[str, ItemRef]
     by_position: dict[tuple[int, int], UnitRef]
     by_anchor: dict[tuple[int, str], UnitRef]
 
@@ -84,6 +86,8 @@ class _Catalog:
             return Target(item.item_id, unit.unit_id) if unit else None
         if aid in self.by_url:
             return Target(self.by_url[aid].item_id, None)
+        if aid in self.by_lms_url:
+            return Target(self.by_lms_url[aid].item_id, None)
         base, hash_, anchor = aid.rpartition("#")
         page = self.by_url.get(base) if hash_ else None
         section = self.by_anchor.get((page.item_id, anchor)) if page else None
@@ -97,9 +101,12 @@ def _resolve_activities(session: Session, tenant_id: int, activity_ids: Collecti
     urls |= {aid.rpartition("#")[0] for aid in urls if "#" in aid}
     items = events_repo.item_refs(session, tenant_id, {(s, e) for s, e, _ in keys.values()}, urls)
     by_url: dict[str, ItemRef] = {}
+    by_lms_url: dict[str, ItemRef] = {}
     for item in sorted(items, key=lambda i: (not i.active, i.item_id)):
         if item.url:
             by_url.setdefault(item.url, item)
+        if item.lms_url:
+            by_lms_url.setdefault(item.lms_url, item)
     units = events_repo.unit_refs(session, tenant_id, [i.item_id for i in items])
     by_anchor: dict[tuple[int, str], UnitRef] = {}
     for unit in units:
@@ -108,6 +115,7 @@ def _resolve_activities(session: Session, tenant_id: int, activity_ids: Collecti
     catalog = _Catalog(
         by_key={(i.source, i.external_id): i for i in items},
         by_url=by_url,
+        by_lms_url=by_lms_url,
         by_position={(u.item_id, u.position): u for u in units},
         by_anchor=by_anchor,
     )
@@ -118,7 +126,7 @@ def _resolve_activities(session: Session, tenant_id: int, activity_ids: Collecti
 def _unknown_object(activity_id: str) -> str:
     if activity_id.startswith("urn:leerpad:"):
         return f"object.id: no item or unit {activity_id!r} in this tenant's catalog"
-    return f"object.id: {activity_id!r} is no item's or unit's activity_id or url in this tenant's catalog"
+    return f"object.id: {activity_id!r} is no item's or unit's activity_id, url or lms_url in this tenant's catalog"
 
 
 def _row(

@@ -12,6 +12,8 @@ by service.http.input_guard.TextGuard.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import math
@@ -137,12 +139,14 @@ def rate_limited(path: str) -> bool:
 
 def client_identity(scope: Scope) -> str:
     """Whose bucket a request draws from: its API key (as a digest: no key is kept in memory) from the
-    Authorization header, else the dashboard session from its cookie, else the client's address. An
-    unknown key or session gets a bucket of its own too; it is checked later, by the route."""
+    Authorization header, Bearer or Basic (the LRS's LMSs send the key as the Basic password: one key
+    is one bucket whichever way it comes, and LMSs behind one address do not share one), else the
+    dashboard session from its cookie, else the client's address. An unknown key or session gets a
+    bucket of its own too; it is checked later, by the route."""
     headers = dict(scope.get("headers") or [])
     authorization = headers.get(b"authorization", b"").decode("latin-1").strip()
     scheme, _, token = authorization.partition(" ")
-    key = token.strip() if scheme.lower() == "bearer" else ""
+    key = {"bearer": token.strip(), "basic": _basic_password(token)}.get(scheme.lower(), "")
     kind = "key"
     if not key and b"cookie" in headers:
         cookie: SimpleCookie = SimpleCookie()
@@ -155,6 +159,15 @@ def client_identity(scope: Scope) -> str:
     if key:
         return f"{kind}:" + hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return client_address(scope)
+
+
+def _basic_password(token: str) -> str:
+    """The password of Basic credentials (the key), or "" when they are not base64 of user:password."""
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
 
 
 def client_address(scope: Scope) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -29,6 +31,8 @@ SUPPORTED_VERSIONS = ("1.0.3", "1.0.2", "1.0.1", "1.0.0")
 _ACCEPTED_VERSION = re.compile(r"^1\.0(\.[0-3])?$")
 REALM = 'Basic realm="Leerpad xAPI", charset="UTF-8"'
 PREFIX = "/xapi"
+STATEMENTS = PREFIX + "/statements"
+CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 def _credentials(header: str) -> tuple[str | None, str]:
@@ -88,31 +92,46 @@ def xapi_error(request: Request, exc: LeerpadError) -> Response:
     return problem(status, title, exc.message, request.url.path, headers=headers)
 
 
+def consistent_through(moment: datetime) -> str:
+    """X-Experience-API-Consistent-Through: one database, written in each request's transaction, so
+    every statement stored before the request began is in its answer."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 class XapiRoute(APIRoute):
     """The route class of the LRS router: its errors, the dependencies' included, answer as
-    `xapi_error` says, and FastAPI's own request validation answers 400."""
+    `xapi_error` says, and FastAPI's own request validation answers 400. Every answer to a GET of
+    statements carries X-Experience-API-Consistent-Through, its errors' too (xAPI asks for it
+    "regardless of the code returned"; clients read it to decide how long to wait for a statement)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
+            started = datetime.now(UTC)
             try:
-                return await handler(request)
+                response = await handler(request)
             except LeerpadError as exc:
-                return xapi_error(request, exc)
+                response = xapi_error(request, exc)
             except RequestValidationError as exc:
                 where = "; ".join(
                     f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', '')}"
                     for err in exc.errors()[:5]
                 )
-                return xapi_error(request, Unprocessable(where or "invalid request"))
+                response = xapi_error(request, Unprocessable(where or "invalid request"))
+            if request.method in ("GET", "HEAD") and request.url.path == STATEMENTS:
+                response.headers[CONSISTENT_THROUGH] = consistent_through(started)
+            return response
 
         return handle
 
 
 class VersionHeader:
-    """Every answer under /xapi/ carries X-Experience-API-Version, those of the middleware (413,
-    429) included: ASGI middleware, outside the limits, because a route cannot reach those."""
+    """Every answer under /xapi/ carries X-Experience-API-Version, and none is 422: those of the
+    middleware (413, 429, and the input guard's refusal of text no database can store) included. xAPI
+    answers every invalid request with 400, and conformance clients check the exact code, so a 422
+    from anything below becomes 400 here (its problem+json status and title with it). ASGI middleware,
+    outside the limits and the input guard, because a route cannot reach their answers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -122,13 +141,39 @@ class VersionHeader:
         if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
             await self.app(scope, receive, send)
             return
+        held: Message | None = None  # the start of a 422, held until its body is rewritten
+        body: list[bytes] = []
 
         async def versioned(message: Message) -> None:
+            nonlocal held
             if message["type"] == "http.response.start":
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-experience-api-version"
                 ]
                 message = {**message, "headers": [*headers, (b"x-experience-api-version", VERSION.encode())]}
+                if message["status"] == 422:
+                    held = message
+                    return
+            elif message["type"] == "http.response.body" and held is not None:
+                body.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                start, rewritten = _as_bad_request(held, b"".join(body))
+                await send(start)
+                message = {"type": "http.response.body", "body": rewritten}
             await send(message)
 
         await self.app(scope, receive, versioned)
+
+
+def _as_bad_request(start: Message, body: bytes) -> tuple[Message, bytes]:
+    """A 422 answer as 400: the status, and a problem+json body's status and title."""
+    try:
+        problem_body = json.loads(body)
+    except ValueError:
+        problem_body = None
+    if isinstance(problem_body, dict) and problem_body.get("status") == 422:
+        body = json.dumps({**problem_body, "status": 400, "title": "Bad request"}).encode()
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    return {**start, "status": 400, "headers": headers}, body

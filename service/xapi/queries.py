@@ -166,9 +166,3 @@ def statement_page(session: Session, tenant_id: int, params: Mapping[str, str]) 
         following["cursor"] = str(page[-1].id)
         link = f"{STATEMENTS_PATH}?{urlencode(following)}"
     return {"statements": [present(row.statement, chosen) for row in page], "more": link}
-
-
-def consistent_through(now: datetime) -> str:
-    """X-Experience-API-Consistent-Through: one database, written in each request's transaction, so
-    every statement stored before now is in the answers."""
-    return now.isoformat().replace("+00:00", "Z")

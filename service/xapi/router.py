@@ -12,13 +12,11 @@ from fastapi.responses import JSONResponse
 from service.http.deps import SessionDep
 from service.http.errors import Unprocessable
 from service.xapi.protocol import SUPPORTED_VERSIONS, LrsCaller, XapiRoute
-from service.xapi.queries import consistent_through, one_statement, statement_page
+from service.xapi.queries import one_statement, statement_page
 from service.xapi.store import authority, store_statements
 from service.xapi.validation import Invalid, uuid_text
 
 router = APIRouter(prefix="/xapi", tags=["xAPI LRS"], route_class=XapiRoute)
-
-CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 
 
 async def statement_body(request: Request) -> Any:
@@ -69,9 +67,9 @@ def put_statement(
 
 @router.get("/statements")
 def get_statements(request: Request, caller: LrsCaller, session: SessionDep) -> JSONResponse:
-    """One statement (statementId, voidedStatementId) or a filtered page: {"statements", "more"}."""
-    now = datetime.now(UTC)
+    """One statement (statementId, voidedStatementId) or a filtered page: {"statements", "more"};
+    XapiRoute adds X-Experience-API-Consistent-Through."""
     params = dict(request.query_params)
     single = "statementId" in params or "voidedStatementId" in params
     found = (one_statement if single else statement_page)(session, caller.tenant_id, params)
-    return JSONResponse(found, headers={CONSISTENT_THROUGH: consistent_through(now)})
+    return JSONResponse(found)

@@ -98,13 +98,30 @@ def _stored_form(
     sent: Mapping[str, Any], statement_id: str, now: datetime, vouched: Mapping[str, Any]
 ) -> dict[str, Any]:
     stamp = now.isoformat().replace("+00:00", "Z")
-    stored = dict(sent)
+    stored = _context_activities_listed(sent)
     stored["id"] = statement_id
     stored.setdefault("timestamp", stamp)
     stored["stored"] = stamp
     stored["authority"] = dict(vouched)
     stored.setdefault("version", "1.0.0")
     return stored
+
+
+def _context_activities_listed(part: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy whose contextActivities (its SubStatement's too) are arrays: a client may send a single
+    activity for one, and xAPI has the LRS answer with an array always."""
+    copy = dict(part)
+    target = copy.get("object")
+    if isinstance(target, Mapping) and target.get("objectType") == "SubStatement":
+        copy["object"] = _context_activities_listed(target)
+    context = copy.get("context")
+    if isinstance(context, Mapping) and isinstance(context.get("contextActivities"), Mapping):
+        listed = {
+            name: value if isinstance(value, list) else [value]
+            for name, value in context["contextActivities"].items()
+        }
+        copy["context"] = {**context, "contextActivities": listed}
+    return copy
 
 
 def _related(statement: Mapping[str, Any]) -> tuple[list[str], list[str]]:

@@ -31,8 +31,11 @@ _LANGUAGE_TAG = re.compile(
     r"(?:-x(?:-[A-Za-z\d]{1,8})+)?|x(?:-[A-Za-z\d]{1,8})+|i-[A-Za-z]{2,8})$"
 )
 _TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$", re.IGNORECASE
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?$", re.IGNORECASE
 )
+_UNKNOWN_OFFSETS = {"-00", "-0000", "-00:00"}
+# ISO 8601 weeks stand alone: P4W, never P4W1D.
+_WEEKS_WITH_MORE = re.compile(r"W.", re.IGNORECASE)
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 _STATEMENT_KEYS = {
@@ -122,9 +125,11 @@ def _boolean(value: Any, path: str) -> None:
 
 
 def timestamp(value: Any, path: str) -> str:
-    """An ISO 8601 date-time; the offset -00:00 is refused, as RFC 3339 and the specification ask."""
+    """An ISO 8601 date-time; the offset -00 (-00:00, -0000: "offset unknown") is refused, as RFC 3339
+    and the specification ask."""
     text = _string(value, path)
-    if not _TIMESTAMP.match(text) or text.endswith("-00:00") or text.endswith("-0000"):
+    match = _TIMESTAMP.match(text)
+    if match is None or match.group("offset") in _UNKNOWN_OFFSETS:
         raise Invalid(path, "not an ISO 8601 date-time")
     return text
 
@@ -137,7 +142,10 @@ def language_map(value: Any, path: str) -> None:
 
 
 def _extensions(value: Any, path: str) -> None:
-    for key in _mapping(value, path):
+    """Keys are IRIs; values are anything, null included (the one place xAPI allows null)."""
+    if not isinstance(value, Mapping):
+        raise Invalid(path, "not a JSON object")
+    for key in value:
         iri(key, f"{path} key")
 
 
@@ -234,14 +242,17 @@ def _definition(value: Any, path: str) -> None:
         iri(found["moreInfo"], f"{path}.moreInfo")
     if "extensions" in found:
         _extensions(found["extensions"], f"{path}.extensions")
-    if "interactionType" in found and found["interactionType"] not in _INTERACTION_TYPES:
+    if "interactionType" in found and _string(found["interactionType"], f"{path}.interactionType") not in (
+        _INTERACTION_TYPES
+    ):
         raise Invalid(f"{path}.interactionType", "not an interaction type xAPI defines")
     if "correctResponsesPattern" in found:
         for index, pattern in enumerate(
             _list(found["correctResponsesPattern"], f"{path}.correctResponsesPattern")
         ):
             _string(pattern, f"{path}.correctResponsesPattern[{index}]")
-    if any(name in found for name in _COMPONENT_LISTS) and "interactionType" not in found:
+    interaction_parts = ("correctResponsesPattern", *_COMPONENT_LISTS)
+    if any(name in found for name in interaction_parts) and "interactionType" not in found:
         raise Invalid(f"{path}.interactionType", "missing, though interaction components are given")
     _interaction_components(found, path)
 
@@ -264,7 +275,7 @@ def statement_ref(value: Any, path: str) -> str:
 
 def _object(value: Any, path: str, inside_substatement: bool) -> str:
     """Checks the statement's object; returns its objectType."""
-    kind = _mapping(value, path).get("objectType", "Activity")
+    kind = _string(_mapping(value, path).get("objectType", "Activity"), f"{path}.objectType")
     checks: dict[str, Callable[[Any, str], Any]] = {
         "Activity": activity,
         "Agent": agent,
@@ -305,10 +316,15 @@ def _result(value: Any, path: str) -> None:
     if "response" in found:
         _string(found["response"], f"{path}.response")
     if "duration" in found:
+        duration = _string(found["duration"], f"{path}.duration")
         try:
-            parse_duration(_string(found["duration"], f"{path}.duration"))
+            parse_duration(duration)
         except ValueError:
             raise Invalid(f"{path}.duration", "not an ISO 8601 duration") from None
+        if _WEEKS_WITH_MORE.search(duration.strip()):
+            raise Invalid(
+                f"{path}.duration", "weeks are not combined with other units in ISO 8601 (P4W, not P4W1D)"
+            )
     if "extensions" in found:
         _extensions(found["extensions"], f"{path}.extensions")
 
@@ -398,9 +414,20 @@ def check_statement(statement: Any) -> None:
     if "stored" in found:
         timestamp(found["stored"], "stored")
     if "authority" in found:
-        actor(found["authority"], "authority")
+        _authority(found["authority"])
     if "version" in found and not _VERSION.match(_string(found["version"], "version")):
         raise Invalid("version", "not an xAPI version 1.0.x")
+
+
+def _authority(value: Any) -> None:
+    """An Agent, or an anonymous Group of exactly two Agents (an OAuth consumer and its user)."""
+    actor(value, "authority")
+    if value.get("objectType") != "Group":
+        return
+    if any(name in value for name in _IFIS):
+        raise Invalid("authority", "a Group authority must be anonymous (no identifier)")
+    if len(value["member"]) != 2:
+        raise Invalid("authority.member", "a Group authority has exactly two members")
 
 
 def ifi(agent_or_group: Mapping[str, Any]) -> str:

@@ -17,7 +17,7 @@ from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import Encoder
 from recommender.index import LEXICAL_FILE, MANIFEST_FILE
 from service.core.runtime import Runtime
-from tests.support.catalogs import ROWS, catalog_rows, write_csv
+from tests.support.catalogs import HEADER, ROWS, catalog_rows, write_csv
 from tests.support.encoders import CountingEncoder, SessionEncoder
 from tests.support.ingest import db_state, run_ingest
 
@@ -55,6 +55,35 @@ def test_reingest_unchanged_embeds_nothing_and_keeps_the_snapshot(
     assert counting.texts == 0
     assert runtime.store(tenant).current_version() == version
     assert db_state(runtime, tenant) == before
+
+
+def test_an_lms_url_is_stored_and_a_changed_one_is_an_update_that_embeds_nothing(
+    runtime: Runtime, tenant: str, encoder: Encoder, tmp_path: Path
+) -> None:
+    """The item's hash holds lms_url only when one is given: a catalog imported before the column
+    existed stays unchanged, and a new or changed lms_url is an update (the embedded texts are not)."""
+    run_ingest(runtime, tenant, write_csv(tmp_path / "a.csv", ROWS), CountingEncoder(encoder))
+    header = [*HEADER, "lms_url"]
+    moodle = "https://moodle.example/course/view.php?id="
+    same = run_ingest(
+        runtime,
+        tenant,
+        write_csv(tmp_path / "b.csv", [[*r, ""] for r in ROWS], header),
+        CountingEncoder(encoder),
+    )
+    assert (same.updated, same.unchanged) == (0, 3)
+    rows = [[*r, f"{moodle}{n}"] for n, r in enumerate(ROWS, start=2)]
+    counting = CountingEncoder(encoder)
+    given = run_ingest(runtime, tenant, write_csv(tmp_path / "c.csv", rows, header), counting)
+    assert (given.updated, given.unchanged, counting.texts) == (3, 0, 0)
+    rows[0][-1] = f"{moodle}9"
+    changed = run_ingest(
+        runtime, tenant, write_csv(tmp_path / "d.csv", rows, header), CountingEncoder(encoder)
+    )
+    assert (changed.updated, changed.unchanged, changed.embedded) == (1, 2, 0)
+    with runtime.sessions() as session:
+        stored = dict(session.execute(select(CatalogItem.external_id, CatalogItem.lms_url)).all())
+    assert stored == {ROWS[0][0]: f"{moodle}9", ROWS[1][0]: f"{moodle}3", ROWS[2][0]: f"{moodle}4"}
 
 
 def test_changed_item_is_reembedded_and_missing_item_retired(

@@ -117,3 +117,21 @@ def test_blanks_around_a_good_url_are_dropped(tmp_path: Path) -> None:
     report = IngestReport(kind="csv", source="csv", path=str(path))
     [item] = read_items(get_source("csv"), path, report)
     assert item.url == "https://lms.example/1" and not report.rejected
+
+
+def test_a_bad_lms_url_is_rejected_like_a_url_and_the_row_kept_with_its_url(tmp_path: Path) -> None:
+    """The csv format's lms_url (the LMS's own page, which xAPI statements name) gets the url check."""
+    path = _csv(
+        tmp_path / "c.csv",
+        "external_id,title,description,url,lms_url\n"
+        "ok-1,SQL,Leer SQL.,https://lms.example/1, https://moodle.example/course/view.php?id=2 \n"
+        f"bad-1,XSS,Tekst.,https://lms.example/2,{EVIL}\n",
+    )
+    report = IngestReport(kind="csv", source="csv", path=str(path))
+    good, bad = read_items(get_source("csv"), path, report)
+    assert good.lms_url == "https://moodle.example/course/view.php?id=2"
+    assert (bad.lms_url, bad.url) == (None, "https://lms.example/2")
+    [rejection] = report.rejected
+    assert (rejection.line, rejection.field) == (3, "lms_url")
+    assert EVIL in rejection.reason and "only http and https" in rejection.reason
+    assert "kept without a lms_url" in rejection.reason

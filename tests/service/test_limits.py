@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,23 @@ def test_the_bucket_is_the_key_else_the_dashboard_session_else_the_address() -> 
     assert client_identity(scope([(b"authorization", b"Bearer lp_b_other")])) != bearer
     assert client_identity(scope([(b"cookie", b'broken="')])) == "ip:10.0.0.7"
     assert client_identity(scope([])) == "ip:10.0.0.7"
+
+
+def test_basic_credentials_draw_from_their_keys_bucket_not_the_address() -> None:
+    """LMSs send the LRS their key as the Basic password: one key is one bucket, Bearer or Basic, and
+    two LMSs behind one address (a proxy, a NAT) do not share one."""
+
+    def scope(authorization: bytes) -> dict[str, Any]:
+        return {"type": "http", "headers": [(b"authorization", authorization)], "client": ("10.0.0.7", 5000)}
+
+    def basic(credentials: bytes) -> bytes:
+        return b"Basic " + base64.b64encode(credentials)
+
+    bearer = client_identity(scope(b"Bearer lp_a_secret"))
+    assert client_identity(scope(basic(b"acme:lp_a_secret"))) == bearer
+    assert client_identity(scope(basic(b"other:lp_b_other"))) not in (bearer, "ip:10.0.0.7")
+    for broken in (b"Basic not-base64!", basic(b"no-colon"), basic(b"\xff:\xfe")):
+        assert client_identity(scope(broken)) == "ip:10.0.0.7"
 
 
 def test_an_oversize_json_body_gets_413_declared_or_streamed(runtime: Runtime, tenant: str) -> None:

@@ -153,6 +153,59 @@ def test_queries_page_with_more_and_voiding_undoes_the_event(
     assert client.post("/xapi/statements", json=again, headers=lrs).status_code == 400
 
 
+def test_context_activities_come_back_as_arrays_and_every_get_says_how_consistent_it_is(
+    client: TestClient, lrs: dict[str, str]
+) -> None:
+    """A single context activity is answered in an array (xAPI's rule for the LRS), a SubStatement's
+    too; X-Experience-API-Consistent-Through is on every answer to a GET of statements, a 404's and a
+    400's included (conformance clients read it to decide how long to wait for a statement)."""
+    parent = {"objectType": "Activity", "id": "https://lms.example/course"}
+    inner = {
+        "objectType": "SubStatement",
+        "actor": {"mbox": "mailto:a@example.org"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/completed"},
+        "object": {"id": "https://lms.example/q1"},
+        "context": {"contextActivities": {"grouping": parent}},
+    }
+    sent = statement(context={"contextActivities": {"parent": parent, "other": [parent]}})
+    nested = statement(verb="http://example.org/verbs/planned", object=inner)
+    assert client.post("/xapi/statements", json=[sent, nested], headers=lrs).status_code == 200
+    got = client.get("/xapi/statements", params={"statementId": sent["id"]}, headers=lrs).json()
+    assert got["context"]["contextActivities"] == {"parent": [parent], "other": [parent]}
+    got = client.get("/xapi/statements", params={"statementId": nested["id"]}, headers=lrs).json()
+    assert got["object"]["context"]["contextActivities"] == {"grouping": [parent]}
+
+    missing = client.get("/xapi/statements", params={"statementId": str(uuid.uuid4())}, headers=lrs)
+    misused = client.get("/xapi/statements", params={"statementId": sent["id"], "verb": VOIDED}, headers=lrs)
+    assert (missing.status_code, misused.status_code) == (404, 400)
+    for answer in (missing, misused):
+        assert answer.headers["X-Experience-API-Consistent-Through"].endswith("Z")
+
+
+def test_text_the_input_guard_refuses_is_400_under_xapi_and_422_elsewhere(
+    client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
+) -> None:
+    """The input guard (service.http.input_guard) answers before any route: under /xapi/ its refusal is
+    xAPI's 400 with the version header, problem+json status and all; elsewhere it stays 422."""
+    body = json.dumps(statement(result={"response": "a\u0000b"})).encode()
+    json_type = {"Content-Type": "application/json"}
+    lms = make_key(runtime, tenant, "lms")
+    refused = [
+        client.post("/xapi/statements", content=body, headers={**lrs, **json_type}),
+        client.get("/xapi/statements", params={"verb": "https://x.example/\u0000"}, headers=lrs),
+        client.post("/v1/events", content=b"[" + body + b"]", headers={**lms, **json_type}),
+    ]
+    lrs_body, lrs_query, events_body = refused
+    for answer in (lrs_body, lrs_query):
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["X-Experience-API-Version"] == "1.0.3"
+        assert (answer.json()["status"], answer.json()["title"]) == (400, "Bad request")
+        assert "NUL" in answer.json()["detail"]
+        assert int(answer.headers["content-length"]) == len(answer.content)
+    assert events_body.status_code == 422 and "X-Experience-API-Version" not in events_body.headers
+    assert events_body.json()["status"] == 422
+
+
 def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
     client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
 ) -> None:
@@ -168,6 +221,41 @@ def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
         assert tenant_id is not None
         assert apply_pending(session, tenant_id, datetime.now(UTC)) == 1
     assert events(runtime, [waiting["id"]]) == 1
+
+
+def test_a_statement_naming_an_items_lms_url_is_applied_to_that_item(
+    client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path, lrs: dict[str, str]
+) -> None:
+    """Moodle names its own pages (course/view.php, mod/page/view.php), not the content's url: a CSV
+    catalog's lms_url column makes them resolve, through the LRS and POST /v1/events alike."""
+    course = "https://moodle.example/course/view.php?id=2"
+    module = "https://moodle.example/mod/page/view.php?id=5"
+    pages = {"sql-joins": course, "fb-geven": module}
+    rows = [[*row, pages.get(row[0], "")] for row in PATH_CATALOG]
+    runtime.ingest(tenant, "csv", write_csv(tmp_path / "lms.csv", rows, header=[*PATH_HEADER, "lms_url"]))
+    admin = make_key(runtime, tenant, "admin")
+    items = client.get("/v1/catalog/items", params={"limit": 50}, headers=admin).json()["items"]
+    by_page = {item["lms_url"]: item for item in items if item["lms_url"]}
+    assert set(by_page) == {course, module}
+    assert by_page[course]["url"] == "https://lms.example/sql-joins"
+
+    through_lrs = statement(target=course)
+    assert client.post("/xapi/statements", json=through_lrs, headers=lrs).status_code == 200
+    through_events = statement(verb="experienced", target=module)
+    answer = client.post("/v1/events", json=[through_events], headers=make_key(runtime, tenant, "lms"))
+    assert answer.status_code == 200 and answer.json()["accepted"] == 1, answer.json()
+    with transaction(runtime.sessions) as session:
+        applied = dict(
+            session.execute(
+                select(LearningEvent.statement_id, LearningEvent.item_id).where(
+                    LearningEvent.statement_id.in_([through_lrs["id"], through_events["id"]])
+                )
+            ).all()
+        )
+    assert applied == {
+        through_lrs["id"]: by_page[course]["item_id"],
+        through_events["id"]: by_page[module]["item_id"],
+    }
 
 
 def _real_statements(folder: Path) -> list[dict[str, Any]]:
