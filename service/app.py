@@ -41,6 +41,8 @@ from service.trust.personal_data import install_access_log_pseudonyms, log_path_
 from service.worker import JobThread
 from service.xapi import identities_router as identities
 from service.xapi import router as xapi
+from service.xapi.openapi import document_statements
+from service.xapi.protocol import PREFIX as XAPI_PREFIX
 from service.xapi.protocol import VersionHeader
 
 log = logging.getLogger("leerpad")
@@ -146,16 +148,21 @@ def create_app(
 def _document_middleware_answers(app: FastAPI) -> None:
     """The OpenAPI document also names what comes from outside the routes: 400 (a body that cannot be
     read) and 413 (the size limit) to any request with a body, 422 everywhere (the text guard reads
-    every query string), 429 wherever the rate limit applies; and every error as problem+json."""
+    every query string) but under /xapi/, where xAPI's 400 stands for it, 429 wherever the rate limit
+    applies; and every error as problem+json. The LRS's Statement resource is written by
+    service.xapi.openapi (its routes read the xAPI protocol themselves)."""
     build = app.openapi
 
     def extra_statuses(path: str, operation: dict[str, Any]) -> set[int]:
-        statuses = {400, 413, 422} if "requestBody" in operation else {422}
+        invalid = 400 if path.startswith(XAPI_PREFIX) else 422
+        statuses = {400, 413, invalid} if "requestBody" in operation else {invalid}
         return statuses | ({429} if rate_limited(path) else set())
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document_problems(build(), extra_statuses)
+            document = build()
+            document_problems(document, extra_statuses)
+            document_statements(document)
         assert app.openapi_schema is not None
         return app.openapi_schema
 

@@ -68,6 +68,13 @@ SEMANTIC_422 = {
     ("GET", "/v1/reports/kpis"): "team and role must name a known team and role",
     ("PUT", "/v1/employees/{employee_id}"): "role and target_role must name a role defined before",
 }
+# The LRS answers 400 where the rest of the API answers 422 (xAPI asks it), and validates statements
+# and agents by xAPI's rules, which its JSON schema only outlines (service/xapi/openapi.py).
+SEMANTIC_400 = {
+    ("POST", "/xapi/statements"): "a statement must follow xAPI 1.0.3's rules (actor, verb IRI, object)",
+    ("PUT", "/xapi/statements"): "a statement must follow xAPI 1.0.3's rules, its id the statementId",
+    ("GET", "/xapi/statements"): "agent must be an Agent as JSON; statementId excludes the other filters",
+}
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429"]
 MAX_EXAMPLES = 50  # per operation, per generation phase (the coverage phase adds its own cases)
 
@@ -77,7 +84,15 @@ CONFIG = SchemathesisConfig.from_dict(
         # Authorization headers, and drop them in negative cases the key then makes valid again.
         # `ignored_auth` still sends each request without the key and with a wrong one.
         "generation": {"with-security-parameters": False},
+        # The first entry whose filters match an operation configures it; the LRS's by path alone.
         "operations": [
+            {
+                "include-path": path,
+                "checks": {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_STATUSES, "400"]}},
+            }
+            for path in sorted({path for _, path in SEMANTIC_400})
+        ]
+        + [
             {
                 "include-method": method,
                 "include-path": path,
@@ -213,13 +228,17 @@ def test_the_document_declares_what_middleware_answers_as_problem_json() -> None
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
-            expected = {"422"} | ({"400", "413"} if "requestBody" in operation else set())
+            invalid = "400" if path.startswith("/xapi/") else "422"  # xAPI asks for 400
+            expected = {invalid} | ({"400", "413"} if "requestBody" in operation else set())
             expected |= {"429"} if path.startswith("/v1/") else set()
             assert expected <= responses.keys(), (method, path)
             for status, response in responses.items():
                 if status.startswith(("4", "5")):
                     assert list(response["content"]) == ["application/problem+json"], (method, path, status)
     assert "Retry-After" in document["paths"]["/v1/search"]["get"]["responses"]["429"]["headers"]
+    lrs = document["paths"]["/xapi/statements"]
+    assert all("422" not in operation["responses"] for operation in lrs.values())
+    assert all(p["name"] == "X-Experience-API-Version" for p in (op["parameters"][0] for op in lrs.values()))
 
 
 def test_ids_past_bigint_and_foreign_cursors_get_422_not_500(
