@@ -52,10 +52,13 @@ def set_effects(session: Session, tenant_id: int, effects: Mapping[str, tuple[st
 
 
 def pending_statements(
-    session: Session, tenant_id: int, actor_ifis: Collection[str] | None = None
+    session: Session,
+    tenant_id: int,
+    actor_ifis: Collection[str] | None = None,
+    account_name: str | None = None,
 ) -> list[XapiStatement]:
     """Stored statements not applied yet (no employee or item was known), oldest first; only those
-    of these actors when given."""
+    of these actors, or of accounts with this name on any site, when given."""
     query = select(XapiStatement).where(
         XapiStatement.tenant_id == tenant_id,
         XapiStatement.effect == EFFECT_PENDING,
@@ -63,6 +66,11 @@ def pending_statements(
     )
     if actor_ifis is not None:
         query = query.where(XapiStatement.actor_ifi.in_(list(actor_ifis)))
+    if account_name is not None:  # the ifi of an account: "account:<homePage> <name>"
+        query = query.where(
+            XapiStatement.actor_ifi.startswith("account:", autoescape=True),
+            XapiStatement.actor_ifi.endswith(f" {account_name}", autoescape=True),
+        )
     return list(session.scalars(query.order_by(XapiStatement.id)).all())
 
 

@@ -3,6 +3,8 @@ export and erasure: service/trust/personal_data_router.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi import APIRouter
 
 from models import people_repository as people
@@ -40,6 +42,7 @@ from service.skills.roles import (
     upsert_role,
 )
 from service.skills.schemas import ResolutionPublic, RoleIn, RolePublic, RoleSkillPublic
+from service.xapi.store import apply_pending
 
 router = APIRouter(prefix="/v1", tags=["people"])
 
@@ -123,7 +126,8 @@ def list_roles(caller: AnyCaller, session: SessionDep) -> list[RolePublic]:
 def put_employee(
     employee_id: Key, body: EmployeeIn, caller: PeopleCaller, session: SessionDep
 ) -> EmployeePublic:
-    """Create or update an employee: role, team, language, preferences."""
+    """Create or update an employee: role, team, language, preferences. Statements the LRS kept for
+    an LMS account of that name, which named no one until now, count from here on."""
     check_employee_access(caller, employee_id)
     employee = upsert_employee(
         session,
@@ -135,6 +139,7 @@ def put_employee(
         language=body.language,
         preferences=body.preferences,
     )
+    apply_pending(session, caller.tenant_id, datetime.now(UTC), account_name=employee_id)
     return employee_public(session, employee)
 
 

@@ -246,12 +246,16 @@ def store_statements(
 
 
 def apply_pending(
-    session: Session, tenant_id: int, now: datetime, actor_ifis: Collection[str] | None = None
+    session: Session,
+    tenant_id: int,
+    now: datetime,
+    actor_ifis: Collection[str] | None = None,
+    account_name: str | None = None,
 ) -> int:
     """Apply the tenant's stored statements that were waiting for an employee (or an item): all of
-    them, or those of these actors (service.xapi.validation.ifi). Call it after identities or
-    employees are imported. Returns how many were applied now."""
-    rows = xapi_repo.pending_statements(session, tenant_id, actor_ifis)
+    them, those of these actors (service.xapi.validation.ifi), or those of accounts named like a new
+    employee. Call it after identities or employees are added. Returns how many were applied now."""
+    rows = xapi_repo.pending_statements(session, tenant_id, actor_ifis, account_name)
     if not rows:
         return 0
     effects = _effects(session, tenant_id, [row.statement for row in rows], now)

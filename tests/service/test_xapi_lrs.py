@@ -206,21 +206,34 @@ def test_text_the_input_guard_refuses_is_400_under_xapi_and_422_elsewhere(
     assert events_body.json()["status"] == 422
 
 
-def test_a_statement_of_an_unknown_actor_waits_and_is_applied_later(
+def test_a_statement_of_an_unknown_actor_waits_and_is_applied_when_someone_names_it(
     client: TestClient, runtime: Runtime, tenant: str, lrs: dict[str, str]
 ) -> None:
+    lms = {"Authorization": make_key(runtime, tenant, "lms")["Authorization"]}
+    # An account named like an employee the LMS has not created here yet: applied once it is.
     waiting = statement(employee="e-new")
     assert client.post("/xapi/statements", json=waiting, headers=lrs).status_code == 200
     assert events(runtime, [waiting["id"]]) == 0
-    lms = {"Authorization": make_key(runtime, tenant, "lms")["Authorization"]}
     assert client.put("/v1/employees/e-new", json={"language": "nl"}, headers=lms).status_code == 200
+    assert events(runtime, [waiting["id"]]) == 1
+
+    # An address no one is mapped to: applied once PUT /v1/identities maps it.
+    by_mail = statement(actor={"objectType": "Agent", "mbox": "mailto:e1@example.nl"})
+    assert client.post("/xapi/statements", json=by_mail, headers=lrs).status_code == 200
+    assert events(runtime, [by_mail["id"]]) == 0
+    mapping = [{"employee_id": "e-1", "actor": {"mbox": "mailto:e1@example.nl"}}]
+    assert client.put("/v1/identities", json=mapping, headers=lms).json()["created"] == 1
+    assert events(runtime, [by_mail["id"]]) == 1
     with transaction(runtime.sessions) as session:
         tenant_id = session.scalar(
-            select(XapiStatement.tenant_id).where(XapiStatement.statement_id == waiting["id"])
+            select(XapiStatement.tenant_id).where(XapiStatement.statement_id == by_mail["id"])
         )
         assert tenant_id is not None
-        assert apply_pending(session, tenant_id, datetime.now(UTC)) == 1
-    assert events(runtime, [waiting["id"]]) == 1
+        assert apply_pending(session, tenant_id, datetime.now(UTC)) == 0  # nothing left waiting
+
+    # The same address sent to /v1/events is read through the same mapping.
+    again = statement(actor={"objectType": "Agent", "mbox": "mailto:E1@example.nl"})
+    assert client.post("/v1/events", json=[again], headers=lms).json()["accepted"] == 1
 
 
 def test_a_statement_naming_an_items_lms_url_is_applied_to_that_item(
