@@ -30,15 +30,13 @@ def identities_import(
     from datetime import UTC, datetime
 
     from models.db import transaction
-    from service.events.identities import map_identities, read_identities_csv
-    from service.xapi.store import apply_pending
+    from service.events.identities import read_identities_csv
+    from service.xapi.identities import map_actors
 
     entries, unreadable = read_identities_csv(path)
     with context.tenant_runtime(tenant) as runtime, transaction(runtime.sessions) as session:
         tenant_id = context.known_tenant(session, tenant).id
-        report = map_identities(session, tenant_id, entries)
-        # statements the LRS kept for actors that named no employee until now count from here on
-        applied = apply_pending(session, tenant_id, datetime.now(UTC))
+        report, applied = map_actors(session, tenant_id, entries, datetime.now(UTC))
     report.problems[:0] = unreadable
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
@@ -63,13 +61,17 @@ def identities_home_pages(
     tenant: TenantOption = DEFAULT_TENANT,
 ) -> None:
     """Show, set or clear the LMS sites whose xAPI account names are employee ids."""
+    from datetime import UTC, datetime
+
     from models import identities_repository
     from models.db import transaction
-    from service.events.identities import set_home_pages
+    from service.xapi.identities import replace_home_pages
 
     with context.tenant_runtime(tenant) as runtime, transaction(runtime.sessions) as session:
         tenant_id = context.known_tenant(session, tenant).id
-        pages = set_home_pages(session, tenant_id, urls or []) if urls or clear else None
+        pages = (
+            replace_home_pages(session, tenant_id, urls or [], datetime.now(UTC)) if urls or clear else None
+        )
         shown = pages if pages is not None else identities_repository.home_pages(session, tenant_id)
     if not shown:
         typer.echo("no home pages listed: every LMS account's name is taken as the employee id")

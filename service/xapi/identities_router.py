@@ -10,10 +10,11 @@ from fastapi import APIRouter, Body, Depends, Query
 
 from models import identities_repository as identities_repo
 from models import people_repository as people
-from service.events.identities import MAX_IDENTITIES, IdentityInput, map_identities, set_home_pages
+from service.events.identities import MAX_IDENTITIES, IdentityInput
 from service.http.deps import Caller, SessionDep, require
 from service.http.errors import NotFound, Unprocessable, problem_responses
 from service.http.pagination import decode_cursor, encode_cursor
+from service.xapi.identities import map_actors, replace_home_pages
 from service.xapi.identities_schemas import (
     HomePages,
     IdentitiesMapped,
@@ -22,7 +23,6 @@ from service.xapi.identities_schemas import (
     IdentityProblem,
     IdentityPublic,
 )
-from service.xapi.store import apply_pending
 
 router = APIRouter(prefix="/v1/identities", tags=["people"])
 
@@ -43,9 +43,7 @@ def put_identities(
     if not body:
         raise Unprocessable("body: an empty list of identities")
     entries = [IdentityInput(item.employee_id, item.actor, f"[{i}]") for i, item in enumerate(body)]
-    report = map_identities(session, caller.tenant_id, entries)
-    if report.mapped_keys:  # the statements the LRS kept for actors that named no one may count now
-        apply_pending(session, caller.tenant_id, datetime.now(UTC))
+    report, _ = map_actors(session, caller.tenant_id, entries, datetime.now(UTC))
     return IdentitiesMapped(
         created=report.created,
         updated=report.updated,
@@ -88,4 +86,6 @@ def get_home_pages(caller: IdentityManager, session: SessionDep) -> HomePages:
 def put_home_pages(body: HomePages, caller: IdentityManager, session: SessionDep) -> HomePages:
     """Replace the list; the answer holds the sites as they are compared (lower-case host, no
     trailing slash)."""
-    return HomePages(home_pages=set_home_pages(session, caller.tenant_id, body.home_pages))
+    return HomePages(
+        home_pages=replace_home_pages(session, caller.tenant_id, body.home_pages, datetime.now(UTC))
+    )
