@@ -25,6 +25,8 @@ async def statement_body(request: Request) -> Any:
         return json.loads(await request.body())
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise Unprocessable("body: not JSON") from None
+    except RecursionError:  # nested deeper than the parser goes: no statement is
+        raise Unprocessable("body: JSON nested too deep to read") from None
 
 
 Body = Annotated[Any, Depends(statement_body)]

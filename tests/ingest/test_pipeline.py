@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from ingest.indexing import lexical_from_database
 from ingest.pipeline import IngestError, RetireRefused, encode_texts
 from models import repositories as repo
+from models.repositories import get_tenant
 from models.tables import CatalogItem, MicroUnit
 from recommender.embedding import Encoder
 from recommender.index import LEXICAL_FILE, MANIFEST_FILE
@@ -82,7 +83,10 @@ def test_an_lms_url_is_stored_and_a_changed_one_is_an_update_that_embeds_nothing
     )
     assert (changed.updated, changed.unchanged, changed.embedded) == (1, 2, 0)
     with runtime.sessions() as session:
-        stored = dict(session.execute(select(CatalogItem.external_id, CatalogItem.lms_url)).all())
+        row = get_tenant(session, tenant)
+        assert row is not None
+        found = select(CatalogItem.external_id, CatalogItem.lms_url).where(CatalogItem.tenant_id == row.id)
+        stored = dict(session.execute(found).all())  # this test's tenant: the database is the session's
     assert stored == {ROWS[0][0]: f"{moodle}9", ROWS[1][0]: f"{moodle}3", ROWS[2][0]: f"{moodle}4"}
 
 

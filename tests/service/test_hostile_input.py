@@ -57,6 +57,11 @@ BODY_ROUTES = [
     if "requestBody" in operation
 ]
 JSON_ROUTES = [(method, path) for method, path in BODY_ROUTES if path != UPLOAD_PATH]
+LRS = "/xapi/"  # the LRS's routes answer 400 where the others answer 422, and need the version header
+
+
+def lrs_headers(path: str) -> dict[str, str]:
+    return {"X-Experience-API-Version": "1.0.3"} if path.startswith(LRS) else {}
 
 
 def stored(runtime: Runtime, tenant: str) -> dict[str, list[str]]:
@@ -110,10 +115,9 @@ def test_json_nested_past_the_parser_gets_400_on_every_route(
     before = stored(runtime, tenant)
     deep = "[" * 100_000 + "]" * 100_000
     for method, path in JSON_ROUTES:
-        assert (
-            "parsing the body"
-            in problem(client.request(method, path, content=deep, headers={**admin, **JSON}), 400)["detail"]
-        )
+        answer = client.request(method, path, content=deep, headers={**admin, **JSON, **lrs_headers(path)})
+        expected = "body: JSON nested too deep" if path.startswith(LRS) else "parsing the body"
+        assert expected in problem(answer, 400)["detail"], (method, path)
     assert stored(runtime, tenant) == before
 
 
@@ -132,11 +136,17 @@ def test_a_body_in_the_wrong_content_type_gets_422_on_every_route(
 ) -> None:
     before = stored(runtime, tenant)
     for method, path in BODY_ROUTES:
-        headers = {**admin, **sent.get("headers", {})}
+        headers = {**admin, **sent.get("headers", {}), **lrs_headers(path)}
         answer = client.request(
             method, path, **{k: v for k, v in sent.items() if k != "headers"}, headers=headers
         )
-        assert problem(answer, 422)["detail"].startswith(("body", "query.kind")), (method, path)
+        status = 400 if path.startswith(LRS) else 422  # xAPI asks for 400
+        assert problem(answer, status)["detail"].startswith(
+            ("body", "query.kind", "query.statementId", "statements")
+        ), (
+            method,
+            path,
+        )
     assert stored(runtime, tenant) == before
 
 
