@@ -27,7 +27,11 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def get_session(runtime: RuntimeDep) -> Iterator[Session]:
-    """The only place that commits: services and repositories flush."""
+    """The only place that commits: services and repositories flush. Scoped to the route function
+    (below), so the commit comes after the answer is built and before it is sent: a client that is
+    told 200 or 303 finds the write there on its next request (a redirect after the dashboard's login
+    once arrived before the session it named was committed), and a commit that fails is a 500, never
+    an answer of success for a write that was lost."""
     session = runtime.sessions()
     try:
         yield session
@@ -39,7 +43,7 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)
