@@ -79,10 +79,11 @@ EMBEDDING_SHARE = 1 / 6  # where on the encoder's floor-to-full scale an embeddi
 AGREEING_SHARE = 1 / 3
 MENTION_SHARE = 0.8
 # An item that declares more skills than this lists its catalog's categories, not what it teaches
-# (a Coursera page on spacecraft dynamics declaring 30 skills, data visualization among them): its
-# declared skills whose meaning disagrees count as mentions too (0.95 x 0.8 = 0.76).
+# (a Coursera page on spacecraft dynamics declaring 34 skills, SQL and data visualization among them):
+# its declared skills whose meaning disagrees are judged as a label match in the text that is a
+# mention (0.85 x 0.8 = 0.68), below a path step's bar: the spacecraft course was once a step for SQL.
 DECLARED_MANY = 10
-DECLARED_MENTION = DECLARED_CONFIDENCE * MENTION_SHARE
+DECLARED_MENTION = LABEL_BASE_LONG * MENTION_SHARE
 _STEM_CACHE_LIMIT = 500_000
 _HEAVY_ROWS = 256  # rows per argpartition call, to bound the index array it allocates
 _CANDIDATE_BUDGET_PER_ROW = 8  # above this many candidates per row (x top_k), go row by row

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from recommender.paths import MIN_STEP_RELEVANCE
 from recommender.tagging import (
-    DECLARED_CONFIDENCE,
+    LABEL_BASE_LONG,
     MENTION_SHARE,
     TAG_DECLARED,
     TAG_EMBEDDING,
@@ -408,7 +409,8 @@ def test_a_declared_skill_from_a_category_list_that_disagrees_is_kept_as_a_menti
     by_skill = {tag.skill_id: tag for tag in tags}
     assert by_skill[1].confidence == 1.0
     assert by_skill[2].origin == TAG_DECLARED  # never dropped, but below a declared skill that agrees
-    assert by_skill[2].confidence == pytest.approx(DECLARED_CONFIDENCE * MENTION_SHARE)
+    assert by_skill[2].confidence == pytest.approx(LABEL_BASE_LONG * MENTION_SHARE)
+    assert by_skill[2].confidence < MIN_STEP_RELEVANCE  # a mention is no path step on its own
     assert [tag.skill_id for tag in tags] == [1, 2]
 
 
