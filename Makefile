@@ -30,7 +30,8 @@ run: install
 	$(BIN)/leerpad demo --tenant demo
 	@echo "Demo admin API key (tenant demo):"
 	@$(BIN)/leerpad keys create --tenant demo --role admin --label "make run" | tail -n 1
-	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: http://$(HOST):$(PORT)/docs)"
+	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: http://$(HOST):$(PORT)/docs; L&D dashboard: /dashboard;"
+	@echo "  xAPI LRS for an LMS: http://$(HOST):$(PORT)/xapi/ with HTTP Basic, username demo, password the key)"
 	$(BIN)/leerpad serve --host $(HOST) --port $(PORT)
 
 # The suite runs on a pytest-xdist worker per core (at most 4: each loads the models), a whole module
