@@ -8,8 +8,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from models import events_repository as events_repo
-from models import taxonomy_repository as tax
-from models.tables import TAG_REJECTED, Employee
+from models import reports_repository as reports_repo
+from models.tables import Employee
 from recommender.feedback import (
     COMPLETION_VERBS,
     DISMISSED_VERBS,
@@ -57,12 +57,8 @@ def item_events(
 
 
 def _taught_skills(session: Session, tenant_id: int, item_ids: Collection[int]) -> dict[int, list[int]]:
-    """item id -> the skills it teaches (tags L&D rejected teach nothing)."""
-    tags = tax.tags_of_items(session, tenant_id, sorted(item_ids))
-    return {
-        item_id: [tag.skill_id for tag in rows if tag.status != TAG_REJECTED]
-        for item_id, rows in tags.items()
-    }
+    """item id -> the skills it teaches (tags L&D rejected teach nothing), read as plain rows."""
+    return reports_repo.taught_skills_of_items(session, tenant_id, item_ids)
 
 
 def event_evidence(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,11 +55,14 @@ def _merged_evidence(
     return grouped
 
 
-def _estimates(evidence: Mapping[int, list[Evidence]], now: datetime) -> dict[int, LevelEstimate]:
+def _estimates(
+    evidence: Mapping[int, list[Evidence]], now: datetime, only: Collection[int] | None = None
+) -> dict[int, LevelEstimate]:
+    """skill id -> estimated level; with `only`, for those skills alone (the gap model reads no other)."""
     return {
         skill_id: estimate
         for skill_id, items in evidence.items()
-        if (estimate := estimate_level(items, now)) is not None
+        if (only is None or skill_id in only) and (estimate := estimate_level(items, now)) is not None
     }
 
 
@@ -74,13 +77,24 @@ def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> d
     )
 
 
+class _Member(Protocol):
+    """An employee as `population_gaps` reads one (a table row or a plain row of its columns)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role_id(self) -> int | None: ...
+
+
 def population_gaps(
-    session: Session, tenant_id: int, employees: Sequence[Employee], now: datetime, has_content: ContentCheck
+    session: Session, tenant_id: int, employees: Sequence[_Member], now: datetime, has_content: ContentCheck
 ) -> dict[int, list[Gap]]:
     """employee id -> gaps for their own role, closed ones included, for many employees at once: the
-    same model as `employee_gaps`, with every table read once instead of once per employee."""
+    same model as `employee_gaps`, with every table read once instead of once per employee, and
+    levels estimated only for the skills the employee's role needs (the only ones a gap reads)."""
     roles = {role.id: role for role in people.list_roles(session, tenant_id)}
     requirements = {role_id: _requirements(role) for role_id, role in roles.items()}
+    needed = {role_id: frozenset(r.skill_id for r in reqs) for role_id, reqs in requirements.items()}
     assessments = people.assessment_rows_by_employee(session, tenant_id)
     from_events = event_evidence_by_employee(session, tenant_id)
     required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
@@ -90,9 +104,8 @@ def population_gaps(
         if employee.role_id is None or employee.role_id not in requirements:
             continue
         evidence = _merged_evidence(assessments.get(employee.id, []), from_events.get(employee.id, {}))
-        result[employee.id] = compute_gaps(
-            requirements[employee.role_id], _estimates(evidence, now), covered, True
-        )
+        estimates = _estimates(evidence, now, needed[employee.role_id])
+        result[employee.id] = compute_gaps(requirements[employee.role_id], estimates, covered, True)
     return result
 
 
