@@ -91,9 +91,17 @@ def grouped_stats(
 def table_with_total(
     people: Sequence[PersonGaps], group_of: Callable[[PersonGaps], str]
 ) -> dict[tuple[str, int], GapStats]:
-    """Group (team or role) by skill, plus the ALL_TEAMS row over everyone."""
-    cells = grouped_stats(people, group_of)
-    cells.update({(ALL_TEAMS, skill_id): stats for skill_id, stats in skill_stats(people).items()})
+    """Group (team or role) by skill, plus the ALL_TEAMS row over everyone: `grouped_stats` and
+    `skill_stats` in one pass over the people."""
+    by_cell: dict[tuple[str, int], list[Gap]] = defaultdict(list)
+    by_skill: dict[int, list[Gap]] = defaultdict(list)
+    for person in people:
+        group = group_of(person)
+        for gap in person.gaps:
+            by_cell[(group, gap.skill_id)].append(gap)
+            by_skill[gap.skill_id].append(gap)
+    cells = {key: _stats(gaps) for key, gaps in by_cell.items()}
+    cells.update({(ALL_TEAMS, skill_id): _stats(gaps) for skill_id, gaps in by_skill.items()})
     return cells
 
 

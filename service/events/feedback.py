@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -68,12 +68,22 @@ def event_evidence(session: Session, tenant_id: int, employee: Employee) -> dict
     return evidence_from_events(events, skills)
 
 
-def event_evidence_by_employee(session: Session, tenant_id: int) -> dict[int, dict[int, list[Evidence]]]:
-    """`event_evidence` for every employee of the tenant at once (employee id -> skill id -> evidence)."""
+def event_evidence_by_employee(
+    session: Session, tenant_id: int, only: Mapping[int, Collection[int]] | None = None
+) -> dict[int, dict[int, list[Evidence]]]:
+    """`event_evidence` for every employee of the tenant at once (employee id -> skill id -> evidence);
+    with `only` (employee id -> skills), for those employees and skills alone."""
     rows = events_repo.item_events_by_employee(session, tenant_id, TEST_VERBS | COMPLETION_VERBS)
-    events = {employee_id: [_item_event(row) for row in own] for employee_id, own in rows.items()}
+    events = {
+        employee_id: [_item_event(row) for row in own]
+        for employee_id, own in rows.items()
+        if only is None or employee_id in only
+    }
     skills = _taught_skills(session, tenant_id, {e.item_id for own in events.values() for e in own})
-    return {employee_id: evidence_from_events(own, skills) for employee_id, own in events.items()}
+    return {
+        employee_id: evidence_from_events(own, skills, None if only is None else only[employee_id])
+        for employee_id, own in events.items()
+    }
 
 
 def learning_history(session: Session, tenant_id: int, employee: Employee) -> History:

@@ -45,24 +45,26 @@ class _Observed(Protocol):
 
 
 def _merged_evidence(
-    assessments: Sequence[_Observed], from_events: Mapping[int, list[Evidence]]
+    assessments: Sequence[_Observed],
+    from_events: Mapping[int, list[Evidence]],
+    only: Collection[int] | None = None,
 ) -> dict[int, list[Evidence]]:
+    """skill id -> evidence from assessments, then from events; with `only`, for those skills alone."""
     grouped: dict[int, list[Evidence]] = {}
     for row in assessments:
-        grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
+        if only is None or row.skill_id in only:
+            grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
     for skill_id, evidence in from_events.items():
-        grouped.setdefault(skill_id, []).extend(evidence)
+        if only is None or skill_id in only:
+            grouped.setdefault(skill_id, []).extend(evidence)
     return grouped
 
 
-def _estimates(
-    evidence: Mapping[int, list[Evidence]], now: datetime, only: Collection[int] | None = None
-) -> dict[int, LevelEstimate]:
-    """skill id -> estimated level; with `only`, for those skills alone (the gap model reads no other)."""
+def _estimates(evidence: Mapping[int, list[Evidence]], now: datetime) -> dict[int, LevelEstimate]:
     return {
         skill_id: estimate
         for skill_id, items in evidence.items()
-        if (only is None or skill_id in only) and (estimate := estimate_level(items, now)) is not None
+        if (estimate := estimate_level(items, now)) is not None
     }
 
 
@@ -95,17 +97,18 @@ def population_gaps(
     roles = {role.id: role for role in people.list_roles(session, tenant_id)}
     requirements = {role_id: _requirements(role) for role_id, role in roles.items()}
     needed = {role_id: frozenset(r.skill_id for r in reqs) for role_id, reqs in requirements.items()}
+    role_of = {e.id: e.role_id for e in employees if e.role_id is not None and e.role_id in requirements}
+    needs = {employee_id: needed[role_id] for employee_id, role_id in role_of.items()}
     assessments = people.assessment_rows_by_employee(session, tenant_id)
-    from_events = event_evidence_by_employee(session, tenant_id)
+    from_events = event_evidence_by_employee(session, tenant_id, needs)
     required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
     covered = has_content(required)
     result: dict[int, list[Gap]] = {}
-    for employee in employees:
-        if employee.role_id is None or employee.role_id not in requirements:
-            continue
-        evidence = _merged_evidence(assessments.get(employee.id, []), from_events.get(employee.id, {}))
-        estimates = _estimates(evidence, now, needed[employee.role_id])
-        result[employee.id] = compute_gaps(requirements[employee.role_id], estimates, covered, True)
+    for employee_id, role_id in role_of.items():
+        evidence = _merged_evidence(
+            assessments.get(employee_id, []), from_events.get(employee_id, {}), needs[employee_id]
+        )
+        result[employee_id] = compute_gaps(requirements[role_id], _estimates(evidence, now), covered, True)
     return result
 
 
