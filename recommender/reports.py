@@ -55,13 +55,15 @@ class GapStats:
 
 
 def _stats(gaps: Sequence[Gap]) -> GapStats:
+    sizes = [g.gap for g in gaps]
     weighted = [g.importance * g.gap for g in gaps]
+    total = math.fsum(weighted)
     return GapStats(
         employees=len(gaps),
-        with_gap=sum(1 for g in gaps if g.gap > 0),
-        mean_gap=round(math.fsum(g.gap for g in gaps) / len(gaps), 2),
-        weighted_gap=round(math.fsum(weighted) / len(gaps), 3),
-        weighted_total=round(math.fsum(weighted), 3),
+        with_gap=len([size for size in sizes if size > 0]),
+        mean_gap=round(math.fsum(sizes) / len(gaps), 2),
+        weighted_gap=round(total / len(gaps), 3),
+        weighted_total=round(total, 3),
     )
 
 

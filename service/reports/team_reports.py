@@ -34,7 +34,7 @@ from service.core.collector import collector_paused
 from service.core.csv_export import csv_text
 from service.core.runtime import Runtime
 from service.paths.planning import content_check
-from service.people.gaps import population_gaps
+from service.people.gaps import ContentCheck, population_gaps
 from service.reports.schemas import (
     BusinessResult,
     ClosingItem,
@@ -223,6 +223,21 @@ def _top_gaps(
     return result
 
 
+def _once_per_skill(check: ContentCheck) -> ContentCheck:
+    """The content check asked at most once per skill in a report (it may run retrieval, and the
+    population's gaps and the heatmap's columns ask about the same skills)."""
+    known: dict[int, bool] = {}
+
+    def once(skill_ids: Sequence[int]) -> set[int]:
+        new = [s for s in dict.fromkeys(skill_ids) if s not in known]
+        if new:
+            found = check(new)
+            known.update((s, s in found) for s in new)
+        return {s for s in skill_ids if known[s]}
+
+    return once
+
+
 def gap_report(
     runtime: Runtime,
     session: Session,
@@ -245,7 +260,7 @@ def _gap_report(
     filters: ReportFilters,
     now: datetime,
 ) -> GapReport:
-    has_content = content_check(runtime, tenant_slug, session, tenant_id)
+    has_content = _once_per_skill(content_check(runtime, tenant_slug, session, tenant_id))
     asked: Filters = {"team": filters.team, "role": filters.role}
     employees = people.employee_rows(session, tenant_id)
     role_keys = {role.id: role.key for role in people.list_roles(session, tenant_id)}
