@@ -95,16 +95,22 @@ def _latest_per_item(events: Iterable[ItemEvent], verbs: Collection[str]) -> lis
 
 
 def evidence_from_events(
-    events: Iterable[ItemEvent], skills_by_item: Mapping[int, Collection[int]]
+    events: Iterable[ItemEvent],
+    skills_by_item: Mapping[int, Collection[int]],
+    only: Collection[int] | None = None,
 ) -> dict[int, list[Evidence]]:
-    """skill id -> evidence, from each item's latest test result and latest completion."""
+    """skill id -> evidence, from each item's latest test result and latest completion; with `only`,
+    for those skills alone (an event teaching none of them makes no evidence)."""
     events = list(events)
     grouped: dict[int, list[Evidence]] = {}
     for event in _latest_per_item(events, TEST_VERBS) + _latest_per_item(events, COMPLETION_VERBS):
+        skills = sorted(s for s in set(skills_by_item.get(event.item_id, ())) if only is None or s in only)
+        if not skills:
+            continue
         evidence = _evidence(event)
         if evidence is None:
             continue
-        for skill_id in sorted(set(skills_by_item.get(event.item_id, ()))):
+        for skill_id in skills:
             grouped.setdefault(skill_id, []).append(evidence)
     return grouped
 

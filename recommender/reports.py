@@ -55,13 +55,15 @@ class GapStats:
 
 
 def _stats(gaps: Sequence[Gap]) -> GapStats:
+    sizes = [g.gap for g in gaps]
     weighted = [g.importance * g.gap for g in gaps]
+    total = math.fsum(weighted)
     return GapStats(
         employees=len(gaps),
-        with_gap=sum(1 for g in gaps if g.gap > 0),
-        mean_gap=round(math.fsum(g.gap for g in gaps) / len(gaps), 2),
-        weighted_gap=round(math.fsum(weighted) / len(gaps), 3),
-        weighted_total=round(math.fsum(weighted), 3),
+        with_gap=len([size for size in sizes if size > 0]),
+        mean_gap=round(math.fsum(sizes) / len(gaps), 2),
+        weighted_gap=round(total / len(gaps), 3),
+        weighted_total=round(total, 3),
     )
 
 
@@ -91,9 +93,17 @@ def grouped_stats(
 def table_with_total(
     people: Sequence[PersonGaps], group_of: Callable[[PersonGaps], str]
 ) -> dict[tuple[str, int], GapStats]:
-    """Group (team or role) by skill, plus the ALL_TEAMS row over everyone."""
-    cells = grouped_stats(people, group_of)
-    cells.update({(ALL_TEAMS, skill_id): stats for skill_id, stats in skill_stats(people).items()})
+    """Group (team or role) by skill, plus the ALL_TEAMS row over everyone: `grouped_stats` and
+    `skill_stats` in one pass over the people."""
+    by_cell: dict[tuple[str, int], list[Gap]] = defaultdict(list)
+    by_skill: dict[int, list[Gap]] = defaultdict(list)
+    for person in people:
+        group = group_of(person)
+        for gap in person.gaps:
+            by_cell[(group, gap.skill_id)].append(gap)
+            by_skill[gap.skill_id].append(gap)
+    cells = {key: _stats(gaps) for key, gaps in by_cell.items()}
+    cells.update({(ALL_TEAMS, skill_id): _stats(gaps) for skill_id, gaps in by_skill.items()})
     return cells
 
 

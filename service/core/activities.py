@@ -5,13 +5,16 @@ so it lives in core rather than in any one of them."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 ACTIVITY_PREFIX = "urn:leerpad:activity"
 
 
+@lru_cache(maxsize=16_384)
 def activity_id(source: str, external_id: str, position: int | None = None) -> str:
-    """The xAPI activity IRI of an item (or of one unit of it): stable across re-ingests."""
+    """The xAPI activity IRI of an item (or of one unit of it): stable across re-ingests. Memoised: the
+    reports ask it again for every event of the same item."""
     from urllib.parse import quote
 
     base = f"{ACTIVITY_PREFIX}:{quote(source, safe='')}:{quote(external_id, safe='/')}"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from models import events_repository as events_repo
-from models import taxonomy_repository as tax
-from models.tables import TAG_REJECTED, Employee
+from models import reports_repository as reports_repo
+from models.tables import Employee
 from recommender.feedback import (
     COMPLETION_VERBS,
     DISMISSED_VERBS,
@@ -57,12 +57,8 @@ def item_events(
 
 
 def _taught_skills(session: Session, tenant_id: int, item_ids: Collection[int]) -> dict[int, list[int]]:
-    """item id -> the skills it teaches (tags L&D rejected teach nothing)."""
-    tags = tax.tags_of_items(session, tenant_id, sorted(item_ids))
-    return {
-        item_id: [tag.skill_id for tag in rows if tag.status != TAG_REJECTED]
-        for item_id, rows in tags.items()
-    }
+    """item id -> the skills it teaches (tags L&D rejected teach nothing), read as plain rows."""
+    return reports_repo.taught_skills_of_items(session, tenant_id, item_ids)
 
 
 def event_evidence(session: Session, tenant_id: int, employee: Employee) -> dict[int, list[Evidence]]:
@@ -72,12 +68,22 @@ def event_evidence(session: Session, tenant_id: int, employee: Employee) -> dict
     return evidence_from_events(events, skills)
 
 
-def event_evidence_by_employee(session: Session, tenant_id: int) -> dict[int, dict[int, list[Evidence]]]:
-    """`event_evidence` for every employee of the tenant at once (employee id -> skill id -> evidence)."""
+def event_evidence_by_employee(
+    session: Session, tenant_id: int, only: Mapping[int, Collection[int]] | None = None
+) -> dict[int, dict[int, list[Evidence]]]:
+    """`event_evidence` for every employee of the tenant at once (employee id -> skill id -> evidence);
+    with `only` (employee id -> skills), for those employees and skills alone."""
     rows = events_repo.item_events_by_employee(session, tenant_id, TEST_VERBS | COMPLETION_VERBS)
-    events = {employee_id: [_item_event(row) for row in own] for employee_id, own in rows.items()}
+    events = {
+        employee_id: [_item_event(row) for row in own]
+        for employee_id, own in rows.items()
+        if only is None or employee_id in only
+    }
     skills = _taught_skills(session, tenant_id, {e.item_id for own in events.values() for e in own})
-    return {employee_id: evidence_from_events(own, skills) for employee_id, own in events.items()}
+    return {
+        employee_id: evidence_from_events(own, skills, None if only is None else only[employee_id])
+        for employee_id, own in events.items()
+    }
 
 
 def learning_history(session: Session, tenant_id: int, employee: Employee) -> History:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -45,13 +45,18 @@ class _Observed(Protocol):
 
 
 def _merged_evidence(
-    assessments: Sequence[_Observed], from_events: Mapping[int, list[Evidence]]
+    assessments: Sequence[_Observed],
+    from_events: Mapping[int, list[Evidence]],
+    only: Collection[int] | None = None,
 ) -> dict[int, list[Evidence]]:
+    """skill id -> evidence from assessments, then from events; with `only`, for those skills alone."""
     grouped: dict[int, list[Evidence]] = {}
     for row in assessments:
-        grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
+        if only is None or row.skill_id in only:
+            grouped.setdefault(row.skill_id, []).append(Evidence(row.level, row.source, row.observed_at))
     for skill_id, evidence in from_events.items():
-        grouped.setdefault(skill_id, []).extend(evidence)
+        if only is None or skill_id in only:
+            grouped.setdefault(skill_id, []).extend(evidence)
     return grouped
 
 
@@ -74,25 +79,36 @@ def evidence_by_skill(session: Session, tenant_id: int, employee: Employee) -> d
     )
 
 
+class _Member(Protocol):
+    """An employee as `population_gaps` reads one (a table row or a plain row of its columns)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def role_id(self) -> int | None: ...
+
+
 def population_gaps(
-    session: Session, tenant_id: int, employees: Sequence[Employee], now: datetime, has_content: ContentCheck
+    session: Session, tenant_id: int, employees: Sequence[_Member], now: datetime, has_content: ContentCheck
 ) -> dict[int, list[Gap]]:
     """employee id -> gaps for their own role, closed ones included, for many employees at once: the
-    same model as `employee_gaps`, with every table read once instead of once per employee."""
+    same model as `employee_gaps`, with every table read once instead of once per employee, and
+    levels estimated only for the skills the employee's role needs (the only ones a gap reads)."""
     roles = {role.id: role for role in people.list_roles(session, tenant_id)}
     requirements = {role_id: _requirements(role) for role_id, role in roles.items()}
+    needed = {role_id: frozenset(r.skill_id for r in reqs) for role_id, reqs in requirements.items()}
+    role_of = {e.id: e.role_id for e in employees if e.role_id is not None and e.role_id in requirements}
+    needs = {employee_id: needed[role_id] for employee_id, role_id in role_of.items()}
     assessments = people.assessment_rows_by_employee(session, tenant_id)
-    from_events = event_evidence_by_employee(session, tenant_id)
+    from_events = event_evidence_by_employee(session, tenant_id, needs)
     required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
     covered = has_content(required)
     result: dict[int, list[Gap]] = {}
-    for employee in employees:
-        if employee.role_id is None or employee.role_id not in requirements:
-            continue
-        evidence = _merged_evidence(assessments.get(employee.id, []), from_events.get(employee.id, {}))
-        result[employee.id] = compute_gaps(
-            requirements[employee.role_id], _estimates(evidence, now), covered, True
+    for employee_id, role_id in role_of.items():
+        evidence = _merged_evidence(
+            assessments.get(employee_id, []), from_events.get(employee_id, {}), needs[employee_id]
         )
+        result[employee_id] = compute_gaps(requirements[role_id], _estimates(evidence, now), covered, True)
     return result
 
 

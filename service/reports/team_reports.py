@@ -18,7 +18,7 @@ from models import figures_repository as figures_repo
 from models import people_repository as people
 from models import reports_repository as reports_repo
 from models import taxonomy_repository as tax
-from models.tables import Employee, utcnow
+from models.tables import utcnow
 from recommender import reports as figures
 from recommender.errors import LeerpadError
 from recommender.privacy import (
@@ -30,10 +30,11 @@ from recommender.privacy import (
     too_small,
 )
 from recommender.reports import ALL_TEAMS, NO_TEAM, GapStats, PersonGaps, Ratio
+from service.core.collector import collector_paused
 from service.core.csv_export import csv_text
 from service.core.runtime import Runtime
 from service.paths.planning import content_check
-from service.people.gaps import population_gaps
+from service.people.gaps import ContentCheck, population_gaps
 from service.reports.schemas import (
     BusinessResult,
     ClosingItem,
@@ -82,7 +83,7 @@ class Member:
     role: str
 
 
-def _member(employee: Employee, role_keys: Mapping[int, str]) -> Member:
+def _member(employee: people.EmployeeRow, role_keys: Mapping[int, str]) -> Member:
     role = role_keys.get(employee.role_id, NO_ROLE) if employee.role_id is not None else NO_ROLE
     return Member(employee.id, employee.team or NO_TEAM, role)
 
@@ -99,7 +100,7 @@ def _key(filters: Filters) -> tuple[str | None, str | None]:
 
 def filter_options(session: Session, tenant_id: int) -> tuple[list[str], list[str]]:
     """The team names and role keys a report can be narrowed to (names, not people)."""
-    employees = people.list_employees(session, tenant_id)
+    employees = people.employee_rows(session, tenant_id)
     teams = sorted({employee.team or NO_TEAM for employee in employees})
     roles = sorted(role.key for role in people.list_roles(session, tenant_id))
     return teams, roles
@@ -155,8 +156,12 @@ class _ProtectedTable:
         hidden = hidden_cells(counts, [{k: s.employees for k, s in c.items()} for c, _ in coarser])
         for coarse_cells, coarse_hidden in coarser:
             hidden |= {k for k in cells if k in coarse_hidden and coarse_cells[k].employees == counts[k]}
-        for skill_id in {skill for _, skill in cells}:
-            column = {g: counts[(g, s)] for g, s in cells if s == skill_id and g != ALL_TEAMS}
+        columns: dict[int, dict[str, int]] = {}
+        for g, s in cells:
+            column_of = columns.setdefault(s, {})
+            if g != ALL_TEAMS:
+                column_of[g] = counts[(g, s)]
+        for skill_id, column in columns.items():
             hidden |= {
                 (g, skill_id)
                 for g in complement_hidden(column, {g for g in column if (g, skill_id) in hidden})
@@ -218,6 +223,21 @@ def _top_gaps(
     return result
 
 
+def _once_per_skill(check: ContentCheck) -> ContentCheck:
+    """The content check asked at most once per skill in a report (it may run retrieval, and the
+    population's gaps and the heatmap's columns ask about the same skills)."""
+    known: dict[int, bool] = {}
+
+    def once(skill_ids: Sequence[int]) -> set[int]:
+        new = [s for s in dict.fromkeys(skill_ids) if s not in known]
+        if new:
+            found = check(new)
+            known.update((s, s in found) for s in new)
+        return {s for s in skill_ids if known[s]}
+
+    return once
+
+
 def gap_report(
     runtime: Runtime,
     session: Session,
@@ -228,10 +248,21 @@ def gap_report(
 ) -> GapReport:
     """Team by skill heatmap, top gaps per team and role, uncovered skills and the items closing most
     gap. A skill is uncovered when no unit would be a path step for it (service.paths.planning.content_check)."""
-    now = now or utcnow()
-    has_content = content_check(runtime, tenant_slug, session, tenant_id)
+    with collector_paused():
+        return _gap_report(runtime, session, tenant_id, tenant_slug, filters, now or utcnow())
+
+
+def _gap_report(
+    runtime: Runtime,
+    session: Session,
+    tenant_id: int,
+    tenant_slug: str,
+    filters: ReportFilters,
+    now: datetime,
+) -> GapReport:
+    has_content = _once_per_skill(content_check(runtime, tenant_slug, session, tenant_id))
     asked: Filters = {"team": filters.team, "role": filters.role}
-    employees = people.list_employees(session, tenant_id)
+    employees = people.employee_rows(session, tenant_id)
     role_keys = {role.id: role.key for role in people.list_roles(session, tenant_id)}
     gaps = population_gaps(session, tenant_id, employees, now, has_content)
     persons = [
@@ -452,6 +483,10 @@ class _Kpis:
     counts: dict[str, int]
 
 
+def _days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
 def _kpis(ids: set[int], facts: _Facts, start: date, end: date, spans: Sequence[figures.Period]) -> _Kpis:
     events = [e for e in facts.events if e.employee_id in ids]
     paths = [p for p in facts.paths if p.employee_id in ids]
@@ -476,11 +511,20 @@ def _kpis(ids: set[int], facts: _Facts, start: date, end: date, spans: Sequence[
         "effectiveness_change": change.change,
         "behaviour": behaviour.change,
     }
+    # Each span's figures read only the events of its days (they filter by the span themselves too):
+    # one pass over the events instead of three per span.
+    span_of = {day: span.label for span in spans for day in _days(span.start, span.end)}
+    by_span: dict[str, list[figures.EventFact]] = {span.label: [] for span in spans}
+    for event in events:
+        label = span_of.get(event.occurred_at.date())
+        if label is not None:
+            by_span[label].append(event)
     for span in spans:
-        ratios[f"{span.label}:participation_rate"] = figures.participation(n, events, span.start, span.end)
-        ratios[f"{span.label}:completion_rate"] = figures.completion(events, span.start, span.end)
+        own = by_span[span.label]
+        ratios[f"{span.label}:participation_rate"] = figures.participation(n, own, span.start, span.end)
+        ratios[f"{span.label}:completion_rate"] = figures.completion(own, span.start, span.end)
         ratios[f"{span.label}:minutes_per_employee"] = figures.minutes_per_employee(
-            n, events, span.start, span.end
+            n, own, span.start, span.end
         )
         ratios[f"{span.label}:active_path_share"] = figures.active_path_share(n, paths, span.start, span.end)
     counts = {"reaction": reactions, "learning": tests, "change": change.pairs, "behaviour": behaviour.pairs}
@@ -498,14 +542,27 @@ def kpi_report(
     now: datetime | None = None,
 ) -> KpiReport:
     """Participation, completion, minutes, active paths, training effectiveness, Kirkpatrick 1-4, ROI."""
-    now = now or utcnow()
+    with collector_paused():
+        return _kpi_report(session, tenant_id, tenant_slug, filters, period, start, end, now or utcnow())
+
+
+def _kpi_report(
+    session: Session,
+    tenant_id: int,
+    tenant_slug: str,
+    filters: ReportFilters,
+    period: str,
+    start: date | None,
+    end: date | None,
+    now: datetime,
+) -> KpiReport:
     if period not in figures.PERIODS:
         raise ReportInputError(f"period: one of {', '.join(figures.PERIODS)}, got {period!r}")
     start, end = _window(start, end, now)
     spans = figures.periods(start, end, period)
     asked: Filters = {"team": filters.team, "role": filters.role}
     role_keys = {role.id: role.key for role in people.list_roles(session, tenant_id)}
-    members = [_member(e, role_keys) for e in people.list_employees(session, tenant_id)]
+    members = [_member(e, role_keys) for e in people.employee_rows(session, tenant_id)]
     everything_hidden = _population_hidden(_sizes(members, asked), asked)
     facts = _facts(session, tenant_id, start, end)
 

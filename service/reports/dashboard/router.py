@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
+from service.core.collector import collector_paused
 from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
 from service.http.deps import Caller, RuntimeDep, SessionDep
 from service.reports.dashboard import sessions
@@ -111,7 +112,9 @@ def dashboard(
     teams, roles = filter_options(session, caller.tenant_id)
     query = {"format": "csv", **{k: v for k, v in (("team", filters.team), ("role", filters.role)) if v}}
     csv_url = f"/v1/reports/gaps?{urlencode(query)}"
-    return _html(render_dashboard(gaps, kpis, teams, roles, csv_url, sessions.form_token(token)))
+    with collector_paused():  # a heatmap cell per team and skill: tens of thousands of acyclic objects
+        page = render_dashboard(gaps, kpis, teams, roles, csv_url, sessions.form_token(token))
+    return _html(page)
 
 
 def _login_page(

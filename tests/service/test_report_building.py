@@ -1,0 +1,170 @@
+"""How the company-wide reports are built fast: the population's gaps are the per-employee model's,
+the content check is asked once per skill, and the paused collector comes back on."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert
+
+from models import people_repository as people
+from models import repositories as repo
+from models.db import transaction
+from models.tables import Assessment, CatalogItem, Employee, ItemSkill, LearningEvent, Role, RoleSkill, Skill
+from service.core.collector import collector_paused
+from service.core.runtime import Runtime
+from service.people.gaps import employee_gaps, population_gaps
+from service.reports.team_reports import _once_per_skill
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+def _company(runtime: Runtime, tenant: str) -> int:
+    """A role needing skills 0 and 1; evidence (assessments and a passed test) also for skill 2,
+    which the role does not need, and one employee without a role."""
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        skills = []
+        for n in range(3):
+            skill = Skill(
+                tenant_id=tenant_id, key=f"s{n}", origin="custom", label_en=f"s{n}", content_hash="0" * 64
+            )
+            session.add(skill)
+            skills.append(skill)
+        role = Role(tenant_id=tenant_id, key="dev", name="Dev")
+        session.add(role)
+        session.flush()
+        session.execute(
+            insert(RoleSkill),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "role_id": role.id,
+                    "skill_id": skills[0].id,
+                    "level": 4,
+                    "importance": 1.0,
+                },
+                {
+                    "tenant_id": tenant_id,
+                    "role_id": role.id,
+                    "skill_id": skills[1].id,
+                    "level": 3,
+                    "importance": 0.5,
+                },
+            ],
+        )
+        staff = [
+            Employee(
+                tenant_id=tenant_id, key=f"e{n}", role_id=role.id if n < 3 else None, team="t", language="nl"
+            )
+            for n in range(4)
+        ]
+        session.add_all(staff)
+        item = CatalogItem(
+            tenant_id=tenant_id,
+            source="lms",
+            kind="csv",
+            external_id="i",
+            title="Item",
+            description="",
+            language="nl",
+            minutes=10,
+            format="video",
+            level="advanced",
+            content_hash="0" * 64,
+            declared_skills=[],
+            extra={},
+        )
+        session.add(item)
+        session.flush()
+        for skill in (skills[0], skills[2]):
+            session.add(
+                ItemSkill(
+                    tenant_id=tenant_id,
+                    item_id=item.id,
+                    skill_id=skill.id,
+                    confidence=0.9,
+                    origin="label",
+                    status="auto",
+                )
+            )
+        for n, person in enumerate(staff):
+            for skill, level in ((skills[0], n), (skills[2], 5), (skills[1], 2)):
+                session.add(
+                    Assessment(
+                        tenant_id=tenant_id,
+                        employee_id=person.id,
+                        skill_id=skill.id,
+                        level=level,
+                        source="manager",
+                        observed_at=NOW - timedelta(days=30 * (n + 1)),
+                    )
+                )
+            session.add(
+                LearningEvent(
+                    tenant_id=tenant_id,
+                    statement_id=f"st-{n}",
+                    employee_id=person.id,
+                    verb="passed",
+                    verb_iri="passed",
+                    activity_id="urn:x",
+                    item_id=item.id,
+                    score_scaled=0.9,
+                    occurred_at=NOW - timedelta(days=n + 1),
+                    statement={},
+                )
+            )
+    return tenant_id
+
+
+def test_the_population_gaps_are_each_employees_own_gaps(runtime: Runtime, tenant: str) -> None:
+    tenant_id = _company(runtime, tenant)
+    with runtime.sessions() as session:
+
+        def nothing(skill_ids: Sequence[int]) -> set[int]:
+            return set()
+
+        employees = people.list_employees(session, tenant_id)
+        together = population_gaps(session, tenant_id, people.employee_rows(session, tenant_id), NOW, nothing)
+        assert len(together) == 3  # the employee without a role has no gaps
+        for employee in employees:
+            if employee.role_id is None:
+                assert employee.id not in together
+                continue
+            role = people.get_role_by_id(session, tenant_id, employee.role_id)
+            alone = employee_gaps(session, tenant_id, employee, role, NOW, nothing, include_closed=True)
+            assert together[employee.id] == alone.gaps
+            assert all(gap.evidence_count >= 1 for gap in alone.gaps if gap.required == 4)
+
+
+def test_a_report_asks_the_content_check_once_per_skill() -> None:
+    asked: list[list[int]] = []
+
+    def check(skill_ids: Sequence[int]) -> set[int]:
+        asked.append(list(skill_ids))
+        return {s for s in skill_ids if s % 2 == 0}
+
+    once = _once_per_skill(check)
+    assert once([1, 2, 3, 2]) == {2}
+    assert once([2, 3, 4]) == {2, 4}
+    assert once([4, 1]) == {4}
+    assert asked == [[1, 2, 3], [4]]
+
+
+def test_the_collector_comes_back_on_only_when_the_last_pause_ends() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
