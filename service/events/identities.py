@@ -50,9 +50,10 @@ class ActorResolver:
     """Finds the employees that a batch's actors name, with one query for the tenant's home pages
     and one per distinct actor: the LRS resolves a thousand statements of a few people with it."""
 
-    def __init__(self, session: Session, tenant_id: int) -> None:
+    def __init__(self, session: Session, tenant_id: int, listed_sites_only: bool = False) -> None:
         self.session = session
         self.tenant_id = tenant_id
+        self.listed_sites_only = listed_sites_only
         self._home_pages: frozenset[str] | None = None
         self._found: dict[str, Employee | None] = {}
 
@@ -76,14 +77,21 @@ class ActorResolver:
         if mapped is not None or not key.startswith("account|"):
             return mapped
         account = actor["account"]
-        if self.home_pages and normal_home_page(account["homePage"]) not in self.home_pages:
+        listed = self.home_pages
+        if (listed or self.listed_sites_only) and normal_home_page(account["homePage"]) not in listed:
             return None
         return people.get_employee(self.session, self.tenant_id, str(account["name"]).strip())
 
 
-def employee_for_actor(session: Session, tenant_id: int, actor: Mapping[str, Any]) -> Employee | None:
-    """The employee an xAPI actor names in this tenant, or None (see the module's docstring)."""
-    return ActorResolver(session, tenant_id).employee(actor)
+def employee_for_actor(
+    session: Session, tenant_id: int, actor: Mapping[str, Any], listed_sites_only: bool = False
+) -> Employee | None:
+    """The employee an xAPI actor names in this tenant, or None (see the module's docstring).
+
+    `listed_sites_only`: an account name is an employee id only on a home page the tenant listed,
+    also while it lists none. An LTI launch shows the person it names their own path: a platform's
+    user id that happens to equal another employee's id must not open that employee's page."""
+    return ActorResolver(session, tenant_id, listed_sites_only).employee(actor)
 
 
 def employee_ids_for_actors(

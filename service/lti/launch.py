@@ -80,10 +80,11 @@ def actors(claims: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def find_learner(session: Session, tenant_id: int, claims: Mapping[str, Any]) -> Employee | None:
     """The employee the first of the user's agents that is mapped names (service.events.identities:
-    an explicit mapping, else an account name that is the employee id on an allowed home page)."""
+    an explicit mapping, else an account name that is the employee id on a home page the company
+    listed: never by the name alone, since the page shows that employee's own data)."""
     for actor in actors(claims):
         try:
-            employee = employee_for_actor(session, tenant_id, actor)
+            employee = employee_for_actor(session, tenant_id, actor, listed_sites_only=True)
         except IdentityInputError:  # an agent the mapping cannot read (an issuer that is no web URL)
             continue
         if employee is not None:

@@ -41,11 +41,14 @@ def lti_client(runtime: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def platform(runtime: Runtime, company: str, lti_client: TestClient) -> Iterator[Platform]:
-    """The emulated platform, its JWKS served, registered for the company through the admin API."""
+    """The emulated platform, its JWKS served, registered for the company through the admin API; the
+    company lists the platform as an LMS whose user ids are its employee ids (so `sub` "e-1" is e-1)."""
     with served(Platform()) as emulated:
         admin = make_key(runtime, company, "admin")
         answer = lti_client.post("/v1/lti/platforms", json=emulated.registration(), headers=admin)
         assert answer.status_code == 200, answer.text
+        listed = {"home_pages": [emulated.issuer]}
+        assert lti_client.put("/v1/identities/home-pages", json=listed, headers=admin).status_code == 200
         yield emulated
 
 
@@ -122,6 +125,22 @@ def test_an_unmapped_learner_is_told_which_identity_to_map(
     assert page.status_code == 404
     assert sub in page.text and platform.issuer in page.text and "L&amp;D administrator" in page.text
     assert "sis-&lt;b&gt;42&lt;/b&gt;" in page.text and "<b>42" not in page.text
+
+
+def test_a_user_id_opens_no_employees_page_unless_the_company_listed_its_lms(
+    lti_client: TestClient, runtime: Runtime, company: str, platform: Platform
+) -> None:
+    """Statements may take an account's name as the employee id while no LMS is listed; a launch,
+    which shows that employee's own path, never does: a platform user "e-1" is not e-1 by chance."""
+    admin = make_key(runtime, company, "admin")
+    assert (
+        lti_client.put("/v1/identities/home-pages", json={"home_pages": []}, headers=admin).status_code == 200
+    )
+    page = _launch(lti_client, platform, "e-1")
+    assert page.status_code == 404 and "Your learning path" not in page.text
+    listed = {"home_pages": [platform.issuer]}
+    assert lti_client.put("/v1/identities/home-pages", json=listed, headers=admin).status_code == 200
+    assert "Your learning path" in _launch(lti_client, platform, "e-1").text
 
 
 def test_a_learner_is_found_through_the_identity_mapping(
