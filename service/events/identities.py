@@ -12,7 +12,7 @@ user id (Open edX: an anonymous id)}; other tools an email address (mbox) or its
 
 Otherwise the actor names no one yet: /v1/events rejects the statement with that reason, the LRS
 keeps it and applies it once a mapping names the actor (service.xapi.store.apply_pending). Every way
-a statement comes in goes through `employee_ids_for_actors`, so a new rule changes them all at once.
+a statement comes in goes through `ActorResolver`, so a new rule changes them all at once.
 
 Every actor is reduced to one canonical key (service.events.actors); an email address is also kept
 as the SHA-1 forms an LMS may send instead, so a mapping by address matches statements by mbox_sha1sum.
@@ -72,6 +72,11 @@ class ActorResolver:
             self._found[key] = self._lookup(key, actor)
         return self._found[key]
 
+    def employee_ids(self, actors: Sequence[Mapping[str, Any]]) -> list[int | None]:
+        """The employee (employees.id) each actor names, in order; None where it names no one yet."""
+        found = [self.employee(actor) for actor in actors]
+        return [employee.id if employee is not None else None for employee in found]
+
     def _lookup(self, key: str, actor: Mapping[str, Any]) -> Employee | None:
         mapped = identities_repo.employee_for_actor_key(self.session, self.tenant_id, key)
         if mapped is not None or not key.startswith("account|"):
@@ -92,15 +97,6 @@ def employee_for_actor(
     also while it lists none. An LTI launch shows the person it names their own path: a platform's
     user id that happens to equal another employee's id must not open that employee's page."""
     return ActorResolver(session, tenant_id, listed_sites_only).employee(actor)
-
-
-def employee_ids_for_actors(
-    session: Session, tenant_id: int, actors: Sequence[Mapping[str, Any]]
-) -> list[int | None]:
-    """The employee (employees.id) each actor names, in order; None where it names no one yet."""
-    resolver = ActorResolver(session, tenant_id)
-    found = [resolver.employee(actor) for actor in actors]
-    return [employee.id if employee is not None else None for employee in found]
 
 
 # --- mapping actors to employees --------------------------------------------------------------------

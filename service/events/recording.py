@@ -25,7 +25,7 @@ from models import events_repository as events_repo
 from models import people_repository as people
 from models.events_repository import ItemRef, UnitRef
 from service.core.activities import parse_activity_id
-from service.events.identities import employee_ids_for_actors
+from service.events.identities import ActorResolver
 from service.events.xapi import ParsedStatement, fingerprint, given_id, parse_statement
 
 MAX_STATEMENTS = 1000
@@ -174,12 +174,16 @@ def _against_stored(
 
 
 def _of_others(
-    session: Session, tenant_id: int, parsed_at: Mapping[int, ParsedStatement], employee_key: str
+    session: Session,
+    tenant_id: int,
+    parsed_at: Mapping[int, ParsedStatement],
+    employee_key: str,
+    actors: ActorResolver,
 ) -> dict[int, Outcome]:
     """The statements an employee key may not send: those whose actor is someone else, or no one."""
     own = people.employee_ids_by_key(session, tenant_id, {employee_key}).get(employee_key)
     indexes = list(parsed_at)
-    employees = employee_ids_for_actors(session, tenant_id, [parsed_at[i].actor for i in indexes])
+    employees = actors.employee_ids([parsed_at[i].actor for i in indexes])
     reason = "actor: an employee key may only send its own statements"
     return {
         index: Outcome(index, REJECTED, parsed_at[index].statement_id, reason)
@@ -203,13 +207,16 @@ def record_statements(
     statements: Sequence[Any],
     now: datetime,
     only_employee: str | None = None,
+    actors: ActorResolver | None = None,
 ) -> EventsReport:
     """Store the new statements of a batch; `only_employee` (an employee key's own) refuses the others'.
 
     A statement whose id comes again later in the batch is judged once: a later copy with the same
     content shares the first one's fate (a stored one makes it a duplicate), a later one with
     different content is rejected. Which employee each actor is, the tenant's identity mapping says
-    (service.events.identities), for POST /v1/events and the LRS alike."""
+    (service.events.identities), for POST /v1/events and the LRS alike; `actors` lets a caller that
+    resolves the same actors itself share the lookups."""
+    actors = actors or ActorResolver(session, tenant_id)
     outcomes: dict[int, Outcome] = {}
     parsed_at: dict[int, ParsedStatement] = {}
     for index, statement in enumerate(statements):
@@ -219,7 +226,7 @@ def record_statements(
         else:
             parsed_at[index] = parsed
     if only_employee is not None:
-        others = _of_others(session, tenant_id, parsed_at, only_employee)
+        others = _of_others(session, tenant_id, parsed_at, only_employee, actors)
         outcomes.update(others)
         parsed_at = {index: parsed for index, parsed in parsed_at.items() if index not in others}
 
@@ -237,7 +244,7 @@ def record_statements(
 
     outcomes.update(_against_stored(session, tenant_id, leads))
     fresh = [(index, parsed) for index, parsed in leads.values() if index not in outcomes]
-    employees = employee_ids_for_actors(session, tenant_id, [p.actor for _, p in fresh])
+    employees = actors.employee_ids([p.actor for _, p in fresh])
     targets = _resolve_activities(session, tenant_id, {p.activity_id for _, p in fresh})
     rows: dict[str, tuple[int, dict[str, Any]]] = {}
     for (index, parsed), employee_id in zip(fresh, employees, strict=True):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from models import xapi_repository as xapi_repo
 from models.tables import EFFECT_APPLIED, EFFECT_NONE, EFFECT_PENDING
 from service.core.schemas import json_shape_problem
-from service.events.identities import employee_ids_for_actors
+from service.events.identities import ActorResolver
 from service.events.recording import ACCEPTED, DUPLICATE, MAX_STATEMENTS, record_statements, void_events
 from service.events.xapi import MAX_STATEMENT_DEPTH, MAX_STATEMENT_VALUES, derived_id, fingerprint
 from service.http.errors import Conflict, Unprocessable
@@ -169,8 +169,9 @@ def _effects(
 ) -> list[tuple[str, int | None]]:
     """Apply the statements Leerpad understands through POST /v1/events' code path; for each, in
     order: applied, pending (no employee or item yet) or none, and the employee its actor is."""
-    report = record_statements(session, tenant_id, statements, now)
-    employees = employee_ids_for_actors(session, tenant_id, [s["actor"] for s in statements])
+    actors = ActorResolver(session, tenant_id)  # one lookup per distinct actor for both
+    report = record_statements(session, tenant_id, statements, now, actors=actors)
+    employees = actors.employee_ids([s["actor"] for s in statements])
     effects: list[tuple[str, int | None]] = []
     for outcome, employee_id in zip(report.outcomes, employees, strict=True):
         if outcome.status in (ACCEPTED, DUPLICATE):
