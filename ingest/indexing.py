@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Tenant
+from recommender.catalog_columns import CatalogColumns, UnitRow
+from recommender.catalog_tags import ItemTag, TagTable
 from recommender.embedding import vectors_from_bytes
 from recommender.index import IndexCorruptError, Manifest, Snapshot, SnapshotStore
 from recommender.lexical import LexicalIndex
@@ -47,6 +49,38 @@ def lexical_from_database(
     if unit_ids is not None:
         docs = [doc for doc in docs if doc[0] in unit_ids]
     return LexicalIndex.build(docs)
+
+
+def columns_from_database(session: Session, tenant_id: int) -> CatalogColumns:
+    """The catalog columns of every active unit of an active item the session sees."""
+    return CatalogColumns.build(
+        [
+            UnitRow(
+                unit_id=card.unit_id,
+                item_id=card.item_id,
+                unit_title=card.unit_title,
+                minutes=card.minutes,
+                position=card.position,
+                anchor=card.anchor,
+                item_title=card.item_title,
+                url=card.url,
+                language=card.language,
+                format=card.format,
+                level=card.level,
+                rating=card.rating,
+                updated_at=card.updated_at,
+                source=card.source,
+                external_id=card.external_id,
+                minutes_known=card.minutes_known,
+            )
+            for card in repo.active_unit_cards(session, tenant_id)
+        ]
+    )
+
+
+def tags_from_database(session: Session, tenant_id: int, columns: CatalogColumns) -> TagTable:
+    """The tag table of the tenant's tags as the session sees them, over these columns' rows."""
+    return TagTable.build(columns, [ItemTag(*row) for row in tax.active_item_tags(session, tenant_id)])
 
 
 def publish_from_database(
@@ -76,6 +110,7 @@ def publish_from_database(
     vectors = vectors_from_bytes(blobs, dimension)
     id_array = np.asarray(ids, dtype=np.int64)
     lexical = lexical_from_database(session, tenant.id, set(ids))
+    columns = columns_from_database(session, tenant.id)
     publish = store.publish_locked if locked else store.publish
     return publish(
         id_array,
@@ -84,6 +119,7 @@ def publish_from_database(
         dimension=dimension,
         catalog_version=tenant.index_version,
         lexical=lexical,
+        columns=columns,
         activate=activate,
     )
 

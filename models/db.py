@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import models.tags_version  # noqa: F401  (registers the listener that versions item tags)
+
 
 def sqlite_url(home: Path) -> str:
     """The default embedded database under LEERPAD_HOME."""

@@ -300,16 +300,17 @@ def unit_card(row: Sequence[Any]) -> UnitCard:
     )
 
 
-def unit_cards(session: Session, tenant_id: int, unit_ids: Sequence[int]) -> dict[int, UnitCard]:
-    """Cards of these units by id; ids of inactive, retired or foreign units are left out."""
-    if not unit_ids:
-        return {}
+def active_unit_cards(session: Session, tenant_id: int) -> list[UnitCard]:
+    """Cards of every active unit of an active item: what a snapshot's catalog columns hold."""
     rows = session.execute(
         select(*UNIT_CARD_COLUMNS)
         .join(CatalogItem, MicroUnit.item_id == CatalogItem.id)
-        .where(*_active_units_among(tenant_id, unit_ids))
+        .where(
+            MicroUnit.tenant_id == tenant_id, MicroUnit.active.is_(True), CatalogItem.status == ITEM_ACTIVE
+        )
+        .order_by(MicroUnit.id)
     ).all()
-    return {card.unit_id: card for card in map(unit_card, rows)}
+    return list(map(unit_card, rows))
 
 
 def active_unit_vectors(session: Session, tenant_id: int) -> tuple[list[int], list[bytes], set[str]]:

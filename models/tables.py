@@ -77,6 +77,9 @@ class Tenant(Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     index_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Moves with every change to the tenant's item tags (models/tags_version.py), so a worker knows
+    # when the tag table it keeps beside the snapshot (service/core/runtime.py) is out of date.
+    tags_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Who sees one employee's gap scores: everyone the API lets in ("all"), the employee alone
     # ("employees_only"), or nobody ("aggregates_only": team reports only). See service/people/visibility.py.
     individual_gaps: Mapped[str] = mapped_column(String(20), default="all", server_default="all")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, func, insert, literal, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.repositories import UNIT_CARD_COLUMNS, UnitCard, unit_card
 from models.tables import (
     ITEM_ACTIVE,
     PHRASE_MAX,
@@ -295,28 +294,6 @@ def add_auto_tags_for_skill(
     return added
 
 
-def covered_skills(
-    session: Session, tenant_id: int, skill_ids: Sequence[int] | None = None, min_confidence: float = 0.0
-) -> set[int]:
-    """Skills (of `skill_ids`, or all) that at least one active item teaches (a tag not rejected by
-    L&D, at least `min_confidence` sure; a confirmed tag always counts). Pass the skills in question:
-    the whole set means reading every tag of the catalog."""
-    query = (
-        select(ItemSkill.skill_id)
-        .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
-        .where(
-            ItemSkill.tenant_id == tenant_id,
-            ItemSkill.status != TAG_REJECTED,
-            CatalogItem.status == ITEM_ACTIVE,
-            or_(ItemSkill.confidence >= min_confidence, ItemSkill.status == TAG_CONFIRMED),
-        )
-        .distinct()
-    )
-    if skill_ids is not None:
-        query = query.where(ItemSkill.skill_id.in_(list(skill_ids)))
-    return {int(r) for r in session.scalars(query).all()}
-
-
 def active_item_texts(
     session: Session, tenant_id: int, item_ids: Sequence[int] | None = None
 ) -> list[tuple[int, str, str, str, list[str]]]:
@@ -336,92 +313,36 @@ def active_item_texts(
     ]
 
 
-@dataclass(frozen=True)
-class TaggedUnit:
-    """A unit of an item tagged with a skill: the tag's confidence and evidence ("confirmed" when L&D
-    confirmed it, else its origin), the phrase that named the skill (a label tag), and the unit."""
-
-    skill_id: int
-    confidence: float
-    evidence: str
-    phrase: str
-    card: UnitCard
-
-
-def tagged_unit_cards(
-    session: Session,
-    tenant_id: int,
-    skill_ids: Sequence[int],
-    languages: Sequence[str] = (),
-    per_skill: int = TAGGED_UNITS_PER_SKILL,
-) -> list[TaggedUnit]:
-    """The tag (skill, confidence, evidence, phrase) and unit card of active units of items tagged with these skills,
-    leaving out tags L&D rejected: per skill the `per_skill` best, units in `languages` first, then
-    the most confident, then the better rated, so a skill that half a 100,000-item catalog
-    mentions does not load half the catalog per request. The evidence is where the tag came from:
-    "confirmed" when L&D confirmed it, else its origin ("declared", "label" or "embedding")."""
-    if not skill_ids:
-        return []
-    other_language = (
-        case((CatalogItem.language.in_(list(languages)), 0), else_=1) if languages else literal(0)
-    )
-    place = (
-        func.row_number()
-        .over(
-            partition_by=ItemSkill.skill_id,
-            order_by=(
-                other_language,
-                ItemSkill.confidence.desc(),
-                func.coalesce(CatalogItem.rating, 0.0).desc(),
-                MicroUnit.id,
-            ),
-        )
-        .label("place")
-    )
-    ranked = (
-        select(
-            ItemSkill.skill_id.label("skill_id"),
-            ItemSkill.confidence.label("confidence"),
-            ItemSkill.origin.label("origin"),
-            ItemSkill.status.label("status"),
-            ItemSkill.phrase.label("phrase"),
-            MicroUnit.id.label("unit_id"),
-            place,
-        )
-        .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
-        .join(MicroUnit, MicroUnit.item_id == CatalogItem.id)
-        .where(
-            ItemSkill.tenant_id == tenant_id,
-            ItemSkill.skill_id.in_(list(skill_ids)),
-            ItemSkill.status != TAG_REJECTED,
-            CatalogItem.status == ITEM_ACTIVE,
-            MicroUnit.active.is_(True),
-        )
-        .subquery()
-    )
+def active_item_tags(session: Session, tenant_id: int) -> list[tuple[int, int, float, str, str, bool]]:
+    """(item id, skill id, confidence, evidence, phrase, confirmed) of every tag of an active item
+    that L&D did not reject; the evidence is "confirmed" when L&D confirmed it, else its origin."""
     rows = session.execute(
         select(
-            ranked.c.skill_id,
-            ranked.c.confidence,
-            ranked.c.origin,
-            ranked.c.status,
-            ranked.c.phrase,
-            *UNIT_CARD_COLUMNS,
+            ItemSkill.item_id,
+            ItemSkill.skill_id,
+            ItemSkill.confidence,
+            ItemSkill.origin,
+            ItemSkill.status,
+            ItemSkill.phrase,
         )
-        .join(MicroUnit, MicroUnit.id == ranked.c.unit_id)
-        .join(CatalogItem, CatalogItem.id == MicroUnit.item_id)
-        .where(ranked.c.place <= per_skill)
-        .order_by(ranked.c.skill_id, ranked.c.place)
+        .join(CatalogItem, CatalogItem.id == ItemSkill.item_id)
+        .where(
+            ItemSkill.tenant_id == tenant_id,
+            ItemSkill.status != TAG_REJECTED,
+            CatalogItem.status == ITEM_ACTIVE,
+        )
+        .order_by(ItemSkill.skill_id, ItemSkill.item_id)
     ).all()
     return [
-        TaggedUnit(
-            skill_id=int(row[0]),
-            confidence=float(row[1]),
-            evidence=TAG_CONFIRMED if row[3] == TAG_CONFIRMED else str(row[2]),
-            phrase=str(row[4] or ""),
-            card=unit_card(row[5:]),
+        (
+            int(r[0]),
+            int(r[1]),
+            float(r[2]),
+            TAG_CONFIRMED if r[4] == TAG_CONFIRMED else str(r[3]),
+            str(r[5] or ""),
+            r[4] == TAG_CONFIRMED,
         )
-        for row in rows
+        for r in rows
     ]
 
 

@@ -4,6 +4,7 @@ Layout under a tenant's index folder:
 
     snapshots/<version>/index.faiss   the serialised FAISS index (ids are micro-unit ids)
     snapshots/<version>/lexical.bm25  the BM25 index over the same units (`LexicalIndex.to_bytes`)
+    snapshots/<version>/catalog.columns what a path request reads of each unit (recommender.catalog_columns)
     snapshots/<version>/manifest.json model, dimension, count, checksums, version, catalog version
     CURRENT                           {"version": N}, replaced with os.replace: the only switch
 
@@ -56,6 +57,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from recommender.catalog_columns import COLUMNS_FILE, CatalogColumns
 from recommender.errors import CORRUPT, LeerpadError
 from recommender.lexical import LexicalIndex
 
@@ -72,6 +74,11 @@ SET_ASIDE_MARK = ".corrupt-"
 SET_ASIDE_NOTE = "set-aside.json"
 # Map snapshot files read-only rather than copy them into each process (faiss >= 1.10; None before).
 MMAP_FLAG: int | None = getattr(faiss, "IO_FLAG_MMAP_IFC", None)
+
+
+def set_search_threads(count: int) -> None:
+    """How many OpenMP threads a FAISS search may use in this process (process-wide)."""
+    faiss.omp_set_num_threads(max(1, count))
 
 
 class IndexCorruptError(LeerpadError):
@@ -92,6 +99,8 @@ class Manifest:
     created_at: str
     lexical_checksum: str | None = None  # None: published before BM25 indexes were stored
     lexical_count: int | None = None
+    columns_checksum: str | None = None  # None: published before catalog columns were stored
+    columns_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ class Snapshot:
         self.manifest = manifest
         self.folder = folder
         self._lexical_verified: str | None = None  # the checksum problem found once, "" when none
+        self._columns: CatalogColumns | None = None
+        self._columns_lock = threading.Lock()
 
     @property
     def count(self) -> int:
@@ -151,6 +162,35 @@ class Snapshot:
         if index.size != count:
             raise IndexCorruptError(f"{where} holds {index.size} documents, its manifest {count}")
         return index
+
+    def columns(self) -> CatalogColumns | None:
+        """The catalog columns stored with this snapshot, mapped read-only and verified once per loaded
+        snapshot. None when it was published before they were stored; `IndexCorruptError` when the
+        file is missing, altered or disagrees with the manifest."""
+        checksum = self.manifest.columns_checksum
+        if checksum is None:
+            return None
+        if self._columns is not None:
+            return self._columns
+        with self._columns_lock:
+            if self._columns is None:
+                where = f"snapshot {self.manifest.version} in {self.folder.parent.parent}: catalog columns"
+                path = self.folder / COLUMNS_FILE
+                try:
+                    before = os.stat(path)
+                    digest = _file_sha256(path)
+                    columns = CatalogColumns.load(path)
+                    unchanged = _identity(os.stat(path)) == _identity(before)
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    raise IndexCorruptError(f"{where} unreadable ({exc})") from exc
+                if digest != checksum or not unchanged:
+                    raise IndexCorruptError(f"{where} checksum mismatch")
+                if columns.size != self.manifest.columns_count:
+                    raise IndexCorruptError(
+                        f"{where} hold {columns.size} units, its manifest {self.manifest.columns_count}"
+                    )
+                self._columns = columns
+            return self._columns
 
     def lexical_problem(self) -> str | None:
         """Why the stored BM25 index cannot stand for this snapshot's units: from the manifest and the
@@ -292,6 +332,7 @@ class SnapshotStore:
         dimension: int,
         catalog_version: int,
         lexical: LexicalIndex | None = None,
+        columns: CatalogColumns | None = None,
         activate: bool = True,
     ) -> Manifest:
         """Build, write and switch to a new snapshot; returns its manifest. Takes the writer lock."""
@@ -303,6 +344,7 @@ class SnapshotStore:
                 dimension=dimension,
                 catalog_version=catalog_version,
                 lexical=lexical,
+                columns=columns,
                 activate=activate,
             )
 
@@ -315,6 +357,7 @@ class SnapshotStore:
         dimension: int,
         catalog_version: int,
         lexical: LexicalIndex | None = None,
+        columns: CatalogColumns | None = None,
         activate: bool = True,
     ) -> Manifest:
         """`publish` for a caller that already holds `writer_lock()` (an ingest holds it throughout).
@@ -334,6 +377,7 @@ class SnapshotStore:
         index, index_type = build_index(ids, vectors, dimension)
         blob = faiss.serialize_index(index).tobytes()
         lexical_blob = lexical.to_bytes() if lexical is not None else None
+        columns_blob = columns.to_bytes() if columns is not None else None
         version = self._next_version()
         manifest = Manifest(
             version=version,
@@ -346,6 +390,8 @@ class SnapshotStore:
             created_at=datetime.now(UTC).isoformat(),
             lexical_checksum=None if lexical_blob is None else hashlib.sha256(lexical_blob).hexdigest(),
             lexical_count=None if lexical is None else lexical.size,
+            columns_checksum=None if columns_blob is None else hashlib.sha256(columns_blob).hexdigest(),
+            columns_count=None if columns is None else columns.size,
         )
         self.snapshots.mkdir(parents=True, exist_ok=True)
         tmp = self.snapshots / f".tmp-{uuid.uuid4().hex}"
@@ -353,6 +399,8 @@ class SnapshotStore:
         _write_durably(tmp / INDEX_FILE, blob)
         if lexical_blob is not None:
             _write_durably(tmp / LEXICAL_FILE, lexical_blob)
+        if columns_blob is not None:
+            _write_durably(tmp / COLUMNS_FILE, columns_blob)
         _write_durably(tmp / MANIFEST_FILE, json.dumps(asdict(manifest), indent=2).encode())
         _fsync_path(tmp)
         os.replace(tmp, self.snapshots / str(version))

@@ -1,6 +1,6 @@
 """Building a learning path: which scored units to take, in which order, in which week, and why.
 
-Pure (stdlib only, plus the dataclasses of `recommender.gaps` and `recommender.ranking`).
+Pure (stdlib and numpy, plus the dataclasses of `recommender.gaps` and `recommender.ranking`).
 
 Steps. A path step is a micro-unit wherever the content allows. A unit longer than one week's
 minutes (a whole course the source did not split) is cut into sessions of at most minutes_per_week,
@@ -71,6 +71,8 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+import numpy as np
 
 from recommender.explanations import GapFacts, StepFacts, explain_step
 from recommender.gaps import Gap
@@ -278,6 +280,8 @@ def _order(
         slots.setdefault(unit.item_id, []).append(index)
     result = list(ordered)
     for indexes in slots.values():
+        if len(indexes) == 1:
+            continue  # an item with one unit in the plan keeps its place
         parts = sorted((ordered[i] for i in indexes), key=lambda u: (u.position, u.unit_id, u.part))
         for index, part in zip(indexes, parts, strict=True):
             result[index] = part
@@ -493,6 +497,47 @@ class _Ordering:
             self.keys.pop(unit.key, None)
 
 
+@dataclass(frozen=True)
+class _Options:
+    """Every usable session as a pick (the whole unit when it fits the budget, else the session), with
+    what it brings per open skill as arrays, worked out once: the greedy weighs the same picks again
+    and again, so each round is a few array operations instead of a loop per pick and skill."""
+
+    units: list[_Unit]
+    groups: list[list[_Unit]]
+    amount: np.ndarray  # (pick, skill): levels the pick can close, summed over its sessions
+    score: np.ndarray  # (pick, skill): its first session's score (0 where not retrieved for it)
+    has: np.ndarray  # (pick, skill): retrieved for the skill
+    micro: np.ndarray  # (pick,)
+    oversized: np.ndarray  # (pick,): longer than the whole budget
+    cost: np.ndarray  # (pick,): minutes of the whole pick
+    keys: np.ndarray  # (pick, 2): (unit id, part) of its first session, the last tie-break
+
+    @classmethod
+    def of(cls, usable: Sequence[_Unit], selection: _Selection, skills: Sequence[int]) -> _Options:
+        column = {s: number for number, s in enumerate(skills)}
+        groups = [selection.group(unit) for unit in usable]
+        amount = np.zeros((len(usable), len(skills)))
+        score = np.zeros((len(usable), len(skills)))
+        has = np.zeros((len(usable), len(skills)), dtype=np.bool_)
+        for row, (unit, picks) in enumerate(zip(usable, groups, strict=True)):
+            for s, entry in unit.entries.items():
+                amount[row, column[s]] = math.fsum(u.amounts[s] for u in picks)
+                score[row, column[s]] = entry.score
+                has[row, column[s]] = True
+        return cls(
+            units=list(usable),
+            groups=groups,
+            amount=amount,
+            score=score,
+            has=has,
+            micro=np.array([u.micro for u in usable], dtype=np.bool_),
+            oversized=np.array([u.unit_minutes > selection.budget.total for u in usable], dtype=np.bool_),
+            cost=np.array([sum(u.cost for u in picks) for picks in groups], dtype=np.float64),
+            keys=np.array([u.key for u in usable], dtype=np.int64).reshape(len(usable), 2),
+        )
+
+
 @dataclass
 class _Selection:
     """The greedy's state: what is chosen, what each chosen session is credited with, how much of each
@@ -531,18 +576,19 @@ class _Selection:
             return self.sessions[unit.unit_id]
         return [unit]
 
-    def gain(self, picks: Sequence[_Unit]) -> float:
-        """sum over s of w_s * min(remaining_s, a_us) * score_us, over the skills the pick counts for."""
-        first = picks[0]
-        total = 0.0
-        for s in first.entries:
-            if not self.counts(first, s):
-                continue
-            amount = math.fsum(u.amounts[s] for u in picks)
-            total += (
-                self.ordering.value_per_level[s] * min(self.remaining[s], amount) * first.entries[s].score
-            )
-        return total
+    def gains(self, options: _Options, places: np.ndarray) -> np.ndarray:
+        """Of each pick at `places`: sum over s of w_s * min(remaining_s, a_us) * score_us, over the
+        skills the pick counts for yet (micro first, what fits the budget first; see `counts`)."""
+        skills = list(self.remaining)
+        remaining = np.array([self.remaining[s] for s in skills])
+        value = np.array([self.ordering.value_per_level[s] for s in skills])
+        micro_left = np.array([self.micro_left[s] for s in skills])
+        fitting_left = np.array([self.fitting_left[s] for s in skills])
+        oversized = options.oversized[places][:, None]
+        micro = options.micro[places][:, None]
+        counts = options.has[places] & ~(oversized & (fitting_left > 0)) & (micro | (micro_left == 0))
+        worth = value * np.minimum(remaining, options.amount[places]) * options.score[places]
+        return np.asarray(np.where(counts, worth, 0.0).sum(axis=1), dtype=np.float64)
 
     def fits(self, picks: Sequence[_Unit]) -> bool:
         """Whether the plan with `picks` stays within the budget and, in order, packs into the weeks."""
@@ -556,17 +602,19 @@ class _Selection:
         self.last_fit = ordered
         return True
 
-    def best_pick(self, left: Sequence[_Unit]) -> list[_Unit] | None:
-        """The pick with the most gain per minute (then the most gain) that still fits; None when no
-        pick that fits adds anything."""
-        options = [self.group(u) for u in left if self.ready(u)]
-        ranked = sorted(
-            ((self.gain(picks), picks) for picks in options),
-            key=lambda p: (-p[0] / sum(u.cost for u in p[1]), -p[0], p[1][0].key),
-        )
-        for value, picks in ranked:
-            if value <= _EPS:
+    def best_pick(self, options: _Options, left: np.ndarray) -> list[_Unit] | None:
+        """Of the picks at `left` that are ready, the one with the most gain per minute (then the most
+        gain, then the lowest unit id and part) that still fits; None when no pick that fits adds
+        anything."""
+        places = np.array([p for p in left.tolist() if self.ready(options.units[p])], dtype=np.int64)
+        if places.size == 0:
+            return None
+        gains = self.gains(options, places)
+        keys = options.keys[places]
+        for at in np.lexsort((keys[:, 1], keys[:, 0], -gains, -gains / options.cost[places])).tolist():
+            if gains[at] <= _EPS:
                 return None
+            picks = options.groups[int(places[at])]
             if self.fits(picks):
                 return picks
         return None
@@ -615,13 +663,15 @@ def _choose_units(
         fitting_left=fitting_left,
         sessions=sessions,
     )
-    left = usable
-    while left:
-        pick = selection.best_pick(left)
+    options = _Options.of(usable, selection, list(open_gaps))
+    place_of = {unit.key: place for place, unit in enumerate(usable)}
+    alive = np.ones(len(usable), dtype=np.bool_)
+    while alive.any():
+        pick = selection.best_pick(options, np.flatnonzero(alive))
         if pick is None:
             break
         selection.take(pick)
-        left = [u for u in left if u.key not in selection.taken]
+        alive[[place_of[u.key] for u in pick]] = False
     # the later sessions of a unit taken whole may close nothing more (its skills closed before):
     # they stay, because the unit is taken whole, and are credited with their first skill at 0
     for unit in selection.chosen:

@@ -41,6 +41,7 @@ limits so that a shortlist never holds five copies of one thing.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -326,7 +327,6 @@ def score_candidates(
     open_gaps = _open_gaps(gaps)
     usable = _not_done(candidates, learner, open_gaps)
     allowed = _allowed_languages(usable, learner, open_gaps)
-    preferred = [language_code(x) for x in learner.languages]
     top_priority = max((g.priority for g in open_gaps.values()), default=0.0)
 
     best: dict[tuple[int, int], Candidate] = {}
@@ -353,30 +353,35 @@ def score_candidates(
             "freshness": _freshness_score(age),
         }
         score = math.fsum(resolved[name] * features[name] for name in FEATURES) / total_weight
-        reasons: list[str] = []
-        if language in preferred:
-            reasons.append(f"language:{language}")
-        else:
-            reasons.append(f"language_fallback:{language}")
-        if features["relevance"] >= STRONG_MATCH:
-            reasons.append("strong_match")
-        if features["level"] == 1.0:
-            reasons.append("level_fit")
-        if features["priority"] >= TOP_GAP:
-            reasons.append("top_gap")
-        if learner.formats and features["format"] >= FORMAT_FLOOR:
-            reasons.append(f"format:{candidate.format.strip().lower()}")
-        if candidate.rating is not None and candidate.rating >= HIGH_RATING:
-            reasons.append("high_rating")
-        if age is not None and age <= FRESH_DAYS:
-            reasons.append("fresh")
+        reasons = reasons_of(candidate, features, learner, now)
         scored.append(
-            ScoredCandidate(
-                candidate=candidate, score=round(score, 6), reasons=tuple(reasons), features=features
-            )
+            ScoredCandidate(candidate=candidate, score=round(score, 6), reasons=reasons, features=features)
         )
     scored.sort(key=rank_order)
     return scored
+
+
+def reasons_of(
+    candidate: Candidate, features: Mapping[str, float], learner: Learner, now: datetime
+) -> tuple[str, ...]:
+    """The reason codes of a scored candidate: only what is clearly true (see the thresholds above)."""
+    language = language_code(candidate.language)
+    preferred = [language_code(x) for x in learner.languages]
+    reasons = [f"language:{language}" if language in preferred else f"language_fallback:{language}"]
+    if features["relevance"] >= STRONG_MATCH:
+        reasons.append("strong_match")
+    if features["level"] == 1.0:
+        reasons.append("level_fit")
+    if features["priority"] >= TOP_GAP:
+        reasons.append("top_gap")
+    if learner.formats and features["format"] >= FORMAT_FLOOR:
+        reasons.append(f"format:{candidate.format.strip().lower()}")
+    if candidate.rating is not None and candidate.rating >= HIGH_RATING:
+        reasons.append("high_rating")
+    age = _age_days(candidate.updated_at, now)
+    if age is not None and age <= FRESH_DAYS:
+        reasons.append("fresh")
+    return tuple(reasons)
 
 
 def rank_order(scored: ScoredCandidate) -> tuple[float, float, int, int]:
@@ -394,31 +399,6 @@ POOL_PER_PICK = 6
 _WORD = re.compile(r"\w+")
 
 
-def _title_words(title: str) -> frozenset[str]:
-    text = unicodedata.normalize("NFKD", title.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return frozenset(_WORD.findall(text))
-
-
-@dataclass
-class _UnitGroup:
-    """All entries of one unit (one per gap it was retrieved for), treated as one for diversity."""
-
-    entries: list[ScoredCandidate]
-    score: float
-    item_id: int
-    title: str
-    vector: np.ndarray | None
-    _words: frozenset[str] | None = None
-
-    @property
-    def words(self) -> frozenset[str]:
-        """The title's words, worked out only when a unit without a vector is compared."""
-        if self._words is None:
-            self._words = _title_words(self.title)
-        return self._words
-
-
 def _unit_vector(entries: Sequence[ScoredCandidate]) -> np.ndarray | None:
     for entry in entries:
         vector = entry.candidate.vector
@@ -431,14 +411,81 @@ def _unit_vector(entries: Sequence[ScoredCandidate]) -> np.ndarray | None:
     return None
 
 
-def _similarity(a: _UnitGroup, b: _UnitGroup) -> float:
-    """Cosine of the unit vectors when both have one (clipped at 0); otherwise the overlap of the
-    title words (1.0 for the same title), at least SAME_ITEM_SIMILARITY for parts of one item."""
-    if a.vector is not None and b.vector is not None and a.vector.shape == b.vector.shape:
-        return max(0.0, min(1.0, float(a.vector @ b.vector)))
-    union = a.words | b.words
-    overlap = len(a.words & b.words) / len(union) if union else 1.0
-    return max(overlap, SAME_ITEM_SIMILARITY if a.item_id == b.item_id else 0.0)
+@functools.lru_cache(maxsize=65_536)
+def title_words(title: str) -> frozenset[str]:
+    """A title's words, case and accents left out: what two titles are compared by (remembered: the
+    same titles come back in request after request)."""
+    text = unicodedata.normalize("NFKD", title.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return frozenset(_WORD.findall(text))
+
+
+def similarity_matrix(
+    titles: Sequence[str], items: Sequence[int], vectors: Sequence[np.ndarray | None] | None = None
+) -> np.ndarray:
+    """Pairwise similarity of units: the cosine of their unit vectors when both have one (clipped to
+    0..1); otherwise the overlap of their title words (|a & b| / |a | b|, 1.0 for two empty titles), at
+    least SAME_ITEM_SIMILARITY for parts of one item. Computed for all pairs at once."""
+    count = len(titles)
+    words = [title_words(t) for t in titles]
+    vocabulary = {word: number for number, word in enumerate(sorted(set().union(*words)))}
+    incidence = np.zeros((count, len(vocabulary)), dtype=np.float64)
+    for row, found in enumerate(words):
+        incidence[row, [vocabulary[w] for w in found]] = 1.0
+    sizes = incidence.sum(axis=1)
+    shared = incidence @ incidence.T
+    union = sizes[:, None] + sizes[None, :] - shared
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overlap = np.where(union > 0, shared / np.where(union > 0, union, 1.0), 1.0)
+    item_array = np.asarray(items, dtype=np.int64)
+    same_item = item_array[:, None] == item_array[None, :]
+    similarity = np.maximum(overlap, np.where(same_item, SAME_ITEM_SIMILARITY, 0.0))
+    if vectors is not None:
+        present = [(i, v) for i, v in enumerate(vectors) if v is not None]
+        if len(present) > 1 and len({v.shape for _, v in present}) == 1:
+            with_vector = [i for i, _ in present]
+            stacked = np.vstack([v for _, v in present])
+            if stacked.ndim == 2:
+                cosine = np.clip(stacked @ stacked.T, 0.0, 1.0)
+                index = np.asarray(with_vector)
+                similarity[np.ix_(index, index)] = cosine
+    return similarity
+
+
+def mmr_order(
+    scores: Sequence[float] | np.ndarray,
+    items: Sequence[int] | np.ndarray,
+    similarity: np.ndarray,
+    k: int,
+    lambda_: float = 0.7,
+    max_per_item: int = 3,
+    duplicate_threshold: float = DUPLICATE_THRESHOLD,
+) -> list[int]:
+    """Up to k positions of a pool sorted best first, picked by maximal marginal relevance (see
+    `diversify`): ties go to the earlier position; a unit at least `duplicate_threshold` similar to a
+    picked one, or beyond `max_per_item` of its item, is never picked."""
+    count = len(scores)
+    score = np.asarray(scores, dtype=np.float64)
+    item_array = np.asarray(items, dtype=np.int64)
+    closest = np.zeros(count)
+    alive = np.ones(count, dtype=np.bool_)
+    per_item: dict[int, int] = {}
+    picked: list[int] = []
+    while len(picked) < k:
+        if picked:
+            alive &= closest < duplicate_threshold
+        full = [item for item, n in per_item.items() if n >= max_per_item]
+        if full:
+            alive &= ~np.isin(item_array, full)
+        if not alive.any():
+            break
+        value = np.where(alive, lambda_ * score - (1.0 - lambda_) * closest, -np.inf)
+        best = int(np.argmax(value))  # the first of equal values: the higher-scored unit
+        alive[best] = False
+        picked.append(best)
+        per_item[int(item_array[best])] = per_item.get(int(item_array[best]), 0) + 1
+        closest = np.maximum(closest, similarity[:, best])
+    return picked
 
 
 def diversify(
@@ -468,48 +515,21 @@ def diversify(
         by_unit.setdefault(entry.candidate.unit_id, []).append(entry)
     # Only the best units can be picked: MMR over the top POOL_PER_PICK * k is the same choice in
     # practice and keeps the pairwise similarities from growing with the catalog.
-    best_units = sorted(
-        by_unit.values(), key=lambda group: (-max(e.score for e in group), group[0].candidate.unit_id)
+    pool = sorted(
+        (sorted(entries, key=lambda s: (-s.score, s.candidate.skill_id)) for entries in by_unit.values()),
+        key=lambda entries: (-entries[0].score, entries[0].candidate.unit_id),
+    )[: POOL_PER_PICK * k]
+    firsts = [entries[0].candidate for entries in pool]
+    similarity = similarity_matrix(
+        [c.title for c in firsts], [c.item_id for c in firsts], [_unit_vector(entries) for entries in pool]
     )
-    pool: list[_UnitGroup] = []
-    for entries in best_units[: POOL_PER_PICK * k]:
-        entries = sorted(entries, key=lambda s: (-s.score, s.candidate.skill_id))
-        first = entries[0].candidate
-        pool.append(
-            _UnitGroup(
-                entries=entries,
-                score=entries[0].score,
-                item_id=first.item_id,
-                title=first.title,
-                vector=_unit_vector(entries),
-            )
-        )
-    pool.sort(key=lambda g: (-g.score, g.entries[0].candidate.unit_id))
-
-    picked: list[_UnitGroup] = []
-    per_item: dict[int, int] = {}
-    closest = [0.0] * len(pool)  # highest similarity of each pool unit to anything picked so far
-    alive = [True] * len(pool)
-    while len(picked) < k:
-        best_index, best_value = -1, -math.inf
-        for index, group in enumerate(pool):
-            if not alive[index]:
-                continue
-            if per_item.get(group.item_id, 0) >= max_per_item or (
-                picked and closest[index] >= duplicate_threshold
-            ):
-                alive[index] = False  # the picked set only grows, so it can never become eligible
-                continue
-            value = lambda_ * group.score - (1.0 - lambda_) * closest[index]
-            if value > best_value:  # strict: ties keep the earlier (higher-scored) unit
-                best_index, best_value = index, value
-        if best_index < 0:
-            break
-        chosen = pool[best_index]
-        alive[best_index] = False
-        picked.append(chosen)
-        per_item[chosen.item_id] = per_item.get(chosen.item_id, 0) + 1
-        for index, group in enumerate(pool):
-            if alive[index]:
-                closest[index] = max(closest[index], _similarity(group, chosen))
-    return [entry for group in picked for entry in group.entries]
+    chosen = mmr_order(
+        [entries[0].score for entries in pool],
+        [c.item_id for c in firsts],
+        similarity,
+        k,
+        lambda_,
+        max_per_item,
+        duplicate_threshold,
+    )
+    return [entry for index in chosen for entry in pool[index]]

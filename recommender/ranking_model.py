@@ -82,6 +82,17 @@ def score_rows(model: RankerModel, rows: Sequence[Mapping[str, float]]) -> np.nd
     return model.score(feature_matrix(rows, model.feature_names))
 
 
+def score_feature_matrix(model: RankerModel, matrix: np.ndarray) -> np.ndarray:
+    """The model's scores for a matrix whose columns are `FEATURES` in their order (a feature the
+    model reads that is not among them counts 0, as `vectorise` does)."""
+    columns = [
+        matrix[:, FEATURES.index(name)] if name in FEATURES else np.zeros(matrix.shape[0])
+        for name in model.feature_names
+    ]
+    stacked = np.column_stack(columns) if columns else np.zeros((matrix.shape[0], 0))
+    return model.score(np.nan_to_num(stacked, nan=0.0, posinf=0.0, neginf=0.0))
+
+
 def rescore(scored: Sequence[ScoredCandidate], model: RankerModel) -> list[ScoredCandidate]:
     """The candidates scored by `model` instead of the rules, best first (ties as the rules break them).
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from recommender.index import set_search_threads
 from service.catalog import router as catalog
 from service.core.runtime import Runtime
 from service.core.settings import Settings
@@ -69,6 +70,7 @@ def create_app(
             if problem:
                 log.error("index of %s is not usable: %s", slug, problem)
         active.encoder()  # load the model before the first request, not during it
+        set_search_threads(settings.search_threads)
         if freeze_loaded_objects:
             # What was loaded now (the model, the libraries: about 600,000 objects) lives as long as
             # the process. Frozen, the collector no longer walks it on every full collection, which

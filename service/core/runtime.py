@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.indexing import (
     Restored,
+    columns_from_database,
     lexical_from_database,
     publish_from_database,
     restore_index,
     snapshot_matches,
+    tags_from_database,
     tenant_store,
 )
 from ingest.pipeline import IngestError, IngestReport, ingest_catalog
@@ -31,6 +33,8 @@ from models.db import make_engine, make_session_factory, ping, transaction
 from models.migrate import upgrade
 from models.ranking_models_repository import ActiveRef
 from models.tables import Tenant
+from recommender.catalog_columns import CatalogColumns
+from recommender.catalog_tags import TagTable
 from recommender.embedding import Calibration, Encoder, calibration, search_calibration, search_lexical_weight
 from recommender.index import IndexCorruptError, Snapshot, SnapshotCache, SnapshotStore
 from recommender.lexical import LexicalIndex
@@ -58,6 +62,10 @@ class Runtime:
         self._lexical_lock = threading.Lock()
         self._models: dict[int, tuple[ActiveRef, LearnedModel | None]] = {}  # tenant id -> (row, model)
         self._models_lock = threading.Lock()
+        # tenant slug -> (snapshot version, columns) and -> (snapshot version, tags version, table)
+        self._columns: dict[str, tuple[int, CatalogColumns]] = {}
+        self._tags: dict[str, tuple[int, int, TagTable]] = {}
+        self._catalog_lock = threading.Lock()
 
     def migrate(self) -> None:
         upgrade(self.settings.db_url)
@@ -201,6 +209,54 @@ class Runtime:
                     index = lexical_from_database(session, tenant.id) if tenant else LexicalIndex.build([])
             self._lexical[tenant_slug] = (version, index)
             return index
+
+    def catalog(self, session: Session, tenant: Tenant) -> tuple[int, CatalogColumns, TagTable] | None:
+        """What a path request reads of the tenant's catalog: the columns of its current snapshot
+        (mapped, shared by the workers) and the tag table over them, rebuilt from the database only
+        when the snapshot or the tenant's tags version moved, with the snapshot's version. None when
+        nothing is published. A
+        snapshot published before columns were stored gets them built from the database once."""
+        snapshot = self.snapshot(tenant.slug)
+        if snapshot is None:
+            return None
+        version, tags_version = snapshot.manifest.version, tenant.tags_version or 0
+        cached_columns = self._columns.get(tenant.slug)
+        cached_tags = self._tags.get(tenant.slug)
+        if (
+            cached_columns is not None
+            and cached_columns[0] == version
+            and cached_tags is not None
+            and cached_tags[:2] == (version, tags_version)
+        ):
+            return version, cached_columns[1], cached_tags[2]
+        with self._catalog_lock:
+            cached_columns = self._columns.get(tenant.slug)
+            if cached_columns is None or cached_columns[0] != version:
+                columns = self._snapshot_columns(snapshot, session, tenant)
+                cached_columns = self._columns[tenant.slug] = (version, columns)
+            cached_tags = self._tags.get(tenant.slug)
+            if cached_tags is None or cached_tags[:2] != (version, tags_version):
+                table = tags_from_database(session, tenant.id, cached_columns[1])
+                cached_tags = self._tags[tenant.slug] = (version, tags_version, table)
+            return version, cached_columns[1], cached_tags[2]
+
+    def _snapshot_columns(self, snapshot: Snapshot, session: Session, tenant: Tenant) -> CatalogColumns:
+        try:
+            columns = snapshot.columns()
+        except IndexCorruptError as exc:
+            log.error("catalog columns of %s are corrupt (%s); setting them aside", tenant.slug, exc)
+            self.restore_index(tenant.slug)
+            restored = self.snapshot(tenant.slug)
+            columns = restored.columns() if restored is not None else None
+        if columns is None:
+            log.warning(
+                "snapshot %s of %s has no stored catalog columns; building them from the database "
+                "(`leerpad index rebuild` stores them)",
+                snapshot.manifest.version,
+                tenant.slug,
+            )
+            columns = columns_from_database(session, tenant.id)
+        return columns
 
     def ranking_model(self, session: Session, tenant_id: int) -> LearnedModel | None:
         """The tenant's active learned model, None for the rules. Each call reads which row is active

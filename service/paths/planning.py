@@ -1,10 +1,12 @@
-"""Learning paths: candidates per gap (tags, dense and lexical retrieval, fused), ranked (by the rules,
-or by the tenant's active learned model), fitted into the time budget, stored with the model version
-and the impressions (each step's ranking features) that retraining learns from.
+"""Learning paths: candidates per gap (stored tags, and dense and lexical retrieval fused: see
+service.paths.retrieval), ranked (by the rules, or by the tenant's active learned model), fitted into
+the time budget, stored with the model version and the impressions (each step's ranking features)
+that retraining learns from.
 
-No text is encoded here (but an ad-hoc label's): dense retrieval searches the FAISS snapshot with the
-skills' stored vectors. Every cosine threshold is a point on the encoder's calibration
-(recommender.embedding.Calibration), so a model with another cosine scale keeps their meaning.
+A path request reads no catalog row: what it needs of every unit is in the snapshot's catalog columns
+and the tag table kept beside them (`Runtime.catalog`), and it works on their row numbers
+(recommender.candidate_table) until the few units it shows. Only the employee's own evidence and
+history come from the database.
 """
 
 from __future__ import annotations
@@ -23,43 +25,29 @@ from ingest.skills import resolve_skill
 from models import path_repository as paths_repo
 from models import repositories as repo
 from models import taxonomy_repository as tax
-from models.repositories import UnitCard
 from models.tables import Employee, LearningPath, Role, Skill
-from recommender.embedding import Calibration, vectors_from_bytes
+from recommender.candidate_table import CandidateTable, rank_table, shortlist
+from recommender.catalog_columns import CatalogColumns
+from recommender.catalog_tags import TagTable
 from recommender.errors import LeerpadError
-from recommender.explanations import CONFIRMED, DECLARED, LABEL, SIMILARITY, TEXT, explain_uncovered
+from recommender.explanations import CONFIRMED, DECLARED, LABEL, explain_uncovered
 from recommender.feedback import NO_HISTORY, History
-from recommender.fusion import convex_fusion
 from recommender.gaps import Gap, LevelEstimate, Requirement, compute_gaps
-from recommender.index import SearchHit
-from recommender.lexical import LexicalIndex
 from recommender.paths import Budget, PathStep, build_path
-from recommender.ranking import (
-    Candidate,
-    Learner,
-    ScoredCandidate,
-    diversify,
-    score_candidates,
-    skills_done_in_language,
-    skills_excluded_by_language,
-)
-from recommender.ranking_model import rescore
-from recommender.tagging import AGREEING_SHARE, as_mention, language_code
+from recommender.ranking import Learner, ScoredCandidate
+from recommender.ranking_model import score_feature_matrix
+from recommender.tagging import language_code
 from service.core.activities import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
+from service.paths.retrieval import label_variants, retrieved_signals
 from service.paths.schemas import AdHocSkill
-from service.paths.step_relevance import skills_with_tagged_content, step_relevance_bar
+from service.paths.step_relevance import step_relevance_bar
 from service.people.gaps import ContentCheck, employee_gaps
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
-DENSE_K = 40
-LEXICAL_K = 40
 SHORTLIST_PER_GAP = 8
-RETRIEVED_WEIGHT = 0.85  # a retrieved unit is a little less certain than one tagged with the skill
-RETRIEVED_PER_GAP = 20
-LEXICAL_MIN_COVERAGE = 0.5  # a BM25 hit must hold at least half of a skill label (idf-weighted)
-LEXICAL_STRONG_SHARE = 0.5  # a BM25 score at least half the best hit's counts in full
+NO_TAG = -1  # a candidate found by retrieval, not by a stored tag
 
 
 @dataclass(frozen=True)
@@ -75,181 +63,41 @@ class PlanInput:
     text_skills: Mapping[int, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Probe:
-    """What one gap is looked for with: its labels (BM25) and a vector (dense)."""
-
-    skill_id: int
-    names: tuple[str, ...]
-    vector: np.ndarray | None
-    ad_hoc: bool = False
-
-
-def _dense_relevance(similarity: float, scale: Calibration) -> float:
-    """A cosine of the encoder to 0..1: at or below the scale's floor is noise (all-MiniLM-L6-v2: 0.40),
-    at or above its full a clear match (0.70)."""
-    return scale.relevance(similarity)
-
-
-def _probes(
-    runtime: Runtime,
-    session: Session,
-    tenant_id: int,
-    skill_ids: Sequence[int],
-    labels: Mapping[int, str],
-    text_skills: Mapping[int, str],
-) -> list[_Probe]:
-    """Taxonomy skills are looked for with their stored vector and their Dutch and English labels; an
-    ad-hoc label with its own words, encoded now (the one case a path request encodes text)."""
-    skills = tax.get_skills(session, tenant_id, [s for s in skill_ids if s > 0])
-    probes: list[_Probe] = []
-    ad_hoc = [s for s in skill_ids if s in text_skills]
-    if ad_hoc:
-        vectors = runtime.encoder().encode([text_skills[s] for s in ad_hoc], kind="query")
-        probes += [
-            _Probe(s, label_variants(text_skills[s]), vectors[i], ad_hoc=True) for i, s in enumerate(ad_hoc)
-        ]
-    for skill_id in skill_ids:
-        skill = skills.get(skill_id)
-        if skill is None:
-            continue
-        names = tuple(sorted(filter(None, {skill.label_en, skill.label_nl, labels.get(skill_id)})))
-        vector = (
-            vectors_from_bytes([skill.embedding], len(skill.embedding) // 4)[0]
-            if skill.embedding is not None
-            else None
-        )
-        probes.append(_Probe(skill.id, names, vector))
-    return probes
-
-
-_PARENTHESIS = re.compile(r"\(([^()]*)\)")
-
-
-def label_variants(label: str) -> tuple[str, ...]:
-    """A label as given, and, when it holds a parenthesis, with it left out and the parenthesis alone:
-    "data visualization (dataviz)" is looked for as that, "data visualization" and "dataviz"."""
-    variants = [label]
-    inner = [part.strip() for part in _PARENTHESIS.findall(label) if part.strip()]
-    outer = " ".join(_PARENTHESIS.sub(" ", label).split())
-    variants += [v for v in (outer, *inner) if v and v not in variants]
-    return tuple(variants)
-
-
-@dataclass
-class _Match:
-    """What retrieval found of one unit for one gap: the dense cosine and the share of a label it holds."""
-
-    cosine: float = 0.0
-    coverage: float = 0.0  # of the best-matching label, idf-weighted, 0..1
-    bm25_share: float = 0.0  # its BM25 against the best lexical hit's, capped at 1 from LEXICAL_STRONG_SHARE
-    label: str = ""  # the label (Dutch or English, or a variant of an ad-hoc one) it holds most of
-
-
-def _retrieve(runtime: Runtime, tenant_slug: str, probes: Sequence[_Probe]) -> dict[int, dict[int, _Match]]:
-    """skill id -> {unit id: match} from dense search with the skill's vector and BM25 on its labels.
-    The two scored lists are fused (convex combination of normalised scores, see recommender.fusion)
-    to pick the shortlist; `_strength` then turns a match into a relevance on an absolute scale, so a
-    weak match stays weak whatever its place: the best of several poor BM25 hits is still poor."""
-    snapshot = runtime.dense_snapshot(tenant_slug)  # None when built with another model
-    lexical = runtime.lexical(tenant_slug)
-    floor = runtime.calibration().floor
-    with_vector = [p for p in probes if p.vector is not None]
-    rows: list[list[SearchHit]] = []
-    if snapshot is not None and with_vector:
-        rows = snapshot.search(
-            np.vstack([p.vector for p in with_vector if p.vector is not None]).astype(np.float32), DENSE_K
-        )
-    dense_hits = {
-        p.skill_id: [h for h in row if h.score >= floor] for p, row in zip(with_vector, rows, strict=False)
-    }
-    found: dict[int, dict[int, _Match]] = {}
-    for probe in probes:
-        hits = dense_hits.get(probe.skill_id, [])
-        dense = [(h.unit_id, h.score) for h in hits]
-        matches: dict[int, _Match] = {h.unit_id: _Match(cosine=h.score) for h in hits}
-        words: list[tuple[int, float]] = []
-        if lexical is not None:
-            scored = lexical.search(" ".join(probe.names), LEXICAL_K)
-            hit_ids = [unit_id for unit_id, _ in scored]
-            per_name = {name: lexical.label_coverage([name], hit_ids) for name in probe.names}
-            words = [
-                (unit_id, score)
-                for unit_id, score in scored
-                if max(cover[unit_id] for cover in per_name.values()) >= LEXICAL_MIN_COVERAGE
-            ]
-            best = max((score for _, score in words), default=0.0)
-            for unit_id, score in words:
-                match = matches.setdefault(unit_id, _Match())
-                match.label, match.coverage = max(
-                    ((name, cover[unit_id]) for name, cover in per_name.items()), key=lambda pair: pair[1]
-                )
-                match.bm25_share = min(1.0, score / (LEXICAL_STRONG_SHARE * best))
-        fused = convex_fusion(dense, words)[:RETRIEVED_PER_GAP]
-        found[probe.skill_id] = {unit_id: matches[unit_id] for unit_id, _ in fused}
-    return found
-
-
-def _names_in_title(lexical: LexicalIndex | None, names: Sequence[str], card: UnitCard) -> bool:
-    """Does the unit's or its item's title hold every word of one of the labels (stemmed)?"""
-    if lexical is None:
-        return False
-    title = set(lexical.query_terms(f"{card.item_title} {card.unit_title}"))
-    return any(terms and set(terms) <= title for terms in (lexical.query_terms(name) for name in names))
-
-
-def _strength(
-    match: _Match, in_title: bool, ad_hoc: bool, names: Sequence[str], scale: Calibration
-) -> tuple[float, str, str]:
-    """(relevance 0..1, evidence, detail) of a retrieved unit. A label in a title is a lesson on it;
-    a label only somewhere in the text counts in full when the meaning agrees (cosine at least
-    AGREEING_SHARE of the way up `scale`), else as a mention (MENTION_SHARE): a page that names
-    "incident response" once is not a lesson on it. The detail is the label found, or the raw cosine."""
-    dense = _dense_relevance(match.cosine, scale) if match.cosine else 0.0
-    # coverage squared: a label missing its telling word ("business writing in Dutch" in a course on
-    # business writing in English) is not that skill
-    lexical = match.coverage**2 * match.bm25_share
-    lexical = as_mention(lexical, in_title, match.cosine, scale.at(AGREEING_SHARE))
-    if lexical >= dense and lexical > 0:
-        return lexical, TEXT if ad_hoc else LABEL, match.label or names[0]
-    return dense, TEXT if ad_hoc else SIMILARITY, names[0] if ad_hoc else f"{match.cosine:.2f}"
-
-
-def _candidate(unit: UnitCard, skill_id: int, relevance: float, evidence: str, detail: str) -> Candidate:
-    return Candidate(
-        unit_id=unit.unit_id,
-        item_id=unit.item_id,
-        skill_id=skill_id,
-        relevance=min(1.0, relevance),
-        minutes=max(1, unit.minutes),
-        language=unit.language,
-        format=unit.format,
-        level=unit.level,
-        rating=unit.rating,
-        updated_at=unit.updated_at,
-        position=unit.position,
-        title=step_title(unit.item_title, unit.unit_title),
-        evidence=evidence,
-        evidence_detail=detail,
-        minutes_known=unit.minutes_known,
-        in_item=unit.unit_title.strip() != unit.item_title.strip(),
-    )
-
-
 def content_check(runtime: Runtime, tenant_slug: str, session: Session, tenant_id: int) -> ContentCheck:
     """Which skills have content, by the same evidence and bar as a path's steps: a stored tag, or a
     unit retrieval finds now (label in a title, meaning). So /gaps `has_content` and the reports'
     uncovered skills never call a gap empty that a path fills, nor the other way round."""
 
     def check(skill_ids: Sequence[int]) -> set[int]:
-        tagged = skills_with_tagged_content(session, tenant_id, skill_ids)
+        catalog = request_catalog(runtime, session, tenant_id)
+        tagged = catalog.tags.covered(skill_ids, step_relevance_bar(session, tenant_id))
         rest = [s for s in skill_ids if s not in tagged]
         if not rest:
             return tagged
-        candidates, _ = gather_candidates(runtime, tenant_slug, session, tenant_id, rest, {})
-        return tagged | {c.skill_id for c in candidates}
+        candidates = gather_candidates(runtime, tenant_slug, session, tenant_id, catalog, rest, {})
+        return tagged | set(candidates.skills.tolist())
 
     return check
+
+
+@dataclass(frozen=True)
+class RequestCatalog:
+    """The catalog as one request reads it: the current snapshot's version, columns and tag table."""
+
+    version: int
+    columns: CatalogColumns
+    tags: TagTable
+
+
+def request_catalog(runtime: Runtime, session: Session, tenant_id: int) -> RequestCatalog:
+    """The tenant's catalog columns and tags as kept in memory (`Runtime.catalog`); empty when no
+    snapshot is published yet."""
+    tenant = repo.get_tenant_by_id(session, tenant_id)
+    loaded = runtime.catalog(session, tenant) if tenant is not None else None
+    if loaded is None:
+        empty = CatalogColumns.build([])
+        return RequestCatalog(-1, empty, TagTable.build(empty, []))
+    return RequestCatalog(*loaded)
 
 
 def step_title(item_title: str, unit_title: str) -> str:
@@ -262,15 +110,15 @@ def step_title(item_title: str, unit_title: str) -> str:
     return f"{item}: {unit}"
 
 
-def _tag_detail(tagged: tax.TaggedUnit, labels: Mapping[int, str]) -> str:
+def _tag_detail(evidence: str, phrase: str, confidence: float, label: str) -> str:
     """What a step's `why` quotes for a stored tag: the text's own words for a label tag (empty for a
     tag made before they were kept: the explanation then says "or another name for it"), the skill's
     label for a declared or confirmed one, the confidence for an embedding tag."""
-    if tagged.evidence == LABEL:
-        return tagged.phrase
-    if tagged.evidence in (DECLARED, CONFIRMED):
-        return labels.get(tagged.skill_id, "")
-    return f"{tagged.confidence:.2f}"
+    if evidence == LABEL:
+        return phrase
+    if evidence in (DECLARED, CONFIRMED):
+        return label
+    return f"{confidence:.2f}"
 
 
 def gather_candidates(
@@ -278,47 +126,63 @@ def gather_candidates(
     tenant_slug: str,
     session: Session,
     tenant_id: int,
+    catalog: RequestCatalog,
     skill_ids: Sequence[int],
     labels: Mapping[int, str],
     languages: Sequence[str] = (),
     text_skills: Mapping[int, str] | None = None,
-) -> tuple[list[Candidate], dict[int, UnitCard]]:
+) -> CandidateTable:
     """Tagged units (those in `languages` first) and retrieved units for every skill of `skill_ids`
     (taxonomy ids, and the negative ids of `text_skills`); one candidate per (unit, skill), carrying
     the evidence of its strongest signal. Only candidates as relevant as the tenant's bar
-    (service.paths.step_relevance) are kept: every step must clearly teach its gap."""
-    found: dict[tuple[int, int], tuple[float, str, str]] = {}
+    (service.paths.step_relevance) are kept: every step must clearly teach its gap. Every fact about
+    a unit comes from the catalog's columns: no catalog row is read."""
+    columns, tags = catalog.columns, catalog.tags
     bar = step_relevance_bar(session, tenant_id)
-    units: dict[int, UnitCard] = {}
-    for tagged in tax.tagged_unit_cards(session, tenant_id, [s for s in skill_ids if s > 0], languages):
-        unit, skill_id, confidence = tagged.card, tagged.skill_id, tagged.confidence
-        units[unit.unit_id] = unit
-        if confidence > found.get((unit.unit_id, skill_id), (0.0, "", ""))[0]:
-            found[(unit.unit_id, skill_id)] = (confidence, tagged.evidence, _tag_detail(tagged, labels))
-    probes = _probes(runtime, session, tenant_id, skill_ids, labels, text_skills or {})
-    retrieved = _retrieve(runtime, tenant_slug, probes)
-    missing = {unit_id for hits in retrieved.values() for unit_id in hits} - set(units)
-    units.update(repo.unit_cards(session, tenant_id, sorted(missing)))
-    lexical = runtime.lexical(tenant_slug)
-    by_skill = {probe.skill_id: probe for probe in probes}
-    scale = runtime.calibration()
-    for skill_id, hits in retrieved.items():
-        probe = by_skill[skill_id]
-        for unit_id, match in hits.items():
-            card = units.get(unit_id)
-            if card is None:
-                continue
-            in_title = match.coverage > 0 and _names_in_title(lexical, [match.label], card)
-            relevance, evidence, detail = _strength(match, in_title, probe.ad_hoc, probe.names, scale)
-            signal = (RETRIEVED_WEIGHT * relevance, evidence, detail)
-            if signal[0] > found.get((unit_id, skill_id), (0.0, "", ""))[0]:
-                found[(unit_id, skill_id)] = signal
-    candidates = [
-        _candidate(units[unit_id], skill_id, *signal)
-        for (unit_id, skill_id), signal in found.items()
-        if signal[0] >= bar
-    ]
-    return candidates, units
+    tagged = tags.best(columns, [s for s in skill_ids if s > 0], languages, tax.TAGGED_UNITS_PER_SKILL)
+    # (row, skill) -> (relevance, tag entry or NO_TAG, evidence, detail); a tag's words are looked up
+    # only for the candidates kept
+    found: dict[tuple[int, int], tuple[float, int, str, str]] = {
+        (row, skill): (confidence, entry, "", "")
+        for row, skill, confidence, entry in zip(
+            tagged.rows.tolist(),
+            tagged.skills.tolist(),
+            tagged.confidence.tolist(),
+            tagged.entries.tolist(),
+            strict=True,
+        )
+    }
+    retrieved = retrieved_signals(
+        runtime,
+        tenant_slug,
+        session,
+        tenant_id,
+        columns,
+        catalog.version,
+        skill_ids,
+        labels,
+        text_skills or {},
+    )
+    for skill_id, signals in retrieved.items():
+        for signal in signals:
+            if signal.relevance > found.get((signal.row, skill_id), (0.0, NO_TAG, "", ""))[0]:
+                found[(signal.row, skill_id)] = (signal.relevance, NO_TAG, signal.evidence, signal.detail)
+    kept = [(key, signal) for key, signal in found.items() if signal[0] >= bar]
+    evidences: list[str] = []
+    details: list[str] = []
+    for (_, skill_id), (relevance, entry, evidence, detail) in kept:
+        if entry != NO_TAG:
+            evidence = tags.evidence_of(entry)
+            detail = _tag_detail(evidence, tags.phrase_of(entry), relevance, labels.get(skill_id, ""))
+        evidences.append(evidence)
+        details.append(detail)
+    return CandidateTable(
+        rows=np.array([key[0] for key, _ in kept], dtype=np.int64),
+        skills=np.array([key[1] for key, _ in kept], dtype=np.int64),
+        relevance=np.array([min(1.0, signal[0]) for _, signal in kept], dtype=np.float64),
+        evidence=evidences,
+        detail=details,
+    )
 
 
 @dataclass(frozen=True)
@@ -359,36 +223,46 @@ def plan_path(
     """Rank candidates (the active learned model re-scores the rules' features) and build the path."""
     open_gaps = [g for g in plan.gaps if g.gap > 0]
     by_skill = {g.skill_id: g for g in open_gaps}
-    candidates, units = gather_candidates(
+    catalog = request_catalog(runtime, session, tenant_id)
+    candidates = gather_candidates(
         runtime,
         tenant_slug,
         session,
         tenant_id,
+        catalog,
         [g.skill_id for g in open_gaps],
         plan.labels,
         plan.learner.languages,
         plan.text_skills,
     )
-    ranked = score_candidates(candidates, by_skill, plan.learner, now)
     model = runtime.ranking_model(session, tenant_id)
-    if model is not None:
-        ranked = rescore(ranked, model)
-    shortlist: list[ScoredCandidate] = []
-    for skill_id in by_skill:
-        shortlist += diversify([s for s in ranked if s.candidate.skill_id == skill_id], k=SHORTLIST_PER_GAP)
+    learned = model  # narrowed for the closure
+    ranked = rank_table(
+        candidates,
+        catalog.columns,
+        by_skill,
+        plan.learner,
+        now,
+        model=None if learned is None else (lambda matrix: score_feature_matrix(learned, matrix)),
+    )
+    shortlisted = shortlist(
+        ranked, list(by_skill), SHORTLIST_PER_GAP, catalog.columns, step_title, plan.learner, now
+    )
     path = build_path(
-        shortlist,
+        shortlisted,
         open_gaps,
         plan.budget,
         language=plan.language,
         skill_labels=plan.labels,
-        excluded_by_language=skills_excluded_by_language(candidates, by_skill, plan.learner),
+        excluded_by_language=ranked.excluded_by_language,
         role_name=plan.role_name,
         show_levels=plan.show_levels,
         learner_languages=plan.learner.languages,
         now=now,
-        done_in_learner_language=skills_done_in_language(candidates, by_skill, plan.learner),
+        done_in_learner_language=ranked.done_in_language,
     )
+    columns = catalog.columns
+    units = {step.unit_id: columns.unit(int(columns.rows_of([step.unit_id])[0])) for step in path.steps}
     dutch = plan.language == "nl"
     steps = []
     for step in path.steps:
@@ -469,7 +343,7 @@ def plan_path(
         "covered_priority_share": round(path.covered_priority_share, 4),
         "model_version": model.version if model is not None else MODEL_VERSION,
     }
-    return PlannedPath(body, _impressions(path.steps, shortlist))
+    return PlannedPath(body, _impressions(path.steps, shortlisted))
 
 
 def without_gap_scores(response: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,9 @@ small catalog whose texts name skills in other words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
-from models import taxonomy_repository as tax
 from recommender.paths import MIN_STEP_RELEVANCE
 
 # Below 0.5 a mere similarity counts as teaching a skill; at 1.0 only declared and confirmed tags do.
@@ -27,9 +24,3 @@ def step_relevance_bar(session: Session, tenant_id: int) -> float:
     if tenant is None or tenant.min_step_relevance is None:
         return MIN_STEP_RELEVANCE
     return float(tenant.min_step_relevance)
-
-
-def skills_with_tagged_content(session: Session, tenant_id: int, skill_ids: Sequence[int]) -> set[int]:
-    """The skills of `skill_ids` that a stored tag of an active item gives at least the tenant's bar.
-    Only half the answer: service.paths.planning `content_check` adds what retrieval finds."""
-    return tax.covered_skills(session, tenant_id, skill_ids, step_relevance_bar(session, tenant_id))

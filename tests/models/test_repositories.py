@@ -6,6 +6,7 @@ import threading
 
 from sqlalchemy import delete
 
+from ingest.indexing import columns_from_database, tags_from_database
 from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.db import transaction
@@ -112,7 +113,10 @@ def _item(tenant_id: int, number: int, rating: float | None, status: str = "acti
     )
 
 
-def test_tagged_unit_cards_keep_the_most_confident_per_skill(runtime: Runtime, tenant: str) -> None:
+def test_tag_table_keeps_the_most_confident_per_skill(runtime: Runtime, tenant: str) -> None:
+    """The catalog columns and tag table a path request reads, as the publisher and a worker build them
+    from the database: per skill the most confident tags first, ties by rating; rejected tags and
+    retired items left out."""
     with transaction(runtime.sessions) as session:
         tenant_id = repo.get_or_create_tenant(session, tenant).id
         skill = Skill(
@@ -140,26 +144,91 @@ def test_tagged_unit_cards_keep_the_most_confident_per_skill(runtime: Runtime, t
         titles = {item.units[0].id: item.title for item in items}
     try:
         with runtime.sessions() as session:
-            rows = tax.tagged_unit_cards(session, tenant_id, [skill_id], per_skill=3)
-            assert [(row.skill_id, row.confidence, titles[row.card.unit_id]) for row in rows] == [
+            columns = columns_from_database(session, tenant_id)
+            table = tags_from_database(session, tenant_id, columns)
+            best = table.best(columns, [skill_id], (), per_skill=3)
+            rows = best.rows.tolist()
+            assert [
+                (skill, confidence, titles[int(columns.unit_id[row])])
+                for skill, confidence, row in zip(
+                    best.skills.tolist(), best.confidence.tolist(), rows, strict=True
+                )
+            ] == [
                 (skill_id, 0.95, "Item 3"),
                 (skill_id, 0.9, "Item 2"),
                 (skill_id, 0.9, "Item 1"),
             ]
-            card = rows[0].card
-            assert {row.evidence for row in rows} <= {"declared", "label", "embedding", "confirmed"}
+            card = columns.unit(rows[0])
+            assert {table.evidence_of(e) for e in best.entries.tolist()} <= {
+                "declared",
+                "label",
+                "embedding",
+                "confirmed",
+            }
             assert (card.item_title, card.unit_title, card.language, card.rating) == (
                 "Item 3",
                 "Part 3",
                 "nl",
                 3.0,
             )
-            everything = tax.tagged_unit_cards(session, tenant_id, [skill_id])
-            assert sorted(titles[row.card.unit_id] for row in everything) == [
+            everything = table.best(columns, [skill_id], (), per_skill=60)
+            assert sorted(titles[int(columns.unit_id[row])] for row in everything.rows.tolist()) == [
                 f"Item {n}" for n in (0, 1, 2, 3, 5)
             ]
-            by_id = repo.unit_cards(session, tenant_id, list(titles))
-            assert sorted(card.item_title for card in by_id.values()) == [f"Item {n}" for n in range(6)]
+            assert sorted(columns.item_title.text(row) for row in range(columns.size)) == [
+                f"Item {n}" for n in range(6)
+            ]
+            assert table.covered([skill_id], 0.92) == {skill_id}
+            assert table.covered([skill_id], 0.99) == set()  # the 0.99 tags are rejected or retired
     finally:  # a catalog without vectors would make this shared database's readiness check fail
+        with transaction(runtime.sessions) as session:
+            session.execute(delete(CatalogItem).where(CatalogItem.tenant_id == tenant_id))
+
+
+def test_every_tag_change_moves_the_tags_version(runtime: Runtime, tenant: str) -> None:
+    """A worker rebuilds its tag table when `tags_version` moves: adding, reviewing and removing a tag
+    through a session each move it once; a flush that changes no tag does not."""
+
+    def version() -> int:
+        with runtime.sessions() as session:
+            found = repo.get_tenant(session, tenant)
+            assert found is not None
+            return found.tags_version
+
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        skill = Skill(
+            tenant_id=tenant_id,
+            key=f"versioned:{tenant}",
+            origin="custom",
+            label_en="Skill",
+            content_hash="h",
+        )
+        item = _item(tenant_id, 1, rating=None)
+        session.add_all([skill, item])
+    start = version()
+    try:
+        with transaction(runtime.sessions) as session:
+            session.add(
+                ItemSkill(
+                    tenant_id=tenant_id, item_id=item.id, skill_id=skill.id, confidence=0.8, origin="label"
+                )
+            )
+        assert version() == start + 1
+        with transaction(runtime.sessions) as session:
+            found = session.get(CatalogItem, item.id)
+            assert found is not None
+            found.title = "Renamed"  # not a tag
+        assert version() == start + 1
+        with transaction(runtime.sessions) as session:
+            tag = tax.get_item_tag(session, tenant_id, item.id, skill.id)
+            assert tag is not None
+            tag.status = "rejected"
+        assert version() == start + 2
+        with transaction(runtime.sessions) as session:
+            tag = tax.get_item_tag(session, tenant_id, item.id, skill.id)
+            session.delete(tag)
+        assert version() == start + 3
+    finally:
         with transaction(runtime.sessions) as session:
             session.execute(delete(CatalogItem).where(CatalogItem.tenant_id == tenant_id))

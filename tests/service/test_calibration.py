@@ -11,7 +11,7 @@ from recommender.embedding import MULTILINGUAL_E5, Calibration, Encoder
 from recommender.tagging import AGREEING_SHARE
 from service.core.runtime import Runtime
 from service.http.health import readiness
-from service.paths.planning import _dense_relevance, _Match, _strength
+from service.paths.retrieval import _dense_relevance, _Match, _strength
 from tests.support.catalogs import ROWS, write_csv
 from tests.support.encoders import CountingEncoder
 from tests.support.ingest import run_ingest
