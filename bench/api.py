@@ -64,6 +64,9 @@ CLIENTS = 8
 EMPLOYEES = 50
 ROLE_SKILLS = 8
 SEARCH_K = 40
+SEARCH_DENSE_K = 60  # what GET /v1/search asks FAISS for (service/paths/search.py DENSE_K)
+PATH_TARGET_S = 0.010  # issue 21: one path request's service time at 100,000 units
+SEARCH_TARGET_RATIO = 1.5  # issue 21: search within 1.5x the encoder and one FAISS query
 GLOBAL_DEADLINE_S = 15 * 60
 REQUEST_TIMEOUT_S = 60.0
 BODY = {"minutes_per_week": 60, "weeks": 6}
@@ -183,6 +186,14 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
                         raise RuntimeError(f"path request failed: {answer.status_code} {answer.text[:200]}")
 
                 service = time_calls(one_path, SERVICE_CALLS, 10.0, SERVICE_CALLS)
+                questions = itertools.cycle([s.label for s in role_skills])
+
+                def one_search() -> None:
+                    answer = client.get("/v1/search", params={"q": next(questions)})
+                    if answer.status_code != 200:
+                        raise RuntimeError(f"search failed: {answer.status_code} {answer.text[:200]}")
+
+                search_service = time_calls(one_search, SERVICE_CALLS, 10.0, SERVICE_CALLS)
         finally:
             server.should_exit = True
             thread.join(timeout=15)
@@ -194,6 +205,13 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
         batch8 = time_calls(lambda: snapshot.search(matrix, SEARCH_K), 30, 5.0, 2000)
         queries = itertools.cycle([matrix[i : i + 1] for i in range(ROLE_SKILLS)])
         single = time_calls(lambda: snapshot.search(next(queries), SEARCH_K), 80, 5.0, 5000)
+        labels = itertools.cycle([s.label for s in role_skills])
+        search_limit = time_calls(
+            lambda: snapshot.search(encoder.encode([next(labels)], kind="query"), SEARCH_DENSE_K),
+            40,
+            5.0,
+            400,
+        )
         runtime.close()
 
     done = len(latencies)
@@ -205,6 +223,8 @@ def bench_size(encoder: Encoder, size: int, requests: int, deadline: float) -> d
         "errors": errors,
         "first": first,
         "service": service,
+        "search_service": search_service,
+        "search_limit": search_limit,
         "p50": p50,
         "p95": percentile(latencies, 0.95) if latencies else float("nan"),
         "p99": percentile(latencies, 0.99) if latencies else float("nan"),
@@ -236,6 +256,17 @@ def print_table(r: dict[str, Any]) -> None:
     print(
         f"| bare FAISS search, single query, k={SEARCH_K}, {r['index']} index (median) | {r['faiss1'] * 1000:.2f} ms |"
     )
+    print(
+        f"| search service time, one client (median of {SERVICE_CALLS}) | {r['search_service'] * 1000:.1f} ms |"
+    )
+    print(
+        f"| limit: encoder on the question + one FAISS query, k={SEARCH_DENSE_K} (median) | {r['search_limit'] * 1000:.2f} ms |"
+    )
+    print(
+        f"\npath service time / {PATH_TARGET_S * 1000:.0f} ms target = {r['service'] / PATH_TARGET_S:.2f}; "
+        f"search service time / (encoder + FAISS) = {r['search_service'] / r['search_limit']:.2f} "
+        f"(target {SEARCH_TARGET_RATIO})"
+    )
     ratio = r["p50"] / r["faiss8"] if r["faiss8"] else float("nan")
     print(
         f"\npath p50 / bare FAISS search of the same 8 skill queries = "
@@ -263,14 +294,15 @@ def main() -> int:
     results = [bench_size(encoder, size, requests, deadline) for size in sizes]
 
     print(
-        "\n| micro-units | index | p50 ms | p95 ms | p99 ms | req/s | errors | 1-client ms | FAISS 8 queries ms | FAISS 1 query ms | p50/FAISS8 |"
+        "\n| micro-units | index | p50 ms | p95 ms | p99 ms | req/s | errors | 1-client ms | / 10 ms | FAISS 8 queries ms | FAISS 1 query ms | search 1-client ms | encoder + FAISS ms | search ratio |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {int(r['units']):,} | {r['index']} | {r['p50'] * 1000:.1f} | {r['p95'] * 1000:.1f} | {r['p99'] * 1000:.1f} "
-            f"| {r['throughput']:.1f} | {int(r['errors'])} | {r['service'] * 1000:.1f} | {r['faiss8'] * 1000:.2f} | {r['faiss1'] * 1000:.2f} "
-            f"| {r['p50'] / r['faiss8']:.1f} |"
+            f"| {r['throughput']:.1f} | {int(r['errors'])} | {r['service'] * 1000:.1f} | {r['service'] / PATH_TARGET_S:.2f} "
+            f"| {r['faiss8'] * 1000:.2f} | {r['faiss1'] * 1000:.2f} "
+            f"| {r['search_service'] * 1000:.1f} | {r['search_limit'] * 1000:.2f} | {r['search_service'] / r['search_limit']:.2f} |"
         )
     return 1 if any(r["errors"] for r in results) else 0
 

@@ -207,17 +207,16 @@ def get_item(session: Session, tenant_id: int, item_id: int) -> CatalogItem | No
     )
 
 
-def units_with_items(session: Session, tenant_id: int, unit_ids: Sequence[int]) -> dict[int, MicroUnit]:
-    """Active units by id, each with its item loaded; ids of retired or foreign units are left out."""
+def unit_texts(session: Session, tenant_id: int, unit_ids: Sequence[int]) -> dict[int, str]:
+    """The texts of these units by id (active units of active items only): what a search hit quotes."""
     if not unit_ids:
         return {}
-    rows = session.scalars(
-        select(MicroUnit)
+    rows = session.execute(
+        select(MicroUnit.id, MicroUnit.text)
         .join(CatalogItem, MicroUnit.item_id == CatalogItem.id)
         .where(*_active_units_among(tenant_id, unit_ids))
-        .options(selectinload(MicroUnit.item))
     ).all()
-    return {row.id: row for row in rows}
+    return {int(row[0]): str(row[1] or "") for row in rows}
 
 
 def _active_units_among(tenant_id: int, unit_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:

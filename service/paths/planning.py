@@ -23,12 +23,9 @@ from sqlalchemy.orm import Session
 
 from ingest.skills import resolve_skill
 from models import path_repository as paths_repo
-from models import repositories as repo
 from models import taxonomy_repository as tax
 from models.tables import Employee, LearningPath, Role, Skill
 from recommender.candidate_table import CandidateTable, rank_table, shortlist
-from recommender.catalog_columns import CatalogColumns
-from recommender.catalog_tags import TagTable
 from recommender.errors import LeerpadError
 from recommender.explanations import CONFIRMED, DECLARED, LABEL, explain_uncovered
 from recommender.feedback import NO_HISTORY, History
@@ -40,6 +37,7 @@ from recommender.tagging import language_code
 from service.core.activities import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
+from service.paths.request_catalog import RequestCatalog, request_catalog
 from service.paths.retrieval import label_variants, retrieved_signals
 from service.paths.schemas import AdHocSkill
 from service.paths.step_relevance import step_relevance_bar
@@ -78,26 +76,6 @@ def content_check(runtime: Runtime, tenant_slug: str, session: Session, tenant_i
         return tagged | set(candidates.skills.tolist())
 
     return check
-
-
-@dataclass(frozen=True)
-class RequestCatalog:
-    """The catalog as one request reads it: the current snapshot's version, columns and tag table."""
-
-    version: int
-    columns: CatalogColumns
-    tags: TagTable
-
-
-def request_catalog(runtime: Runtime, session: Session, tenant_id: int) -> RequestCatalog:
-    """The tenant's catalog columns and tags as kept in memory (`Runtime.catalog`); empty when no
-    snapshot is published yet."""
-    tenant = repo.get_tenant_by_id(session, tenant_id)
-    loaded = runtime.catalog(session, tenant) if tenant is not None else None
-    if loaded is None:
-        empty = CatalogColumns.build([])
-        return RequestCatalog(-1, empty, TagTable.build(empty, []))
-    return RequestCatalog(*loaded)
 
 
 def step_title(item_title: str, unit_title: str) -> str:

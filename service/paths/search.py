@@ -13,15 +13,16 @@ the words for Dutch, multilingual e5 much less.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
-from models.tables import MicroUnit
+from recommender.catalog_columns import UnitRow
 from recommender.fusion import absolute_fusion
 from recommender.tagging import language_code
 from service.core.runtime import Runtime
+from service.paths.request_catalog import request_catalog
 
 DENSE_K = 60
 LEXICAL_K = 60
@@ -36,9 +37,10 @@ CLOSE_TO_BEST = 0.4
 
 @dataclass(frozen=True)
 class Found:
-    unit: MicroUnit
+    unit: UnitRow
     score: float  # fused, 0..1
     language_fallback: bool
+    text: str = ""  # the unit's text, read for the hits answered only
 
 
 def search_units(
@@ -68,25 +70,29 @@ def search_units(
         dense, words, floor=scale.floor, full=scale.full, lexical_weight=runtime.search_lexical_weight()
     )
     fused = close_to_best(fused)
-    units = repo.units_with_items(session, tenant_id, [unit_id for unit_id, _ in fused])
+    columns = request_catalog(runtime, session, tenant_id).columns
+    rows = columns.rows_of([unit_id for unit_id, _ in fused]).tolist()
     wanted = {language_code(x) or x for x in languages}
     found: list[Found] = []
     per_item: dict[int, int] = {}
-    for unit_id, score in fused:
-        unit = units.get(unit_id)
-        if unit is None:
-            continue
-        item_language = language_code(unit.item.language) or unit.item.language
+    for row, (_, score) in zip(rows, fused, strict=True):
+        if row < 0:
+            continue  # not in the catalog this snapshot publishes
+        stored_language = columns.languages[int(columns.language[row])]
+        item_language = language_code(stored_language) or stored_language
         if only_language and item_language != (language_code(only_language) or only_language):
             continue
-        if max_minutes and unit.minutes > max_minutes:
+        if max_minutes and int(columns.minutes[row]) > max_minutes:
             continue
-        if per_item.get(unit.item_id, 0) >= UNITS_PER_ITEM:
+        item_id = int(columns.item_id[row])
+        if per_item.get(item_id, 0) >= UNITS_PER_ITEM:
             continue
-        per_item[unit.item_id] = per_item.get(unit.item_id, 0) + 1
+        per_item[item_id] = per_item.get(item_id, 0) + 1
         fallback = bool(wanted) and item_language not in wanted
-        found.append(Found(unit, score, fallback))
-    return languages_first(found)[:limit]
+        found.append(Found(columns.unit(row), score, fallback))
+    answered = languages_first(found)[:limit]
+    texts = repo.unit_texts(session, tenant_id, [hit.unit.unit_id for hit in answered])
+    return [replace(hit, text=texts.get(hit.unit.unit_id, "")) for hit in answered]
 
 
 def close_to_best(

@@ -68,21 +68,21 @@ def search(
     )
     results = [
         SearchHit(
-            item_id=hit.unit.item.id,
-            unit_id=hit.unit.id,
-            title=hit.unit.item.title,
-            unit_title=hit.unit.title,
-            snippet=snippet(hit.unit.text),
-            url=unit_url(hit.unit.item.url, hit.unit.anchor),
+            item_id=hit.unit.item_id,
+            unit_id=hit.unit.unit_id,
+            title=hit.unit.item_title,
+            unit_title=hit.unit.unit_title,
+            snippet=snippet(hit.text),
+            url=unit_url(hit.unit.url, hit.unit.anchor),
             minutes=hit.unit.minutes,
-            language=hit.unit.item.language,
-            format=hit.unit.item.format,
+            language=hit.unit.language,
+            format=hit.unit.format,
             score=round(hit.score, 4),
-            source=hit.unit.item.source,
-            external_id=hit.unit.item.external_id,
-            activity_id=activity_id(hit.unit.item.source, hit.unit.item.external_id, hit.unit.position),
+            source=hit.unit.source,
+            external_id=hit.unit.external_id,
+            activity_id=activity_id(hit.unit.source, hit.unit.external_id, hit.unit.position),
             language_fallback=hit.language_fallback,
-            minutes_known=not (hit.unit.item.extra or {}).get("minutes_estimated", False),
+            minutes_known=hit.unit.minutes_known,
         )
         for hit in found
     ]
