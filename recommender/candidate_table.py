@@ -47,7 +47,7 @@ from recommender.ranking import (
     mmr_order,
     reasons_of,
     resolve_weights,
-    similarity_matrix,
+    title_similarity,
     wanted_band,
 )
 from recommender.tagging import language_code
@@ -255,7 +255,6 @@ def scored_candidate(
     ranked: RankedTable,
     place: int,
     columns: CatalogColumns,
-    title: Callable[[str, str], str],
     learner: Learner,
     now: datetime,
 ) -> ScoredCandidate:
@@ -278,7 +277,7 @@ def scored_candidate(
         rating=unit.rating,
         updated_at=unit.updated_at,
         position=unit.position,
-        title=title(unit.item_title, unit.unit_title),
+        title=columns.title.text(row),
         evidence=table.evidence[entry],
         evidence_detail=table.detail[entry],
         minutes_known=unit.minutes_known,
@@ -293,7 +292,6 @@ def shortlist(
     skill_ids: Sequence[int],
     k: int,
     columns: CatalogColumns,
-    title: Callable[[str, str], str],
     learner: Learner,
     now: datetime,
 ) -> list[ScoredCandidate]:
@@ -310,7 +308,7 @@ def shortlist(
         pool = places[np.lexsort((rows[places], -ranked.score[places]))][: POOL_PER_PICK * k]
         pool_rows = rows[pool].tolist()
         items = columns.item_id[pool_rows]
-        titles = [title(columns.item_title.text(r), columns.unit_title.text(r)) for r in pool_rows]
-        chosen = mmr_order(ranked.score[pool], items, similarity_matrix(titles, items.tolist()), k)
-        picked += [scored_candidate(ranked, int(pool[i]), columns, title, learner, now) for i in chosen]
+        similarity = title_similarity(columns.title_incidence(pool_rows), items)
+        chosen = mmr_order(ranked.score[pool], items, similarity, k)
+        picked += [scored_candidate(ranked, int(pool[i]), columns, learner, now) for i in chosen]
     return picked

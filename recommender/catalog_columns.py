@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from recommender.ranking import title_words
+
 COLUMNS_FILE = "catalog.columns"
 _MAGIC = b"LEERPAD-COLUMNS-1\n"
 _ALIGN = 64
@@ -92,10 +94,10 @@ class StringColumn:
         return self.get(row) or ""
 
 
-_NUMBERS = ("unit_id", "item_id", "position", "minutes", "minutes_known", "in_item")
+_NUMBERS = ("unit_id", "item_id", "position", "minutes", "minutes_known", "in_item", "word_offsets", "words")
 _CODED = ("language", "format", "level")
 _FLOATS = ("rating", "updated")  # NaN: unknown; `updated` in seconds since 1970 (UTC)
-_STRINGS = ("unit_title", "item_title", "url", "anchor", "source", "external_id")
+_STRINGS = ("unit_title", "item_title", "title", "url", "anchor", "source", "external_id")
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,10 @@ class CatalogColumns:
     minutes: np.ndarray  # int32
     minutes_known: np.ndarray  # bool
     in_item: np.ndarray  # bool: one of several parts of its item (its title is not the item's)
+    # the step title's words (`ranking.title_words`) as numbers, row i at words[word_offsets[i]:...+1]]:
+    # what the shortlist compares titles by, without reading a title
+    word_offsets: np.ndarray  # int64, size + 1
+    words: np.ndarray  # int32
     language: np.ndarray  # int16 codes into `languages`
     format: np.ndarray  # int16 codes into `formats`
     level: np.ndarray  # int16 codes into `levels`, NO_CODE when unknown
@@ -118,6 +124,7 @@ class CatalogColumns:
     levels: tuple[str, ...]
     unit_title: StringColumn
     item_title: StringColumn
+    title: StringColumn  # the step title: `step_title(item_title, unit_title)`, worked out once
     url: StringColumn
     anchor: StringColumn
     source: StringColumn
@@ -139,6 +146,13 @@ class CatalogColumns:
             place = {value: code for code, value in enumerate(vocabulary)}
             return np.array([NO_CODE if v is None else place[v] for v in values], dtype=np.int16)
 
+        titles = [step_title(u.item_title, u.unit_title) for u in rows]
+        vocabulary: dict[str, int] = {}
+        title_words_of = [
+            [vocabulary.setdefault(w, len(vocabulary)) for w in sorted(title_words(t))] for t in titles
+        ]
+        word_offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(w) for w in title_words_of], out=word_offsets[1:])
         return cls(
             unit_id=np.array([u.unit_id for u in rows], dtype=np.int64),
             item_id=np.array([u.item_id for u in rows], dtype=np.int64),
@@ -146,6 +160,8 @@ class CatalogColumns:
             minutes=np.array([u.minutes for u in rows], dtype=np.int32),
             minutes_known=np.array([u.minutes_known for u in rows], dtype=np.bool_),
             in_item=np.array([u.unit_title.strip() != u.item_title.strip() for u in rows], dtype=np.bool_),
+            word_offsets=word_offsets,
+            words=np.array([w for found in title_words_of for w in found], dtype=np.int32),
             language=codes([u.language for u in rows], languages),
             format=codes([u.format for u in rows], formats),
             level=codes([u.level for u in rows], levels),
@@ -156,6 +172,7 @@ class CatalogColumns:
             levels=levels,
             unit_title=StringColumn.of([u.unit_title for u in rows]),
             item_title=StringColumn.of([u.item_title for u in rows]),
+            title=StringColumn.of(titles),
             url=StringColumn.of([u.url for u in rows]),
             anchor=StringColumn.of([u.anchor for u in rows]),
             source=StringColumn.of([u.source for u in rows]),
@@ -169,6 +186,15 @@ class CatalogColumns:
             return np.full(wanted.shape, -1, dtype=np.int64)
         found = np.minimum(np.searchsorted(self.unit_id, wanted), self.size - 1)
         return np.where(self.unit_id[found] == wanted, found, -1)
+
+    def title_incidence(self, rows: Sequence[int]) -> np.ndarray:
+        """A (row, word) 0/1 matrix of the step titles' words of these rows, over the words they use."""
+        slices = [self.words[self.word_offsets[r] : self.word_offsets[r + 1]] for r in rows]
+        found = np.concatenate(slices) if slices else np.zeros(0, dtype=np.int32)
+        used, column = np.unique(found, return_inverse=True)
+        incidence = np.zeros((len(rows), used.shape[0]), dtype=np.float64)
+        incidence[np.repeat(np.arange(len(rows)), [s.shape[0] for s in slices]), column] = 1.0
+        return incidence
 
     def unit(self, row: int) -> UnitRow:
         """Everything about one row, as the publisher read it."""
@@ -257,6 +283,8 @@ class CatalogColumns:
             minutes=views["minutes"],
             minutes_known=views["minutes_known"],
             in_item=views["in_item"],
+            word_offsets=views["word_offsets"],
+            words=views["words"],
             language=views["language"],
             format=views["format"],
             level=views["level"],
@@ -267,12 +295,14 @@ class CatalogColumns:
             levels=tuple(vocabularies["levels"]),
             unit_title=strings["unit_title"],
             item_title=strings["item_title"],
+            title=strings["title"],
             url=strings["url"],
             anchor=strings["anchor"],
             source=strings["source"],
             external_id=strings["external_id"],
         )
-        sizes = {array.shape[0] for array in (getattr(columns, n) for n in (*_NUMBERS, *_CODED, *_FLOATS))}
+        per_row = [n for n in (*_NUMBERS, *_CODED, *_FLOATS) if n not in ("word_offsets", "words")]
+        sizes = {getattr(columns, n).shape[0] for n in per_row} | {columns.word_offsets.shape[0] - 1}
         sizes |= {getattr(columns, n).none.shape[0] for n in _STRINGS}
         if len(sizes) > 1:
             raise ValueError(f"catalog columns of different lengths: {sorted(sizes)}")
@@ -284,6 +314,16 @@ class CatalogColumns:
         if path.stat().st_size == 0:
             raise ValueError("catalog columns file is empty")
         return cls.from_buffer(np.memmap(path, dtype=np.uint8, mode="r"))
+
+
+def step_title(item_title: str, unit_title: str) -> str:
+    """The item's title, and the unit's after it when it adds something ("Guide: Joins")."""
+    item, unit = item_title.strip(), unit_title.strip()
+    if not unit or unit.casefold() in item.casefold():
+        return item
+    if item.casefold() in unit.casefold():
+        return unit
+    return f"{item}: {unit}"
 
 
 def _view(array: np.ndarray) -> memoryview:

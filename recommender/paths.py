@@ -67,6 +67,7 @@ sessions). An uncovered gap may still be partly worked on (`closed`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -237,51 +238,41 @@ def _level_rank(level: str | None) -> int:
     return LEVEL_ORDER.index(text) if text in LEVEL_ORDER else len(LEVEL_ORDER)
 
 
-def _order(
-    units: Sequence[_Unit],
+def _order_key(
+    unit: _Unit,
     depth: Mapping[int, int],
     item_rank: Mapping[int, int],
-    keys: dict[tuple[int, int], tuple[int, ...]] | None = None,
-    skill_rank: Mapping[int, int] | None = None,
-    value_per_level: Mapping[int, float] | None = None,
-    main_of: Mapping[tuple[int, int], int] | None = None,
-) -> list[_Unit]:
-    """Sort by (skill depth, the rank of the unit's main skill, level, item, position, session), then
-    put each item's parts back in their order within the places its parts took. The main skill is the
-    one the unit is worth most for; skills rank by priority, so the most important gap is worked on
-    first and a low-priority beginner course does not open the path. `keys` remembers each unit's
-    sort key across calls (the greedy orders the growing plan once per unit it tries)."""
-    memo: dict[tuple[int, int], tuple[int, ...]] = {} if keys is None else keys
+    skill_rank: Mapping[int, int],
+    value_per_level: Mapping[int, float],
+    main_of: Mapping[tuple[int, int], int],
+) -> tuple[int, ...]:
+    """(skill depth, the rank of the unit's main skill, level, item, position, session, unit): the
+    main skill is the one the unit is worth most for; skills rank by priority, so the most important
+    gap is worked on first and a low-priority beginner course does not open the path."""
+    depths = [depth.get(skill, 0) for skill in unit.entries]
+    rank = _level_rank(unit.level)
+    main = main_of.get(unit.key) or max(
+        unit.entries, key=lambda s: (value_per_level.get(s, 0.0) * unit.amounts.get(s, 0.0), -s)
+    )
+    first = skill_rank.get(main, 0)
+    place = (
+        (item_rank[unit.item_id], unit.position)
+        if rank < len(LEVEL_ORDER)
+        else (unit.position, item_rank[unit.item_id])
+    )
+    return (max(depths), min(depths), first, rank, *place, unit.part, unit.unit_id)
 
-    def key(unit: _Unit) -> tuple[int, ...]:
-        known = memo.get(unit.key)
-        if known is None:
-            known = memo[unit.key] = _order_key(unit)
-        return known
 
-    def _order_key(unit: _Unit) -> tuple[int, ...]:
-        depths = [depth.get(skill, 0) for skill in unit.entries]
-        rank = _level_rank(unit.level)
-        worth = value_per_level or {}
-        main = (main_of or {}).get(unit.key) or max(
-            unit.entries, key=lambda s: (worth.get(s, 0.0) * unit.amounts.get(s, 0.0), -s)
-        )
-        first = (skill_rank or {}).get(main, 0)
-        place = (
-            (item_rank[unit.item_id], unit.position)
-            if rank < len(LEVEL_ORDER)
-            else (unit.position, item_rank[unit.item_id])
-        )
-        return (max(depths), min(depths), first, rank, *place, unit.part, unit.unit_id)
-
-    ordered = sorted(units, key=key)
+def _parts_in_order(ordered: Sequence[_Unit]) -> list[_Unit]:
+    """Each item's parts put back in their order (position, unit, session) within the places its parts
+    took in `ordered`; an item with one unit in the plan keeps its place."""
     slots: dict[int, list[int]] = {}
     for index, unit in enumerate(ordered):
         slots.setdefault(unit.item_id, []).append(index)
     result = list(ordered)
     for indexes in slots.values():
         if len(indexes) == 1:
-            continue  # an item with one unit in the plan keeps its place
+            continue
         parts = sorted((ordered[i] for i in indexes), key=lambda u: (u.position, u.unit_id, u.part))
         for index, part in zip(indexes, parts, strict=True):
             result[index] = part
@@ -485,10 +476,18 @@ class _Ordering:
     keys: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
     main_of: dict[tuple[int, int], int] = field(default_factory=dict)
 
+    def key_of(self, unit: _Unit) -> tuple[int, ...]:
+        """The unit's sort key (`_order_key`), remembered until its credit changes it."""
+        known = self.keys.get(unit.key)
+        if known is None:
+            known = self.keys[unit.key] = _order_key(
+                unit, self.depth, self.item_rank, self.skill_rank, self.value_per_level, self.main_of
+            )
+        return known
+
     def order(self, units: Sequence[_Unit]) -> list[_Unit]:
-        return _order(
-            units, self.depth, self.item_rank, self.keys, self.skill_rank, self.value_per_level, self.main_of
-        )
+        """Sort by `_order_key`, then put each item's parts back in their order."""
+        return _parts_in_order(sorted(units, key=self.key_of))
 
     def credit(self, unit: _Unit, amounts: Mapping[int, float]) -> None:
         """The unit now ranks at the skill it was credited most for."""
@@ -512,10 +511,13 @@ class _Options:
     oversized: np.ndarray  # (pick,): longer than the whole budget
     cost: np.ndarray  # (pick,): minutes of the whole pick
     keys: np.ndarray  # (pick, 2): (unit id, part) of its first session, the last tie-break
+    first: np.ndarray  # (pick,): its unit's first session
+    previous: np.ndarray  # (pick,): the place of the session before it among the options, -1 if none
 
     @classmethod
     def of(cls, usable: Sequence[_Unit], selection: _Selection, skills: Sequence[int]) -> _Options:
         column = {s: number for number, s in enumerate(skills)}
+        place = {unit.key: number for number, unit in enumerate(usable)}
         groups = [selection.group(unit) for unit in usable]
         amount = np.zeros((len(usable), len(skills)))
         score = np.zeros((len(usable), len(skills)))
@@ -535,6 +537,10 @@ class _Options:
             oversized=np.array([u.unit_minutes > selection.budget.total for u in usable], dtype=np.bool_),
             cost=np.array([sum(u.cost for u in picks) for picks in groups], dtype=np.float64),
             keys=np.array([u.key for u in usable], dtype=np.int64).reshape(len(usable), 2),
+            first=np.array([u.part == 1 for u in usable], dtype=np.bool_),
+            previous=np.array(
+                [place.get((u.unit_id, u.part - 1), -1) for u in usable], dtype=np.int64
+            ).reshape(len(usable)),
         )
 
 
@@ -556,18 +562,17 @@ class _Selection:
     taken: set[tuple[int, int]] = field(default_factory=set)
     credited: dict[tuple[int, int], dict[int, float]] = field(default_factory=dict)
     last_fit: list[_Unit] = field(default_factory=list)
+    # the chosen sessions sorted by their keys (before parts are put back in order), kept as the plan
+    # grows: trying a pick merges it in instead of sorting the whole plan again
+    sorted_keys: list[tuple[int, ...]] = field(default_factory=list)
+    sorted_units: list[_Unit] = field(default_factory=list)
+    minutes: int = 0  # of the chosen sessions
 
     def counts(self, unit: _Unit, s: int) -> bool:
         """Whether the unit earns anything for skill s yet (micro first, what fits the budget first)."""
         if unit.unit_minutes > self.budget.total and self.fitting_left[s] > 0:
             return False
         return unit.micro or self.micro_left[s] == 0
-
-    def ready(self, unit: _Unit) -> bool:
-        """A unit taken whole is picked at its first session; an oversized one session after session."""
-        if unit.unit_minutes <= self.budget.total:
-            return unit.part == 1
-        return unit.part == 1 or (unit.unit_id, unit.part - 1) in self.taken
 
     def group(self, unit: _Unit) -> list[_Unit]:
         """What one pick takes: a unit that fits the budget whole is taken whole (all its sessions);
@@ -592,21 +597,30 @@ class _Selection:
 
     def fits(self, picks: Sequence[_Unit]) -> bool:
         """Whether the plan with `picks` stays within the budget and, in order, packs into the weeks."""
-        plan = [*self.chosen, *picks]
-        if sum(u.minutes for u in plan) > self.budget.total:
+        if self.minutes + sum(u.minutes for u in picks) > self.budget.total:
             return False
-        ordered = self.ordering.order(plan)
+        keys, units = list(self.sorted_keys), list(self.sorted_units)
+        for unit in picks:
+            place = bisect.bisect(keys, self.ordering.key_of(unit))  # keys are unique: a total order
+            keys.insert(place, self.ordering.key_of(unit))
+            units.insert(place, unit)
+        ordered = _parts_in_order(units)
         weeks = _weeks(ordered, self.budget.minutes_per_week)
         if weeks and weeks[-1] > self.budget.weeks:
             return False
         self.last_fit = ordered
         return True
 
-    def best_pick(self, options: _Options, left: np.ndarray) -> list[_Unit] | None:
-        """Of the picks at `left` that are ready, the one with the most gain per minute (then the most
-        gain, then the lowest unit id and part) that still fits; None when no pick that fits adds
-        anything."""
-        places = np.array([p for p in left.tolist() if self.ready(options.units[p])], dtype=np.int64)
+    def best_pick(self, options: _Options, alive: np.ndarray) -> list[_Unit] | None:
+        """Of the picks still `alive` that are ready, the one with the most gain per minute (then the
+        most gain, then the lowest unit id and part) that still fits; None when no pick that fits adds
+        anything. Ready: a unit taken whole is picked at its first session; an oversized one session
+        after session (its previous session taken)."""
+        taken_before = np.zeros(len(options.units), dtype=np.bool_)
+        has_previous = options.previous >= 0
+        taken_before[has_previous] = ~alive[options.previous[has_previous]]
+        ready = alive & (options.first | (options.oversized & taken_before))
+        places = np.flatnonzero(ready)
         if places.size == 0:
             return None
         gains = self.gains(options, places)
@@ -636,7 +650,12 @@ class _Selection:
                 self.fitting_left[s] -= first.unit_minutes <= self.budget.total
         for unit in pick:
             self.ordering.credit(unit, self.credited[unit.key])
+            key = self.ordering.key_of(unit)  # after the credit: it may rank at another skill now
+            place = bisect.bisect(self.sorted_keys, key)
+            self.sorted_keys.insert(place, key)
+            self.sorted_units.insert(place, unit)
         self.chosen.extend(pick)
+        self.minutes += sum(u.minutes for u in pick)
         self.taken.update(u.key for u in pick)
 
 
@@ -667,7 +686,7 @@ def _choose_units(
     place_of = {unit.key: place for place, unit in enumerate(usable)}
     alive = np.ones(len(usable), dtype=np.bool_)
     while alive.any():
-        pick = selection.best_pick(options, np.flatnonzero(alive))
+        pick = selection.best_pick(options, alive)
         if pick is None:
             break
         selection.take(pick)

@@ -424,22 +424,13 @@ def similarity_matrix(
     titles: Sequence[str], items: Sequence[int], vectors: Sequence[np.ndarray | None] | None = None
 ) -> np.ndarray:
     """Pairwise similarity of units: the cosine of their unit vectors when both have one (clipped to
-    0..1); otherwise the overlap of their title words (|a & b| / |a | b|, 1.0 for two empty titles), at
-    least SAME_ITEM_SIMILARITY for parts of one item. Computed for all pairs at once."""
-    count = len(titles)
+    0..1); otherwise the overlap of their title words (`title_similarity`)."""
     words = [title_words(t) for t in titles]
     vocabulary = {word: number for number, word in enumerate(sorted(set().union(*words)))}
-    incidence = np.zeros((count, len(vocabulary)), dtype=np.float64)
+    incidence = np.zeros((len(titles), len(vocabulary)), dtype=np.float64)
     for row, found in enumerate(words):
         incidence[row, [vocabulary[w] for w in found]] = 1.0
-    sizes = incidence.sum(axis=1)
-    shared = incidence @ incidence.T
-    union = sizes[:, None] + sizes[None, :] - shared
-    with np.errstate(divide="ignore", invalid="ignore"):
-        overlap = np.where(union > 0, shared / np.where(union > 0, union, 1.0), 1.0)
-    item_array = np.asarray(items, dtype=np.int64)
-    same_item = item_array[:, None] == item_array[None, :]
-    similarity = np.maximum(overlap, np.where(same_item, SAME_ITEM_SIMILARITY, 0.0))
+    similarity = title_similarity(incidence, items)
     if vectors is not None:
         present = [(i, v) for i, v in enumerate(vectors) if v is not None]
         if len(present) > 1 and len({v.shape for _, v in present}) == 1:
@@ -450,6 +441,19 @@ def similarity_matrix(
                 index = np.asarray(with_vector)
                 similarity[np.ix_(index, index)] = cosine
     return similarity
+
+
+def title_similarity(incidence: np.ndarray, items: Sequence[int] | np.ndarray) -> np.ndarray:
+    """From a (unit, word) 0/1 matrix of title words: |a & b| / |a | b| for every pair (1.0 for two
+    empty titles), at least SAME_ITEM_SIMILARITY for parts of one item. All pairs at once."""
+    sizes = incidence.sum(axis=1)
+    shared = incidence @ incidence.T
+    union = sizes[:, None] + sizes[None, :] - shared
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overlap = np.where(union > 0, shared / np.where(union > 0, union, 1.0), 1.0)
+    item_array = np.asarray(items, dtype=np.int64)
+    same_item = item_array[:, None] == item_array[None, :]
+    return np.asarray(np.maximum(overlap, np.where(same_item, SAME_ITEM_SIMILARITY, 0.0)), dtype=np.float64)
 
 
 def mmr_order(

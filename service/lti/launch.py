@@ -20,13 +20,14 @@ from models import lti_repository as lti_repo
 from models import repositories as repo
 from models.repositories import UnitCard
 from models.tables import Employee
+from recommender.catalog_columns import step_title
 from service.core.activities import activity_id, parse_activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.actors import IdentityInputError
 from service.events.feedback import learning_history
 from service.events.identities import employee_for_actor
 from service.http.deps import Caller
-from service.paths.planning import budget_for, content_check, employee_plan, plan_path, step_title, store_path
+from service.paths.planning import budget_for, content_check, employee_plan, plan_path, store_path
 from service.people.employees import role_to_reach
 from service.people.visibility import shows_gap_scores
 from service.reports.schemas import GapReport

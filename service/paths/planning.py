@@ -78,16 +78,6 @@ def content_check(runtime: Runtime, tenant_slug: str, session: Session, tenant_i
     return check
 
 
-def step_title(item_title: str, unit_title: str) -> str:
-    """The item's title, and the unit's after it when it adds something ("Guide: Joins")."""
-    item, unit = item_title.strip(), unit_title.strip()
-    if not unit or unit.casefold() in item.casefold():
-        return item
-    if item.casefold() in unit.casefold():
-        return unit
-    return f"{item}: {unit}"
-
-
 def _tag_detail(evidence: str, phrase: str, confidence: float, label: str) -> str:
     """What a step's `why` quotes for a stored tag: the text's own words for a label tag (empty for a
     tag made before they were kept: the explanation then says "or another name for it"), the skill's
@@ -223,9 +213,7 @@ def plan_path(
         now,
         model=None if learned is None else (lambda matrix: score_feature_matrix(learned, matrix)),
     )
-    shortlisted = shortlist(
-        ranked, list(by_skill), SHORTLIST_PER_GAP, catalog.columns, step_title, plan.learner, now
-    )
+    shortlisted = shortlist(ranked, list(by_skill), SHORTLIST_PER_GAP, catalog.columns, plan.learner, now)
     path = build_path(
         shortlisted,
         open_gaps,

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from recommender.candidate_table import CandidateTable, rank_table, shortlist
-from recommender.catalog_columns import CatalogColumns, UnitRow
+from recommender.catalog_columns import CatalogColumns, UnitRow, step_title
 from recommender.gaps import Gap
 from recommender.ranking import (
     Candidate,
@@ -28,7 +28,7 @@ WORDS = ("sql", "joins", "feedback", "geven", "python", "basis", "excel", "draai
 
 
 def _title(item_title: str, unit_title: str) -> str:
-    return item_title if unit_title == item_title else f"{item_title}: {unit_title}"
+    return step_title(item_title, unit_title)
 
 
 def _catalog(seed: int) -> tuple[list[UnitRow], list[Candidate]]:
@@ -140,7 +140,7 @@ def test_rank_table_gives_what_score_candidates_gives(seed: int, learner: Learne
     assert ranked.excluded_by_language == skills_excluded_by_language(candidates, GAPS, learner)
     assert ranked.done_in_language == skills_done_in_language(candidates, GAPS, learner)
 
-    picked = shortlist(ranked, [1, 2, 3], 4, columns, _title, learner, NOW)
+    picked = shortlist(ranked, [1, 2, 3], 4, columns, learner, NOW)
     wanted = [
         entry
         for skill in (1, 2, 3)
