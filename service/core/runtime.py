@@ -48,6 +48,11 @@ from service.core.metrics import record_ingest
 from service.core.settings import Settings
 
 IndexResult = TypeVar("IndexResult")
+# With a shared store, how long a snapshot one catalog version behind the database still counts as
+# usable: the publisher commits, then uploads and announces, and each replica then downloads within
+# its poll interval (seconds for 100,000 units). Without it every replica's /readyz would fail at
+# once after each import, and a replica starting then would rebuild a snapshot of its own.
+FOLLOW_GRACE_SECONDS = 60.0
 
 log = logging.getLogger("leerpad")
 
@@ -71,6 +76,7 @@ class Runtime:
             open_store(settings.snapshot_store, settings.s3_endpoint_url) if settings.snapshot_store else None
         )
         self._looked: dict[str, float] = {}  # tenant -> when the shared store was last asked
+        self._behind_since: dict[str, float] = {}  # tenant -> when its snapshot was first seen behind
 
     def migrate(self) -> None:
         upgrade(self.settings.db_url)
@@ -347,7 +353,11 @@ class Runtime:
             try:
                 snapshot = self.snapshots.get(self.store(tenant_slug))
                 wrong_model = self.model_problem(snapshot)
-                problem = snapshot_matches(session, tenant, snapshot)
+                problem = (
+                    None
+                    if self._awaiting_announcement(tenant, snapshot)
+                    else snapshot_matches(session, tenant, snapshot)
+                )
             except IndexCorruptError as exc:
                 problem = str(exc)
         if problem and repair:
@@ -355,6 +365,16 @@ class Runtime:
             self.restore_index(tenant_slug)
             return self.check_index(tenant_slug, repair=False)
         return wrong_model or problem
+
+    def _awaiting_announcement(self, tenant: Tenant, snapshot: Snapshot | None) -> bool:
+        """Whether a snapshot behind the database is the shared store's replica waiting, within
+        FOLLOW_GRACE_SECONDS, for the publisher's announcement (see the constant)."""
+        behind = snapshot is not None and snapshot.manifest.catalog_version < tenant.index_version
+        if self.shared is None or not behind:
+            self._behind_since.pop(tenant.slug, None)
+            return False
+        since = self._behind_since.setdefault(tenant.slug, time.monotonic())
+        return time.monotonic() - since < FOLLOW_GRACE_SECONDS
 
     def tenants_with_catalog(self) -> list[str]:
         with self.sessions() as session:

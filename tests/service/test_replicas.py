@@ -18,6 +18,7 @@ from models import repositories as repo
 from models.db import sqlite_url
 from recommender.embedding import Encoder
 from recommender.index import INDEX_FILE
+from service.core import runtime as runtime_module
 from service.core.runtime import Runtime
 from service.paths.search import search_units
 from tests.support.catalogs import HEADER, ROWS, write_csv
@@ -187,3 +188,26 @@ def _announcement(folder: Path, version: int) -> bytes:
         if p.is_file()
     }
     return Announcement(version, files).to_bytes()
+
+
+def test_a_replica_stays_ready_while_the_publisher_announces_but_not_for_ever(
+    deployment: tuple[Runtime, Runtime], tmp_path: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publisher, replica = deployment
+    publisher.ingest(TENANT, "csv", write_csv(tmp_path / "a.csv", ROWS, header=HEADER))
+    assert replica.check_index(TENANT, repair=True) is None
+    # the publisher has committed a new catalog version, and not yet announced its snapshot
+    local_only = Runtime(make_settings(publisher.settings.home, publisher.settings.db_url), encoder=encoder)
+    local_only.ingest(TENANT, "csv", write_csv(tmp_path / "b.csv", [*ROWS, NEW_ITEM], header=HEADER))
+    local_only.close()
+    before = replica.store(TENANT).versions()
+    assert replica.check_index(TENANT, repair=False) is None  # within the grace: still routed to
+    assert replica.check_index(TENANT, repair=True) is None  # and no snapshot of its own rebuilt
+    assert replica.store(TENANT).versions() == before
+    monkeypatch.setattr(runtime_module, "FOLLOW_GRACE_SECONDS", 0.0)
+    problem = replica.check_index(TENANT, repair=False)
+    assert problem is not None and "catalog version" in problem
+
+    assert publisher.announce(TENANT) == publisher.store(TENANT).current_version()
+    assert replica.check_index(TENANT, repair=False) is None
+    assert "k8s-1" in found_ids(replica, "Kubernetes cluster")

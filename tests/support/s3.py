@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ def s3_server() -> Iterator[str]:
     """A running moto S3 server; yields its endpoint URL. Sets the test credentials meanwhile."""
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     saved = {name: os.environ.get(name) for name in TEST_AWS_ENV}
     os.environ.update(TEST_AWS_ENV)
     port = free_port()
