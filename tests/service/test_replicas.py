@@ -12,16 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from ingest.shared_snapshots import Announcement, announced, open_store
+from ingest.taxonomy import read_default_taxonomy
 from models import repositories as repo
 from models.db import sqlite_url
 from recommender.embedding import Encoder
 from recommender.index import INDEX_FILE
+from service.app import create_app
 from service.core import runtime as runtime_module
 from service.core.runtime import Runtime
 from service.paths.search import search_units
-from tests.support.catalogs import HEADER, ROWS, write_csv
+from service.skills.taxonomy import import_taxonomy
+from tests.support.api_keys import make_key
+from tests.support.catalogs import HEADER, PATH_CATALOG, ROWS, write_csv
 from tests.support.s3 import new_bucket, s3_server
 from tests.support.settings import make_settings
 
@@ -211,3 +216,36 @@ def test_a_replica_stays_ready_while_the_publisher_announces_but_not_for_ever(
     assert publisher.announce(TENANT) == publisher.store(TENANT).current_version()
     assert replica.check_index(TENANT, repair=False) is None
     assert "k8s-1" in found_ids(replica, "Kubernetes cluster")
+
+
+def test_a_replicas_api_answers_paths_and_searches_from_the_announced_snapshot(
+    deployment: tuple[Runtime, Runtime], tmp_path: Path
+) -> None:
+    """Through HTTP: the company is set up on the publisher's API, asked on the replica's."""
+    publisher, replica = deployment
+    import_taxonomy(publisher, TENANT, read_default_taxonomy(), origin="default")
+    publisher.ingest(TENANT, "csv", write_csv(tmp_path / "c.csv", PATH_CATALOG, header=HEADER))
+    with TestClient(create_app(runtime=publisher)) as writer:
+        role = {"name": "Data-analist", "skills": [{"skill": "SQL", "level": 4, "importance": "essential"}]}
+        ld = make_key(publisher, TENANT, "ld")
+        assert writer.put("/v1/roles/analyst", json=role, headers=ld).status_code == 200
+        lms = make_key(publisher, TENANT, "lms")
+        employee = {"role": "analyst", "language": "nl"}
+        assert writer.put("/v1/employees/e-1", json=employee, headers=lms).status_code == 200
+        assessment = [{"skill": "SQL", "level": 1, "source": "test"}]
+        assert writer.post("/v1/employees/e-1/assessments", json=assessment, headers=lms).status_code < 300
+    first = publisher.store(TENANT).current_version()
+    with TestClient(create_app(runtime=replica)) as client:
+        assert client.get("/readyz").status_code == 200
+        search = client.get("/v1/search", params={"q": "SQL"}, headers=lms)
+        assert search.status_code == 200 and search.json()["index_version"] == first
+        path = client.post("/v1/employees/e-1/path", json={}, headers=lms)
+        assert path.status_code == 200, path.text
+        assert path.json()["steps"]
+
+        second = publisher.rebuild_index(TENANT)
+        search = client.get("/v1/search", params={"q": "SQL"}, headers=lms)
+        assert search.status_code == 200 and search.json()["index_version"] == second
+        assert client.post("/v1/employees/e-1/path", json={}, headers=lms).status_code == 200
+        assert client.get("/readyz").status_code == 200
+    assert replica.store(TENANT).versions()[-1] == second
