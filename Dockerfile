@@ -43,8 +43,8 @@ LABEL org.opencontainers.image.title="leerpad" \
 RUN groupadd --system --gid 10001 leerpad \
     && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/leerpad \
        --shell /usr/sbin/nologin leerpad \
-    && mkdir -p /var/lib/leerpad \
-    && chown 10001:10001 /var/lib/leerpad
+    && mkdir -p /var/lib/leerpad /srv/leerpad-snapshots \
+    && chown 10001:10001 /var/lib/leerpad /srv/leerpad-snapshots
 
 COPY --from=builder /opt/venv /opt/venv
 COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/leerpad-entrypoint

@@ -63,6 +63,7 @@ bench: install
 	$(PY) bench/reports.py
 	$(PY) bench/memory.py
 	$(PY) bench/load.py
+	$(PY) bench/snapshot_store.py
 	$(PY) bench/cli_startup.py
 
 # The L&D dashboard on the demo data, in headless Chromium.

@@ -127,6 +127,7 @@ def index_reembed(tenant: TenantOption = DEFAULT_TENANT) -> None:
         report = reembed_tenant(
             runtime.sessions, runtime.encoder, settings.model, settings.index_root, tenant, progress=True
         )
+        runtime.announce(tenant)  # replicas take it from LEERPAD_SNAPSHOT_STORE, when set
     typer.echo(
         f"{report.units} units and {report.skills} skills of {tenant} embedded with {report.model}; "
         f"index snapshot {report.index_version} published with {report.index_count} vectors"

@@ -1,6 +1,13 @@
 """What a process holds once: settings, the database engine, the encoder, the loaded snapshots and
 each tenant's active ranking model.
 
+With LEERPAD_SNAPSHOT_STORE set, snapshots are also shared through that store
+(`ingest.shared_snapshots`): whatever this process publishes it uploads and announces, and before
+using a tenant's snapshot it looks, at most every LEERPAD_SNAPSHOT_POLL_SECONDS, whether the store
+announces another one, and if so downloads and switches to it (requests already running finish on
+the old one). A store that cannot be reached or a download that fails its checksums is logged and
+the snapshot in hand is served on.
+
 The API's lifespan, the CLI and the worker each build one Runtime; tests build one per database
 and share one encoder across the whole session.
 """
@@ -9,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +35,7 @@ from ingest.indexing import (
     tenant_store,
 )
 from ingest.pipeline import IngestError, IngestReport, ingest_catalog
+from ingest.shared_snapshots import ObjectStore, follow_store, open_store, publish_to_store
 from models import ranking_models_repository as ranking_repo
 from models import repositories as repo
 from models.db import make_engine, make_session_factory, ping, transaction
@@ -43,6 +52,11 @@ from service.core.metrics import record_ingest
 from service.core.settings import Settings
 
 IndexResult = TypeVar("IndexResult")
+# With a shared store, how long a snapshot one catalog version behind the database still counts as
+# usable: the publisher commits, then uploads and announces, and each replica then downloads within
+# its poll interval (seconds for 100,000 units). Without it every replica's /readyz would fail at
+# once after each import, and a replica starting then would rebuild a snapshot of its own.
+FOLLOW_GRACE_SECONDS = 60.0
 
 log = logging.getLogger("leerpad")
 
@@ -66,6 +80,11 @@ class Runtime:
         self._columns: dict[str, tuple[int, CatalogColumns]] = {}
         self._tags: dict[str, tuple[int, int, TagTable]] = {}
         self._catalog_lock = threading.Lock()
+        self.shared: ObjectStore | None = (
+            open_store(settings.snapshot_store, settings.s3_endpoint_url) if settings.snapshot_store else None
+        )
+        self._looked: dict[str, float] = {}  # tenant -> when the shared store was last asked
+        self._behind_since: dict[str, float] = {}  # tenant -> when its snapshot was first seen behind
 
     def migrate(self) -> None:
         upgrade(self.settings.db_url)
@@ -124,6 +143,40 @@ class Runtime:
     def store(self, tenant_slug: str) -> SnapshotStore:
         return tenant_store(self.settings.index_root, tenant_slug)
 
+    def follow(self, tenant_slug: str, *, now: bool = False) -> int | None:
+        """Switch to the snapshot the shared store announces, if another (see the module docstring);
+        asked at most every `snapshot_poll_seconds` unless `now`. Returns the version switched to."""
+        if self.shared is None:
+            return None
+        moment = time.monotonic()
+        last = self._looked.get(tenant_slug)
+        if not now and last is not None and moment - last < self.settings.snapshot_poll_seconds:
+            return None
+        self._looked[tenant_slug] = moment
+        try:
+            version = follow_store(self.store(tenant_slug), self.shared, tenant_slug)
+        except IndexCorruptError as exc:
+            log.error(
+                "index of %s: shared snapshot not taken (%s); serving the one in hand", tenant_slug, exc
+            )
+            return None
+        except Exception as exc:  # an unreachable store must not stop the service answering
+            log.error("index of %s: snapshot store unusable (%s: %s)", tenant_slug, type(exc).__name__, exc)
+            return None
+        if version is not None:
+            log.info("index of %s: switched to shared snapshot %s", tenant_slug, version)
+        return version
+
+    def announce(self, tenant_slug: str) -> int | None:
+        """Upload the tenant's current snapshot to the shared store and announce it, when newer than
+        what the store announces; returns the version announced (None: none, or no store)."""
+        if self.shared is None:
+            return None
+        version = publish_to_store(self.store(tenant_slug), self.shared, tenant_slug)
+        if version is not None:
+            log.info("index of %s: snapshot %s announced in the shared store", tenant_slug, version)
+        return version
+
     def ingest(
         self,
         tenant: str,
@@ -135,7 +188,9 @@ class Runtime:
         allow_retire: bool = False,
         progress: bool = False,
     ) -> IngestReport:
-        """Import a catalog (ingest.pipeline) and count it in the metrics (service.core.metrics)."""
+        """Import a catalog (ingest.pipeline) and count it in the metrics (service.core.metrics); with a
+        shared store, start from its newest snapshot and announce the one written."""
+        self.follow(tenant, now=True)
         try:
             report = ingest_catalog(
                 self.sessions,
@@ -157,12 +212,15 @@ class Runtime:
             record_ingest(kind, "error")
             raise
         record_ingest(kind, "dry_run" if dry_run else "ok", report)
+        if not dry_run:
+            self.announce(tenant)
         return report
 
     def snapshot(self, tenant_slug: str) -> Snapshot | None:
         """The tenant's current snapshot. One that fails its checksums at load is set aside and
         replaced first (`restore_index`): by a previous snapshot that matches the database, or by
         one rebuilt from it."""
+        self.follow(tenant_slug)
         store = self.store(tenant_slug)
         try:
             return self.snapshots.get(store)
@@ -327,12 +385,15 @@ class Runtime:
         self, tenant_slug: str, write: Callable[[Session, Tenant, SnapshotStore], IndexResult]
     ) -> IndexResult:
         """Run `write` under the tenant's index writer lock in one transaction, then drop the
-        process's loaded copy so the next request loads what was written."""
+        process's loaded copy so the next request loads what was written. With a shared store, what
+        it announces is taken first (a new version number follows it) and what was written announced."""
+        self.follow(tenant_slug, now=True)
         store = self.store(tenant_slug)
         with store.writer_lock(), transaction(self.sessions) as session:
             tenant = repo.get_or_create_tenant(session, tenant_slug)
             result = write(session, tenant, store)
         self.snapshots.forget(store)
+        self.announce(tenant_slug)
         return result
 
     def check_index(self, tenant_slug: str, repair: bool) -> str | None:
@@ -340,6 +401,7 @@ class Runtime:
         A snapshot built with another model than the encoder's is reported first; restoring cannot
         mend that (the database holds that model's vectors too), only `leerpad index reembed` can."""
         wrong_model: str | None = None
+        self.follow(tenant_slug)
         with self.sessions() as session:
             tenant = repo.get_tenant(session, tenant_slug)
             if tenant is None:
@@ -347,7 +409,11 @@ class Runtime:
             try:
                 snapshot = self.snapshots.get(self.store(tenant_slug))
                 wrong_model = self.model_problem(snapshot)
-                problem = snapshot_matches(session, tenant, snapshot)
+                problem = (
+                    None
+                    if self._awaiting_announcement(tenant, snapshot)
+                    else snapshot_matches(session, tenant, snapshot)
+                )
             except IndexCorruptError as exc:
                 problem = str(exc)
         if problem and repair:
@@ -355,6 +421,16 @@ class Runtime:
             self.restore_index(tenant_slug)
             return self.check_index(tenant_slug, repair=False)
         return wrong_model or problem
+
+    def _awaiting_announcement(self, tenant: Tenant, snapshot: Snapshot | None) -> bool:
+        """Whether a snapshot behind the database is the shared store's replica waiting, within
+        FOLLOW_GRACE_SECONDS, for the publisher's announcement (see the constant)."""
+        behind = snapshot is not None and snapshot.manifest.catalog_version < tenant.index_version
+        if self.shared is None or not behind:
+            self._behind_since.pop(tenant.slug, None)
+            return False
+        since = self._behind_since.setdefault(tenant.slug, time.monotonic())
+        return time.monotonic() - since < FOLLOW_GRACE_SECONDS
 
     def tenants_with_catalog(self) -> list[str]:
         with self.sessions() as session:

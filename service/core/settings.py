@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=300.0, gt=0)
     job_max_attempts: int = Field(default=3, ge=1)
 
+    # Several replicas without a shared LEERPAD_HOME (ingest/shared_snapshots.py): where published index
+    # snapshots are shared, a directory every replica mounts or s3://bucket/prefix (credentials and
+    # region from the standard AWS variables; `s3_endpoint_url` for an S3-compatible server). Whoever
+    # publishes uploads there; every process looks for a newer one at most every
+    # `snapshot_poll_seconds` per tenant and downloads it into its local `index_dir`.
+    snapshot_store: str = ""
+    s3_endpoint_url: str = ""
+    snapshot_poll_seconds: float = Field(default=5.0, ge=0)
+    # The local snapshot folder; empty: LEERPAD_HOME/index. Give each replica its own when they share
+    # LEERPAD_HOME (for uploads and pseudonym.key) but take their snapshots from `snapshot_store`.
+    index_dir: str = ""
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:
@@ -104,6 +116,8 @@ class Settings(BaseSettings):
 
     @property
     def index_root(self) -> Path:
+        if self.index_dir:
+            return Path(self.index_dir).expanduser().resolve()
         return self.resolved_home / "index"
 
     @property

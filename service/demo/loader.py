@@ -135,6 +135,7 @@ def _steps(runtime: Runtime, tenant: str, demo_dir: Path, progress: bool) -> lis
             only_stale=True,
             progress=progress,
         )
+        runtime.announce(tenant)
         yield f"{'vectors':14} {report.units} units and {report.skills} skills re-embedded with {report.model} (were {', '.join(sorted(stale))})"
 
     return [

@@ -359,7 +359,7 @@ def test_compose_runs_db_migrate_api_and_worker_on_one_image() -> None:
         assert services[name]["command"] == [command]
         assert services[name]["image"] == services["api"]["image"]
     assert services["migrate"]["restart"] == "no"
-    assert services["api"]["ports"] == ["8000:8000"]
+    assert "ports" not in services["api"]  # reached through the load balancer only
     for name in ("api", "worker"):
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
@@ -396,6 +396,48 @@ def test_compose_api_and_worker_share_one_leerpad_home_and_the_database() -> Non
     (volume,) = homes
     assert volume.split(":")[0] in document["volumes"]  # a named volume, not a folder of one host
     assert services["api"]["environment"]["LEERPAD_RUN_JOBS_IN_API"] == "false"
+
+
+def test_compose_runs_two_api_replicas_behind_a_load_balancer_that_routes_by_readyz() -> None:
+    services = compose()["services"]
+    assert services["api"]["deploy"]["replicas"] == 2
+    lb = services["lb"]
+    assert lb["image"].startswith("haproxy:")
+    assert lb["ports"] == ["8000:8000"]
+    assert "api" in lb["depends_on"]
+    (mount,) = lb["volumes"]
+    source, target, mode = mount.split(":")
+    assert target == "/usr/local/etc/haproxy/haproxy.cfg" and mode == "ro"
+    config = (ROOT / source).read_text()
+    lines = [line.split("#")[0].split() for line in config.splitlines()]
+    lines = [line for line in lines if line]
+    assert ["option", "httpchk", "GET", "/readyz"] in lines
+    assert ["bind", ":8000"] in lines
+    templates = [line for line in lines if line[0] == "server-template"]
+    assert len(templates) == 1 and templates[0][3] == "api:8000" and int(templates[0][2]) >= 2
+    assert ["http-request", "deny", "if", "{", "path_beg", "/metrics", "}"] in lines
+
+
+def test_compose_replicas_take_snapshots_from_one_store_into_folders_of_their_own() -> None:
+    document = compose()
+    services = document["services"]
+    stores = set()
+    for name in ("api", "worker"):
+        env = services[name]["environment"]
+        settings = Settings(
+            snapshot_store=env["LEERPAD_SNAPSHOT_STORE"],
+            index_dir=env["LEERPAD_INDEX_DIR"],
+            snapshot_poll_seconds=env["LEERPAD_SNAPSHOT_POLL_SECONDS"],
+        )
+        mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in services[name]["volumes"]}
+        # the store is a named volume every container mounts; the index folder is the container's own
+        assert mounts[settings.snapshot_store] in document["volumes"]
+        stores.add(mounts[settings.snapshot_store])
+        assert not any(str(settings.index_root).startswith(target) for target in mounts)
+        assert 0 < settings.snapshot_poll_seconds <= 30
+    assert len(stores) == 1
+    # the image makes the mount point, owned by the user the container runs as, so a new volume is too
+    assert "/srv/leerpad-snapshots" in DOCKERFILE.read_text()
 
 
 def test_every_leerpad_variable_used_is_a_real_setting() -> None:
