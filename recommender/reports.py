@@ -339,8 +339,11 @@ def assessment_change(
     befores: list[float] = []
     afters: list[float] = []
     people: set[int] = set()
-    for pair, moment in learned.items():
-        rows = sorted(by_pair.get(pair, []), key=lambda r: r.observed_at)
+    # Only pairs with an assessment can count: most learned pairs have none (and the sums are exact,
+    # so the order the pairs come in does not change a figure).
+    for pair, own in by_pair.items():
+        moment = learned[pair]
+        rows = sorted(own, key=lambda r: r.observed_at)
         before = [r.level for r in rows if r.observed_at <= moment]
         after = [r.level for r in rows if r.observed_at > moment and r.source in after_sources]
         if before and after:
