@@ -116,11 +116,21 @@ def population_gaps(
     required = sorted({rs.skill_id for role in by_id.values() for rs in role.skills})
     covered = has_content(required)
     result: dict[int, list[Gap]] = {}
+    # role id -> the gaps of someone with no evidence for any skill the role needs: the same for
+    # everyone in the role (no estimate, nothing that depends on `now`), so built once.
+    unshown: dict[int, list[Gap]] = {}
     for employee_id, role_id in role_of.items():
         evidence = _merged_evidence(
             assessments.get(employee_id, []), from_events.get(employee_id, {}), needs[employee_id]
         )
-        result[employee_id] = compute_gaps(requirements[role_id], _estimates(evidence, now), covered, True)
+        if evidence:
+            result[employee_id] = compute_gaps(
+                requirements[role_id], _estimates(evidence, now), covered, True
+            )
+            continue
+        if role_id not in unshown:
+            unshown[role_id] = compute_gaps(requirements[role_id], {}, covered, True)
+        result[employee_id] = list(unshown[role_id])
     return result
 
 
