@@ -543,9 +543,13 @@ def _kpis(ids: set[int], facts: _Facts, start: date, end: date, spans: Sequence[
     n = len(ids)
     reaction, reactions = figures.mean_score(events, frozenset({"rated"}), start, end)
     learning, tests = figures.mean_score(events, figures.TEST_VERBS, start, end)
-    change = figures.assessment_change(events, facts.item_skills, assessments, start, end)
-    behaviour = figures.assessment_change(
-        events, facts.item_skills, assessments, start, end, figures.BEHAVIOUR_SOURCES
+    change, behaviour = figures.assessment_changes(
+        events,
+        facts.item_skills,
+        assessments,
+        start,
+        end,
+        [figures.OUTCOME_SOURCES, figures.BEHAVIOUR_SOURCES],
     )
     ratios: dict[str, Ratio] = {
         "participation_rate": figures.participation(n, events, start, end),
