@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from recommender.gaps import MIN_LEVEL, Evidence
 
@@ -72,7 +73,24 @@ def item_level(level: str | None) -> int:
     return ITEM_LEVELS.get((level or "").strip().lower(), UNKNOWN_ITEM_LEVEL)
 
 
-def _evidence(event: ItemEvent) -> Evidence | None:
+class EvidenceEvent(Protocol):
+    """What evidence reads of an event: an `ItemEvent`, or a plain row of these four columns (a
+    report reads the events of a whole company, and needs nothing about units)."""
+
+    @property
+    def verb(self) -> str: ...
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def item_level(self) -> str | None: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+E = TypeVar("E", bound=EvidenceEvent)
+
+
+def _evidence(event: EvidenceEvent) -> Evidence | None:
     level = item_level(event.item_level)
     if event.verb == "passed":
         return Evidence(level, "test", event.occurred_at)
@@ -83,8 +101,8 @@ def _evidence(event: ItemEvent) -> Evidence | None:
     return None
 
 
-def _latest_per_item(events: Iterable[ItemEvent], verbs: Collection[str]) -> list[ItemEvent]:
-    latest: dict[int, ItemEvent] = {}
+def _latest_per_item(events: Iterable[E], verbs: Collection[str]) -> list[E]:
+    latest: dict[int, E] = {}
     for event in events:
         if event.verb not in verbs:
             continue
@@ -95,7 +113,7 @@ def _latest_per_item(events: Iterable[ItemEvent], verbs: Collection[str]) -> lis
 
 
 def evidence_from_events(
-    events: Iterable[ItemEvent],
+    events: Iterable[EvidenceEvent],
     skills_by_item: Mapping[int, Collection[int]],
     only: Collection[int] | None = None,
 ) -> dict[int, list[Evidence]]:

@@ -32,6 +32,7 @@ import numbers
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 LEVELS: dict[int, str] = {
     0: "no exposure",
@@ -217,26 +218,37 @@ def compute_gaps(
             )
         seen.add(requirement.skill_id)
         estimate = estimates.get(requirement.skill_id)
+        has_content = covered_skills is None or requirement.skill_id in covered_skills
         if estimate is None:
-            current, confidence, count = 0.0, NO_EVIDENCE_CONFIDENCE, 0
+            gap = _unevidenced_gap(requirement, has_content)
         else:
-            current, confidence, count = estimate.level, estimate.confidence, estimate.evidence_count
-        size = round(max(0.0, requirement.level - current), 2)
-        if size == 0.0 and not include_closed:
+            gap = _gap(requirement, estimate.level, estimate.confidence, estimate.evidence_count, has_content)
+        if gap.gap == 0.0 and not include_closed:
             continue
-        importance = float(requirement.importance)
-        gaps.append(
-            Gap(
-                skill_id=requirement.skill_id,
-                required=int(requirement.level),
-                current=round(current, 2),
-                gap=size,
-                importance=importance,
-                priority=round(_priority(importance, size, confidence), 4),
-                confidence=round(confidence, 3),
-                evidence_count=count,
-                has_content=covered_skills is None or requirement.skill_id in covered_skills,
-            )
-        )
+        gaps.append(gap)
     gaps.sort(key=lambda g: (-g.priority, -g.importance, g.skill_id))
     return gaps
+
+
+def _gap(requirement: Requirement, current: float, confidence: float, count: int, has_content: bool) -> Gap:
+    size = round(max(0.0, requirement.level - current), 2)
+    importance = float(requirement.importance)
+    return Gap(
+        skill_id=requirement.skill_id,
+        required=int(requirement.level),
+        current=round(current, 2),
+        gap=size,
+        importance=importance,
+        priority=round(_priority(importance, size, confidence), 4),
+        confidence=round(confidence, 3),
+        evidence_count=count,
+        has_content=has_content,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _unevidenced_gap(requirement: Requirement, has_content: bool) -> Gap:
+    """The gap of a skill without evidence depends on the requirement alone, and most of a role's
+    skills have none for most employees: a report of 5,000 people builds each once (a Gap is frozen,
+    so sharing one is safe)."""
+    return _gap(requirement, 0.0, NO_EVIDENCE_CONFIDENCE, 0, has_content)

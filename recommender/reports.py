@@ -230,15 +230,13 @@ def periods(start: date, end: date, kind: str) -> list[Period]:
     return result
 
 
-def _within(moment: datetime, start: date, end: date) -> bool:
-    return start <= moment.date() <= end
-
-
 def participation(population: int, events: Iterable[EventFact], start: date, end: date) -> Ratio:
     """Share of the population with at least one learning event (not a dismissal) in the window."""
     if population == 0:
         return Ratio(None, 0)
-    active = {e.employee_id for e in events if e.verb in ACTIVE_VERBS and _within(e.occurred_at, start, end)}
+    active = {
+        e.employee_id for e in events if e.verb in ACTIVE_VERBS and start <= e.occurred_at.date() <= end
+    }
     return Ratio(round(len(active) / population, 4), population)
 
 
@@ -247,7 +245,7 @@ def completion(events: Iterable[EventFact], start: date, end: date) -> Ratio:
     engaged: set[tuple[int, int]] = set()
     finished: set[tuple[int, int]] = set()
     for event in events:
-        if event.item_id is None or not _within(event.occurred_at, start, end):
+        if event.item_id is None or not start <= event.occurred_at.date() <= end:
             continue
         pair = (event.employee_id, event.item_id)
         if event.verb in ENGAGED_VERBS:
@@ -265,7 +263,7 @@ def minutes_per_employee(population: int, events: Iterable[EventFact], start: da
     total = math.fsum(
         e.minutes
         for e in events
-        if e.verb in MINUTES_VERBS and e.minutes is not None and _within(e.occurred_at, start, end)
+        if e.verb in MINUTES_VERBS and e.minutes is not None and start <= e.occurred_at.date() <= end
     )
     return Ratio(round(total / population, 1), population)
 
@@ -287,7 +285,7 @@ def mean_score(
 ) -> tuple[Ratio, int]:
     """Mean scaled score of the events with these verbs in the window, and how many there were."""
     scored = [
-        e for e in events if e.verb in verbs and e.score is not None and _within(e.occurred_at, start, end)
+        e for e in events if e.verb in verbs and e.score is not None and start <= e.occurred_at.date() <= end
     ]
     if not scored:
         return Ratio(None, 0), 0
@@ -296,7 +294,7 @@ def mean_score(
 
 
 def pass_rate(events: Iterable[EventFact], start: date, end: date) -> Ratio:
-    tests = [e for e in events if e.verb in TEST_VERBS and _within(e.occurred_at, start, end)]
+    tests = [e for e in events if e.verb in TEST_VERBS and start <= e.occurred_at.date() <= end]
     if not tests:
         return Ratio(None, 0)
     passed = sum(1 for e in tests if e.verb == "passed")
@@ -324,11 +322,24 @@ def assessment_change(
     """For each (employee, skill) whose first finished item teaching the skill falls in the window:
     the latest assessment at or before that moment against the first one after it (from
     `after_sources`). Pairs without both are left out."""
+    return assessment_changes(events, item_skills, assessments, start, end, [after_sources])[0]
+
+
+def assessment_changes(
+    events: Iterable[EventFact],
+    item_skills: Mapping[int, Iterable[int]],
+    assessments: Iterable[AssessmentFact],
+    start: date,
+    end: date,
+    after_sources: Sequence[frozenset[str]],
+) -> list[Change]:
+    """`assessment_change` for each set of `after_sources` (training effectiveness and Kirkpatrick
+    level 3), the learned pairs and their assessments found once for all."""
     learned: dict[tuple[int, int], datetime] = {}
     for event in sorted(events, key=lambda e: e.occurred_at):
         if event.verb not in FINISHED_VERBS or event.item_id is None:
             continue
-        if not _within(event.occurred_at, start, end):
+        if not start <= event.occurred_at.date() <= end:
             continue
         for skill_id in item_skills.get(event.item_id, ()):
             learned.setdefault((event.employee_id, skill_id), event.occurred_at)
@@ -336,11 +347,22 @@ def assessment_change(
     for row in assessments:
         if row.source in OUTCOME_SOURCES and (row.employee_id, row.skill_id) in learned:
             by_pair[(row.employee_id, row.skill_id)].append(row)
+    ordered = {pair: sorted(own, key=lambda r: r.observed_at) for pair, own in by_pair.items()}
+    return [_change(learned, ordered, sources) for sources in after_sources]
+
+
+def _change(
+    learned: Mapping[tuple[int, int], datetime],
+    ordered: Mapping[tuple[int, int], Sequence[AssessmentFact]],
+    after_sources: frozenset[str],
+) -> Change:
     befores: list[float] = []
     afters: list[float] = []
     people: set[int] = set()
-    for pair, moment in learned.items():
-        rows = sorted(by_pair.get(pair, []), key=lambda r: r.observed_at)
+    # Only pairs with an assessment can count: most learned pairs have none (and the sums are exact,
+    # so the order the pairs come in does not change a figure).
+    for pair, rows in ordered.items():
+        moment = learned[pair]
         before = [r.level for r in rows if r.observed_at <= moment]
         after = [r.level for r in rows if r.observed_at > moment and r.source in after_sources]
         if before and after:

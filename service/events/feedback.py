@@ -73,12 +73,8 @@ def event_evidence_by_employee(
 ) -> dict[int, dict[int, list[Evidence]]]:
     """`event_evidence` for every employee of the tenant at once (employee id -> skill id -> evidence);
     with `only` (employee id -> skills), for those employees and skills alone."""
-    rows = events_repo.item_events_by_employee(session, tenant_id, TEST_VERBS | COMPLETION_VERBS)
-    events = {
-        employee_id: [_item_event(row) for row in own]
-        for employee_id, own in rows.items()
-        if only is None or employee_id in only
-    }
+    rows = events_repo.evidence_events_by_employee(session, tenant_id, TEST_VERBS | COMPLETION_VERBS)
+    events = {employee_id: own for employee_id, own in rows.items() if only is None or employee_id in only}
     skills = _taught_skills(session, tenant_id, {e.item_id for own in events.values() for e in own})
     return {
         employee_id: evidence_from_events(own, skills, None if only is None else only[employee_id])

@@ -89,26 +89,48 @@ class _Member(Protocol):
 
 
 def population_gaps(
-    session: Session, tenant_id: int, employees: Sequence[_Member], now: datetime, has_content: ContentCheck
+    session: Session,
+    tenant_id: int,
+    employees: Sequence[_Member],
+    now: datetime,
+    has_content: ContentCheck,
+    *,
+    roles: Sequence[Role] | None = None,
+    assessments: Mapping[int, Sequence[_Observed]] | None = None,
 ) -> dict[int, list[Gap]]:
     """employee id -> gaps for their own role, closed ones included, for many employees at once: the
     same model as `employee_gaps`, with every table read once instead of once per employee, and
-    levels estimated only for the skills the employee's role needs (the only ones a gap reads)."""
-    roles = {role.id: role for role in people.list_roles(session, tenant_id)}
-    requirements = {role_id: _requirements(role) for role_id, role in roles.items()}
+    levels estimated only for the skills the employee's role needs (the only ones a gap reads).
+    `roles` and `assessments` (per employee, oldest first) are the tenant's, when the caller has
+    read them already."""
+    if roles is None:
+        roles = people.list_roles(session, tenant_id)
+    if assessments is None:
+        assessments = people.assessment_rows_by_employee(session, tenant_id)
+    by_id = {role.id: role for role in roles}
+    requirements = {role_id: _requirements(role) for role_id, role in by_id.items()}
     needed = {role_id: frozenset(r.skill_id for r in reqs) for role_id, reqs in requirements.items()}
     role_of = {e.id: e.role_id for e in employees if e.role_id is not None and e.role_id in requirements}
     needs = {employee_id: needed[role_id] for employee_id, role_id in role_of.items()}
-    assessments = people.assessment_rows_by_employee(session, tenant_id)
     from_events = event_evidence_by_employee(session, tenant_id, needs)
-    required = sorted({rs.skill_id for role in roles.values() for rs in role.skills})
+    required = sorted({rs.skill_id for role in by_id.values() for rs in role.skills})
     covered = has_content(required)
     result: dict[int, list[Gap]] = {}
+    # role id -> the gaps of someone with no evidence for any skill the role needs: the same for
+    # everyone in the role (no estimate, nothing that depends on `now`), so built once.
+    unshown: dict[int, list[Gap]] = {}
     for employee_id, role_id in role_of.items():
         evidence = _merged_evidence(
             assessments.get(employee_id, []), from_events.get(employee_id, {}), needs[employee_id]
         )
-        result[employee_id] = compute_gaps(requirements[role_id], _estimates(evidence, now), covered, True)
+        if evidence:
+            result[employee_id] = compute_gaps(
+                requirements[role_id], _estimates(evidence, now), covered, True
+            )
+            continue
+        if role_id not in unshown:
+            unshown[role_id] = compute_gaps(requirements[role_id], {}, covered, True)
+        result[employee_id] = list(unshown[role_id])
     return result
 
 

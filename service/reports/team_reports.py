@@ -18,7 +18,7 @@ from models import figures_repository as figures_repo
 from models import people_repository as people
 from models import reports_repository as reports_repo
 from models import taxonomy_repository as tax
-from models.tables import utcnow
+from models.tables import Role, utcnow
 from recommender import reports as figures
 from recommender.errors import LeerpadError
 from recommender.privacy import (
@@ -54,7 +54,16 @@ from service.reports.schemas import (
     UncoveredSkill,
 )
 
-__all__ = ["ALL_TEAMS", "check_filters", "filter_options", "gap_report", "gap_report_csv", "kpi_report"]
+__all__ = [
+    "ALL_TEAMS",
+    "Dashboard",
+    "check_filters",
+    "dashboard_reports",
+    "filter_options",
+    "gap_report",
+    "gap_report_csv",
+    "kpi_report",
+]
 
 NO_ROLE = "(no role)"
 TOP_GAPS = 5
@@ -98,6 +107,32 @@ def _key(filters: Filters) -> tuple[str | None, str | None]:
     return filters["team"], filters["role"]
 
 
+@dataclass(frozen=True)
+class _People:
+    """What every report reads about the tenant's people; read once when the dashboard builds both
+    reports (each read of 25,000 assessments and 5,000 employees is tens of milliseconds)."""
+
+    employees: list[people.EmployeeRow]
+    roles: Sequence[Role]
+    assessments: dict[int, list[people.AssessmentRow]]
+
+    @property
+    def role_keys(self) -> dict[int, str]:
+        return {role.id: role.key for role in self.roles}
+
+    @property
+    def options(self) -> tuple[list[str], list[str]]:
+        return sorted({e.team or NO_TEAM for e in self.employees}), sorted(r.key for r in self.roles)
+
+
+def _read_people(session: Session, tenant_id: int) -> _People:
+    return _People(
+        people.employee_rows(session, tenant_id),
+        people.list_roles(session, tenant_id),
+        people.assessment_rows_by_employee(session, tenant_id),
+    )
+
+
 def filter_options(session: Session, tenant_id: int) -> tuple[list[str], list[str]]:
     """The team names and role keys a report can be narrowed to (names, not people)."""
     employees = people.employee_rows(session, tenant_id)
@@ -108,7 +143,11 @@ def filter_options(session: Session, tenant_id: int) -> tuple[list[str], list[st
 
 def check_filters(session: Session, tenant_id: int, team: str | None, role: str | None) -> ReportFilters:
     """Filters naming a team or role the tenant has; an unknown one is a mistake worth saying."""
-    teams, roles = filter_options(session, tenant_id)
+    return _checked(filter_options(session, tenant_id), team, role)
+
+
+def _checked(options: tuple[list[str], list[str]], team: str | None, role: str | None) -> ReportFilters:
+    teams, roles = options
     if team is not None and team not in teams:
         raise ReportInputError(f"team: no team {team!r}; known teams: {', '.join(teams) or 'none'}")
     if role is not None and role not in roles:
@@ -249,7 +288,8 @@ def gap_report(
     """Team by skill heatmap, top gaps per team and role, uncovered skills and the items closing most
     gap. A skill is uncovered when no unit would be a path step for it (service.paths.planning.content_check)."""
     with collector_paused():
-        return _gap_report(runtime, session, tenant_id, tenant_slug, filters, now or utcnow())
+        crowd = _read_people(session, tenant_id)
+        return _gap_report(runtime, session, tenant_id, tenant_slug, filters, now or utcnow(), crowd)
 
 
 def _gap_report(
@@ -259,12 +299,15 @@ def _gap_report(
     tenant_slug: str,
     filters: ReportFilters,
     now: datetime,
+    crowd: _People,
 ) -> GapReport:
     has_content = _once_per_skill(content_check(runtime, tenant_slug, session, tenant_id))
     asked: Filters = {"team": filters.team, "role": filters.role}
-    employees = people.employee_rows(session, tenant_id)
-    role_keys = {role.id: role.key for role in people.list_roles(session, tenant_id)}
-    gaps = population_gaps(session, tenant_id, employees, now, has_content)
+    employees = crowd.employees
+    role_keys = crowd.role_keys
+    gaps = population_gaps(
+        session, tenant_id, employees, now, has_content, roles=crowd.roles, assessments=crowd.assessments
+    )
     persons = [
         PersonGaps(e.id, member.team, member.role, tuple(gaps[e.id]))
         for e in employees
@@ -449,7 +492,13 @@ def _event_minutes(row: reports_repo.EventRow) -> float | None:
     return None
 
 
-def _facts(session: Session, tenant_id: int, start: date, end: date) -> _Facts:
+def _facts(
+    session: Session,
+    tenant_id: int,
+    start: date,
+    end: date,
+    assessment_rows: Mapping[int, Sequence[people.AssessmentRow]],
+) -> _Facts:
     rows = reports_repo.events_between(
         session, tenant_id, _midnight(start), _midnight(end + timedelta(days=1))
     )
@@ -465,7 +514,7 @@ def _facts(session: Session, tenant_id: int, start: date, end: date) -> _Facts:
     ]
     assessments = [
         figures.AssessmentFact(row.employee_id, row.skill_id, row.level, row.source, row.observed_at)
-        for own in people.assessment_rows_by_employee(session, tenant_id).values()
+        for own in assessment_rows.values()
         for row in own
     ]
     finished = {e.item_id for e in events if e.verb in figures.FINISHED_VERBS and e.item_id is not None}
@@ -494,9 +543,13 @@ def _kpis(ids: set[int], facts: _Facts, start: date, end: date, spans: Sequence[
     n = len(ids)
     reaction, reactions = figures.mean_score(events, frozenset({"rated"}), start, end)
     learning, tests = figures.mean_score(events, figures.TEST_VERBS, start, end)
-    change = figures.assessment_change(events, facts.item_skills, assessments, start, end)
-    behaviour = figures.assessment_change(
-        events, facts.item_skills, assessments, start, end, figures.BEHAVIOUR_SOURCES
+    change, behaviour = figures.assessment_changes(
+        events,
+        facts.item_skills,
+        assessments,
+        start,
+        end,
+        [figures.OUTCOME_SOURCES, figures.BEHAVIOUR_SOURCES],
     )
     ratios: dict[str, Ratio] = {
         "participation_rate": figures.participation(n, events, start, end),
@@ -543,7 +596,10 @@ def kpi_report(
 ) -> KpiReport:
     """Participation, completion, minutes, active paths, training effectiveness, Kirkpatrick 1-4, ROI."""
     with collector_paused():
-        return _kpi_report(session, tenant_id, tenant_slug, filters, period, start, end, now or utcnow())
+        crowd = _read_people(session, tenant_id)
+        return _kpi_report(
+            session, tenant_id, tenant_slug, filters, period, start, end, now or utcnow(), crowd
+        )
 
 
 def _kpi_report(
@@ -555,16 +611,17 @@ def _kpi_report(
     start: date | None,
     end: date | None,
     now: datetime,
+    crowd: _People,
 ) -> KpiReport:
     if period not in figures.PERIODS:
         raise ReportInputError(f"period: one of {', '.join(figures.PERIODS)}, got {period!r}")
     start, end = _window(start, end, now)
     spans = figures.periods(start, end, period)
     asked: Filters = {"team": filters.team, "role": filters.role}
-    role_keys = {role.id: role.key for role in people.list_roles(session, tenant_id)}
-    members = [_member(e, role_keys) for e in people.employee_rows(session, tenant_id)]
+    role_keys = crowd.role_keys
+    members = [_member(e, role_keys) for e in crowd.employees]
     everything_hidden = _population_hidden(_sizes(members, asked), asked)
-    facts = _facts(session, tenant_id, start, end)
+    facts = _facts(session, tenant_id, start, end, crowd.assessments)
 
     def ids(choice: Filters) -> set[int]:
         return {m.employee_id for m in members if _matches(m, choice)}
@@ -638,3 +695,40 @@ def _kpi_report(
         ),
         roi=Roi(**roi.__dict__) if roi else None,
     )
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the L&D dashboard shows: both reports and the names its filters offer."""
+
+    gaps: GapReport
+    kpis: KpiReport
+    teams: list[str]
+    roles: list[str]
+
+
+def dashboard_reports(
+    runtime: Runtime,
+    session: Session,
+    tenant_id: int,
+    tenant_slug: str,
+    team: str | None,
+    role: str | None,
+    period: str = "month",
+    now: datetime | None = None,
+) -> Dashboard:
+    """The gap report and the KPIs as `gap_report` and `kpi_report` build them, with the employees,
+    roles and assessments read once for both (the first paint of a company of 5,000 has to stay
+    under a second). An unknown team or role, or L&D figures in several currencies, raise
+    ReportInputError."""
+    with collector_paused():
+        crowd = _read_people(session, tenant_id)
+        filters = _checked(crowd.options, team, role)
+        moment = now or utcnow()
+        kpis = _kpi_report(session, tenant_id, tenant_slug, filters, period, None, None, moment, crowd)
+        gaps = _gap_report(runtime, session, tenant_id, tenant_slug, filters, moment, crowd)
+    teams, roles = crowd.options
+    return Dashboard(gaps, kpis, teams, roles)

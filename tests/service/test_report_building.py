@@ -1,5 +1,6 @@
 """How the company-wide reports are built fast: the population's gaps are the per-employee model's,
-the content check is asked once per skill, and the paused collector comes back on."""
+the dashboard's shared reads give the reports built alone, the content check is asked once per
+skill, and the paused collector comes back on."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from models.tables import Assessment, CatalogItem, Employee, ItemSkill, Learning
 from service.core.collector import collector_paused
 from service.core.runtime import Runtime
 from service.people.gaps import employee_gaps, population_gaps
-from service.reports.team_reports import _once_per_skill
+from service.reports.schemas import GapReport, ReportFilters
+from service.reports.team_reports import _once_per_skill, dashboard_reports, gap_report, kpi_report
 
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
@@ -137,6 +139,79 @@ def test_the_population_gaps_are_each_employees_own_gaps(runtime: Runtime, tenan
             alone = employee_gaps(session, tenant_id, employee, role, NOW, nothing, include_closed=True)
             assert together[employee.id] == alone.gaps
             assert all(gap.evidence_count >= 1 for gap in alone.gaps if gap.required == 4)
+
+
+def _newcomers(runtime: Runtime, tenant_id: int, count: int) -> list[str]:
+    """Employees in the role of _company's first employee, in its team, without any evidence."""
+    keys = [f"new{n}" for n in range(count)]
+    with transaction(runtime.sessions) as session:
+        role_id = people.employee_rows(session, tenant_id)[0].role_id
+        session.add_all(
+            Employee(tenant_id=tenant_id, key=key, role_id=role_id, team="t", language="nl") for key in keys
+        )
+    return keys
+
+
+def test_someone_without_evidence_has_the_gaps_of_the_model(runtime: Runtime, tenant: str) -> None:
+    """The population builds the gaps of an employee with no evidence once per role: they are still
+    what employee_gaps says for each such employee."""
+    tenant_id = _company(runtime, tenant)
+    keys = _newcomers(runtime, tenant_id, 2)
+    with runtime.sessions() as session:
+
+        def nothing(skill_ids: Sequence[int]) -> set[int]:
+            return set()
+
+        together = population_gaps(session, tenant_id, people.employee_rows(session, tenant_id), NOW, nothing)
+        for key in keys:
+            employee = people.get_employee(session, tenant_id, key)
+            assert employee is not None and employee.role_id is not None
+            role = people.get_role_by_id(session, tenant_id, employee.role_id)
+            alone = employee_gaps(session, tenant_id, employee, role, NOW, nothing, include_closed=True)
+            assert together[employee.id] == alone.gaps
+            assert [gap.evidence_count for gap in alone.gaps] == [0, 0]
+
+
+def test_the_dashboard_shows_the_reports_built_alone_and_a_new_assessment_at_once(
+    runtime: Runtime, tenant: str
+) -> None:
+    """dashboard_reports reads employees, roles and assessments once for both reports: the same
+    figures as gap_report and kpi_report, and nothing kept between requests (an assessment recorded
+    just now is in the next dashboard)."""
+    tenant_id = _company(runtime, tenant)
+    _newcomers(runtime, tenant_id, 3)  # six people in the role: figures shown, not suppressed
+    later = NOW + timedelta(hours=1)
+    with runtime.sessions() as session:
+        board = dashboard_reports(runtime, session, tenant_id, tenant, None, None, now=NOW)
+        assert board.gaps == gap_report(runtime, session, tenant_id, tenant, ReportFilters(), now=NOW)
+        assert board.kpis == kpi_report(session, tenant_id, tenant, ReportFilters(), now=NOW)
+        assert (board.teams, board.roles) == (["t"], ["dev"])
+    skill_id = board.gaps.heatmap.skills[0].skill_id
+    with transaction(runtime.sessions) as session:
+        for person in people.employee_rows(session, tenant_id):
+            session.add(
+                Assessment(
+                    tenant_id=tenant_id,
+                    employee_id=person.id,
+                    skill_id=skill_id,
+                    level=5,
+                    source="test",
+                    observed_at=NOW,
+                )
+            )
+    with runtime.sessions() as session:
+        after = dashboard_reports(runtime, session, tenant_id, tenant, None, None, now=later)
+        assert after.gaps == gap_report(runtime, session, tenant_id, tenant, ReportFilters(), now=later)
+
+    def total(board_gaps: GapReport) -> float | None:
+        return next(
+            cell.weighted_gap
+            for cell in board_gaps.heatmap.cells
+            if cell.team == "all teams" and cell.skill_id == skill_id
+        )
+
+    before_gap, after_gap = total(board.gaps), total(after.gaps)
+    assert before_gap is not None and after_gap is not None and after_gap < before_gap
 
 
 def test_a_report_asks_the_content_check_once_per_skill() -> None:

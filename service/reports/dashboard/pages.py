@@ -9,7 +9,7 @@ value ("n<5") with a tooltip that says why, never as zero or a blank.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from recommender.reports import ALL_TEAMS
 from service.reports.dashboard.charts import Chart, Value, bar_chart, line_chart
@@ -38,6 +38,7 @@ STYLESHEET_URL = f"/static/{STYLESHEET}"
 SUPPRESSED_TEXT = "n<5"
 HEATMAP_ROWS = 25  # the dashboard shows the skills with the largest gaps; a toggle shows the rest
 HIDDEN_TEXT = "–"
+_CELL_INDENT = " " * 8  # where the template puts a row's cells
 # Upper bounds of the heatmap's colour classes q1..q6 (weighted gap, 0 to 5); q7 is everything above.
 # Fixed, not scaled to the data, so a colour means the same under every filter.
 BIN_EDGES = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
@@ -88,23 +89,14 @@ def suppressed_title(employees: int, min_group_size: int) -> str:
 
 
 @dataclass(frozen=True)
-class HeatCell:
-    team: str
-    skill_id: int
-    text: str
-    css: str  # a colour class q0..q7, "suppressed", or "none" (nobody in the team needs the skill)
-    title: str
-    value: str  # the raw weighted gap for data-value, "" when hidden
-    employees: int
-    present: bool
-
-
-@dataclass(frozen=True)
 class HeatRow:
+    """One skill's row; its cells are HTML already (`heatmap_cells`): a company's heatmap has tens of
+    thousands of them, and building each through the template engine was most of the page's time."""
+
     skill_id: int
     label: str
     has_content: bool
-    cells: list[HeatCell]
+    cells: Markup
 
 
 @dataclass(frozen=True)
@@ -143,51 +135,72 @@ def heatmap_legend() -> list[LegendEntry]:
     return entries
 
 
-def _heat_cell(cell: HeatmapCell, label: str, min_group_size: int) -> HeatCell:
-    where = f"{cell.team} · {label}"
+def _cell_html(cell: HeatmapCell | None, team: str, total: str, where: str, min_group_size: int) -> str:
+    """One heatmap td. `team` and `where` ("team · skill") come escaped, once per team and row; the
+    rest is escaped here (escaping text piece by piece is the same as escaping it whole); a number
+    (a float's repr, `fmt_gap`) has nothing to escape."""
+    if cell is None:
+        return f'<td class="cell none{total}" title="{where}: no role in this team needs it"></td>'
     if cell.suppressed or cell.weighted_gap is None:
         small = 0 < cell.employees < min_group_size
-        return HeatCell(
-            team=cell.team,
-            skill_id=cell.skill_id,
-            text=SUPPRESSED_TEXT if small else HIDDEN_TEXT,
-            css="suppressed",
-            title=f"{where}: {suppressed_title(cell.employees, min_group_size)}",
-            value="",
-            employees=cell.employees,
-            present=True,
+        text = escape(SUPPRESSED_TEXT if small else HIDDEN_TEXT)
+        title = escape(suppressed_title(cell.employees, min_group_size))
+        return (
+            f'<td class="cell suppressed{total}" data-team="{team}" data-skill-id="{cell.skill_id}" '
+            f'data-value="" data-employees="{cell.employees}" title="{where}: {title}">{text}</td>'
         )
     details = [f"weighted gap {fmt_gap(cell.weighted_gap)}"]
     if cell.with_gap is not None:
         details.append(f"{cell.with_gap} of {cell.employees} employees below the role's level")
     if cell.mean_gap is not None:
         details.append(f"mean gap {fmt_gap(cell.mean_gap)} levels")
-    return HeatCell(
-        team=cell.team,
-        skill_id=cell.skill_id,
-        text=fmt_gap(cell.weighted_gap),
-        css=colour_class(cell.weighted_gap),
-        title=f"{where}: {'; '.join(details)}",
-        value=repr(cell.weighted_gap),
-        employees=cell.employees,
-        present=True,
+    return (
+        f'<td class="cell {colour_class(cell.weighted_gap)}{total}" data-team="{team}" '
+        f'data-skill-id="{cell.skill_id}" data-value="{cell.weighted_gap!r}" '
+        f'data-employees="{cell.employees}" title="{where}: {escape("; ".join(details))}">'
+        f"{fmt_gap(cell.weighted_gap)}</td>"
+    )
+
+
+def _row_cells(
+    cells: Mapping[str, HeatmapCell],
+    teams: Sequence[tuple[str, str]],
+    label: str,
+    min_group_size: int,
+) -> Markup:
+    """A skill's row of td elements, one per (team, its escaped name) in `teams`; `cells` are that
+    skill's cells by team. Indented as the template places them."""
+    row_label = escape(label)
+    return Markup(
+        "\n".join(
+            _CELL_INDENT
+            + _cell_html(
+                cells.get(team),
+                escaped,
+                " total" if team == ALL_TEAMS else "",
+                f"{escaped} · {row_label}",
+                min_group_size,
+            )
+            for team, escaped in teams
+        )
     )
 
 
 def heatmap_view(report: GapReport) -> HeatmapView:
     heatmap = report.heatmap
-    by_key = {(cell.team, cell.skill_id): cell for cell in heatmap.cells}
-    rows = []
-    for skill in heatmap.skills:
-        cells = []
-        for team in heatmap.teams:
-            cell = by_key.get((team, skill.skill_id))
-            if cell is None:
-                title = f"{team} · {skill.label}: no role in this team needs it"
-                cells.append(HeatCell(team, skill.skill_id, "", "none", title, "", 0, False))
-            else:
-                cells.append(_heat_cell(cell, skill.label, report.min_group_size))
-        rows.append(HeatRow(skill.skill_id, skill.label, skill.has_content, cells))
+    by_skill: dict[int, dict[str, HeatmapCell]] = {}
+    for cell in heatmap.cells:
+        by_skill.setdefault(cell.skill_id, {})[cell.team] = cell
+    teams = [(team, str(escape(team))) for team in heatmap.teams]
+    rows = [
+        HeatRow(
+            skill.skill_id,
+            skill.label,
+            skill.has_content,
+            _row_cells(by_skill.get(skill.skill_id, {}), teams, skill.label, report.min_group_size),
+        )
+        for skill in heatmap.skills
+    ]
     return HeatmapView(list(heatmap.teams), rows, heatmap_legend())
 
 

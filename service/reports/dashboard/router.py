@@ -25,13 +25,7 @@ from service.http.deps import Caller, RuntimeDep, SessionDep
 from service.reports.dashboard import sessions
 from service.reports.dashboard.access import DASHBOARD_ROLES, LOGIN_PATH, session_policy
 from service.reports.dashboard.pages import STATIC_DIR, render_dashboard, render_login, render_message
-from service.reports.team_reports import (
-    ReportInputError,
-    check_filters,
-    filter_options,
-    gap_report,
-    kpi_report,
-)
+from service.reports.team_reports import ReportInputError, dashboard_reports
 
 MAX_KEY_LENGTH = 300
 MAX_FORM_TOKEN_LENGTH = 100
@@ -101,19 +95,27 @@ def dashboard(
     if caller is None or token is None or caller.role not in DASHBOARD_ROLES:
         return _to_login()
     try:
-        filters = check_filters(session, caller.tenant_id, _blank_to_none(team), _blank_to_none(role))
-        kpis = kpi_report(session, caller.tenant_id, caller.tenant_slug, filters, period)
+        board = dashboard_reports(
+            runtime,
+            session,
+            caller.tenant_id,
+            caller.tenant_slug,
+            _blank_to_none(team),
+            _blank_to_none(role),
+            period,
+        )
     except ReportInputError as exc:  # an unknown filter, or L&D figures in several currencies
         page = render_message(
             "Cannot show this report", str(exc), DASHBOARD_PATH, "Back to the whole company"
         )
         return _html(page, status_code=422)
-    gaps = gap_report(runtime, session, caller.tenant_id, caller.tenant_slug, filters)
-    teams, roles = filter_options(session, caller.tenant_id)
+    filters = board.gaps.filters
     query = {"format": "csv", **{k: v for k, v in (("team", filters.team), ("role", filters.role)) if v}}
     csv_url = f"/v1/reports/gaps?{urlencode(query)}"
     with collector_paused():  # a heatmap cell per team and skill: tens of thousands of acyclic objects
-        page = render_dashboard(gaps, kpis, teams, roles, csv_url, sessions.form_token(token))
+        page = render_dashboard(
+            board.gaps, board.kpis, board.teams, board.roles, csv_url, sessions.form_token(token)
+        )
     return _html(page)
 
 
