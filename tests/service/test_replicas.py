@@ -79,7 +79,7 @@ def found_ids(runtime: Runtime, query: str) -> set[str]:
     with runtime.sessions() as session:
         tenant = repo.get_tenant(session, TENANT)
         assert tenant is not None
-        return {f.unit.item.external_id for f in search_units(runtime, session, TENANT, tenant.id, query, 10)}
+        return {f.unit.external_id for f in search_units(runtime, session, TENANT, tenant.id, query, 10)}
 
 
 def test_a_replica_serves_the_version_announced_by_the_publisher(
