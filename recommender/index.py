@@ -66,7 +66,10 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
 IVF_LISTS_PER_SQRT = 2  # nlist = 2 * sqrt(n): about 2,000 lists of 500 vectors at 1,000,000 units
 IVF_TRAINING_PER_LIST = 39  # training sample per list: faiss's k-means warns below this
-IVF_NPROBE = 16  # lists searched per query: about 0.6 ms, no recall@10 lost at 1M (bench/scale.py)
+IVF_NPROBE = 16  # lists searched per query, nearest first ...
+# ... but no more vectors scanned than 16 average lists hold: lists are uneven (at 1M synthetic units
+# from 114 to 5,300 vectors, the long ones around skills), and a query near a skill would otherwise
+# scan ten times as many (5 ms instead of 1 ms), for no recall@10 (bench/README.md, bench/scale.py)
 KEEP_SNAPSHOTS = 3
 INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.bm25"
@@ -217,8 +220,14 @@ def _build_ivf_fp16(ids: np.ndarray, vectors: np.ndarray, dimension: int) -> fai
     sample = np.random.default_rng(0).choice(len(ids), sample_size, replace=False)
     index.train(vectors[np.sort(sample)])
     index.add_with_ids(vectors, ids)
-    index.nprobe = min(IVF_NPROBE, nlist)
+    _limit_ivf_search(index)
     return index
+
+
+def _limit_ivf_search(ivf: Any) -> None:
+    """nprobe and max_codes (see IVF_NPROBE), which faiss does not store in the file."""
+    ivf.nprobe = min(IVF_NPROBE, int(ivf.nlist))
+    ivf.max_codes = max(1, IVF_NPROBE * int(ivf.ntotal) // max(1, int(ivf.nlist)))
 
 
 def build_index(
@@ -251,8 +260,7 @@ def tune_for_search(index: faiss.Index, index_type: str) -> None:
         hnsw: Any = faiss.downcast_index(id_map.index)
         hnsw.hnsw.efSearch = HNSW_EF_SEARCH
     elif index_type == "ivf-fp16":
-        ivf: Any = faiss.extract_index_ivf(index)
-        ivf.nprobe = min(IVF_NPROBE, int(ivf.nlist))
+        _limit_ivf_search(faiss.extract_index_ivf(index))
 
 
 def _fsync_path(path: Path) -> None:
