@@ -532,7 +532,7 @@ def bare_limits(encoder: Encoder, home: Path, url: str, config: Path) -> dict[st
         ),
         "queries": float(len(matrix)),
     }
-    limits["index"] = {"flat": 0.0, "hnsw": 1.0}.get(snapshot.manifest.index_type, -1.0)
+    limits["index"] = {"flat": 0.0, "hnsw": 1.0, "ivf-fp16": 2.0}.get(snapshot.manifest.index_type, -1.0)
     runtime.close()
     return limits
 
@@ -660,7 +660,7 @@ def main() -> int:
         server.stop()
 
     tables = [summarise(p) for p in phases]
-    kind = "hnsw" if limits["index"] == 1.0 else "flat"
+    kind = {0.0: "flat", 1.0: "hnsw", 2.0: "ivf-fp16"}.get(limits["index"], "unknown")
     print(f"\n## results ({args.units:,} units, {args.employees:,} employees, {args.users} users, 2 workers)")
     print(
         f"limits (measured before serving, {kind} index): bare FAISS {int(limits['queries'])} queries k={SEARCH_K} "

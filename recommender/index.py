@@ -23,9 +23,9 @@ killed writer never blocks the next one. A snapshot whose checksum, count or dim
 with its manifest is refused at load (`IndexCorruptError`).
 
 A loaded snapshot maps its FAISS file read-only (faiss `IO_FLAG_MMAP_IFC`) once the file's
-checksum is verified, instead of deserialising a private copy: the vectors (and HNSW graph) stay in
-the kernel's page cache, which every worker process on the machine that loads the same snapshot
-shares, and loading costs no copy. This is safe because a snapshot file is never written in place:
+checksum is verified, instead of deserialising a private copy: the vectors (and the HNSW graph, or
+the IVF lists) stay in the kernel's page cache, which every worker process on the
+machine that loads the same snapshot shares, and loading costs no copy. This is safe because a snapshot file is never written in place:
 a new snapshot is a new folder, old ones are unlinked (a mapping outlives that) or renamed aside.
 Overwriting a live snapshot file in place (say, `cp` of a backup over the index folder) is not: a
 mapped file cut short makes the worker that reads it die of SIGBUS. Restore a backup beside it and
@@ -62,9 +62,16 @@ from recommender.errors import CORRUPT, LeerpadError
 from recommender.lexical import LexicalIndex
 
 HNSW_THRESHOLD = 50_000  # below this an exact flat index is both fast and exact
+IVF_THRESHOLD = 500_000  # from here HNSW builds too slowly on two cores and holds 4 bytes a dimension
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
+IVF_LISTS_PER_SQRT = 2  # nlist = 2 * sqrt(n): about 2,000 lists of 500 vectors at 1,000,000 units
+IVF_TRAINING_PER_LIST = 39  # training sample per list: faiss's k-means warns below this
+IVF_NPROBE = 16  # lists searched per query, nearest first ...
+# ... but no more vectors scanned than 16 average lists hold: lists are uneven (at 1M synthetic units
+# from 114 to 5,300 vectors, the long ones around skills), and a query near a skill would otherwise
+# scan ten times as many (5 ms instead of 1 ms), for no recall@10 (bench/README.md, bench/scale.py)
 KEEP_SNAPSHOTS = 3
 INDEX_FILE = "index.faiss"
 LEXICAL_FILE = "lexical.bm25"
@@ -215,20 +222,85 @@ class Snapshot:
         return None
 
 
-def build_index(ids: np.ndarray, vectors: np.ndarray, dimension: int) -> tuple[faiss.Index, str]:
-    """Flat for small catalogs (exact), HNSW for large ones (sub-linear search), both keyed by unit id."""
-    if len(ids) >= HNSW_THRESHOLD:
+@dataclass(frozen=True)
+class IndexPolicy:
+    """Which FAISS index a catalog of a given size gets: exact flat below `hnsw_from` units, HNSW
+    (graph over full vectors) below `ivf_from`, and from there IVF over float16 vectors (half the
+    bytes, built in about two minutes per million on two cores; 8-bit codes, a quarter, reorder
+    scores closer than about 5e-4, and the synthetic catalog has many such). The thresholds are
+    parameters so that tests can exercise every kind on a few thousand vectors."""
+
+    hnsw_from: int = HNSW_THRESHOLD
+    ivf_from: int = IVF_THRESHOLD
+
+    def kind(self, count: int) -> str:
+        if count >= self.ivf_from:
+            return "ivf-fp16"
+        if count >= self.hnsw_from:
+            return "hnsw"
+        return "flat"
+
+
+DEFAULT_POLICY = IndexPolicy()
+
+
+def ivf_lists(count: int) -> int:
+    """About 2 * sqrt(n) inverted lists, but never fewer than 39 training vectors per list."""
+    return max(1, min(int(IVF_LISTS_PER_SQRT * np.sqrt(count)), count // IVF_TRAINING_PER_LIST))
+
+
+def _build_ivf_fp16(ids: np.ndarray, vectors: np.ndarray, dimension: int) -> faiss.Index:
+    """IVF over float16 vectors, its lists trained on a seeded sample (same catalog, same index)."""
+    nlist = ivf_lists(len(ids))
+    quantizer = faiss.IndexFlatIP(dimension)
+    index = faiss.IndexIVFScalarQuantizer(
+        quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+    )
+    sample_size = min(len(ids), IVF_TRAINING_PER_LIST * nlist)
+    sample = np.random.default_rng(0).choice(len(ids), sample_size, replace=False)
+    index.train(vectors[np.sort(sample)])
+    index.add_with_ids(vectors, ids)
+    _limit_ivf_search(index)
+    return index
+
+
+def _limit_ivf_search(ivf: Any) -> None:
+    """nprobe and max_codes (see IVF_NPROBE), which faiss does not store in the file."""
+    ivf.nprobe = min(IVF_NPROBE, int(ivf.nlist))
+    ivf.max_codes = max(1, IVF_NPROBE * int(ivf.ntotal) // max(1, int(ivf.nlist)))
+
+
+def build_index(
+    ids: np.ndarray, vectors: np.ndarray, dimension: int, policy: IndexPolicy = DEFAULT_POLICY
+) -> tuple[faiss.Index, str]:
+    """Flat for small catalogs (exact), HNSW for large ones (sub-linear search), IVF over float16
+    for the largest (sub-linear, half the bytes), all keyed by unit id; returns it and its kind."""
+    ids = np.asarray(ids, dtype=np.int64)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    index_type = policy.kind(len(ids))
+    if index_type == "ivf-fp16":
+        return _build_ivf_fp16(ids, vectors, dimension), index_type
+    if index_type == "hnsw":
         hnsw = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         hnsw.hnsw.efSearch = HNSW_EF_SEARCH
         index: faiss.Index = faiss.IndexIDMap2(hnsw)
-        index_type = "hnsw"
     else:
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
-        index_type = "flat"
     if len(ids):
-        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+        index.add_with_ids(vectors, ids)
     return index, index_type
+
+
+def tune_for_search(index: faiss.Index, index_type: str) -> None:
+    """Set the search-time parameters, which a serialised index does not keep (HNSW's efSearch) or
+    which this version may have changed since the snapshot was written (IVF's nprobe)."""
+    if index_type == "hnsw":
+        id_map: Any = faiss.downcast_index(index)
+        hnsw: Any = faiss.downcast_index(id_map.index)
+        hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+    elif index_type == "ivf-fp16":
+        _limit_ivf_search(faiss.extract_index_ivf(index))
 
 
 def _fsync_path(path: Path) -> None:
@@ -276,9 +348,10 @@ def _write_durably(path: Path, data: bytes) -> None:
 class SnapshotStore:
     """The snapshots of one tenant's index in one folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, policy: IndexPolicy = DEFAULT_POLICY) -> None:
         self.root = root
         self.snapshots = root / "snapshots"
+        self.policy = policy
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
@@ -374,7 +447,7 @@ class SnapshotStore:
             raise ValueError(
                 f"the lexical index's {lexical.size} units are not the {len(ids)} vectors' units"
             )
-        index, index_type = build_index(ids, vectors, dimension)
+        index, index_type = build_index(ids, vectors, dimension, self.policy)
         blob = faiss.serialize_index(index).tobytes()
         lexical_blob = lexical.to_bytes() if lexical is not None else None
         columns_blob = columns.to_bytes() if columns is not None else None
@@ -495,10 +568,7 @@ class SnapshotStore:
             raise IndexCorruptError(f"snapshot {version} in {self.root}: its file changed while loading")
         if index.ntotal != manifest.count or index.d != manifest.dimension:
             raise IndexCorruptError(f"snapshot {version} in {self.root}: count or dimension mismatch")
-        if manifest.index_type == "hnsw":
-            id_map: Any = faiss.downcast_index(index)
-            hnsw: Any = faiss.downcast_index(id_map.index)
-            hnsw.hnsw.efSearch = HNSW_EF_SEARCH
+        tune_for_search(index, manifest.index_type)
         return Snapshot(index, manifest, folder)
 
 
