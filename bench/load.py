@@ -85,7 +85,7 @@ from recommender.index import INDEX_FILE, SnapshotStore  # noqa: E402
 from service.core.runtime import Runtime  # noqa: E402
 from service.core.settings import Settings  # noqa: E402
 from service.skills.taxonomy import import_taxonomy  # noqa: E402
-from tests.conftest import PG_ADMIN_URL  # noqa: E402
+from tests.support.databases import PG_ADMIN_URL  # noqa: E402
 
 SEED = 20261208
 TENANT = "bench"
