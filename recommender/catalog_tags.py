@@ -57,31 +57,32 @@ class TagTable:
     def build(cls, columns: CatalogColumns, tags: Sequence[ItemTag]) -> TagTable:
         """Every tag on every unit of its item that the columns hold (an item without units there,
         retired or not yet published, gives none)."""
-        by_item = np.argsort(columns.item_id, kind="stable")  # units of an item in unit-id order
+        # tags sorted by skill (then as given); each expanded to the units of its item, in unit order
+        order = sorted(range(len(tags)), key=lambda i: tags[i].skill_id)
+        ordered = [tags[i] for i in order]
+        by_item = np.argsort(columns.item_id, kind="stable")
         items_sorted = columns.item_id[by_item]
-        per_skill: dict[int, list[tuple[int, float, str, str, bool]]] = {}
-        for tag in tags:
-            start = int(np.searchsorted(items_sorted, tag.item_id, side="left"))
-            end = int(np.searchsorted(items_sorted, tag.item_id, side="right"))
-            for row in by_item[start:end].tolist():
-                per_skill.setdefault(tag.skill_id, []).append(
-                    (row, tag.confidence, tag.evidence, tag.phrase, tag.confirmed)
-                )
-        skills = sorted(per_skill)
-        entries = [entry for skill in skills for entry in per_skill[skill]]
-        offsets = np.zeros(len(skills) + 1, dtype=np.int64)
-        np.cumsum([len(per_skill[s]) for s in skills], out=offsets[1:])
-        evidences = tuple(sorted({e[2] for e in entries}))
+        tag_items = np.array([t.item_id for t in ordered], dtype=np.int64)
+        starts = np.searchsorted(items_sorted, tag_items, side="left")
+        counts = np.searchsorted(items_sorted, tag_items, side="right") - starts
+        owner = np.repeat(np.arange(len(ordered)), counts)  # the tag of each entry
+        within = np.arange(owner.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+        rows = by_item[np.repeat(starts, counts) + within] if owner.size else np.zeros(0, dtype=np.int64)
+        skill_of = np.array([t.skill_id for t in ordered], dtype=np.int64)[owner]
+        skills, first = np.unique(skill_of, return_index=True)
+        offsets = np.append(first, owner.shape[0]).astype(np.int64)
+        evidences = tuple(sorted({t.evidence for t in ordered}))
         code = {value: number for number, value in enumerate(evidences)}
+        entry_tags = [ordered[i] for i in owner.tolist()]
         return cls(
-            skill_ids=np.array(skills, dtype=np.int64),
+            skill_ids=skills.astype(np.int64),
             offsets=offsets,
-            rows=np.array([e[0] for e in entries], dtype=np.int64),
-            confidence=np.array([e[1] for e in entries], dtype=np.float64),
-            confirmed=np.array([e[4] for e in entries], dtype=np.bool_),
-            evidence=np.array([code[e[2]] for e in entries], dtype=np.int16),
+            rows=rows.astype(np.int64),
+            confidence=np.array([t.confidence for t in ordered], dtype=np.float64)[owner],
+            confirmed=np.array([t.confirmed for t in ordered], dtype=np.bool_)[owner],
+            evidence=np.array([code[t.evidence] for t in ordered], dtype=np.int16)[owner],
             evidences=evidences,
-            phrases=StringColumn.of([e[3] for e in entries]),
+            phrases=StringColumn.of([t.phrase for t in entry_tags]),
         )
 
     def _segment(self, skill_id: int) -> tuple[int, int]:
