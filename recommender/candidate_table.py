@@ -117,7 +117,7 @@ def _facts(table: CandidateTable, columns: CatalogColumns) -> _RowFacts:
 
 def _in(codes: tuple[str, ...], wanted: Sequence[str]) -> np.ndarray:
     """Per language of the columns: is its code among `wanted`."""
-    return np.array([code in wanted for code in codes] + [False], dtype=np.bool_)[:-1]
+    return np.array([code in wanted for code in codes], dtype=np.bool_)
 
 
 def _per_skill(skills: np.ndarray, value: Mapping[int, float]) -> np.ndarray:

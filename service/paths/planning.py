@@ -228,7 +228,11 @@ def plan_path(
         done_in_learner_language=ranked.done_in_language,
     )
     columns = catalog.columns
-    units = {step.unit_id: columns.unit(int(columns.rows_of([step.unit_id])[0])) for step in path.steps}
+    step_ids = sorted({step.unit_id for step in path.steps})
+    units = {
+        unit_id: columns.unit(row)
+        for unit_id, row in zip(step_ids, columns.rows_of(step_ids).tolist(), strict=True)
+    }
     dutch = plan.language == "nl"
     steps = []
     for step in path.steps:
