@@ -309,6 +309,6 @@ def shortlist(
         pool_rows = rows[pool].tolist()
         items = columns.item_id[pool_rows]
         similarity = title_similarity(columns.title_incidence(pool_rows), items)
-        chosen = mmr_order(ranked.score[pool], items, similarity, k)
+        chosen = mmr_order(ranked.score[pool], items, similarity, k, positions=columns.position[pool_rows])
         picked += [scored_candidate(ranked, int(pool[i]), columns, learner, now) for i in chosen]
     return picked

@@ -315,6 +315,7 @@ _UNCOVERED_NL = {
     "no_content": "Er is geen inhoud die {label} aantoonbaar behandelt; L&D kan die kopen of maken.",
     "no_language": "Er is inhoud over {label}, maar alleen in talen die je niet hebt gekozen.",
     "not_enough_content": "Alle inhoud over {label} die bij je niveau en talen past, zit al in dit pad; het is niet genoeg om de kloof te dichten.",
+    "all_done": "Je hebt alle inhoud over {label} die bij je niveau en talen past al gedaan; L&D kan meer toevoegen.",
     "no_time": "Er is meer inhoud over {label}, maar die past niet meer in de weken van dit pad.",
     "too_long": "Wat er nog over {label} is, zijn trainingen of bijeenkomsten die langer duren dan je tijd per week.",
 }
@@ -322,15 +323,32 @@ _UNCOVERED_EN = {
     "no_content": "No content shows that it teaches {label}; L&D can buy or write some.",
     "no_language": "There is content on {label}, but only in languages you did not choose.",
     "not_enough_content": "All content on {label} that suits your level and languages is already in this path; it is not enough to close the gap.",
+    "all_done": "You have done all the content on {label} that suits your level and languages; L&D can add more.",
     "no_time": "There is more content on {label}, but it no longer fits the weeks of this path.",
     "too_long": "What is left on {label} are sessions held at a set time, longer than your time per week.",
 }
 
 
-def explain_uncovered(reason: str, label: str, closed: float, dutch: bool) -> str:
-    """Why a gap is not closed by the path, and how far the path gets with it."""
+# "no_language" for a learner who already did the content in their languages: the gap is not
+# without content for them, they are past it (an English product manager who finished the English
+# roadmap course, with only a Dutch one left).
+_DONE_NO_LANGUAGE_NL = (
+    "Wat er over {label} in jouw talen is, heb je al gedaan; de rest is in talen die je niet hebt gekozen."
+)
+_DONE_NO_LANGUAGE_EN = (
+    "You have done what there is on {label} in your languages; the rest is in languages you did not choose."
+)
+
+
+def explain_uncovered(reason: str, label: str, closed: float, dutch: bool, done: bool = False) -> str:
+    """Why a gap is not closed by the path, and how far the path gets with it. `done`: the learner
+    finished the content on it in their own languages."""
     table = _UNCOVERED_NL if dutch else _UNCOVERED_EN
-    text = table.get(reason, table["no_content"]).format(label=label)
+    if reason == "no_language" and done:
+        template = _DONE_NO_LANGUAGE_NL if dutch else _DONE_NO_LANGUAGE_EN
+    else:
+        template = table.get(reason, table["no_content"])
+    text = template.format(label=label)
     if closed > 0:
         amount = f"{closed:.1f}".replace(".", ",") if dutch else f"{closed:.1f}"
         text += (

@@ -9,6 +9,11 @@ session k - 1. So no step is ever longer than minutes_per_week, and when the bud
 first sessions of the only unit that teaches a gap, the path holds those, marked as partial with the
 minutes that remain, instead of nothing.
 
+In the author's order. A unit of an item is taken only after the unit before it in that item (by
+position, among the candidates) is taken, unless that one would add nothing: a course is started at
+its first module, not at its third (`ranking.mmr_order` already shortlists an item's first modules of
+equal score).
+
 Micro first. A unit of more than SHORT_MINUTES counts for a gap only once no micro-unit (at most
 SHORT_MINUTES) that teaches that gap is left to take: a long course is chosen when the short content
 on its gap is used up, never in place of it. A unit that fits the whole budget is taken whole (all
@@ -28,10 +33,15 @@ Selection: budgeted maximum coverage, solved greedily. Each open gap s has an am
 size g_s in levels, and a value per level w_s = priority_s / g_s (the gap model's importance and
 confidence, see docs/skills-model.md). A unit (or session) u of m_u minutes retrieved for s with
 relevance r_us closes a_us = m_u / minutes_per_gap_level * r_us levels of it, capped by what is still
-open, so extra content on a gap that is nearly closed is worth less (diminishing returns). The greedy
-step takes the unit with the largest
+open. Closing a gap is worth less the further it is closed: with c_s of g_s closed, x more levels are
+worth x * (1 - (2 c_s + x) / (2 g_s)) (the integral of a worth per level falling from 1 at the start
+to 0 at the end). So the first steps on every main gap come before the fourth module on one of them:
+with worth linear in levels, two gaps taught by one course outbid the learner's largest gap, and a
+backend developer with 20 minutes a week got four testing steps and none on API design, the gap
+their role needed most. The greedy step takes the unit with the largest
 
-    gain(u) / m_u,   gain(u) = sum over s of  w_s * min(remaining_s, a_us) * score_us
+    gain(u) / m_u,   gain(u) = sum over s of  w_s * y_us * (1 - (2 c_s + y_us) / (2 g_s)) * score_us,
+    y_us = min(remaining_s, a_us)
 
 among the units that still fit, until none adds anything: nothing is added to fill time. This is
 the cost-effective greedy of Khuller, Moss & Naor (1999, "The budgeted maximum coverage problem");
@@ -57,7 +67,8 @@ down along the path).
 
 A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
 says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
-(buy or write some), "no_language" when its units were all in languages the learner does not read
+(buy or write some), "all_done" when none is left because the learner did what there is in their
+languages, "no_language" when its units were all in languages the learner does not read
 (`excluded_by_language`, from `ranking.skills_excluded_by_language`), "not_enough_content" when
 every usable unit for it is in the path and the gap is still open, and "no_time" when usable units
 exist but the budget did not stretch to them (more weeks), and "too_long" when what is left is only
@@ -85,6 +96,7 @@ NO_TIME = "no_time"
 NOT_ENOUGH_CONTENT = "not_enough_content"
 TOO_LONG = "too_long"  # what is left is only classroom or event sittings longer than a week
 NO_LANGUAGE = "no_language"
+ALL_DONE = "all_done"  # the learner has done the content on it that suits them (their languages)
 _EPS = 1e-9
 # A gap of importance 0 still gets a sliver of value, so spare time goes to it rather than to nothing.
 _MIN_LEVEL_VALUE = 1e-6
@@ -434,7 +446,9 @@ def build_path(
         language, skill_labels, role_name, show_levels, learner_languages, now, done_in_learner_language
     )
     steps = _steps(ordered, weeks, selection, open_gaps, wording)
-    covered, uncovered = _gap_outcomes(by_priority, units, selection, excluded_by_language)
+    covered, uncovered = _gap_outcomes(
+        by_priority, units, selection, excluded_by_language, done_in_learner_language
+    )
     return LearningPath(
         steps=tuple(steps),
         covered=tuple(covered),
@@ -513,6 +527,9 @@ class _Options:
     keys: np.ndarray  # (pick, 2): (unit id, part) of its first session, the last tie-break
     first: np.ndarray  # (pick,): its unit's first session
     previous: np.ndarray  # (pick,): the place of the session before it among the options, -1 if none
+    # (pick,): the place of the first session of the same item's unit just before it (by position)
+    # among the options, -1 if none or if that one is longer than the whole budget
+    earlier: np.ndarray
 
     @classmethod
     def of(cls, usable: Sequence[_Unit], selection: _Selection, skills: Sequence[int]) -> _Options:
@@ -541,7 +558,26 @@ class _Options:
             previous=np.array(
                 [place.get((u.unit_id, u.part - 1), -1) for u in usable], dtype=np.int64
             ).reshape(len(usable)),
+            earlier=_earlier_in_item(usable, selection.budget),
         )
+
+
+def _earlier_in_item(usable: Sequence[_Unit], budget: Budget) -> np.ndarray:
+    """For each first session, the place of the first session of its item's previous unit (by the
+    author's position) among `usable`; -1 for later sessions, an item's first usable unit, and when
+    that previous unit is longer than the whole budget (taken a session at a time, it must not hold
+    the rest of the course back)."""
+    earlier = np.full(len(usable), -1, dtype=np.int64)
+    by_item: dict[int, list[tuple[int, int, int]]] = {}
+    for place, unit in enumerate(usable):
+        if unit.part == 1:
+            by_item.setdefault(unit.item_id, []).append((unit.position, unit.unit_id, place))
+    for units in by_item.values():
+        units.sort()
+        for (_, _, before), (_, _, place) in zip(units, units[1:], strict=False):
+            if usable[before].unit_minutes <= budget.total:
+                earlier[place] = before
+    return earlier
 
 
 @dataclass
@@ -552,6 +588,7 @@ class _Selection:
     budget: Budget
     ordering: _Ordering
     remaining: dict[int, float]
+    sizes: dict[int, float]  # each open gap's size in levels, for the diminishing worth of closing it
     # micro-units still to take per skill: while a skill has one, longer units earn nothing for it
     micro_left: dict[int, int]
     # units still to take per skill that fit the whole budget: while a skill has one, a unit longer
@@ -582,17 +619,20 @@ class _Selection:
         return [unit]
 
     def gains(self, options: _Options, places: np.ndarray) -> np.ndarray:
-        """Of each pick at `places`: sum over s of w_s * min(remaining_s, a_us) * score_us, over the
+        """Of each pick at `places`: its gain (module docstring), summed over the
         skills the pick counts for yet (micro first, what fits the budget first; see `counts`)."""
         skills = list(self.remaining)
         remaining = np.array([self.remaining[s] for s in skills])
+        size = np.array([self.sizes[s] for s in skills])
         value = np.array([self.ordering.value_per_level[s] for s in skills])
         micro_left = np.array([self.micro_left[s] for s in skills])
         fitting_left = np.array([self.fitting_left[s] for s in skills])
         oversized = options.oversized[places][:, None]
         micro = options.micro[places][:, None]
         counts = options.has[places] & ~(oversized & (fitting_left > 0)) & (micro | (micro_left == 0))
-        worth = value * np.minimum(remaining, options.amount[places]) * options.score[places]
+        closes = np.minimum(remaining, options.amount[places])
+        closed = size - remaining  # diminishing worth per gap: see the module docstring
+        worth = value * closes * (1.0 - (2.0 * closed + closes) / (2.0 * size)) * options.score[places]
         return np.asarray(np.where(counts, worth, 0.0).sum(axis=1), dtype=np.float64)
 
     def fits(self, picks: Sequence[_Unit]) -> bool:
@@ -614,16 +654,22 @@ class _Selection:
     def best_pick(self, options: _Options, alive: np.ndarray) -> list[_Unit] | None:
         """Of the picks still `alive` that are ready, the one with the most gain per minute (then the
         most gain, then the lowest unit id and part) that still fits; None when no pick that fits adds
-        anything. Ready: a unit taken whole is picked at its first session; an oversized one session
-        after session (its previous session taken)."""
+        anything. Ready: a unit taken whole is picked at its first session, and only once the unit
+        before it in its item (the author's order) is taken or would add nothing (a course is not
+        started at its third module); an oversized one session after session (its previous session
+        taken)."""
         taken_before = np.zeros(len(options.units), dtype=np.bool_)
         has_previous = options.previous >= 0
         taken_before[has_previous] = ~alive[options.previous[has_previous]]
-        ready = alive & (options.first | (options.oversized & taken_before))
-        places = np.flatnonzero(ready)
-        if places.size == 0:
+        candidates = np.flatnonzero(alive & (options.first | (options.oversized & taken_before)))
+        if candidates.size == 0:
             return None
-        gains = self.gains(options, places)
+        all_gains = np.zeros(len(options.units))
+        all_gains[candidates] = self.gains(options, candidates)
+        earlier = options.earlier[candidates]
+        waits = (earlier >= 0) & alive[earlier] & (all_gains[earlier] > _EPS)
+        places = candidates[~waits]
+        gains = all_gains[places]
         keys = options.keys[places]
         for at in np.lexsort((keys[:, 1], keys[:, 0], -gains, -gains / options.cost[places])).tolist():
             if gains[at] <= _EPS:
@@ -678,6 +724,7 @@ def _choose_units(
         budget=budget,
         ordering=ordering,
         remaining={s: g.gap for s, g in open_gaps.items()},
+        sizes={s: g.gap for s, g in open_gaps.items()},
         micro_left=micro_left,
         fitting_left=fitting_left,
         sessions=sessions,
@@ -864,8 +911,11 @@ def _gap_outcomes(
     units: Mapping[tuple[int, int], _Unit],
     selection: _Selection,
     excluded_by_language: Collection[int],
+    done_in_learner_language: Collection[int] = (),
 ) -> tuple[list[int], list[UncoveredGap]]:
-    """The gaps the path closes, and the others with the reason they stay open, most important first."""
+    """The gaps the path closes, and the others with the reason they stay open, most important first.
+    A gap with no unit left that the learner did content on in their languages is "all_done", not
+    "no_content": the catalog teaches it (the gap model's has_content says so), they are past it."""
     # a unit with relevance 0 (or 0 minutes) teaches nothing of the skill: it is no content for it
     has_units = {s for u in units.values() for s, a in u.amounts.items() if a > _EPS}
     covered: list[int] = []
@@ -873,7 +923,10 @@ def _gap_outcomes(
     for gap in by_priority:
         s = gap.skill_id
         if s not in has_units:
-            reason = NO_LANGUAGE if s in excluded_by_language else NO_CONTENT
+            if s in excluded_by_language:
+                reason = NO_LANGUAGE
+            else:
+                reason = ALL_DONE if s in done_in_learner_language else NO_CONTENT
             uncovered.append(UncoveredGap(skill_id=s, reason=reason))
         elif selection.remaining[s] <= _EPS:
             covered.append(s)

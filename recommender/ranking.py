@@ -464,10 +464,13 @@ def mmr_order(
     lambda_: float = 0.7,
     max_per_item: int = 3,
     duplicate_threshold: float = DUPLICATE_THRESHOLD,
+    positions: Sequence[int] | np.ndarray | None = None,
 ) -> list[int]:
     """Up to k positions of a pool sorted best first, picked by maximal marginal relevance (see
     `diversify`): ties go to the earlier position; a unit at least `duplicate_threshold` similar to a
-    picked one, or beyond `max_per_item` of its item, is never picked."""
+    picked one, or beyond `max_per_item` of its item, is never picked. With `positions` (each unit's
+    place in its item), the units picked of one item at one score are its first ones at that score
+    (`_first_modules`)."""
     count = len(scores)
     score = np.asarray(scores, dtype=np.float64)
     item_array = np.asarray(items, dtype=np.int64)
@@ -489,7 +492,29 @@ def mmr_order(
         picked.append(best)
         per_item[int(item_array[best])] = per_item.get(int(item_array[best]), 0) + 1
         closest = np.maximum(closest, similarity[:, best])
-    return picked
+    if positions is None:
+        return picked
+    return _first_modules(picked, score, item_array, np.asarray(positions, dtype=np.int64))
+
+
+def _first_modules(
+    picked: list[int], score: np.ndarray, items: np.ndarray, positions: np.ndarray
+) -> list[int]:
+    """MMR tells modules of one course with the same score apart only by their titles' words (a long
+    title shares fewer words with the other picks), so it could start a course at its last module.
+    Each pick is swapped for the earliest module of its item with the same score not picked yet: the
+    author's order decides between modules that are equally good, never a better one."""
+    chosen = set(picked)
+    result = list(picked)
+    for slot, index in enumerate(picked):
+        same = np.flatnonzero((items == items[index]) & (score == score[index]))
+        earlier = [int(i) for i in same if positions[i] < positions[index] and int(i) not in chosen]
+        if earlier:
+            first = min(earlier, key=lambda i: (positions[i], i))
+            chosen.discard(index)
+            chosen.add(first)
+            result[slot] = first
+    return result
 
 
 def diversify(
@@ -535,5 +560,6 @@ def diversify(
         lambda_,
         max_per_item,
         duplicate_threshold,
+        [c.position for c in firsts],
     )
     return [entry for index in chosen for entry in pool[index]]

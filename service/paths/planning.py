@@ -302,6 +302,7 @@ def plan_path(
                     plan.labels.get(u.skill_id, str(u.skill_id)),
                     u.closed if plan.show_levels else 0.0,
                     dutch,
+                    done=u.skill_id in ranked.done_in_language,
                 ),
             }
             for u in path.uncovered

@@ -108,7 +108,8 @@ class CoveredGap(BaseModel):
 
 class UncoveredGapPublic(CoveredGap):
     reason: str = Field(
-        description="no_content (nothing teaches it), no_language (only content in languages not chosen), "
+        description="no_content (nothing teaches it), all_done (the learner did what there is in their "
+        "languages), no_language (only content in languages not chosen), "
         "not_enough_content (all of it is in the path), no_time (the budget is spent), too_long (what is left "
         "are classroom or event sittings longer than a week)"
     )

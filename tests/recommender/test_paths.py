@@ -446,3 +446,66 @@ def test_not_enough_content_says_it_is_about_suitable_content() -> None:
     # easier or foreign content may exist beside it: the sentence claims only what suits the learner
     text = explain_uncovered(uncovered.reason, "Python", uncovered.closed, dutch=True)
     assert text.startswith("Alle inhoud over Python die bij je niveau en talen past, zit al in dit pad")
+
+
+def test_the_largest_gap_is_not_starved_by_a_course_on_two_smaller_ones() -> None:
+    """A backend developer with 20 minutes a week (the demo's e-010): one course teaches Docker and
+    CI at once, another testing; with worth linear in levels those outbid API design, the gap the role
+    needs most, and the path held nothing on it."""
+    api, testing, docker, ci = 1, 2, 3, 4
+    gaps = [
+        gap(api, required=4, current=1.73, confidence=0.39),
+        gap(testing, required=4, current=2.26, confidence=0.47),
+        gap(docker, required=3, current=1.33, importance=0.75, confidence=0.41),
+        gap(ci, required=3, current=1.84, importance=0.75, confidence=0.53),
+    ]
+    entries = [
+        scored(cand(100 + p, api, item_id=10, position=p, minutes=m, relevance=1.0), 0.78)
+        for p, m in enumerate((12, 12, 10))
+    ]
+    entries += [
+        scored(cand(200 + p, testing, item_id=20, position=p, minutes=m, relevance=1.0), 0.77)
+        for p, m in enumerate((12, 10, 14))
+    ]
+    for p, m in enumerate((14, 9, 15, 13)):
+        entries += [
+            scored(cand(300 + p, s, item_id=30, position=p, minutes=m, relevance=1.0), 0.78)
+            for s in (docker, ci)
+        ]
+    path = build(entries, gaps, Budget(20, 6))
+    addressed = {skill for step in path.steps for skill, _ in step.addresses}
+    assert {api, testing, docker, ci} <= addressed
+    assert path.total_minutes <= 120
+
+
+def test_a_course_starts_at_its_first_module() -> None:
+    first = scored(cand(1, item_id=7, position=0, minutes=12, relevance=0.8), 0.7)
+    second = scored(cand(2, item_id=7, position=1, minutes=12, relevance=1.0), 0.7)
+    path = build([second, first], [gap(1, required=5, current=0.0)], Budget(20, 1))
+    assert ids(path) == [1]
+
+
+def test_a_course_goes_on_past_a_module_that_adds_nothing() -> None:
+    done_skill = scored(cand(1, 2, item_id=7, position=0, minutes=10), 0.7)  # its gap is closed
+    second = scored(cand(2, 1, item_id=7, position=1, minutes=10), 0.7)
+    path = build([done_skill, second], [gap(1), gap(2, required=2, current=2.0)], Budget(20, 1))
+    assert ids(path) == [2]
+
+
+def test_no_language_says_when_the_learner_did_what_there_is_in_theirs() -> None:
+    assert explain_uncovered(NO_LANGUAGE, "prioritisation", 0.0, dutch=False, done=True) == (
+        "You have done what there is on prioritisation in your languages; the rest is in languages you did not choose."
+    )
+    assert explain_uncovered(NO_LANGUAGE, "prioriteren", 0.0, dutch=True, done=True).startswith(
+        "Wat er over prioriteren in jouw talen is, heb je al gedaan"
+    )
+    assert "alleen in talen" in explain_uncovered(NO_LANGUAGE, "prioriteren", 0.0, dutch=True)
+
+
+def test_a_gap_whose_content_the_learner_did_is_all_done_not_without_content() -> None:
+    """e-019 on the demo: the English roadmap course finished, nothing else in English on the gap;
+    the path said no_content while GET /gaps said has_content."""
+    path = build([scored(cand(1, 1))], [gap(1), gap(2)], done_in_learner_language={2})
+    assert [(u.skill_id, u.reason) for u in path.uncovered if u.skill_id == 2] == [(2, "all_done")]
+    text = explain_uncovered("all_done", "product roadmapping", 0.0, dutch=False)
+    assert text.startswith("You have done all the content on product roadmapping that suits your level")

@@ -423,3 +423,33 @@ def test_diversify_edge_cases() -> None:
 def test_score_candidates_then_diversify_keeps_the_types() -> None:
     result = diversify(score_candidates([cand(1), cand(2, 2)], GAPS, DUTCH, NOW + timedelta(days=1)), k=5)
     assert {s.candidate.unit_id for s in result} == {1, 2}
+
+
+def test_mmr_takes_an_items_first_modules_of_equal_score() -> None:
+    """MMR tells equal modules apart only by title words: the longest title shares the fewest words
+    with the bootcamp picked first, so it used to start the course at its last module."""
+    bootcamp = scored(cand(90, item_id=9, title="SQL bootcamp voor niet-analisten"), score=0.9)
+    titles = ["Van vraag naar query", "Filteren op datum", "Joins zonder dubbele rijen", "Groeperen per week"]
+    modules = [
+        scored(cand(50 + p, item_id=7, position=p, title=f"Werken met SQL: {t}"), score=0.78)
+        for p, t in enumerate(titles)
+    ]
+    modules.append(
+        scored(
+            cand(
+                57,
+                item_id=7,
+                position=6,
+                title="Datagedreven werken met SQL: uitkomsten uitleggen aan collega's",
+            ),
+            score=0.78,
+        )
+    )
+    picked = [s.candidate for s in diversify([bootcamp, *modules], k=4)]
+    assert sorted(c.position for c in picked if c.item_id == 7) == [0, 1, 2]
+
+
+def test_mmr_keeps_a_better_later_module() -> None:
+    first = scored(cand(1, item_id=7, position=0, title="Deel een"), score=0.6)
+    better = scored(cand(2, item_id=7, position=1, title="Deel twee"), score=0.9)
+    assert [s.candidate.unit_id for s in diversify([better, first], k=1)] == [2]
