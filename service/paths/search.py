@@ -2,7 +2,9 @@
 retrieval as paths (dense search on the FAISS snapshot and BM25 with Dutch and English stemming,
 fused on an absolute scale by `recommender.fusion.absolute_fusion`, measured against both parts
 in tests/model/test_retrieval_quality.py) and the same language rule (the learner's languages
-first; another language only when none of theirs answers, and then the hit says so).
+first; another language only when none of theirs answers, and then the hit says so). Short units
+come before long ones of about the same relevance (`length_factor`): the answer to "how do I ..." is
+a module of minutes, not a day's classroom training that mentions the same words.
 
 Why hybrid: a question that names a page's own words ("datalek melden") should find that page even
 where the encoder hesitates, and a paraphrase needs the dense half. How much each half weighs
@@ -12,6 +14,7 @@ the words for Dutch, multilingual e5 much less.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -33,12 +36,20 @@ ANSWERS = 0.5
 # A hit scoring under this share of the best hit is noise beside it (on the demo: 0.26 for a sales
 # course under "verlof aanvragen", whose answer scored 0.72), and is not shown.
 CLOSE_TO_BEST = 0.4
+# A question is answered by a unit someone can take now: a hit's score is its fused relevance times a
+# factor that is 1 up to SHORT_ANSWER minutes and falls with the log of the length to 1 - LONG_DISCOUNT
+# at a working day and beyond. On the demo "SQL joins uitleg" put a 540-minute classroom bootcamp
+# (0.855) above the 9-13 minute modules on joins (0.81-0.83); it now comes after them (0.73).
+SHORT_ANSWER = 30
+WORKING_DAY = 480
+LONG_DISCOUNT = 0.15
+UNKNOWN_LENGTH_FACTOR = 1.0 - LONG_DISCOUNT / 2  # a course whose source gave no duration
 
 
 @dataclass(frozen=True)
 class Found:
     unit: UnitRow
-    score: float  # fused, 0..1
+    score: float  # fused, 0..1, times length_factor
     language_fallback: bool
     text: str = ""  # the unit's text, read for the hits answered only
 
@@ -73,11 +84,17 @@ def search_units(
     columns = request_catalog(runtime, session, tenant_id).columns
     rows = columns.rows_of([unit_id for unit_id, _ in fused]).tolist()
     wanted = {language_code(x) or x for x in languages}
+    weighed = sorted(
+        (
+            (row, score * length_factor(int(columns.minutes[row]), bool(columns.minutes_known[row])))
+            for row, (_, score) in zip(rows, fused, strict=True)
+            if row >= 0  # else not in the catalog this snapshot publishes
+        ),
+        key=lambda pair: -pair[1],  # stable: equal scores keep the fused order
+    )
     found: list[Found] = []
     per_item: dict[int, int] = {}
-    for row, (_, score) in zip(rows, fused, strict=True):
-        if row < 0:
-            continue  # not in the catalog this snapshot publishes
+    for row, score in weighed:
         stored_language = columns.languages[int(columns.language[row])]
         item_language = language_code(stored_language) or stored_language
         if only_language and item_language != (language_code(only_language) or only_language):
@@ -93,6 +110,17 @@ def search_units(
     answered = languages_first(found)[:limit]
     texts = repo.unit_texts(session, tenant_id, [hit.unit.unit_id for hit in answered])
     return [replace(hit, text=texts.get(hit.unit.unit_id, "")) for hit in answered]
+
+
+def length_factor(minutes: int, known: bool = True) -> float:
+    """1 for a unit of up to SHORT_ANSWER minutes, 1 - LONG_DISCOUNT from a working day up, between
+    them by the log of the length (an hour and two hours differ as much as four and eight)."""
+    if not known:
+        return UNKNOWN_LENGTH_FACTOR
+    if minutes <= SHORT_ANSWER:
+        return 1.0
+    share = min(1.0, math.log(minutes / SHORT_ANSWER) / math.log(WORKING_DAY / SHORT_ANSWER))
+    return 1.0 - LONG_DISCOUNT * share
 
 
 def close_to_best(

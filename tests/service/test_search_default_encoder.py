@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from recommender.embedding import DEFAULT_MODEL, Encoder
 from service.app import create_app
 from service.core.runtime import Runtime
-from service.paths.search import ANSWERS, Found, close_to_best, languages_first
+from service.paths.search import ANSWERS, Found, close_to_best, languages_first, length_factor
 from tests.support.api_keys import make_key
 from tests.support.catalogs import HEADER, write_csv
 from tests.support.settings import make_settings
@@ -64,6 +64,24 @@ CATALOG = [
         "",
     ],
     [
+        "sql-dag",
+        "SQL-bootcamp: een dag SQL",
+        "Een hele dag SQL in het klaslokaal: select, joins met uitleg, groeperen, subqueries en veel oefenen.",
+        "https://lms.example/sql-dag",
+        "nl",
+        "480",
+        "",
+    ],
+    [
+        "joins",
+        "Joins uitgelegd",
+        "Wat een join doet, met uitleg van inner en left joins aan de hand van een voorbeeld.",
+        "https://lms.example/joins",
+        "nl",
+        "9",
+        "",
+    ],
+    [
         "okr",
         "Goede key results schrijven",
         "Een OKR-kwartaal begint met meetbare key results.",
@@ -104,6 +122,7 @@ def _search(
         ("retrospective", "De retrospective leiden"),
         ("OKR opstellen", "Goede key results schrijven"),
         ("ik kreeg een verdachte e-mail met een link", "Phishing herkennen"),
+        ("SQL joins uitleg", "Joins uitgelegd"),  # not the day of classroom SQL that names joins too
     ],
 )
 def test_a_question_finds_the_unit_that_answers_it(
@@ -139,3 +158,10 @@ def test_a_question_with_one_answer_gets_no_filler(client: tuple[TestClient, dic
     titles = [h["title"] for h in _search(client, "OKR opstellen", limit=6)]
     # six units, one about OKRs: the rest score far below it and are not offered as answers
     assert titles[0] == "Goede key results schrijven" and len(titles) <= 3, titles
+
+
+def test_length_factor_prefers_what_can_be_taken_now() -> None:
+    assert length_factor(5) == length_factor(30) == 1.0
+    assert 0.85 < length_factor(120) < length_factor(60) < 1.0
+    assert length_factor(480) == pytest.approx(0.85) and length_factor(960) == pytest.approx(0.85)
+    assert length_factor(10, known=False) == pytest.approx(0.925)
