@@ -813,9 +813,12 @@ def _steps(
         skill for u in ordered if u.language == wording.wanted_language for skill in credited[u.key]
     }
     steps: list[PathStep] = []
+    started: set[tuple[int, int]] = set()  # (item, main skill) of the steps so far
     for index, (unit, week) in enumerate(zip(ordered, weeks, strict=True)):
         addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
         main = addresses[0][0]
+        continues = (unit.item_id, main) in started and unit.parts == 1 and unit.minutes_known
+        started.add((unit.item_id, main))
         follows = next(
             (u for u in ordered[index + 1 :] if main in credited[u.key] and u.unit_id != unit.unit_id), None
         )
@@ -832,6 +835,7 @@ def _steps(
                 open_gaps[main],
                 wording,
                 main in in_wanted_language,
+                continues,
             )
         )
     return steps
@@ -846,9 +850,11 @@ def _step(
     gap: Gap,
     wording: _Wording,
     wanted_in_path: bool = False,
+    continues: bool = False,
 ) -> PathStep:
     """The step for one session: `addresses` are (skill, levels closed), the main skill first;
-    `wanted_in_path`: the path holds units on that skill in the learner's language too."""
+    `wanted_in_path`: the path holds units on that skill in the learner's language too; `continues`:
+    an earlier step is in the same item for the same skill."""
     main = addresses[0][0]
     entry = unit.entries[main]
     fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
@@ -879,6 +885,7 @@ def _step(
         next_title=follows.title if follows else None,
         in_item=entry.candidate.in_item,
         others=tuple(wording.label(skill) for skill, _ in addresses[1:]),
+        continues=continues,
     )
     gap_facts = GapFacts(wording.label(main), gap.required, gap.current, gap.importance)
     return PathStep(

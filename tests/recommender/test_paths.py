@@ -291,6 +291,21 @@ def test_why_in_dutch_names_the_gap_the_evidence_the_level_and_what_follows() ->
     )
 
 
+def test_the_next_module_of_a_started_course_says_only_that_it_goes_on() -> None:
+    """Six modules of one course used to carry six copies of one paragraph."""
+    entries = [
+        scored(cand(p + 1, item_id=7, position=p, minutes=10, format="course", title=t, evidence="declared"))
+        for p, t in enumerate(("SQL: Joins", "SQL: Groeperen"))
+    ]
+    path = build(entries, [gap(1, required=4, current=1.0)], role_name="data-analist")
+    first, second = path.steps
+    assert "De aanbieder noemt SQL" in first.why
+    assert second.why == (
+        'Je rol als data-analist vraagt SQL op niveau 4; dit gaat verder in dezelfde cursus: "SQL: Groeperen" (10 min).'
+    )
+    assert second.why_without_levels == second.why  # it names no level of the learner's anyway
+
+
 def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
     entries = [
         scored(
