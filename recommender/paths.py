@@ -62,8 +62,9 @@ Order, strongest rule first:
 3. the most important gap first: a unit ranks at the priority of the skill it is worth most for;
 4. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
 5. within that, an item's parts stay together, better items first.
-Weeks are filled in that order, each up to minutes_per_week (next-fit, so week numbers never go
-down along the path).
+Weeks are filled in that order (next-fit, so week numbers never go down along the path), each up to
+the smallest weekly load that still ends within the weeks: a path shorter than the budget is spread
+over all its weeks (`_spread`), never more than minutes_per_week in one.
 
 A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
 says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
@@ -747,14 +748,34 @@ def _choose_units(
 
 
 def _schedule(selection: _Selection) -> tuple[list[_Unit], list[int]]:
-    """The chosen units in order, and the week of each."""
+    """The chosen units in order, and the week of each (spread over the weeks, `_spread`)."""
     budget = selection.budget
     ordered = selection.ordering.order(selection.chosen)
     weeks = _weeks(ordered, budget.minutes_per_week)
     if weeks and weeks[-1] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
         ordered = selection.last_fit
-        weeks = _weeks(ordered, budget.minutes_per_week)
-    return ordered, weeks
+    return ordered, _spread(ordered, budget)
+
+
+def _spread(ordered: Sequence[_Unit], budget: Budget) -> list[int]:
+    """The week of each unit when the path holds less than the budget: next-fit with the smallest
+    weekly load that still ends within the weeks, so 89 minutes over six weeks of 60 become about 15
+    a week rather than two full weeks and four empty ones (a habit of a little every week is the
+    point of the path, and spaced sessions are remembered better). Next-fit never needs more weeks
+    for a larger load, so the smallest load is found by bisection between the even share (or the
+    longest unit) and minutes_per_week."""
+    if not ordered:
+        return []
+    total = sum(u.minutes for u in ordered)
+    low = max(max(u.minutes for u in ordered), math.ceil(total / max(1, budget.weeks)))
+    high = max(low, budget.minutes_per_week)
+    while low < high:
+        load = (low + high) // 2
+        if _weeks(ordered, load)[-1] <= budget.weeks:
+            high = load
+        else:
+            low = load + 1
+    return _weeks(ordered, low)
 
 
 @dataclass(frozen=True)

@@ -271,6 +271,20 @@ def test_weeks_never_go_down_along_the_path() -> None:
     assert weeks == sorted(weeks) and weeks[0] == 1
 
 
+def test_a_path_shorter_than_the_budget_is_spread_over_its_weeks() -> None:
+    """e-019 on the demo: 89 minutes at 60 a week filled weeks 1 and 2 and left four empty."""
+    entries = [
+        scored(cand(u, item_id=7, position=u, minutes=m))
+        for u, m in enumerate((13, 11, 8, 10, 12, 14, 11), 1)
+    ]
+    path = build(entries, [gap(1, required=5, current=0.0)], Budget(60, 6))
+    assert path.total_minutes == 79
+    weeks = [step.week for step in path.steps]
+    assert weeks == sorted(weeks) and set(weeks) == {1, 2, 3, 4, 5, 6}
+    per_week = [sum(step.minutes for step in path.steps if step.week == w) for w in range(1, 7)]
+    assert max(per_week) <= 25  # about the even share (79 / 6), never the full 60
+
+
 # --- why ------------------------------------------------------------------------------------------
 
 
