@@ -32,6 +32,7 @@ from tests.support.chat_standins import (
     slack_signed,
     stand_in,
 )
+from tests.support.xapi import statement
 
 HOSTILE = "<!channel> *SQL* joins <script>alert(1)</script> & more"
 ROWS = [
@@ -457,3 +458,76 @@ def test_teams_card_goes_to_the_webhook_and_a_signed_submit_is_recorded(
         assert reply == f"Goed gedaan! Gemarkeerd als gedaan: {HOSTILE}"
     [kept] = _nudges(runtime, tenant)
     assert kept.response == "completed"
+
+
+# --- KPIs -------------------------------------------------------------------------------------------
+
+
+def test_kpis_compare_completion_after_a_nudge_with_without_and_show_the_pulse_only_from_five(
+    runtime: Runtime, client: TestClient, company: str
+) -> None:
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    now = datetime.now(UTC).replace(microsecond=0)
+    people_ids = [f"k-{n}" for n in range(6)]
+    first_steps: dict[str, dict[str, object]] = {}
+    others = 0
+    for n, key in enumerate(people_ids):
+        team = "small" if n < 3 else "other"
+        body = {"role": "analyst", "language": "nl", "team": team}
+        assert client.put(f"/v1/employees/{key}", json=body, headers=lms).status_code == 200
+        path = client.post(
+            f"/v1/employees/{key}/path", json={"minutes_per_week": 120, "weeks": 4}, headers=lms
+        )
+        steps = path.json()["steps"]
+        assert len(steps) >= 2
+        first_steps[key] = steps[0]
+        others += len(
+            {(s["item_id"], s["unit_id"]) for s in steps[1:]} - {(steps[0]["item_id"], steps[0]["unit_id"])}
+        )
+        if n == 0:
+            second = steps[1]
+    tenant_id = people_tenant(runtime, company)
+    with transaction(runtime.sessions) as session:
+        for n, key in enumerate(people_ids):
+            employee = people.get_employee(session, tenant_id, key)
+            assert employee is not None
+            step = first_steps[key]
+            nudges_repo.add_nudge(
+                session,
+                Nudge(
+                    tenant_id=tenant_id,
+                    employee_id=employee.id,
+                    channel="slack",
+                    address=f"U{n}",
+                    language="nl",
+                    step={"item_id": step["item_id"], "unit_id": step["unit_id"], "title": step["title"]},
+                    activity_id=str(step["activity_id"]),
+                    status="sent",
+                    sent_at=now - timedelta(hours=1),
+                ),
+            )
+            if n < 5:
+                nudges_repo.add_pulse_answer(session, tenant_id, employee.id, [10, 9, 9, 6, 3][n], now)
+    later = (now + timedelta(minutes=2)).isoformat()  # after the paths were planned
+    done = [
+        statement(key, "completed", str(first_steps[key]["activity_id"]), timestamp=later)
+        for key in people_ids[:4]
+    ]
+    done.append(statement("k-0", "completed", str(second["activity_id"]), timestamp=later))
+    assert client.post("/v1/events", json=done, headers=lms).json()["accepted"] == 5
+    report = client.get("/v1/reports/kpis", headers=ld).json()
+    assert report["completion_rate"] is not None  # the existing keys stay
+    nudges = report["nudges"]
+    assert nudges["nudges_sent"] == 6 and nudges["nudged_employees"] == 6 and nudges["effect_days"] == 7
+    assert nudges["completion_after_nudge"] == {"value": round(4 / 6, 4), "employees": 6, "suppressed": False}
+    assert nudges["completion_without_nudge"] == {
+        "value": round(1 / others, 4),
+        "employees": 6,
+        "suppressed": False,
+    }
+    assert nudges["pulse_answers"] == 5
+    assert nudges["pulse_enps"] == {"value": 20.0, "employees": 5, "suppressed": False}
+    assert nudges["pulse_mean"] == {"value": 7.4, "employees": 5, "suppressed": False}
+    small = client.get("/v1/reports/kpis?team=small", headers=ld).json()["nudges"]
+    assert small["completion_after_nudge"] == {"value": None, "employees": 3, "suppressed": True}
+    assert small["pulse_enps"]["value"] is None and small["nudges_sent"] == 0
