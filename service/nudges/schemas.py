@@ -39,7 +39,7 @@ class SlackIntegrationIn(Strict):
         description="Basic Information > Signing Secret",
     )
     pulse_enabled: bool = Field(
-        default=False, description="Send the learning pulse question, at most monthly"
+        default=False, strict=True, description="Send the learning pulse question, at most monthly"
     )
     api_url: str = Field(
         default="", max_length=2000, description="Slack's Web API base URL; empty: LEERPAD_SLACK_API_URL"
@@ -65,7 +65,7 @@ class TeamsIntegrationIn(Strict):
     )
     bot_jwks_url: str = Field(default=BOT_FRAMEWORK_KEYS, max_length=2000)
     bot_issuer: str = Field(default=BOT_FRAMEWORK_ISSUER, max_length=300)
-    pulse_enabled: bool = False
+    pulse_enabled: bool = Field(default=False, strict=True)
 
     @field_validator("webhook_url", "bot_jwks_url")
     @classmethod
@@ -84,7 +84,7 @@ class IntegrationOut(BaseModel):
 
 
 class NudgePreferencesIn(Strict):
-    opted_in: bool = Field(description="Nothing is sent without it; false opts out")
+    opted_in: bool = Field(strict=True, description="Nothing is sent without it; false opts out")
     channel: Literal["slack", "teams"]
     address: str = Field(
         min_length=1,
@@ -92,12 +92,12 @@ class NudgePreferencesIn(Strict):
         pattern=r"^[A-Za-z0-9._:@-]+$",
         description="Slack: the member id (U0123ABCD); Teams: the user's id or address the workflow posts to",
     )
-    weekday: int = Field(default=0, ge=0, le=6, description="0 Monday .. 6 Sunday")
-    hour: int = Field(default=9, ge=0, le=23, description="Local hour")
+    weekday: int = Field(default=0, ge=0, le=6, strict=True, description="0 Monday .. 6 Sunday")
+    hour: int = Field(default=9, ge=0, le=23, strict=True, description="Local hour")
     timezone: str = Field(default="Europe/Amsterdam", max_length=64)
     frequency: Literal["weekly", "twice_weekly"] = "weekly"
-    quiet_start: int | None = Field(default=None, ge=0, le=23)
-    quiet_end: int | None = Field(default=None, ge=0, le=23)
+    quiet_start: int | None = Field(default=None, ge=0, le=23, strict=True)
+    quiet_end: int | None = Field(default=None, ge=0, le=23, strict=True)
 
     @field_validator("timezone")
     @classmethod

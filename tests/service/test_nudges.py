@@ -531,3 +531,55 @@ def test_kpis_compare_completion_after_a_nudge_with_without_and_show_the_pulse_o
     small = client.get("/v1/reports/kpis?team=small", headers=ld).json()["nudges"]
     assert small["completion_after_nudge"] == {"value": None, "employees": 3, "suppressed": True}
     assert small["pulse_enps"]["value"] is None and small["nudges_sent"] == 0
+
+
+def test_the_pulse_goes_with_a_nudge_at_most_monthly_and_its_answer_is_stored(
+    runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient, slack: StandIn
+) -> None:
+    keys = _company(runtime, tenant, tmp_path, client, rows=ROWS[:1])
+    _connect_slack(client, keys, slack, pulse=True)
+    _opt_in(client, keys["employee"])
+    run_nudges(runtime, tenant, MONDAY_0930_AMSTERDAM)
+    run_nudges(runtime, tenant, MONDAY_0930_AMSTERDAM + timedelta(days=7))
+    first, second = _nudges(runtime, tenant)
+    assert (first.pulse, second.pulse) == (True, False)
+    blocks = slack.calls("chat.postMessage")[0].json()["blocks"]
+    question = blocks[-1]["elements"][0]
+    assert question["action_id"] == "leerpad_pulse" and len(question["options"]) == 11
+    body = urlencode(
+        {
+            "payload": json.dumps(
+                {
+                    "type": "block_actions",
+                    "user": {"id": "U0E1"},
+                    "actions": [
+                        {"action_id": "leerpad_pulse", "selected_option": {"value": f"{first.id}:8"}}
+                    ],
+                }
+            )
+        }
+    ).encode()
+    answer = client.post(f"/slack/{tenant}/interactions", content=body, headers=slack_signed(SECRET, body))
+    assert answer.json() == {"ok": True, "answer": "pulse"}
+    with transaction(runtime.sessions) as session:
+        assert nudges_repo.pulse_scores(
+            session,
+            people_tenant(runtime, tenant),
+            datetime.now(UTC) - timedelta(days=1),
+            datetime.now(UTC) + timedelta(days=1),
+        ) == [(first.employee_id, 8)]
+
+
+def test_workers_queue_one_nudges_job_per_connected_tenant(
+    runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient, slack: StandIn
+) -> None:
+    from models import repositories as repo
+    from service.nudges.job import NUDGES, schedule_nudges
+
+    keys = _company(runtime, tenant, tmp_path, client, rows=ROWS[:1])
+    _connect_slack(client, keys, slack)
+    schedule_nudges(runtime)
+    schedule_nudges(runtime)  # one is waiting already: no second
+    with transaction(runtime.sessions) as session:
+        job = repo.latest_job_of_kind(session, people_tenant(runtime, tenant), NUDGES)
+        assert job is not None and job.status == "queued"
