@@ -25,6 +25,8 @@ from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
 from service.lti import router as lti
+from service.nudges import chat_router as chat
+from service.nudges import router as nudges
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
@@ -143,6 +145,8 @@ def create_app(
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.include_router(lti.router)
+    app.include_router(nudges.router)
+    app.include_router(chat.router)
     app.mount("/static", dashboard.static_files(), name="static")
     return app
 

@@ -166,6 +166,21 @@ class Roi(BaseModel):
     currency: str
 
 
+class NudgeKpis(BaseModel):
+    """What nudges in Slack and Teams change (service.reports.nudge_kpis): completion of nudged units
+    within `effect_days` against the same employees' path units that were not nudged, and the
+    learning pulse (eNPS: % 9-10 minus % 0-6), each hidden under five employees."""
+
+    effect_days: int
+    nudges_sent: int
+    nudged_employees: int
+    completion_after_nudge: Figure
+    completion_without_nudge: Figure
+    pulse_answers: int
+    pulse_mean: Figure
+    pulse_enps: Figure
+
+
 class KpiReport(BaseModel):
     tenant: str
     generated_at: datetime
@@ -184,6 +199,7 @@ class KpiReport(BaseModel):
     effectiveness: Effectiveness
     kirkpatrick: KirkpatrickLevels
     roi: Roi | None
+    nudges: NudgeKpis | None = None  # None only in reports built before nudges existed
 
 
 KirkpatrickLevels.model_rebuild()
