@@ -145,6 +145,20 @@ def due_deliveries(session: Session, tenant_id: int, now: datetime, limit: int =
     return list(session.scalars(query))
 
 
+def postponed_activities(session: Session, tenant_id: int, employee_id: int, since: datetime) -> set[str]:
+    """The activities of the employee's nudges answered "later" since `since`."""
+    return set(
+        session.scalars(
+            select(Nudge.activity_id).where(
+                Nudge.tenant_id == tenant_id,
+                Nudge.employee_id == employee_id,
+                Nudge.response == "postponed",
+                Nudge.responded_at >= since,
+            )
+        )
+    )
+
+
 def nudges_of(session: Session, tenant_id: int, employee_id: int) -> Sequence[Nudge]:
     return session.scalars(
         select(Nudge)

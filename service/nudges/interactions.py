@@ -11,7 +11,8 @@ Teams posts an Action.Submit as a Bot Framework activity to the bot's messaging 
 
 A click becomes a learning event through the events domain's one use case (record_statements):
 "done" a completed statement (evidence of the skill, the unit leaves the path), "not relevant" a
-dismissed one (the item never comes back), "later" is kept on the nudge (no learning happened)."""
+dismissed one (the item never comes back), "later" a postponed one (no learning happened: it is no
+evidence, and the next nudges skip that step for POSTPONE_DAYS, service.nudges.job)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ MAX_FORM_BYTES = 64 * 1024
 VERB_IRIS = {
     "completed": "http://adlnet.gov/expapi/verbs/completed",
     "dismissed": "urn:leerpad:verb:dismissed",
+    "postponed": "urn:leerpad:verb:postponed",
 }
 NUDGE_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:leerpad:nudge")
 
@@ -152,7 +154,7 @@ def record_answer(
     answer: str,
     now: datetime,
 ) -> None:
-    """The click as a learning event (completed, dismissed) and as the nudge's answer."""
+    """The click as a learning event (completed, postponed, dismissed) and as the nudge's answer."""
     if nudge.employee_id != employee.id:
         raise Forbidden("this nudge was sent to someone else")
     if answer not in ANSWERS:

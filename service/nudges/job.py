@@ -31,6 +31,7 @@ from service.people.employees import role_to_reach
 log = logging.getLogger("leerpad.nudges")
 
 NUDGES = "nudges"
+POSTPONE_DAYS = 7  # a step answered "later" is not the nudge's step again for a week
 MAX_ERROR = 500
 
 
@@ -59,7 +60,8 @@ def _schedule(pref: Any) -> Schedule:
 def next_step(
     runtime: Runtime, session: Session, tenant_slug: str, tenant_id: int, employee: Employee, now: datetime
 ) -> Step | None:
-    """The first step of the path planned for the employee now (stored, as every path shown is)."""
+    """The first step of the path planned for the employee now (stored, as every path shown is)
+    that they did not answer "later" in the last POSTPONE_DAYS."""
     try:
         role = role_to_reach(session, tenant_id, employee, None)
     except LeerpadError:
@@ -80,7 +82,12 @@ def next_step(
         planned,
         snapshot.manifest.version if snapshot else None,
     )
-    first = planned.body["steps"][0]
+    postponed = nudges_repo.postponed_activities(
+        session, tenant_id, employee.id, now - timedelta(days=POSTPONE_DAYS)
+    )
+    first = next((s for s in planned.body["steps"] if s["activity_id"] not in postponed), None)
+    if first is None:
+        return None
     return Step(
         title=str(first["title"]),
         minutes=int(first["minutes"]),

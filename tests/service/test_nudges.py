@@ -20,7 +20,7 @@ from models import people_repository as people
 from models.db import transaction
 from models.tables import Nudge
 from service.core.runtime import Runtime
-from service.nudges.job import run_nudges
+from service.nudges.job import next_step, run_nudges
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
 from tests.support.catalogs import HEADER, write_csv
@@ -583,3 +583,24 @@ def test_workers_queue_one_nudges_job_per_connected_tenant(
     with transaction(runtime.sessions) as session:
         job = repo.latest_job_of_kind(session, people_tenant(runtime, tenant), NUDGES)
         assert job is not None and job.status == "queued"
+
+
+def test_later_is_a_postponed_event_and_the_next_nudge_skips_that_step_for_a_week(
+    runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient, slack: StandIn
+) -> None:
+    keys, nudge = _sent_nudge(runtime, tenant, tmp_path, client, slack)
+    body = slack_click("U0E1", "leerpad_postponed", f"{nudge.id}:postponed")
+    answer = client.post(f"/slack/{tenant}/interactions", content=body, headers=slack_signed(SECRET, body))
+    assert answer.status_code == 200, answer.text
+    events = client.get("/v1/employees/e-1/export", headers=keys["admin"]).json()
+    learning = events["tables"]["learning_events"] if "tables" in events else events["learning_events"]
+    assert [(e["verb"], e["activity_id"]) for e in learning] == [("postponed", nudge.activity_id)]
+    assert nudge.step["title"] in _path_items(client, keys["lms"])  # later is no dismissal
+    clicked = datetime.now(UTC)
+    with transaction(runtime.sessions) as session:
+        employee = people.get_employee(session, nudge.tenant_id, "e-1")
+        assert employee is not None
+        within = next_step(runtime, session, tenant, nudge.tenant_id, employee, clicked + timedelta(days=6))
+        after = next_step(runtime, session, tenant, nudge.tenant_id, employee, clicked + timedelta(days=8))
+    assert within is not None and within.activity_id != nudge.activity_id
+    assert after is not None and after.activity_id == nudge.activity_id
