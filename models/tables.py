@@ -639,6 +639,14 @@ CONTEST_OPEN = "open"
 CONTEST_UPHELD = "upheld"  # the assessment stands and counts again
 CONTEST_CORRECTED = "corrected"  # the assessment was wrong: it no longer counts
 CONTEST_STATUSES = (CONTEST_OPEN, CONTEST_UPHELD, CONTEST_CORRECTED)
+# An assessment under a contest in one of these is no evidence: still being decided, or shown wrong.
+NOT_EVIDENCE_STATUSES = (CONTEST_OPEN, CONTEST_CORRECTED)
+
+
+def counts_as_evidence(contest_status: str | None) -> bool:
+    """Whether an assessment whose latest contest has this status (None: never contested) counts.
+    The one rule: people_repository's SQL filter and the assessments list both use it."""
+    return contest_status not in NOT_EVIDENCE_STATUSES
 
 
 class AssessmentContest(Base):

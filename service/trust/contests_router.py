@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, status
 from models import contests_repository as contests
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import CONTEST_CORRECTED, CONTEST_OPEN, AssessmentContest, utcnow
+from models.tables import CONTEST_OPEN, AssessmentContest, counts_as_evidence, utcnow
 from service.http.deps import CatalogManager, PeopleCaller, SessionDep
 from service.http.errors import Conflict, NotFound, problem_responses
 from service.http.params import Key, RowId
@@ -55,7 +55,7 @@ def list_assessments(employee_id: Key, caller: PeopleCaller, session: SessionDep
             level=a.level,
             source=a.source,
             observed_at=a.observed_at,
-            counts_as_evidence=c is None or c.status not in (CONTEST_OPEN, CONTEST_CORRECTED),
+            counts_as_evidence=counts_as_evidence(c.status if c else None),
             contest=contest_public(c, employee.key) if c else None,
         )
         for a, c in rows
