@@ -174,3 +174,73 @@ def test_role_from_an_occupation_found_by_its_dutch_title(
     assert len(role["skills"]) == len(set(occupation.essential) | set(occupation.optional))
     missing = client.put("/v1/roles/x", json={"name": "x", "occupation": "astronaut op Mars"}, headers=ld)
     assert missing.status_code == 404
+
+
+def test_an_assessment_dated_by_day_means_midnight_utc(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    """HR exports say "2026-10-01"; it was refused as not a date-time. Naive date-times stay accepted."""
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    role = {"name": "Dated", "skills": [{"skill": "SQL", "level": 3}]}
+    assert client.put("/v1/roles/dated", json=role, headers=ld).status_code == 200
+    client.put("/v1/employees/e-dated", json={"role": "dated", "language": "nl"}, headers=lms)
+    posted = client.post(
+        "/v1/employees/e-dated/assessments",
+        json=[
+            {"skill": "SQL", "level": 2, "source": "manager", "observed_at": "2026-10-01"},
+            {"skill": "SQL", "level": 3, "source": "test", "observed_at": "2026-10-02T09:30:00"},
+        ],
+        headers=lms,
+    )
+    assert posted.status_code == 200, posted.json()
+    held = client.get("/v1/employees/e-dated/assessments", headers=lms).json()
+    assert sorted(a["observed_at"][:19] for a in held) == ["2026-10-01T00:00:00", "2026-10-02T09:30:00"]
+    bad = client.post(
+        "/v1/employees/e-dated/assessments",
+        json=[{"skill": "SQL", "level": 2, "source": "manager", "observed_at": "1 oktober"}],
+        headers=lms,
+    )
+    assert bad.status_code == 422 and "observed_at" in str(bad.json())
+
+
+def test_a_role_put_says_what_it_changed_and_can_refuse_new_skills(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    """PUT replaces the whole list: it said nothing of what it removed, and made any unknown label a
+    new skill without saying so."""
+    ld = make_key(runtime, company, "ld")
+    first = {
+        "name": "Analist",
+        "skills": [{"skill": "SQL", "level": 3}, {"skill": "feedback geven", "level": 2}],
+    }
+    created = client.put("/v1/roles/analist", json=first, headers=ld).json()
+    assert [s["label"] for s in created["changes"]["added"]] and not created["changes"]["removed"]
+    assert not any(r["created"] for r in created["resolved"])
+    second = {
+        "name": "Analist",
+        "skills": [{"skill": "SQL", "level": 4}, {"skill": "Fietsjes tarieven", "level": 1}],
+    }
+    changed = client.put("/v1/roles/analist", json=second, headers=ld).json()
+    assert [(c["before"], c["now"]) for c in changed["changes"]["level_changes"]] == [(3, 4)]
+    assert [s["level"] for s in changed["changes"]["removed"]] == [2]  # feedback geven, as it was
+    assert [s["label"] for s in changed["changes"]["added"]] == ["Fietsjes tarieven"]
+    assert {r["given"]: r["created"] for r in changed["resolved"]} == {
+        "SQL": False,
+        "Fietsjes tarieven": True,
+    }
+    assert client.get("/v1/roles/analist", headers=ld).json()["changes"] is None
+
+    refused = client.put(
+        "/v1/roles/analist",
+        params={"create_skills": "false"},
+        json={
+            "name": "Analist",
+            "skills": [{"skill": "SQL", "level": 4}, {"skill": "feedback gevne", "level": 2}],
+        },
+        headers=ld,
+    )
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert "skills[1] ('feedback gevne')" in detail and "'feedback geven'" in detail, detail
+    kept = client.get("/v1/roles/analist", headers=ld).json()
+    assert {s["label"] for s in kept["skills"]} == {"SQL", "Fietsjes tarieven"}  # nothing stored
