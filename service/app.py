@@ -37,6 +37,7 @@ from service.reports.dashboard import router as dashboard
 from service.skills import router as skills
 from service.trust import audit_router as audit
 from service.trust import contests_router as contests
+from service.trust import keys_router as api_keys
 from service.trust import personal_data_router as personal_data
 from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
@@ -141,6 +142,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(tenant_settings.router)
+    app.include_router(api_keys.router)
     app.include_router(contests.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
