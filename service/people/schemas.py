@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -90,3 +91,29 @@ class GapsPublic(BaseModel):
     role: str | None
     gaps: list[GapPublic]
     uncovered: list[int] = Field(description="Skills with a gap that no catalog item teaches")
+
+
+class WeekPublic(BaseModel):
+    week_start: date
+    minutes: int
+    goal_met: bool
+
+
+class MilestonePublic(BaseModel):
+    skill_id: int
+    skill: str
+    required: int
+    level: float
+    reached_on: date | None = Field(description="the day of the latest evidence of the skill")
+
+
+class ProgressPublic(BaseModel):
+    """The employee's own progress: against their own goal, never against colleagues."""
+
+    employee_id: str
+    weekly_goal_minutes: int = Field(description="the employee's minutes per week (60 when they set none)")
+    minutes_this_week: int
+    goal_met_this_week: bool
+    streak_weeks: int = Field(description="weeks in a row with the goal met, up to this week or the last")
+    weeks: list[WeekPublic] = Field(description="the last 8 ISO weeks, oldest first")
+    milestones: list[MilestonePublic] = Field(description="skills at or above the level the role asks")

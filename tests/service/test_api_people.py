@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
 from tests.support.catalogs import ROWS, write_csv
+from tests.support.xapi import statement
 
 
 @pytest.fixture
@@ -244,3 +246,34 @@ def test_a_role_put_says_what_it_changed_and_can_refuse_new_skills(
     assert "skills[1] ('feedback gevne')" in detail and "'feedback geven'" in detail, detail
     kept = client.get("/v1/roles/analist", headers=ld).json()
     assert {s["label"] for s in kept["skills"]} == {"SQL", "Fietsjes tarieven"}  # nothing stored
+
+
+def test_an_employee_sees_their_own_progress_and_no_one_is_ranked(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    role = {
+        "name": "Voortgang",
+        "skills": [{"skill": "SQL", "level": 2}, {"skill": "feedback geven", "level": 3}],
+    }
+    assert client.put("/v1/roles/voortgang", json=role, headers=ld).status_code == 200
+    body = {"role": "voortgang", "language": "nl", "preferences": {"minutes_per_week": 20}}
+    assert client.put("/v1/employees/e-prog", json=body, headers=lms).status_code == 200
+    evidence = [{"skill": "SQL", "level": 3, "source": "test"}]
+    assert client.post("/v1/employees/e-prog/assessments", json=evidence, headers=lms).status_code == 200
+    item = client.get("/v1/catalog/items", headers=lms).json()["items"][0]
+    now = datetime.now(UTC).replace(microsecond=0)
+    done = statement("e-prog", "completed", item["activity_id"], timestamp=now.isoformat())
+    done["result"] = {"completion": True, "duration": "PT25M"}
+    assert client.post("/v1/events", json=[done], headers=lms).json()["accepted"] == 1
+
+    own = make_key(runtime, company, "employee", employee="e-prog")
+    shown = client.get("/v1/employees/e-prog/progress", headers=own)
+    assert shown.status_code == 200, shown.text
+    progress = shown.json()
+    assert (progress["weekly_goal_minutes"], progress["minutes_this_week"]) == (20, 25)
+    assert progress["goal_met_this_week"] and progress["streak_weeks"] >= 1 and len(progress["weeks"]) == 8
+    assert [m["skill"] for m in progress["milestones"]] == ["SQL"]
+    assert client.get("/v1/employees/e-prog/progress", headers=ld).status_code == 403  # L&D sees teams
+    other = make_key(runtime, company, "employee", employee="e-other")
+    assert client.get("/v1/employees/e-prog/progress", headers=other).status_code == 403
