@@ -26,8 +26,12 @@ EXTRA_FIELDS_KEY = "\x00extra_fields"
 # Set, alone, for a record the CSV reader could not read (a quote never closed, text after a closing
 # quote): the value is the reader's reason; reading goes on at the next physical line.
 BAD_CSV_KEY = "\x00bad_csv"
-# More broken records than this and the file is no CSV at all: refused whole.
+# More broken records than this and the file is no CSV at all: refused whole. So is a file whose
+# broken records make the reader go over it again more than REREAD_LIMIT times its length in all (a
+# quote never closed is read to the end before it is found out: a thousand of them in a 50 MB upload
+# must not cost minutes).
 MAX_BAD_CSV_RECORDS = 1000
+REREAD_LIMIT = 4
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -178,8 +182,8 @@ def read_csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
     stripped; a row longer than the header carries EXTRA_FIELDS_KEY. A record the reader cannot read
     (a quote never closed swallows the rest of the file) comes as a row holding only BAD_CSV_KEY with
     the reason, and reading goes on at the physical line after the one it started on, so the good rows
-    before and after it are kept; a broken header, or more than MAX_BAD_CSV_RECORDS broken records,
-    refuses the file.
+    before and after it are kept; a broken header, more than MAX_BAD_CSV_RECORDS broken records, or
+    broken records that make it read the file again more than REREAD_LIMIT times, refuse the file.
     """
     text = read_text(path)
     if not text.strip():
@@ -188,14 +192,23 @@ def read_csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
     delimiter = _sniff_delimiter(text)
     starts = _line_starts(text)
     # the reader reads from physical line `first` on; reader.line_num counts from there
-    state = {"first": 1}
+    state = {"first": 1, "reread": 0}
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
+    def offset_of(line: int) -> int:
+        return starts[line - 1] if line - 1 < len(starts) else len(text)
+
     def restart(line: int) -> None:
+        """Read on from physical line `line`; what the failed reader went through past it is read again."""
         nonlocal reader
+        reached = state["first"] + reader.line_num  # the line after the last one the reader took
+        state["reread"] += max(0, offset_of(reached) - offset_of(line))
+        if state["reread"] > REREAD_LIMIT * len(text):
+            raise SourceError(path, f"line {line - 1}: too many records cannot be read as CSV")
         state["first"] = line
-        offset = starts[line - 1] if line - 1 < len(starts) else len(text)
-        reader = csv.reader(io.StringIO(text[offset:], newline=""), delimiter=delimiter, strict=True)
+        reader = csv.reader(
+            io.StringIO(text[offset_of(line) :], newline=""), delimiter=delimiter, strict=True
+        )
 
     def next_row() -> tuple[int, list[str] | str] | None:
         """(line, values), or (line, the reason) for a record that cannot be read; None at the end."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from ingest import files
 from ingest.files import (
     BAD_CSV_KEY,
     EXTRA_FIELDS_KEY,
@@ -165,6 +166,27 @@ def test_a_broken_header_or_a_file_of_broken_records_is_refused(tmp_path: Path) 
     _, rows = read_csv_rows(path)
     with pytest.raises(SourceError, match="cannot be read as CSV"):
         list(rows)
+
+
+def test_reading_a_file_again_after_broken_records_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quote never closed is read to the end before it is found out; past REREAD_LIMIT readings of
+    the file in all, it is refused (here the limit is 0, so one such quote is enough)."""
+    monkeypatch.setattr(files, "REREAD_LIMIT", 0)
+    path = tmp_path / "open.csv"
+    path.write_text('a,b\n1,"open\n' + "2,3\n" * 100, encoding="utf-8")
+    _, rows = read_csv_rows(path)
+    with pytest.raises(SourceError, match="line 2: too many records cannot be read as CSV"):
+        list(rows)
+
+
+def test_a_few_broken_rows_at_the_top_of_a_long_file_cost_no_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("a,b\n" + '"x"y,1\n' * 20 + "2,3\n" * 10_000, encoding="utf-8")
+    _, rows = read_csv_rows(path)
+    read = list(rows)
+    assert sum(BAD_CSV_KEY in row for _, row in read) == 20 and len(read) == 10_020
 
 
 # -- XLSX ----------------------------------------------------------------------------------------
