@@ -154,6 +154,7 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
 AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
 CatalogManager = Annotated[Caller, Depends(require("admin", "ld"))]
 PeopleCaller = Annotated[Caller, Depends(require("admin", "lms", "employee"))]
+AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 def check_employee_access(caller: Caller, employee_id: str) -> None:

@@ -3,11 +3,9 @@ own nudge settings (the employee, or the LMS or an admin for them)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Depends, Response
-
-from service.http.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
+from service.http.deps import AdminCaller, PeopleCaller, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
 from service.http.params import Key
 from service.nudges.integrations import (
@@ -29,7 +27,6 @@ from service.nudges.schemas import (
 from service.people.employees import load_employee
 
 router = APIRouter(prefix="/v1", tags=["nudges"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 @router.put("/integrations/slack", response_model=IntegrationOut, responses=problem_responses(401, 403, 422))

@@ -7,18 +7,15 @@ dashboard logins end with it (models.repositories.revoke_api_key).
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from models import repositories as repo
-from service.http.deps import Caller, SessionDep, require
+from service.http.deps import AdminCaller, SessionDep
 from service.http.errors import Conflict, NotFound, problem_responses
 from service.http.params import RowId
 from service.trust.keys_schemas import ApiKeyPublic
 
 router = APIRouter(prefix="/v1", tags=["keys"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 @router.get("/keys", response_model=list[ApiKeyPublic], responses=problem_responses(401, 403))
