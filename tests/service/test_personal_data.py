@@ -205,7 +205,7 @@ def test_export_holds_everything_and_erasure_leaves_no_trace(
     path = tables["learning_paths"][0]
     assert path["request"]["minutes_per_week"] == 30 and path["response"]["steps"] and path["impressions"]
     assert [k["role"] for k in tables["api_keys"]] == ["employee"] * 2  # build_employee's and `own`
-    assert all("key_hash" not in k for k in tables["api_keys"])
+    assert all("key_hash" not in k and "last_used_at" in k for k in tables["api_keys"])
     assert tables["audit_log"] and all(a["subject"] and a["subject"] != key for a in tables["audit_log"])
     assert data["gaps"]["role"] == "analyst" and any(g["skill"] == "SQL" for g in data["gaps"]["gaps"])
     assert data["gaps_withheld"] is None and set(data["erasure"]) == set(PERSONAL_DATA)
