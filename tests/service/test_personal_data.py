@@ -151,9 +151,11 @@ def company(runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient) -
 
 
 def _stable(export: dict[str, Any]) -> dict[str, Any]:
-    """An export without what every request changes: the time, the audit entries of the requests, and
-    the gaps (computed at that moment: recency weighs evidence)."""
+    """An export without what every request changes: the time, the audit entries of the requests, when
+    the employee's keys were last used (the export's own key is), and the gaps (computed at that
+    moment: recency weighs evidence)."""
     tables = {name: rows for name, rows in export["tables"].items() if name != "audit_log"}
+    tables["api_keys"] = [{**row, "last_used_at": None} for row in tables.get("api_keys", [])]
     return {**export, "exported_at": None, "tables": tables, "gaps": None}
 
 
