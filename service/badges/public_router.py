@@ -14,6 +14,7 @@ from models.tables import utcnow
 from service.badges import credentials as docs
 from service.badges import issuing, pages
 from service.badges.keys import public_jwks, sign
+from service.badges.schemas import BadgeKey, TenantSlug
 from service.http.deps import RuntimeDep, SessionDep
 from service.http.errors import problem_responses
 
@@ -23,14 +24,14 @@ MAX_PRESENTED = 20_000  # characters of a pasted credential
 
 
 @router.get("/issuers/{tenant}", responses=problem_responses(404))
-def issuer_profile(tenant: str, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
+def issuer_profile(tenant: TenantSlug, session: SessionDep, runtime: RuntimeDep) -> dict[str, Any]:
     """The issuer's Profile: the id every badge of this tenant names."""
     found, _ = issuing.public_issuer(session, tenant)
     return docs.profile(runtime.settings.public_url, found.slug, found.name)
 
 
 @router.get("/issuers/{tenant}/jwks.json", responses=problem_responses(404))
-def issuer_keys(tenant: str, session: SessionDep) -> dict[str, Any]:
+def issuer_keys(tenant: TenantSlug, session: SessionDep) -> dict[str, Any]:
     """The issuer's public keys; a badge's JWT header names its key by `kid`."""
     _, issuer = issuing.public_issuer(session, tenant)
     return public_jwks(issuer)
@@ -40,7 +41,7 @@ def issuer_keys(tenant: str, session: SessionDep) -> dict[str, Any]:
     "/issuers/{tenant}/status/1",
     responses={**problem_responses(404), 200: {"content": {"application/json": {}, VC_JWT: {}}}},
 )
-def status_list(tenant: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Any:
+def status_list(tenant: TenantSlug, request: Request, session: SessionDep, runtime: RuntimeDep) -> Any:
     """The revocation list (BitstringStatusListCredential): bit `statusListIndex` of a badge is 1 when
     it is revoked. JSON, or signed with the issuer's key as a JWT for `Accept: application/vc+jwt`."""
     found, issuer = issuing.public_issuer(session, tenant)
@@ -53,7 +54,7 @@ def status_list(tenant: str, request: Request, session: SessionDep, runtime: Run
 
 
 @router.get("/{badge_id}/verify", response_class=HTMLResponse, responses=problem_responses(404))
-def verify_page(badge_id: str, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
+def verify_page(badge_id: BadgeKey, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
     """Whether the badge is valid, revoked or changed, and what it says (no login)."""
     badge = repo.public_badge(session, badge_id[:40])
     if badge is None:

@@ -15,6 +15,7 @@ from service.badges import issuing, received
 from service.badges.baking import baked_png
 from service.badges.schemas import (
     BadgeDetail,
+    BadgeKey,
     BadgePublic,
     BadgeSettings,
     BadgeSettingsChange,
@@ -186,7 +187,7 @@ def upload_badge(
     responses={**problem_responses(401, 403, 404), 200: {"content": {"image/png": {}}}},
 )
 def read_badge(
-    badge_id: str,
+    badge_id: BadgeKey,
     caller: PeopleCaller,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -215,7 +216,9 @@ def read_badge(
 @router.post(
     "/badges/{badge_id}/revoke", response_model=BadgePublic, responses=problem_responses(401, 403, 404)
 )
-def revoke_badge(badge_id: str, caller: AdminCaller, session: SessionDep, runtime: RuntimeDep) -> BadgePublic:
+def revoke_badge(
+    badge_id: BadgeKey, caller: AdminCaller, session: SessionDep, runtime: RuntimeDep
+) -> BadgePublic:
     """Revoke the badge: its bit in the tenant's status list is set, and verifiers see it revoked."""
     badge = issuing.reachable_badge(session, caller, badge_id)
     issuing.revoke(session, caller.tenant_id, badge)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field, field_validator
 
 from service.core.schemas import Strict
 
 MAX_JWKS_KEYS = 10
+BadgeKey = Annotated[str, Path(min_length=1, max_length=40, description="The badge's id (a UUID)")]
+TenantSlug = Annotated[str, Path(min_length=1, max_length=64, description="The issuing company's tenant")]
 
 
 class BadgeSettings(BaseModel):

@@ -24,7 +24,13 @@ from ingest.taxonomy import Taxonomy, TaxonomySkill
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
-from tests.support.badges import baked, issuer_key, other_issuer_badge, public_jwk, trusted_issuer_body
+from tests.support.badges import (
+    baked,
+    issuer_key,
+    other_issuer_badge,
+    public_jwk,
+    trusted_issuer_body,
+)
 
 ESCO_URI = "http://data.europa.eu/esco/skill/0b5f7bd5-7e5a-4d1e-9f3c-3c8a6f1d2e4b"
 HOSTILE = '<script>alert("x")</script> & Query tuning'

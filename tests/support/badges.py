@@ -73,3 +73,34 @@ def baked(token: str) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (20, 20), "orange").save(out, format="PNG", pnginfo=info)
     return out.getvalue()
+
+
+def signed_ob2_assertion(private: ec.EllipticCurvePrivateKey, target_url: str, kid: str = OTHER_KID) -> str:
+    """An Open Badges 2.0 signed assertion (a JWS whose payload is the Assertion) of OTHER_ISSUER."""
+    assertion = {
+        "@context": "https://w3id.org/openbadges/v2",
+        "type": "Assertion",
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "recipient": {"type": "email", "hashed": True, "identity": "sha256$" + "0" * 64},
+        "issuedOn": "2025-11-20T10:00:00Z",
+        "badge": {
+            "type": "BadgeClass",
+            "id": "https://badges.example.org/badges/tuning",
+            "name": "Query tuning (2.0)",
+            "issuer": {"type": "Profile", "id": OTHER_ISSUER, "name": "Academy"},
+            "alignment": [{"targetName": "Query tuning", "targetUrl": target_url}],
+        },
+        "verification": {"type": "SignedBadge", "creator": f"{OTHER_ISSUER}/key"},
+    }
+    payload = json.dumps(assertion).encode()
+    return pyjwt.api_jws.encode(payload, private, algorithm="ES256", headers={"kid": kid})
+
+
+def baked_svg(token: str) -> bytes:
+    """An SVG baked as Open Badges 3.0 says: the JWT in an openbadges:credential element."""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" '
+        'width="10" height="10"><openbadges:credential><![CDATA['
+        + token
+        + ']]></openbadges:credential><circle cx="5" cy="5" r="4"/></svg>'
+    ).encode()
