@@ -16,7 +16,7 @@ from service.badges import issuing, pages
 from service.badges.keys import public_jwks, sign
 from service.badges.schemas import BadgeKey, TenantSlug
 from service.http.deps import RuntimeDep, SessionDep
-from service.http.errors import problem_responses
+from service.http.errors import NotFound, problem_responses
 
 router = APIRouter(prefix="/badges", tags=["badges (public)"])
 VC_JWT = "application/vc+jwt"
@@ -58,8 +58,7 @@ def verify_page(badge_id: BadgeKey, session: SessionDep, runtime: RuntimeDep) ->
     """Whether the badge is valid, revoked or changed, and what it says (no login)."""
     badge = repo.public_badge(session, badge_id[:40])
     if badge is None:
-        result = issuing.Verification(issuing.UNKNOWN, "no badge with this id was issued here")
-        return HTMLResponse(pages.render(result), status_code=404)
+        raise NotFound("no badge with this id was issued here (or it was deleted with its holder's data)")
     return HTMLResponse(pages.render(issuing.verify(session, runtime.settings, badge.token)))
 
 

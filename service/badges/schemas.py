@@ -24,12 +24,12 @@ class BadgeSettings(BaseModel):
 
 
 class BadgeSettingsChange(Strict):
-    enabled: bool | None = None
-    evidence_level: int | None = Field(default=None, ge=0, le=5)
+    enabled: bool | None = Field(default=None, strict=True)
+    evidence_level: int | None = Field(default=None, ge=0, le=5, strict=True)
 
 
 class Consent(Strict):
-    consent: bool = Field(description="The employee's own yes (true) or no (false) to receiving badges")
+    consent: bool = Field(strict=True, description="The employee's own yes (true) or no (false) to receiving badges")
 
 
 class ConsentPublic(BaseModel):
