@@ -54,6 +54,13 @@ little on a few dozen candidates of 5-15 minutes.
 Budget: the total never exceeds minutes_per_week * weeks, and no week holds more than
 minutes_per_week. A unit is taken only if the ordered plan with it still packs into the weeks.
 
+Learning Days: a budget may hold Learning Days (`LearningDay`: the week it falls in, its date and its
+minutes), a day budget beside the weekly one. Each is a slot of its own after its week's regular
+time: the total grows by the days' minutes, a step goes into a day only when it fits what is left of
+that day, and a step planned on one carries its date (`PathStep.learning_day`). Sessions are still cut
+at minutes_per_week, so no step is longer than any slot it is put in. Without Learning Days the
+slots are the weeks alone and every path is what it was.
+
 Order, strongest rule first:
 1. parts of one item, and sessions of one unit, in their order (the author's order wins any conflict);
 2. prerequisite skills before the skills that need them: skills are ranked by depth in the
@@ -62,8 +69,8 @@ Order, strongest rule first:
 3. the most important gap first: a unit ranks at the priority of the skill it is worth most for;
 4. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
 5. within that, an item's parts stay together, better items first.
-Weeks are filled in that order, each up to minutes_per_week (next-fit, so week numbers never go
-down along the path).
+Weeks are filled in that order, each up to minutes_per_week and then its Learning Days (next-fit over
+the slots, so week numbers never go down along the path).
 
 A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
 says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
@@ -110,20 +117,57 @@ MIN_STEP_RELEVANCE = 0.72
 SCHEDULED_FORMATS = frozenset({"classroom", "event"})
 
 
+def _whole(name: str, value: object, least: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class LearningDay:
+    """A Learning Day inside the path's weeks: the week it falls in (from 1), its date (ISO 8601) and
+    the minutes of it the path may plan."""
+
+    week: int
+    day: str
+    minutes: int
+
+    def __post_init__(self) -> None:
+        _whole("week", self.week, 1)
+        _whole("minutes", self.minutes)
+
+
 @dataclass(frozen=True)
 class Budget:
     minutes_per_week: int
     weeks: int
+    learning_days: tuple[LearningDay, ...] = ()  # a day budget beside the weekly one
 
     def __post_init__(self) -> None:
         for name in ("minutes_per_week", "weeks"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}")
+            _whole(name, getattr(self, name))
+        weeks = [day.week for day in self.learning_days]
+        if weeks != sorted(weeks):
+            raise ValueError("learning_days must be in the order of their weeks")
+
+    @property
+    def days_in_path(self) -> tuple[LearningDay, ...]:
+        return tuple(day for day in self.learning_days if day.week <= self.weeks)
 
     @property
     def total(self) -> int:
-        return self.minutes_per_week * self.weeks
+        return self.minutes_per_week * self.weeks + sum(day.minutes for day in self.days_in_path)
+
+    def slots(self) -> list[tuple[int, str, int]]:
+        """(week, Learning Day or "", minutes) in the order they are filled: each week's regular time,
+        then the Learning Days in that week."""
+        days: dict[int, list[LearningDay]] = {}
+        for day in self.days_in_path:
+            days.setdefault(day.week, []).append(day)
+        slots: list[tuple[int, str, int]] = []
+        for week in range(1, self.weeks + 1):
+            slots.append((week, "", self.minutes_per_week))
+            slots.extend((week, day.day, day.minutes) for day in days.get(week, ()))
+        return slots
 
 
 @dataclass(frozen=True)
@@ -149,6 +193,7 @@ class PathStep:
     language: str = ""
     language_fallback: bool = False  # in another language because none in the learner's teaches it
     length_unknown: bool = False  # the source gave no duration: a session of it, the rest unknown
+    learning_day: str = ""  # the Learning Day (ISO date) the step is planned on; "" for the week's time
 
     @property
     def partial(self) -> bool:
@@ -291,17 +336,32 @@ def _parts_in_order(ordered: Sequence[_Unit]) -> list[_Unit]:
     return result
 
 
-def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[int]:
-    """The week of each unit, next-fit: fill week 1 in order, start a new week when the next step
-    does not fit. Every unit is at most minutes_per_week long (sessions), so none spans weeks."""
-    weeks: list[int] = []
-    week, used = 1, 0
+def _place(units: Sequence[_Unit], budget: Budget) -> list[tuple[int, str]]:
+    """The week and Learning Day ("" for the week's own time) of each unit, next-fit over the slots
+    (`Budget.slots`): fill a slot in order, go on to the next when the next step does not fit. Every
+    unit is at most minutes_per_week long (sessions), so none spans weeks; a Learning Day takes only
+    what fits in it. Past the budget's weeks the slots are more weeks (so a plan that does not pack
+    shows a week beyond them)."""
+    slots = budget.slots()
+    placed: list[tuple[int, str]] = []
+    index, used = 0, 0
     for unit in units:
-        if used and used + unit.minutes > minutes_per_week:
-            week, used = week + 1, 0
+        while True:
+            if index < len(slots):
+                week, day, room = slots[index]
+            else:
+                week, day, room = budget.weeks + 1 + index - len(slots), "", budget.minutes_per_week
+            if used + unit.minutes <= room or (used == 0 and not day):
+                break
+            index, used = index + 1, 0
         used += unit.minutes
-        weeks.append(week)
-    return weeks
+        placed.append((week, day))
+    return placed
+
+
+def _weeks(units: Sequence[_Unit], budget: Budget) -> list[int]:
+    """The week of each unit (`_place`)."""
+    return [week for week, _ in _place(units, budget)]
 
 
 def _at_the_learners_level(
@@ -441,11 +501,11 @@ def build_path(
         value_per_level=value_per_level,
     )
     selection = _choose_units(units, open_gaps, budget, ordering)
-    ordered, weeks = _schedule(selection)
+    ordered, places = _schedule(selection)
     wording = _Wording.of(
         language, skill_labels, role_name, show_levels, learner_languages, now, done_in_learner_language
     )
-    steps = _steps(ordered, weeks, selection, open_gaps, wording)
+    steps = _steps(ordered, places, selection, open_gaps, wording)
     covered, uncovered = _gap_outcomes(
         by_priority, units, selection, excluded_by_language, done_in_learner_language
     )
@@ -645,7 +705,7 @@ class _Selection:
             keys.insert(place, self.ordering.key_of(unit))
             units.insert(place, unit)
         ordered = _parts_in_order(units)
-        weeks = _weeks(ordered, self.budget.minutes_per_week)
+        weeks = _weeks(ordered, self.budget)
         if weeks and weeks[-1] > self.budget.weeks:
             return False
         self.last_fit = ordered
@@ -746,15 +806,15 @@ def _choose_units(
     return selection
 
 
-def _schedule(selection: _Selection) -> tuple[list[_Unit], list[int]]:
-    """The chosen units in order, and the week of each."""
+def _schedule(selection: _Selection) -> tuple[list[_Unit], list[tuple[int, str]]]:
+    """The chosen units in order, and the week and Learning Day of each."""
     budget = selection.budget
     ordered = selection.ordering.order(selection.chosen)
-    weeks = _weeks(ordered, budget.minutes_per_week)
-    if weeks and weeks[-1] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
+    places = _place(ordered, budget)
+    if places and places[-1][0] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
         ordered = selection.last_fit
-        weeks = _weeks(ordered, budget.minutes_per_week)
-    return ordered, weeks
+        places = _place(ordered, budget)
+    return ordered, places
 
 
 @dataclass(frozen=True)
@@ -796,7 +856,7 @@ class _Wording:
 
 def _steps(
     ordered: Sequence[_Unit],
-    weeks: Sequence[int],
+    places: Sequence[tuple[int, str]],
     selection: _Selection,
     open_gaps: Mapping[int, Gap],
     wording: _Wording,
@@ -813,7 +873,7 @@ def _steps(
         skill for u in ordered if u.language == wording.wanted_language for skill in credited[u.key]
     }
     steps: list[PathStep] = []
-    for index, (unit, week) in enumerate(zip(ordered, weeks, strict=True)):
+    for index, (unit, (week, day)) in enumerate(zip(ordered, places, strict=True)):
         addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
         main = addresses[0][0]
         follows = next(
@@ -822,18 +882,17 @@ def _steps(
         remaining_minutes = (
             unit.unit_minutes - minutes_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
         )
-        steps.append(
-            _step(
-                unit,
-                week,
-                addresses,
-                follows,
-                remaining_minutes,
-                open_gaps[main],
-                wording,
-                main in in_wanted_language,
-            )
+        step = _step(
+            unit,
+            week,
+            addresses,
+            follows,
+            remaining_minutes,
+            open_gaps[main],
+            wording,
+            main in in_wanted_language,
         )
+        steps.append(replace(step, learning_day=day) if day else step)
     return steps
 
 
