@@ -36,6 +36,9 @@ from models.tables import (
     Employee,
     LearningEvent,
     LearningPath,
+    Nudge,
+    NudgePreference,
+    PulseAnswer,
     Role,
     Skill,
     XapiStatement,
@@ -373,6 +376,38 @@ def _erase_audit(session: Session, subject: DataSubject) -> Erased:
     return Erased(kept=int(kept or 0))
 
 
+# --- nudges in Slack and Teams --------------------------------------------------------------------
+
+
+def _own_rows(
+    model: type[NudgePreference] | type[Nudge] | type[PulseAnswer],
+) -> tuple[Callable[[Session, DataSubject], list[dict[str, Any]]], Callable[[Session, DataSubject], Erased]]:
+    """Export and erase for a table whose rows are one employee's own (`employee_id`)."""
+
+    def export(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+        rows = session.scalars(
+            select(model)
+            .where(model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id)
+            .order_by(model.id)
+        ).all()
+        return [row_dict(row) for row in rows]
+
+    def erase(session: Session, subject: DataSubject) -> Erased:
+        result = session.execute(
+            delete(model).where(
+                model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id
+            )
+        )
+        return Erased(deleted=_count(result))
+
+    return export, erase
+
+
+_export_nudge_preferences, _erase_nudge_preferences = _own_rows(NudgePreference)
+_export_nudges, _erase_nudges = _own_rows(Nudge)
+_export_pulse, _erase_pulse = _own_rows(PulseAnswer)
+
+
 # --- what the storage keeps of deleted rows ------------------------------------------------------
 
 
@@ -479,6 +514,30 @@ _REGISTERED = (
         _erase_audit,
     ),
     PersonalDataTable(
+        "nudge_preferences",
+        ("employee_id", "address"),
+        DELETE,
+        "deleted: the employee's own nudge settings (opt-in, channel, Slack or Teams id, schedule)",
+        _export_nudge_preferences,
+        _erase_nudge_preferences,
+    ),
+    PersonalDataTable(
+        "nudges",
+        ("employee_id", "address"),
+        DELETE,
+        "deleted: the nudges sent to the employee and their answers (the KPIs are recomputed without them)",
+        _export_nudges,
+        _erase_nudges,
+    ),
+    PersonalDataTable(
+        "pulse_answers",
+        ("employee_id",),
+        DELETE,
+        "deleted: the employee's answers to the learning pulse question",
+        _export_pulse,
+        _erase_pulse,
+    ),
+    PersonalDataTable(
         "employees",
         ("id", "key"),
         DELETE,
@@ -518,6 +577,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "lti_tool_keys": "the tool's own signing key pair",
     "learning_challenges": "team goals L&D sets (team, title, minutes, dates); who joined is in "
     "challenge_participants",
+    "chat_integrations": "the company's Slack app or Teams connection: URLs and encrypted secrets",
+    "chat_requests_seen": "hashes of signed Slack and Teams requests, kept 10 minutes to refuse replays",
 }
 
 

@@ -69,8 +69,10 @@ Order, strongest rule first:
 3. the most important gap first: a unit ranks at the priority of the skill it is worth most for;
 4. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
 5. within that, an item's parts stay together, better items first.
-Weeks are filled in that order, each up to minutes_per_week and then its Learning Days (next-fit over
-the slots, so week numbers never go down along the path).
+Weeks are filled in that order, each up to its weekly load and then its Learning Days (next-fit over
+the slots, so week numbers never go down along the path). The weekly load is the smallest that still
+ends within the weeks: a path shorter than the budget is spread over all its weeks (`_spread`), never
+more than minutes_per_week in one.
 
 A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
 says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
@@ -807,14 +809,35 @@ def _choose_units(
 
 
 def _schedule(selection: _Selection) -> tuple[list[_Unit], list[tuple[int, str]]]:
-    """The chosen units in order, and the week and Learning Day of each."""
+    """The chosen units in order, and the week and Learning Day of each (spread over the weeks,
+    `_spread`)."""
     budget = selection.budget
     ordered = selection.ordering.order(selection.chosen)
     places = _place(ordered, budget)
     if places and places[-1][0] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
         ordered = selection.last_fit
-        places = _place(ordered, budget)
-    return ordered, places
+    return ordered, _spread(ordered, budget)
+
+
+def _spread(ordered: Sequence[_Unit], budget: Budget) -> list[tuple[int, str]]:
+    """The week and Learning Day of each unit when the path holds less than the budget: next-fit
+    (`_place`) with the smallest weekly load that still ends within the weeks, so 89 minutes over six
+    weeks of 60 become about 15 a week rather than two full weeks and four empty ones (a habit of a
+    little every week is the point of the path, and spaced sessions are remembered better). Learning
+    Days keep their whole time. Next-fit never needs more weeks for a larger load, so the smallest
+    load is found by bisection between the even share (or the longest unit) and minutes_per_week."""
+    if not ordered:
+        return []
+    total = sum(u.minutes for u in ordered) - sum(day.minutes for day in budget.days_in_path)
+    low = max(max(u.minutes for u in ordered), math.ceil(max(0, total) / max(1, budget.weeks)))
+    high = max(low, budget.minutes_per_week)
+    while low < high:
+        load = (low + high) // 2
+        if _place(ordered, replace(budget, minutes_per_week=load))[-1][0] <= budget.weeks:
+            high = load
+        else:
+            low = load + 1
+    return _place(ordered, replace(budget, minutes_per_week=low))
 
 
 @dataclass(frozen=True)
@@ -873,9 +896,12 @@ def _steps(
         skill for u in ordered if u.language == wording.wanted_language for skill in credited[u.key]
     }
     steps: list[PathStep] = []
+    started: set[tuple[int, int]] = set()  # (item, main skill) of the steps so far
     for index, (unit, (week, day)) in enumerate(zip(ordered, places, strict=True)):
         addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
         main = addresses[0][0]
+        continues = (unit.item_id, main) in started and unit.parts == 1 and unit.minutes_known
+        started.add((unit.item_id, main))
         follows = next(
             (u for u in ordered[index + 1 :] if main in credited[u.key] and u.unit_id != unit.unit_id), None
         )
@@ -891,6 +917,7 @@ def _steps(
             open_gaps[main],
             wording,
             main in in_wanted_language,
+            continues,
         )
         steps.append(replace(step, learning_day=day) if day else step)
     return steps
@@ -905,9 +932,11 @@ def _step(
     gap: Gap,
     wording: _Wording,
     wanted_in_path: bool = False,
+    continues: bool = False,
 ) -> PathStep:
     """The step for one session: `addresses` are (skill, levels closed), the main skill first;
-    `wanted_in_path`: the path holds units on that skill in the learner's language too."""
+    `wanted_in_path`: the path holds units on that skill in the learner's language too; `continues`:
+    an earlier step is in the same item for the same skill."""
     main = addresses[0][0]
     entry = unit.entries[main]
     fallback = any(r.startswith("language_fallback:") for r in entry.reasons) or (
@@ -938,6 +967,7 @@ def _step(
         next_title=follows.title if follows else None,
         in_item=entry.candidate.in_item,
         others=tuple(wording.label(skill) for skill, _ in addresses[1:]),
+        continues=continues,
     )
     gap_facts = GapFacts(wording.label(main), gap.required, gap.current, gap.importance)
     return PathStep(

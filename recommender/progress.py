@@ -1,15 +1,16 @@
-"""Progress that is seen, without league tables: an employee's weekly goal and streak, their
-milestones, the share of Learning Day time used and the time to proficiency per skill.
+"""An employee's own progress: minutes learned per week against their weekly goal, the streak of weeks
+the goal was met, and the skills that reached what their role asks (milestones).
 
-Pure (stdlib, plus `recommender.privacy`). Nothing here orders people: every function either looks at
-one employee (their own view) or sums a group and hides it below MIN_GROUP_SIZE people
-(docs/works-council.md says why there is no ranking of individuals).
+Beside it, the group figures of the KPI report: time to proficiency per skill and the share of
+Learning Day time used, each hidden below MIN_GROUP_SIZE people (recommender.privacy).
 
-Evidence. A skill reaches its target level when one observation of it (an assessment of any source,
-"completion" included) is at or above the target; the gap opened at the first observation below the
-target, or at the start of the first path that worked on the skill, whichever came first. Milestones
-(the employee's own view) and the time to proficiency (per skill, over a group) use the same rule,
-`first_reached`, so the two never disagree.
+Pure (stdlib, plus `recommender.privacy`). The employee's view compares a person with their own goal
+and never with colleagues. Leerpad ranks no individuals anywhere (docs/works-council.md says why): a
+league table of learners rewards those with the most free time and shames the rest, which is the
+opposite of the learning culture the product serves.
+
+Weeks are ISO weeks (Monday to Sunday) in UTC. The current week counts towards the streak once its
+goal is met; until then the streak runs up to last week, so a Monday morning does not break it.
 """
 
 from __future__ import annotations
@@ -19,43 +20,117 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from recommender.feedback import DONE_VERBS
 from recommender.privacy import MIN_GROUP_SIZE, too_small
+
+WEEKS_SHOWN = 8
+
+
+def learned_minutes(
+    verb: str, duration_seconds: float | None, unit_minutes: float | None, item_minutes: float | None
+) -> float:
+    """The learning time one event stands for: for a finished unit or item (recommender.feedback's
+    DONE_VERBS) the statement's duration, else the unit's stated minutes, else the item's; 0 for any
+    other event (an attempt, a rating, a dismissal: counting those too would count the same time
+    twice). Progress, team challenges and the Learning Day KPI all count with this one rule."""
+    if verb not in DONE_VERBS:
+        return 0.0
+    if duration_seconds is not None and duration_seconds > 0:
+        return duration_seconds / 60.0
+    minutes = unit_minutes if unit_minutes is not None else item_minutes
+    return float(minutes or 0)
+
+
+@dataclass(frozen=True)
+class LearnedMinutes:
+    """Minutes one finished unit (or item) took, on the day it was finished."""
+
+    occurred_at: datetime
+    minutes: float
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date  # a Monday
+    minutes: int
+    goal_met: bool
+
+
+@dataclass(frozen=True)
+class Milestone:
+    skill_id: int
+    required: int
+    level: float
+    reached_on: date | None  # the day of the latest evidence, when there is one
+
+
+@dataclass(frozen=True)
+class Progress:
+    weekly_goal: int
+    this_week: Week
+    streak: int
+    weeks: tuple[Week, ...]  # the last WEEKS_SHOWN weeks, oldest first, this week last
+    milestones: tuple[Milestone, ...]
 
 
 def week_start(day: date) -> date:
-    """The Monday of the ISO week `day` falls in."""
+    """The Monday of the ISO week that holds `day`."""
     return day - timedelta(days=day.weekday())
 
 
-def minutes_by_week(entries: Iterable[tuple[date, float]]) -> dict[date, float]:
-    """Learning minutes summed per ISO week (keyed by its Monday)."""
+def minutes_per_week(learned: Iterable[LearnedMinutes]) -> dict[date, float]:
+    """Minutes learned in each week that has any."""
     weeks: dict[date, float] = {}
-    for day, minutes in entries:
-        if minutes > 0:
-            monday = week_start(day)
-            weeks[monday] = weeks.get(monday, 0.0) + minutes
+    for entry in learned:
+        if entry.minutes < 0:
+            raise ValueError(f"minutes must be at least 0, got {entry.minutes!r}")
+        start = week_start(entry.occurred_at.date())
+        weeks[start] = weeks.get(start, 0.0) + entry.minutes
     return weeks
 
 
-def streak(weeks: Mapping[date, float], goal: float, today: date) -> int:
-    """Consecutive weeks with the goal met, counted back from this week when it is met already, else
-    from last week (a week still under way does not break a streak). A goal of 0 or less is no goal:
-    no streak."""
+def streak(weekly: Mapping[date, float], goal: int, today: date) -> int:
+    """Consecutive weeks with the goal met, ending this week if it is met already, else last week."""
     if goal <= 0:
         return 0
-    monday = week_start(today)
-    if weeks.get(monday, 0.0) < goal:
-        monday -= timedelta(days=7)
+    week = week_start(today)
+    if weekly.get(week, 0.0) < goal:
+        week -= timedelta(weeks=1)
     count = 0
-    while weeks.get(monday, 0.0) >= goal:
+    while weekly.get(week, 0.0) >= goal:
         count += 1
-        monday -= timedelta(days=7)
+        week -= timedelta(weeks=1)
     return count
+
+
+def progress(
+    learned: Sequence[LearnedMinutes], weekly_goal: int, today: date, milestones: Sequence[Milestone] = ()
+) -> Progress:
+    """The employee's progress as of `today`."""
+    if weekly_goal < 0:
+        raise ValueError(f"weekly_goal must be at least 0, got {weekly_goal!r}")
+    weekly = minutes_per_week(learned)
+    current = week_start(today)
+    weeks = tuple(
+        Week(start, round(weekly.get(start, 0.0)), weekly_goal > 0 and weekly.get(start, 0.0) >= weekly_goal)
+        for start in (current - timedelta(weeks=back) for back in range(WEEKS_SHOWN - 1, -1, -1))
+    )
+    return Progress(
+        weekly_goal=weekly_goal,
+        this_week=weeks[-1],
+        streak=streak(weekly, weekly_goal, today),
+        weeks=weeks,
+        milestones=tuple(milestones),
+    )
+
+
+# --- group figures of the KPI report --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Observation:
-    """One piece of evidence of a level: when, how high, and from which source."""
+    """One piece of evidence of a level: when, how high, and from which source (time to proficiency
+    is counted from the first evidence at or above the target, the same for every skill)."""
 
     at: datetime
     level: float
@@ -72,28 +147,6 @@ def first_reached(
         if observation.level >= target:
             return observation
     return None
-
-
-@dataclass(frozen=True)
-class Milestone:
-    skill_id: int
-    target: int
-    reached_at: datetime
-    source: str  # the evidence that showed it: self, manager, test, 360, completion
-    level: float
-
-
-def milestones(targets: Mapping[int, int], evidence: Mapping[int, Sequence[Observation]]) -> list[Milestone]:
-    """The skills of the role (skill -> target level, targets above 0) that the evidence shows at their
-    target, each with the first observation that did, oldest first."""
-    found: list[Milestone] = []
-    for skill_id, target in targets.items():
-        if target <= 0:
-            continue
-        reached = first_reached(evidence.get(skill_id, ()), target)
-        if reached is not None:
-            found.append(Milestone(skill_id, target, reached.at, reached.source, reached.level))
-    return sorted(found, key=lambda m: (m.reached_at, m.skill_id))
 
 
 def gap_opened(

@@ -83,6 +83,17 @@ class Settings(BaseSettings):
     # LEERPAD_HOME (for uploads and pseudonym.key) but take their snapshots from `snapshot_store`.
     index_dir: str = ""
 
+    # Nudges in Slack and Teams (service/nudges). `secrets_key`: a Fernet key (32 url-safe base64
+    # bytes; `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`)
+    # that encrypts the integrations' secrets in the database; empty: a key made on first use in
+    # LEERPAD_HOME/secrets.key (share it between replicas as pseudonym.key). `slack_api_url`: Slack's
+    # Web API (a local stand-in in tests). `public_url`: this service as employees reach it, for the
+    # links in nudges. `nudge_check_seconds`: how often a worker queues the nudge job.
+    secrets_key: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    public_url: str = "http://127.0.0.1:8000"
+    nudge_check_seconds: float = Field(default=300.0, gt=0)
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:

@@ -136,12 +136,25 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
         "/lti/deep-link",
     ): "the deep-linking picker: the launch id of a validated staff launch is the credential",
     ("GET", "/lti/jwks"): "the tool's public keys, for platforms to check what it signs",
+    (
+        "POST",
+        "/slack/{tenant}/interactions",
+    ): "Slack's v0 signature with the tenant's signing secret is the credential",
+    (
+        "POST",
+        "/slack/{tenant}/commands",
+    ): "Slack's v0 signature with the tenant's signing secret is the credential",
+    (
+        "POST",
+        "/teams/{tenant}/messages",
+    ): "the Bot Framework token (RS256, the bot's app id as audience) is the credential",
 }
 
 
 AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
 CatalogManager = Annotated[Caller, Depends(require("admin", "ld"))]
 PeopleCaller = Annotated[Caller, Depends(require("admin", "lms", "employee"))]
+AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 def check_employee_access(caller: Caller, employee_id: str) -> None:

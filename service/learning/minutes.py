@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from models.learning_repository import LearningRow
-
-FINISHING_VERBS = frozenset({"completed", "passed"})
+from recommender.progress import learned_minutes
 
 
 def event_minutes(row: LearningRow) -> float:
-    """The statement's duration, else the stated minutes of the unit or item it finished; 0 for
-    anything else (a rating, a dismissal)."""
-    if row.duration_seconds is not None:
-        return max(0.0, row.duration_seconds / 60.0)
-    if row.verb in FINISHING_VERBS:
-        minutes = row.unit_minutes if row.unit_minutes is not None else row.item_minutes
-        return float(minutes or 0)
-    return 0.0
+    """The learning time of one event (recommender.progress.learned_minutes)."""
+    return learned_minutes(row.verb, row.duration_seconds, row.unit_minutes, row.item_minutes)
 
 
 def midnight(day: date) -> datetime:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from models import people_repository as people
-from service.http.deps import AnyCaller, Caller, CatalogManager, PeopleCaller, SessionDep, require
+from service.http.deps import AdminCaller, AnyCaller, CatalogManager, PeopleCaller, SessionDep
 from service.http.errors import NotFound, problem_responses
 from service.http.params import Key
 from service.learning import challenges, days
@@ -22,12 +22,14 @@ from service.learning.schemas import (
     ChallengesPublic,
     LearningDaySettings,
     LearningDaysPublic,
+    MilestonePublic,
     ProgressPublic,
+    WeekPublic,
 )
 from service.people.employees import load_employee
+from service.people.visibility import require_gap_scores_shown
 
 router = APIRouter(prefix="/v1", tags=["learning days and progress"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 ChallengeId = Annotated[int, Path(ge=1, le=2**62)]
 
 
@@ -86,9 +88,34 @@ def learning_day_invite(employee_id: Key, caller: PeopleCaller, session: Session
     responses=problem_responses(401, 403, 404),
 )
 def progress(employee_id: Key, caller: PeopleCaller, session: SessionDep) -> ProgressPublic:
-    """The employee's own progress: weekly goal, minutes this week, streak, milestones, challenges joined."""
+    """The employee's own progress: minutes this week against their weekly goal, the streak of weeks
+    the goal was met, the last 8 weeks, the skills that reached what their role asks, their next
+    Learning Day and the team challenges they joined. For the employee and their LMS; nothing in
+    Leerpad ranks people."""
     employee = load_employee(session, caller, employee_id)
-    return employee_progress(session, caller.tenant_id, employee, datetime.now(UTC))
+    require_gap_scores_shown(session, caller)
+    found = employee_progress(session, caller.tenant_id, employee, datetime.now(UTC))
+    shown = found.shown
+    return ProgressPublic(
+        employee_id=employee.key,
+        weekly_goal_minutes=shown.weekly_goal,
+        minutes_this_week=shown.this_week.minutes,
+        goal_met_this_week=shown.this_week.goal_met,
+        streak_weeks=shown.streak,
+        weeks=[WeekPublic(week_start=w.start, minutes=w.minutes, goal_met=w.goal_met) for w in shown.weeks],
+        milestones=[
+            MilestonePublic(
+                skill_id=m.skill_id,
+                skill=found.labels.get(m.skill_id, str(m.skill_id)),
+                required=m.required,
+                level=m.level,
+                reached_on=m.reached_on,
+            )
+            for m in shown.milestones
+        ],
+        next_learning_day=found.next_learning_day,
+        challenges=found.challenges,
+    )
 
 
 @router.post(

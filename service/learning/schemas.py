@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -53,23 +53,6 @@ class LearningDayPublic(BaseModel):
     planned_minutes: int = Field(description="minutes of the path's steps on that day")
 
 
-class GoalPublic(BaseModel):
-    minutes_per_week: int
-    minutes_this_week: float
-    met: bool
-
-
-class MilestonePublic(BaseModel):
-    skill_id: int
-    skill: str
-    target: int
-    level: float
-    reached_at: datetime
-    evidence: str = Field(
-        description="the source of the evidence that reached it: self, manager, test, 360, completion"
-    )
-
-
 class ChallengeProgress(BaseModel):
     challenge_id: int
     team: str
@@ -87,16 +70,33 @@ class ChallengeProgress(BaseModel):
     suppressed: bool
 
 
+class WeekPublic(BaseModel):
+    week_start: date
+    minutes: int
+    goal_met: bool
+
+
+class MilestonePublic(BaseModel):
+    skill_id: int
+    skill: str
+    required: int
+    level: float
+    reached_on: date | None = Field(description="the day of the latest evidence of the skill")
+
+
 class ProgressPublic(BaseModel):
-    """One employee's own progress: no other person appears in it, and no ranking."""
+    """The employee's own progress: against their own goal, never against colleagues."""
 
     employee_id: str
-    week_start: date
-    goal: GoalPublic
-    streak_weeks: int = Field(description="consecutive weeks with the weekly goal met")
-    weekly_minutes: list[tuple[date, float]] = Field(description="the last 8 weeks, by their Monday")
-    milestones: list[MilestonePublic]
-    next_learning_day: date | None
+    weekly_goal_minutes: int = Field(description="the employee's minutes per week (60 when they set none)")
+    minutes_this_week: int
+    goal_met_this_week: bool
+    streak_weeks: int = Field(description="weeks in a row with the goal met, up to this week or the last")
+    weeks: list[WeekPublic] = Field(description="the last 8 ISO weeks, oldest first")
+    milestones: list[MilestonePublic] = Field(description="skills at or above the level the role asks")
+    next_learning_day: date | None = Field(
+        description="the employee's next Learning Day, if the company has them"
+    )
     challenges: list[ChallengeProgress] = Field(description="the team challenges the employee joined")
 
 

@@ -168,6 +168,21 @@ class Roi(BaseModel):
     currency: str
 
 
+class NudgeKpis(BaseModel):
+    """What nudges in Slack and Teams change (service.reports.nudge_kpis): completion of nudged units
+    within `effect_days` against the same employees' path units that were not nudged, and the
+    learning pulse (eNPS: % 9-10 minus % 0-6), each hidden under five employees."""
+
+    effect_days: int
+    nudges_sent: int
+    nudged_employees: int
+    completion_after_nudge: Figure
+    completion_without_nudge: Figure
+    pulse_answers: int
+    pulse_mean: Figure
+    pulse_enps: Figure
+
+
 class KpiReport(BaseModel):
     tenant: str
     generated_at: datetime
@@ -193,6 +208,7 @@ class KpiReport(BaseModel):
     time_to_proficiency: list[SkillProficiency] = Field(
         default_factory=list, description="median days from a gap opening to its target level, per skill"
     )
+    nudges: NudgeKpis | None = None  # None only in reports built before nudges existed
 
 
 KirkpatrickLevels.model_rebuild()

@@ -36,6 +36,7 @@ from service.core.runtime import Runtime
 from service.learning.kpis import learning_day_use, time_to_proficiency
 from service.paths.planning import content_check
 from service.people.gaps import ContentCheck, population_gaps
+from service.reports.nudge_kpis import nudge_kpis
 from service.reports.schemas import (
     BusinessResult,
     ClosingItem,
@@ -708,6 +709,14 @@ def _kpi_report(
             ],
         ),
         roi=Roi(**roi.__dict__) if roi else None,
+        nudges=nudge_kpis(
+            session,
+            tenant_id,
+            ids(asked),
+            _midnight(start),
+            _midnight(end + timedelta(days=1)),
+            everything_hidden,
+        ),
     )
 
 

@@ -272,6 +272,20 @@ def test_weeks_never_go_down_along_the_path() -> None:
     assert weeks == sorted(weeks) and weeks[0] == 1
 
 
+def test_a_path_shorter_than_the_budget_is_spread_over_its_weeks() -> None:
+    """e-019 on the demo: 89 minutes at 60 a week filled weeks 1 and 2 and left four empty."""
+    entries = [
+        scored(cand(u, item_id=7, position=u, minutes=m))
+        for u, m in enumerate((13, 11, 8, 10, 12, 14, 11), 1)
+    ]
+    path = build(entries, [gap(1, required=5, current=0.0)], Budget(60, 6))
+    assert path.total_minutes == 79
+    weeks = [step.week for step in path.steps]
+    assert weeks == sorted(weeks) and set(weeks) == {1, 2, 3, 4, 5, 6}
+    per_week = [sum(step.minutes for step in path.steps if step.week == w) for w in range(1, 7)]
+    assert max(per_week) <= 25  # about the even share (79 / 6), never the full 60
+
+
 # --- why ------------------------------------------------------------------------------------------
 
 
@@ -290,6 +304,21 @@ def test_why_in_dutch_names_the_gap_the_evidence_the_level_and_what_follows() ->
         'Deze video "Joins" (12 min) is voor gemiddeld niveau, jouw volgende stap. '
         'Daarna: "Window functions".'
     )
+
+
+def test_the_next_module_of_a_started_course_says_only_that_it_goes_on() -> None:
+    """Six modules of one course used to carry six copies of one paragraph."""
+    entries = [
+        scored(cand(p + 1, item_id=7, position=p, minutes=10, format="course", title=t, evidence="declared"))
+        for p, t in enumerate(("SQL: Joins", "SQL: Groeperen"))
+    ]
+    path = build(entries, [gap(1, required=4, current=1.0)], role_name="data-analist")
+    first, second = path.steps
+    assert "De aanbieder noemt SQL" in first.why
+    assert second.why == (
+        'Je rol als data-analist vraagt SQL op niveau 4; dit gaat verder in dezelfde cursus: "SQL: Groeperen" (10 min).'
+    )
+    assert second.why_without_levels == second.why  # it names no level of the learner's anyway
 
 
 def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:

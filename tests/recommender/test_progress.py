@@ -1,5 +1,5 @@
-"""Progress without league tables: weekly minutes, streaks, milestones, time to proficiency, and the
-group figures hidden below five people."""
+"""An employee's own progress (minutes per ISO week, the streak against their goal, milestones), the
+minutes an event stands for, time to proficiency, and the group figures hidden below five people."""
 
 from __future__ import annotations
 
@@ -8,60 +8,84 @@ from datetime import UTC, date, datetime
 import pytest
 
 from recommender.progress import (
+    LearnedMinutes,
+    Milestone,
     Observation,
     days_to_proficiency,
     first_reached,
     group_median,
     group_share,
-    milestones,
-    minutes_by_week,
+    learned_minutes,
+    minutes_per_week,
+    progress,
     streak,
     week_start,
 )
 
+WEDNESDAY = date(2026, 12, 2)
 
-def at(day: str) -> datetime:
+
+def at(day: date, minutes: float) -> LearnedMinutes:
+    return LearnedMinutes(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), minutes)
+
+
+def test_weeks_start_on_monday_and_sum_the_minutes() -> None:
+    assert week_start(WEDNESDAY) == date(2026, 11, 30)
+    assert week_start(date(2026, 11, 30)) == date(2026, 11, 30)
+    assert week_start(date(2027, 1, 3)) == date(2026, 12, 28)  # a Sunday across the year boundary
+    weekly = minutes_per_week(
+        [at(date(2026, 11, 30), 10), at(date(2026, 12, 6), 15), at(date(2026, 12, 7), 5)]
+    )
+    assert weekly == {date(2026, 11, 30): 25.0, date(2026, 12, 7): 5.0}
+    with pytest.raises(ValueError):
+        minutes_per_week([at(WEDNESDAY, -1)])
+
+
+def test_the_streak_runs_to_last_week_until_this_weeks_goal_is_met() -> None:
+    weekly = {date(2026, 11, 16): 30.0, date(2026, 11, 23): 25.0, date(2026, 11, 9): 5.0}
+    assert streak(weekly, 20, WEDNESDAY) == 2  # this week not met yet: the streak is not broken
+    assert streak({**weekly, date(2026, 11, 30): 20.0}, 20, WEDNESDAY) == 3
+    assert streak({date(2026, 11, 16): 30.0}, 20, WEDNESDAY) == 0  # last week missed: broken
+    assert streak(weekly, 0, WEDNESDAY) == 0
+
+
+def test_progress_shows_eight_weeks_this_week_last_and_the_milestones() -> None:
+    reached = Milestone(skill_id=3, required=3, level=3.2, reached_on=date(2026, 11, 20))
+    shown = progress([at(date(2026, 11, 24), 25), at(WEDNESDAY, 12)], 20, WEDNESDAY, [reached])
+    assert [w.start for w in shown.weeks][-1] == date(2026, 11, 30) and len(shown.weeks) == 8
+    assert (shown.this_week.minutes, shown.this_week.goal_met) == (12, False)
+    assert shown.weeks[-2].goal_met and shown.streak == 1
+    assert shown.milestones == (reached,)
+
+
+def moment(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
 
-def test_minutes_add_up_per_iso_week_across_a_year_boundary() -> None:
-    weeks = minutes_by_week([(date(2026, 12, 28), 20), (date(2027, 1, 3), 30), (date(2027, 1, 4), 5)])
-    assert week_start(date(2027, 1, 3)) == date(2026, 12, 28)
-    assert weeks == {date(2026, 12, 28): 50, date(2027, 1, 4): 5}
+def test_only_a_finished_unit_counts_as_learning_time_with_its_duration_first() -> None:
+    assert learned_minutes("completed", 1500, 10, 60) == 25  # the statement's duration
+    assert learned_minutes("passed", None, 10, 60) == 10  # else the unit's minutes
+    assert learned_minutes("completed", 0, None, 60) == 60  # else the item's
+    assert learned_minutes("experienced", 1800, 10, 60) == 0  # an attempt: its time is in the completion
 
 
-def test_a_streak_counts_back_the_weeks_with_the_goal_met() -> None:
-    weeks = {date(2027, 1, 4): 60, date(2027, 1, 11): 75, date(2027, 1, 18): 61, date(2026, 12, 21): 90}
-    # Tuesday 2027-01-26: this week has nothing yet, so it does not break the streak of three
-    assert streak(weeks, 60, date(2027, 1, 26)) == 3
-    # once this week's goal is met it counts too
-    assert streak({**weeks, date(2027, 1, 25): 60}, 60, date(2027, 1, 26)) == 4
-    # a week under the goal ends it: 2026-12-28 had none, so the December week is not counted
-    assert streak(weeks, 61, date(2027, 1, 26)) == 2  # 61 and 75, the 60 of 2027-01-04 falls short
-    assert streak(weeks, 0, date(2027, 1, 26)) == 0
-
-
-def test_a_milestone_is_the_first_evidence_at_the_target_with_its_source() -> None:
-    evidence = {
-        1: [Observation(at("2027-01-02"), 2, "self"), Observation(at("2027-02-10"), 4, "test")],
-        2: [Observation(at("2027-01-05"), 2.5, "manager")],
-        3: [Observation(at("2027-03-01"), 3, "completion"), Observation(at("2027-01-20"), 3.5, "360")],
-    }
-    found = milestones({1: 4, 2: 3, 3: 3, 4: 0}, evidence)
-    assert [(m.skill_id, m.reached_at, m.source) for m in found] == [
-        (3, at("2027-01-20"), "360"),
-        (1, at("2027-02-10"), "test"),
-    ]
-    assert first_reached(evidence[1], 4, since=at("2027-03-01")) is None
+def test_the_first_evidence_at_the_target_counts_from_a_moment_on() -> None:
+    evidence = [Observation(moment("2027-01-02"), 2, "self"), Observation(moment("2027-02-10"), 4, "test")]
+    reached = first_reached(evidence, 4)
+    assert reached is not None and reached.source == "test"
+    assert first_reached(evidence, 4, since=moment("2027-03-01")) is None
 
 
 def test_time_to_proficiency_runs_from_the_gap_opening_to_the_target() -> None:
-    observations = [Observation(at("2027-01-01"), 1, "test"), Observation(at("2027-01-31"), 4, "test")]
+    observations = [
+        Observation(moment("2027-01-01"), 1, "test"),
+        Observation(moment("2027-01-31"), 4, "test"),
+    ]
     assert days_to_proficiency(observations, 4) == 30
     # a path started before the first assessment opens the gap earlier
-    assert days_to_proficiency(observations, 4, path_started=at("2026-12-22")) == 40
+    assert days_to_proficiency(observations, 4, path_started=moment("2026-12-22")) == 40
     # at the target from the start: no gap ever opened
-    assert days_to_proficiency([Observation(at("2027-01-01"), 4, "test")], 4) is None
+    assert days_to_proficiency([Observation(moment("2027-01-01"), 4, "test")], 4) is None
     # still open
     assert days_to_proficiency(observations[:1], 4) is None
 
