@@ -163,7 +163,12 @@ def test_progress_and_team_challenges_show_no_one_elses_figures(
     lms = make_key(runtime, company, "lms")
     evidence = [
         {"skill": "SQL", "level": 4, "source": "test", "observed_at": (now - timedelta(days=2)).isoformat()},
-        {"skill": "Figma", "level": 3, "source": "manager", "observed_at": (now - timedelta(days=2)).isoformat()},
+        {
+            "skill": "Figma",
+            "level": 3,
+            "source": "manager",
+            "observed_at": (now - timedelta(days=2)).isoformat(),
+        },
     ]  # a milestone is a skill the gap model (GET .../gaps) puts at the level the role asks: Figma, not
     # SQL, whose test at 4 is weighed with the completions of a basic SQL course above
     assert (
