@@ -32,6 +32,7 @@ from models.tables import (
     AssessmentContest,
     AuditEntry,
     Base,
+    ChallengeParticipant,
     Employee,
     LearningEvent,
     LearningPath,
@@ -184,6 +185,30 @@ def _erase_contests(session: Session, subject: DataSubject) -> Erased:
             AssessmentContest.employee_id == subject.employee_id,
         )
     )
+    return Erased(deleted=_count(result))
+
+
+# --- team challenges ------------------------------------------------------------------------------
+
+
+def _participants_where(subject: DataSubject) -> tuple[ColumnElement[bool], ...]:
+    return (
+        ChallengeParticipant.tenant_id == subject.tenant_id,
+        ChallengeParticipant.employee_id == subject.employee_id,
+    )
+
+
+def _export_participations(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ChallengeParticipant)
+        .where(*_participants_where(subject))
+        .order_by(ChallengeParticipant.joined_at, ChallengeParticipant.id)
+    ).all()
+    return [row_dict(row) for row in rows]
+
+
+def _erase_participations(session: Session, subject: DataSubject) -> Erased:
+    result = session.execute(delete(ChallengeParticipant).where(*_participants_where(subject)))
     return Erased(deleted=_count(result))
 
 
@@ -419,6 +444,15 @@ _REGISTERED = (
         _erase_contests,
     ),
     PersonalDataTable(
+        "challenge_participants",
+        ("employee_id",),
+        DELETE,
+        "deleted: which team challenges the employee joined; the team totals are recomputed without "
+        "their learning",
+        _export_participations,
+        _erase_participations,
+    ),
+    PersonalDataTable(
         "assessments",
         ("employee_id",),
         DELETE,
@@ -541,6 +575,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "lti_launches": "deep-linking launches kept an hour for the picker's next request; the claims "
     "that name the user (sub, name, email, lis) are dropped before storing",
     "lti_tool_keys": "the tool's own signing key pair",
+    "learning_challenges": "team goals L&D sets (team, title, minutes, dates); who joined is in "
+    "challenge_participants",
     "chat_integrations": "the company's Slack app or Teams connection: URLs and encrypted secrets",
     "chat_requests_seen": "hashes of signed Slack and Teams requests, kept 10 minutes to refuse replays",
 }

@@ -86,6 +86,9 @@ class Tenant(Base):
     # How relevant a unit must be to become a path step (and for a gap to count as having content);
     # NULL: the product's default. See service/paths/step_relevance.py.
     min_step_relevance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The company's Learning Days (service/learning/calendar.py: a calendar rule or a share of contract
+    # hours); NULL: none set.
+    learning_days: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -766,6 +769,39 @@ class LtiToolKey(Base):
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- progress: team challenges --------------------------------------------------------------------
+
+
+class LearningChallenge(Base):
+    """A team goal L&D sets (e.g. 300 minutes of learning in a team this month). Only the team's total
+    over the employees who joined is ever shown, never one person's share (service/learning/challenges.py)."""
+
+    __tablename__ = "learning_challenges"
+    __table_args__ = (Index("ix_challenges_tenant_team", "tenant_id", "team"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    team: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    goal_minutes: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChallengeParticipant(Base):
+    """An employee who joined a team challenge (opt-in; leaving deletes the row)."""
+
+    __tablename__ = "challenge_participants"
+    __table_args__ = (UniqueConstraint("challenge_id", "employee_id", name="uq_challenge_participant"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("learning_challenges.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 # --- nudges in Slack and Microsoft Teams (service/nudges) ---------------------------------------------

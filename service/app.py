@@ -24,6 +24,7 @@ from service.http.limits import BodySizeLimit, RateLimit, rate_limited
 from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
+from service.learning import router as learning
 from service.lti import router as lti
 from service.nudges import chat_router as chat
 from service.nudges import router as nudges
@@ -142,6 +143,7 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(tenant_settings.router)
+    app.include_router(learning.router)
     app.include_router(api_keys.router)
     app.include_router(contests.router)
     app.include_router(figures.router)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,19 @@ def build_employee(client: TestClient, runtime: Runtime, tenant: str, tmp_path: 
             ),
         )
         nudges_repo.add_pulse_answer(session, tenant_row.id, employee.id, 9, utcnow())
+    # A team challenge the employee joined (L&D sets it; joining is the employee's own choice).
+    today = utcnow().date()
+    challenge = {
+        "team": "data",
+        "title": "300 minuten",
+        "goal_minutes": 300,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=30)).isoformat(),
+    }
+    made = client.post("/v1/challenges", json=challenge, headers=make_key(runtime, tenant, "ld"))
+    assert made.status_code == 201, made.text
+    url = f"/v1/challenges/{made.json()['challenge_id']}/participants/{key}"
+    assert client.put(url, headers=own).status_code == 200
 
 
 @pytest.fixture
