@@ -23,6 +23,15 @@ MAX_RECORDS = 200_000
 # Set by a row with more fields than the header has names (often an unquoted delimiter in a value);
 # the value is the number of surplus fields, so a source can reject that row with a reason.
 EXTRA_FIELDS_KEY = "\x00extra_fields"
+# Set, alone, for a record the CSV reader could not read (a quote never closed, text after a closing
+# quote): the value is the reader's reason; reading goes on at the next physical line.
+BAD_CSV_KEY = "\x00bad_csv"
+# More broken records than this and the file is no CSV at all: refused whole. So is a file whose
+# broken records make the reader go over it again more than REREAD_LIMIT times its length in all (a
+# quote never closed is read to the end before it is found out: a thousand of them in a 50 MB upload
+# must not cost minutes).
+MAX_BAD_CSV_RECORDS = 1000
+REREAD_LIMIT = 4
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -160,27 +169,57 @@ def _row_dict(headers: list[str], values: list[str]) -> dict[str, str]:
     return row
 
 
+def _line_starts(text: str) -> list[int]:
+    """The offset where each physical line starts (line 1 at 0), by the line ends csv knows."""
+    return [0] + [match.end() for match in re.finditer(r"\r\n|\r|\n", text)]
+
+
 def read_csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """Headers and (line, row) pairs of a CSV file, line being where the record starts (header = 1).
 
     RFC 4180 quoting (a quoted value may span lines, which the line numbers account for); the delimiter
     is ';' when the header line holds more of them than commas. Blank rows are skipped; values are
-    stripped; a row longer than the header carries EXTRA_FIELDS_KEY.
+    stripped; a row longer than the header carries EXTRA_FIELDS_KEY. A record the reader cannot read
+    (a quote never closed swallows the rest of the file) comes as a row holding only BAD_CSV_KEY with
+    the reason, and reading goes on at the physical line after the one it started on, so the good rows
+    before and after it are kept; a broken header, more than MAX_BAD_CSV_RECORDS broken records, or
+    broken records that make it read the file again more than REREAD_LIMIT times, refuse the file.
     """
     text = read_text(path)
     if not text.strip():
         raise SourceError(path, "file is empty")
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text), strict=True)
+    delimiter = _sniff_delimiter(text)
+    starts = _line_starts(text)
+    # the reader reads from physical line `first` on; reader.line_num counts from there
+    state = {"first": 1, "reread": 0}
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
-    def next_row() -> tuple[int, list[str]] | None:
-        start = reader.line_num + 1
+    def offset_of(line: int) -> int:
+        return starts[line - 1] if line - 1 < len(starts) else len(text)
+
+    def restart(line: int) -> None:
+        """Read on from physical line `line`; what the failed reader went through past it is read again."""
+        nonlocal reader
+        reached = state["first"] + reader.line_num  # the line after the last one the reader took
+        state["reread"] += max(0, offset_of(reached) - offset_of(line))
+        if state["reread"] > REREAD_LIMIT * len(text):
+            raise SourceError(path, f"line {line - 1}: too many records cannot be read as CSV")
+        state["first"] = line
+        reader = csv.reader(
+            io.StringIO(text[offset_of(line) :], newline=""), delimiter=delimiter, strict=True
+        )
+
+    def next_row() -> tuple[int, list[str] | str] | None:
+        """(line, values), or (line, the reason) for a record that cannot be read; None at the end."""
+        start = state["first"] + reader.line_num
         try:
             values = next(reader)
         except StopIteration:
             return None
         except csv.Error as exc:
-            raise SourceError(path, f"line {start}: bad CSV: {exc}") from exc
+            restart(start + 1)
+            return start, str(exc)
         return start, values
 
     header_line = 0
@@ -190,15 +229,25 @@ def read_csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
         if found is None:
             raise SourceError(path, "file is empty")
         header_line, values = found
+        if isinstance(values, str):
+            raise SourceError(path, f"line {header_line}: bad CSV: {values}")
         if any(v.strip() for v in values):
             headers = [v.strip() for v in values]
             break
     _check_headers(path, headers, header_line)
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        count = 0
+        count = bad = 0
         while (found := next_row()) is not None:
             line, values = found
+            if isinstance(values, str):
+                bad += 1
+                if bad > MAX_BAD_CSV_RECORDS:
+                    raise SourceError(
+                        path, f"more than {MAX_BAD_CSV_RECORDS:,} records cannot be read as CSV"
+                    )
+                yield line, {BAD_CSV_KEY: values}
+                continue
             if not any(v.strip() for v in values):
                 continue
             count += 1
@@ -286,7 +335,11 @@ def read_xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str,
 
 
 def reject_extra_fields(fields: dict[str, object]) -> None:
-    """A row longer than its header usually hides an unquoted delimiter: its columns cannot be trusted."""
+    """A record the CSV reader could not read, or a row longer than its header (it usually hides an
+    unquoted delimiter): its columns cannot be trusted."""
+    broken = fields.get(BAD_CSV_KEY)
+    if broken:
+        raise RecordRejected(f"bad CSV: {broken}; the rows after it were read on from the next line")
     surplus = fields.get(EXTRA_FIELDS_KEY)
     if surplus:
         raise RecordRejected(
@@ -305,8 +358,9 @@ def mapped_records(
     for line, row in rows:
         fields: dict[str, Any] = {field: row.get(header, "") for field, header in mapping.items()}
         fields.update(constants or {})
-        if EXTRA_FIELDS_KEY in row:
-            fields[EXTRA_FIELDS_KEY] = row[EXTRA_FIELDS_KEY]
+        for key in (EXTRA_FIELDS_KEY, BAD_CSV_KEY):
+            if key in row:
+                fields[key] = row[key]
         yield RawRecord(line=line, fields=fields, origin=str(path))
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from ingest.files import EXTRA_FIELDS_KEY, read_csv_rows
+from ingest.files import BAD_CSV_KEY, EXTRA_FIELDS_KEY, read_csv_rows
 from ingest.records import SourceError
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("default_taxonomy.yaml")
@@ -230,6 +230,9 @@ def _read_concepts(
     get = _Columns(path, headers, ("conceptUri", "preferredLabel"))
     name = path.name
     for line, row in rows:
+        if BAD_CSV_KEY in row:
+            problems.add(name, line, f"bad CSV: {row[BAD_CSV_KEY]}; skipped, read on from the next line")
+            continue
         if EXTRA_FIELDS_KEY in row:
             problems.add(
                 name, line, f"row has {row[EXTRA_FIELDS_KEY]} more field(s) than the header; skipped"
@@ -288,6 +291,9 @@ def _read_relations(
     unknown_occupations: dict[str, _Unknown] = {}
     found: list[tuple[int, str]] = []  # reported in line order once the unknown URIs are counted
     for line, row in rows:
+        if BAD_CSV_KEY in row:
+            problems.add(name, line, f"bad CSV: {row[BAD_CSV_KEY]}; skipped, read on from the next line")
+            continue
         if EXTRA_FIELDS_KEY in row:
             found.append((line, f"row has {row[EXTRA_FIELDS_KEY]} more field(s) than the header; skipped"))
             continue

@@ -9,14 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from models.tables import (
-    CONTEST_CORRECTED,
-    CONTEST_OPEN,
-    Assessment,
-    AssessmentContest,
-    Employee,
-    Role,
-)
+from models.tables import NOT_EVIDENCE_STATUSES, Assessment, AssessmentContest, Employee, Role
 
 
 def get_role(session: Session, tenant_id: int, key: str) -> Role | None:
@@ -51,7 +44,7 @@ def _counts_as_evidence() -> ColumnElement[bool]:
         select(AssessmentContest.id)
         .where(
             AssessmentContest.assessment_id == Assessment.id,
-            AssessmentContest.status.in_((CONTEST_OPEN, CONTEST_CORRECTED)),
+            AssessmentContest.status.in_(NOT_EVIDENCE_STATUSES),
         )
         .exists()
     )

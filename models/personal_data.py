@@ -35,9 +35,13 @@ from models.tables import (
     BadgeConsent,
     BadgeIssuer,
     Base,
+    ChallengeParticipant,
     Employee,
     LearningEvent,
     LearningPath,
+    Nudge,
+    NudgePreference,
+    PulseAnswer,
     ReceivedBadge,
     Role,
     Skill,
@@ -185,6 +189,30 @@ def _erase_contests(session: Session, subject: DataSubject) -> Erased:
             AssessmentContest.employee_id == subject.employee_id,
         )
     )
+    return Erased(deleted=_count(result))
+
+
+# --- team challenges ------------------------------------------------------------------------------
+
+
+def _participants_where(subject: DataSubject) -> tuple[ColumnElement[bool], ...]:
+    return (
+        ChallengeParticipant.tenant_id == subject.tenant_id,
+        ChallengeParticipant.employee_id == subject.employee_id,
+    )
+
+
+def _export_participations(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ChallengeParticipant)
+        .where(*_participants_where(subject))
+        .order_by(ChallengeParticipant.joined_at, ChallengeParticipant.id)
+    ).all()
+    return [row_dict(row) for row in rows]
+
+
+def _erase_participations(session: Session, subject: DataSubject) -> Erased:
+    result = session.execute(delete(ChallengeParticipant).where(*_participants_where(subject)))
     return Erased(deleted=_count(result))
 
 
@@ -394,6 +422,38 @@ def _erase_audit(session: Session, subject: DataSubject) -> Erased:
     return Erased(kept=int(kept or 0))
 
 
+# --- nudges in Slack and Teams --------------------------------------------------------------------
+
+
+def _own_rows(
+    model: type[NudgePreference] | type[Nudge] | type[PulseAnswer],
+) -> tuple[Callable[[Session, DataSubject], list[dict[str, Any]]], Callable[[Session, DataSubject], Erased]]:
+    """Export and erase for a table whose rows are one employee's own (`employee_id`)."""
+
+    def export(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+        rows = session.scalars(
+            select(model)
+            .where(model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id)
+            .order_by(model.id)
+        ).all()
+        return [row_dict(row) for row in rows]
+
+    def erase(session: Session, subject: DataSubject) -> Erased:
+        result = session.execute(
+            delete(model).where(
+                model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id
+            )
+        )
+        return Erased(deleted=_count(result))
+
+    return export, erase
+
+
+_export_nudge_preferences, _erase_nudge_preferences = _own_rows(NudgePreference)
+_export_nudges, _erase_nudges = _own_rows(Nudge)
+_export_pulse, _erase_pulse = _own_rows(PulseAnswer)
+
+
 # --- what the storage keeps of deleted rows ------------------------------------------------------
 
 
@@ -428,6 +488,15 @@ _REGISTERED = (
         "deleted: an objection to an assessment that is itself erased",
         _export_contests,
         _erase_contests,
+    ),
+    PersonalDataTable(
+        "challenge_participants",
+        ("employee_id",),
+        DELETE,
+        "deleted: which team challenges the employee joined; the team totals are recomputed without "
+        "their learning",
+        _export_participations,
+        _erase_participations,
     ),
     PersonalDataTable(
         "assessments",
@@ -517,6 +586,30 @@ _REGISTERED = (
         _erase_audit,
     ),
     PersonalDataTable(
+        "nudge_preferences",
+        ("employee_id", "address"),
+        DELETE,
+        "deleted: the employee's own nudge settings (opt-in, channel, Slack or Teams id, schedule)",
+        _export_nudge_preferences,
+        _erase_nudge_preferences,
+    ),
+    PersonalDataTable(
+        "nudges",
+        ("employee_id", "address"),
+        DELETE,
+        "deleted: the nudges sent to the employee and their answers (the KPIs are recomputed without them)",
+        _export_nudges,
+        _erase_nudges,
+    ),
+    PersonalDataTable(
+        "pulse_answers",
+        ("employee_id",),
+        DELETE,
+        "deleted: the employee's answers to the learning pulse question",
+        _export_pulse,
+        _erase_pulse,
+    ),
+    PersonalDataTable(
         "employees",
         ("id", "key"),
         DELETE,
@@ -556,6 +649,10 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "lti_tool_keys": "the tool's own signing key pair",
     "badge_issuers": "a tenant's badge switch, signing key and revocation bit list: bits name no one",
     "badge_trusted_issuers": "issuers of badges elsewhere and their public keys, registered by an admin",
+    "learning_challenges": "team goals L&D sets (team, title, minutes, dates); who joined is in "
+    "challenge_participants",
+    "chat_integrations": "the company's Slack app or Teams connection: URLs and encrypted secrets",
+    "chat_requests_seen": "hashes of signed Slack and Teams requests, kept 10 minutes to refuse replays",
 }
 
 

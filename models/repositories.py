@@ -117,6 +117,11 @@ def list_api_keys(session: Session, tenant_id: int) -> Sequence[ApiKey]:
     return session.scalars(select(ApiKey).where(ApiKey.tenant_id == tenant_id).order_by(ApiKey.id)).all()
 
 
+def get_api_key(session: Session, tenant_id: int, key_id: int) -> ApiKey | None:
+    """One of the tenant's keys by its id."""
+    return session.scalar(select(ApiKey).where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id))
+
+
 def get_api_key_by_ref(session: Session, ref: str) -> ApiKey | None:
     """A key named as `leerpad keys list` shows it: its prefix (or a whole key, whose prefix is
     used), else its numeric id."""

@@ -86,6 +86,9 @@ class Tenant(Base):
     # How relevant a unit must be to become a path step (and for a gap to count as having content);
     # NULL: the product's default. See service/paths/step_relevance.py.
     min_step_relevance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The company's Learning Days (service/learning/calendar.py: a calendar rule or a share of contract
+    # hours); NULL: none set.
+    learning_days: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -639,6 +642,14 @@ CONTEST_OPEN = "open"
 CONTEST_UPHELD = "upheld"  # the assessment stands and counts again
 CONTEST_CORRECTED = "corrected"  # the assessment was wrong: it no longer counts
 CONTEST_STATUSES = (CONTEST_OPEN, CONTEST_UPHELD, CONTEST_CORRECTED)
+# An assessment under a contest in one of these is no evidence: still being decided, or shown wrong.
+NOT_EVIDENCE_STATUSES = (CONTEST_OPEN, CONTEST_CORRECTED)
+
+
+def counts_as_evidence(contest_status: str | None) -> bool:
+    """Whether an assessment whose latest contest has this status (None: never contested) counts.
+    The one rule: people_repository's SQL filter and the assessments list both use it."""
+    return contest_status not in NOT_EVIDENCE_STATUSES
 
 
 class AssessmentContest(Base):
@@ -758,6 +769,134 @@ class LtiToolKey(Base):
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- progress: team challenges --------------------------------------------------------------------
+
+
+class LearningChallenge(Base):
+    """A team goal L&D sets (e.g. 300 minutes of learning in a team this month). Only the team's total
+    over the employees who joined is ever shown, never one person's share (service/learning/challenges.py)."""
+
+    __tablename__ = "learning_challenges"
+    __table_args__ = (Index("ix_challenges_tenant_team", "tenant_id", "team"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    team: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    goal_minutes: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChallengeParticipant(Base):
+    """An employee who joined a team challenge (opt-in; leaving deletes the row)."""
+
+    __tablename__ = "challenge_participants"
+    __table_args__ = (UniqueConstraint("challenge_id", "employee_id", name="uq_challenge_participant"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("learning_challenges.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# --- nudges in Slack and Microsoft Teams (service/nudges) ---------------------------------------------
+
+NUDGE_PENDING = "pending"  # made, not delivered yet (or a delivery failed and is tried again)
+NUDGE_SENT = "sent"
+NUDGE_STATUSES = (NUDGE_PENDING, NUDGE_SENT)
+
+
+class ChatIntegration(Base):
+    """A tenant's Slack app or Teams connection. `settings` holds what may be shown (base URL, the
+    Teams bot's app id); `secrets` the Fernet token of the secrets (bot token, signing secret,
+    webhook URL), never shown again and not readable in a dump without LEERPAD_SECRETS_KEY."""
+
+    __tablename__ = "chat_integrations"
+    __table_args__ = (UniqueConstraint("tenant_id", "platform", name="uq_chat_integration"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(10))  # slack or teams
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    secrets: Mapped[str] = mapped_column(Text)  # Fernet token of a JSON object
+    pulse_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NudgePreference(Base):
+    """One employee's own nudge settings: nothing is sent without `opted_in`."""
+
+    __tablename__ = "nudge_preferences"
+    __table_args__ = (UniqueConstraint("tenant_id", "employee_id", name="uq_nudge_preference"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    opted_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(10))  # slack or teams
+    address: Mapped[str] = mapped_column(String(200))  # Slack user id (U...) or Teams user id / address
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # 0 Monday .. 6 Sunday
+    hour: Mapped[int] = mapped_column(Integer, default=9)  # local hour
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    frequency: Mapped[str] = mapped_column(String(12), default="weekly")  # weekly or twice_weekly
+    quiet_start: Mapped[int | None] = mapped_column(Integer, nullable=True)  # local hour, inclusive
+    quiet_end: Mapped[int | None] = mapped_column(Integer, nullable=True)  # local hour, exclusive
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Nudge(Base):
+    """One nudge: made when due, then delivered (retried with back-off until it is: never lost), then
+    answered (completed, postponed, dismissed) from a button."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (Index("ix_nudges_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    step: Mapped[dict[str, Any]] = mapped_column(JSON)  # title, minutes, why, url, activity_id, unit_id
+    activity_id: Mapped[str] = mapped_column(Text)
+    pulse: Mapped[bool] = mapped_column(Boolean, default=False)  # the learning pulse question goes with it
+    status: Mapped[str] = mapped_column(String(10), default=NUDGE_PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message_ref: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # Slack channel, ts
+    response: Mapped[str | None] = mapped_column(String(12), nullable=True)  # completed, postponed, dismissed
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PulseAnswer(Base):
+    """An answer to the learning pulse question (0-10); reported only for groups of five or more."""
+
+    __tablename__ = "pulse_answers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChatRequestSeen(Base):
+    """A signed Slack or Teams request already handled (its signature's hash), kept for the replay
+    window, so the same request sent again is refused."""
+
+    __tablename__ = "chat_requests_seen"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 # --- Open Badges 3.0 (service/badges) -----------------------------------------------------------

@@ -93,6 +93,9 @@ class StepFacts:
     next_title: str | None = None
     others: tuple[str, ...] = ()
     in_item: bool = False  # a module or section of a larger item
+    # an earlier step of the path is in the same item for the same skill: this one goes on from it,
+    # and its why says only that (the gap, the evidence and the level were said at the first)
+    continues: bool = False
 
 
 def _join(words: Sequence[str], dutch: bool) -> str:
@@ -274,11 +277,14 @@ def explain_step(
 ) -> str:
     """The gap, the evidence, what the unit is, what else it helps with, the language, what follows."""
     noun = _FORMAT_WORDS.get(step.format.strip().lower(), _DEFAULT_FORMAT)
-    parts = [
-        _gap_sentence(gap, role_name, show_levels, dutch),
-        _evidence_sentence(step, gap.label, noun, dutch),
-        _what_sentence(step, noun, dutch),
-    ]
+    if step.continues:
+        parts = [_continued_sentence(step, gap, role_name, noun, dutch)]
+    else:
+        parts = [
+            _gap_sentence(gap, role_name, show_levels, dutch),
+            _evidence_sentence(step, gap.label, noun, dutch),
+            _what_sentence(step, noun, dutch),
+        ]
     if step.others:
         parts.append(
             ("Het helpt ook bij " if dutch else "It also helps with ") + _join(step.others, dutch) + "."
@@ -288,6 +294,21 @@ def explain_step(
     if step.next_title:
         parts.append(f'Daarna: "{step.next_title}".' if dutch else f'Next: "{step.next_title}".')
     return " ".join(parts)
+
+
+def _continued_sentence(
+    step: StepFacts, gap: GapFacts, role_name: str | None, noun: tuple[str, bool, str], dutch: bool
+) -> str:
+    """The next module of a course the path already started on the same skill: what the role asks
+    and where the step is, without repeating the evidence and level said at the course's first step
+    (six steps of one course read as six copies of one paragraph)."""
+    noun_nl, het, noun_en = noun
+    if dutch:
+        asker = f"Je rol als {role_name} vraagt" if role_name else "Gevraagd is"
+        same = ("hetzelfde " if het else "dezelfde ") + noun_nl
+        return f'{asker} {gap.label} op niveau {gap.required}; dit gaat verder in {same}: "{step.title}" ({step.minutes} min).'
+    asker = f"Your role as {role_name} needs" if role_name else "Asked for:"
+    return f'{asker} {gap.label} at level {gap.required}; this goes on in the same {noun_en}: "{step.title}" ({step.minutes} min).'
 
 
 def _fallback_sentence(step: StepFacts, label: str, dutch: bool) -> str:

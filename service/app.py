@@ -26,7 +26,10 @@ from service.http.limits import BodySizeLimit, RateLimit, rate_limited
 from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
+from service.learning import router as learning
 from service.lti import router as lti
+from service.nudges import chat_router as chat
+from service.nudges import router as nudges
 from service.paths import gaps_router as gaps
 from service.paths import router as paths
 from service.paths import search_router as search
@@ -37,6 +40,7 @@ from service.reports.dashboard import router as dashboard
 from service.skills import router as skills
 from service.trust import audit_router as audit
 from service.trust import contests_router as contests
+from service.trust import keys_router as api_keys
 from service.trust import personal_data_router as personal_data
 from service.trust import settings_router as tenant_settings
 from service.trust.audit import AuditTrail
@@ -141,12 +145,16 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(tenant_settings.router)
+    app.include_router(learning.router)
+    app.include_router(api_keys.router)
     app.include_router(contests.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.include_router(lti.router)
     app.include_router(badges.router)
     app.include_router(public_badges.router)
+    app.include_router(nudges.router)
+    app.include_router(chat.router)
     app.mount("/static", dashboard.static_files(), name="static")
     return app
 

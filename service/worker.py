@@ -27,6 +27,7 @@ from service.jobs.queue import (
     worker_name,
 )
 from service.jobs.retraining import retrain
+from service.nudges.job import NUDGES, run_nudges, schedule_nudges
 from service.skills.taxonomy import retag_catalog
 from service.trust.audit import AUDIT_PURGE, purge_audit, schedule_audit_purges
 
@@ -78,6 +79,8 @@ def run_next_job(runtime: Runtime, worker: str | None = None, loop: str = "worke
                 result = dict(retag_catalog(runtime, tenant_slug))
             elif kind == AUDIT_PURGE:
                 result = purge_audit(runtime, tenant_slug)
+            elif kind == NUDGES:
+                result = run_nudges(runtime, tenant_slug)
             else:
                 error = f"unknown job kind {kind!r}"
         except IngestError as exc:
@@ -118,6 +121,16 @@ def requeue_due_orphans(runtime: Runtime, last: float) -> float:
     return now
 
 
+def schedule_due_nudges(runtime: Runtime, last: float) -> float:
+    """Queue the `nudges` job of every tenant with a Slack or Teams integration, at most once every
+    LEERPAD_NUDGE_CHECK_SECONDS per process; returns when it last looked."""
+    now = time.monotonic()
+    if last and now - last < runtime.settings.nudge_check_seconds:
+        return last
+    schedule_nudges(runtime)
+    return now
+
+
 def schedule_due_jobs(runtime: Runtime, last: float) -> float:
     """Queue the daily jobs that are due (the audit purge), at most once an hour per process;
     returns when it last looked. Several workers may look: a day-old check keeps it to one a day."""
@@ -144,12 +157,13 @@ class JobThread:
         self._thread.join(timeout=30)
 
     def _loop(self) -> None:
-        scheduled_at = orphans_at = 0.0
+        scheduled_at = orphans_at = nudged_at = 0.0
         while not self._stop.is_set():
             record_job_poll("api")
             try:
                 orphans_at = requeue_due_orphans(self.runtime, orphans_at)  # the first time: at once
                 scheduled_at = schedule_due_jobs(self.runtime, scheduled_at)
+                nudged_at = schedule_due_nudges(self.runtime, nudged_at)
                 ran = run_next_job(self.runtime, loop="api")
             except Exception:  # keep the loop alive through a database hiccup
                 log.exception("job loop error")
@@ -164,13 +178,14 @@ def work_forever(runtime: Runtime, stop: threading.Event, once: bool = False) ->
     it; with `once` the error ends the run."""
     orphans_at = requeue_due_orphans(runtime, 0.0)
     done = 0
-    scheduled_at = 0.0
+    scheduled_at = nudged_at = 0.0
     while not stop.is_set():
         record_job_poll("worker")
         try:
             if not once:  # --once runs what is queued; it does not queue more
                 orphans_at = requeue_due_orphans(runtime, orphans_at)
                 scheduled_at = schedule_due_jobs(runtime, scheduled_at)
+                nudged_at = schedule_due_nudges(runtime, nudged_at)
             ran = run_next_job(runtime)
         except Exception:
             if once:

@@ -15,13 +15,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHECKED = ("service", "ingest")
 STATEMENTS = {"select", "insert", "update", "delete", "text", "union", "exists"}
-RUNS_A_QUERY = {"execute", "scalars", "scalar"}
+RUNS_A_QUERY = {"execute", "scalars", "scalar", "query"}  # query: the legacy ORM API
 
 
 def _tables() -> set[str]:
     """The mapped classes of models/tables.py: what `.get(<Table>, ...)` would fetch."""
     tree = ast.parse((ROOT / "models" / "tables.py").read_text(encoding="utf-8"))
     return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def _table_name(node: ast.expr) -> str:
+    """`Employee` or `tables.Employee` (any module alias) -> "Employee"; anything else -> ""."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
 
 
 def query_uses(source: str, tables: set[str]) -> list[tuple[int, str]]:
@@ -49,13 +58,8 @@ def query_uses(source: str, tables: set[str]) -> list[tuple[int, str]]:
                 found.append((node.lineno, f"sqlalchemy.{func.attr}("))
             elif func.attr in RUNS_A_QUERY:
                 found.append((node.lineno, f".{func.attr}("))
-            elif (
-                func.attr == "get"
-                and node.args
-                and isinstance(node.args[0], ast.Name)
-                and node.args[0].id in tables
-            ):
-                found.append((node.lineno, f".get({node.args[0].id}, ...)"))
+            elif func.attr == "get" and node.args and _table_name(node.args[0]) in tables:
+                found.append((node.lineno, f".get({_table_name(node.args[0])}, ...)"))
     return sorted(found)
 
 
@@ -83,6 +87,8 @@ def read(session, conn, contest):
     session.get(Employee, contest.employee_id)
     session.scalars(pick(Employee)).all()
     conn.execute(sqlalchemy.text("SELECT 1"))
+    session.get(t.Employee, 3)
+    session.query(Employee).first()
     return {}.get("key", None)
 """
 
@@ -93,4 +99,6 @@ def read(session, conn, contest):
         "pick(",
         ".execute(",
         "sqlalchemy.text(",
+        ".get(Employee, ...)",
+        ".query(",
     ]

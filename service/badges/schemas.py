@@ -29,7 +29,9 @@ class BadgeSettingsChange(Strict):
 
 
 class Consent(Strict):
-    consent: bool = Field(strict=True, description="The employee's own yes (true) or no (false) to receiving badges")
+    consent: bool = Field(
+        strict=True, description="The employee's own yes (true) or no (false) to receiving badges"
+    )
 
 
 class ConsentPublic(BaseModel):

@@ -9,7 +9,7 @@ text, as the document's `format: date` and `format: date-time` say.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints, WithJsonSchema
@@ -34,10 +34,17 @@ def _iso_date(value: Any) -> Any:
 
 
 def _iso_datetime(value: Any) -> Any:
+    """An ISO 8601 date-time, with or without its zone, or a plain date, which means midnight UTC
+    (an HR export says "2026-10-01" for the day an assessment was made)."""
     if isinstance(value, datetime):
         return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        day = date.fromisoformat(value)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
     if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value):
-        raise ValueError("must be an ISO 8601 date-time such as 2024-05-31T09:30:00Z")
+        raise ValueError(
+            "must be an ISO 8601 date-time such as 2024-05-31T09:30:00Z, or a date such as 2024-05-31"
+        )
     return value
 
 

@@ -25,6 +25,8 @@ from models.db import transaction
 from service.core.runtime import Runtime
 from service.demo.activity import load_activity
 from service.demo.badges import load_badges
+from service.demo.learning_days import load_learning_days
+from service.demo.nudges import load_nudges
 from service.people.employees import AssessmentInput, add_assessments, upsert_employee
 from service.reports.figures import import_figures, read_figures_csv
 from service.skills.taxonomy import import_roles, import_taxonomy, read_role_file
@@ -151,4 +153,6 @@ def _steps(runtime: Runtime, tenant: str, demo_dir: Path, progress: bool) -> lis
         ("L&D figures", figures),
         ("learning", lambda: load_activity(runtime, tenant)),
         ("badges", lambda: load_badges(runtime, tenant)),
+        ("learning days", lambda: load_learning_days(runtime, tenant)),
+        ("nudges", lambda: load_nudges(runtime, tenant)),
     ]

@@ -5,9 +5,10 @@ must be one Agent (an account, an address, its SHA-1 or an OpenID: service.event
 employee it is, the identity mapping decides (service.events.identities). A statement is either a `ParsedStatement` or a rejection reason that names the field, such as
 "timestamp: not an ISO 8601 date-time", so an LMS can fix exactly what was wrong.
 
-Verbs. Leerpad uses six verbs and knows them by IRI (`VERB_IRIS`): the ADL verbs completed,
-passed, failed and experienced, the Tin Can registry's rated, and Leerpad's own IRI for dismissed
-(no public vocabulary defines "the learner dismissed this recommendation"), plus the IRIs Moodle and
+Verbs. Leerpad uses seven verbs and knows them by IRI (`VERB_IRIS`): the ADL verbs completed,
+passed, failed and experienced, the Tin Can registry's rated, and Leerpad's own IRIs for dismissed
+and postponed (no public vocabulary defines "the learner dismissed this recommendation" or "asked
+to see it later"), plus the IRIs Moodle and
 Open edX send for the same things (viewed, progressed, abandoned). Answers, scores and grades
 (`RESULT_VERB_IRIS`) are a passed or failed test by their result.success. Every other verb
 (registered, played, ...) is rejected with that reason: it decides nothing here (the LRS endpoint,
@@ -45,6 +46,7 @@ VERB_IRIS: dict[str, str] = {
     f"{ADL}experienced": "experienced",
     "http://id.tincanapi.com/verb/rated": "rated",
     "urn:leerpad:verb:dismissed": "dismissed",
+    "urn:leerpad:verb:postponed": "postponed",
     # What LMSs send for the same things: Moodle (logstore_xapi) and Open edX (event-routing-backends)
     # say "viewed" and "progressed" where a learner looked at or worked through content, and cmi5
     # "abandoned" where the learner walked away from it.

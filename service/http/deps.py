@@ -142,12 +142,25 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/badges/issuers/{tenant}/status/1"): "a badge issuer's revocation list: bits, no names",
     ("GET", "/badges/{badge_id}/verify"): "the verification page of a badge: what the credential shows",
     ("POST", "/badges/verify"): "checks a pasted badge credential; reads nothing but the issuer keys",
+    (
+        "POST",
+        "/slack/{tenant}/interactions",
+    ): "Slack's v0 signature with the tenant's signing secret is the credential",
+    (
+        "POST",
+        "/slack/{tenant}/commands",
+    ): "Slack's v0 signature with the tenant's signing secret is the credential",
+    (
+        "POST",
+        "/teams/{tenant}/messages",
+    ): "the Bot Framework token (RS256, the bot's app id as audience) is the credential",
 }
 
 
 AnyCaller = Annotated[Caller, Depends(require(*ROLES))]
 CatalogManager = Annotated[Caller, Depends(require("admin", "ld"))]
 PeopleCaller = Annotated[Caller, Depends(require("admin", "lms", "employee"))]
+AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 def check_employee_access(caller: Caller, employee_id: str) -> None:

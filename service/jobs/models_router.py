@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from service.http.deps import Caller, CatalogManager, RuntimeDep, SessionDep, require
+from service.http.deps import AdminCaller, CatalogManager, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
 from service.jobs.queue import enqueue_retrain
 from service.jobs.ranking_schemas import RankingModelPublic, RegistryPublic
@@ -14,7 +14,6 @@ from service.jobs.retraining import active_version, registry
 from service.jobs.schemas import JobPublic, job_public
 
 router = APIRouter(prefix="/v1", tags=["models"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 @router.post(

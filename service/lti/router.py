@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pylti1p3.deep_link_resource import DeepLinkResource
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from models import lti_repository as lti_repo
 from models.tables import LtiPlatform
 from recommender.errors import LeerpadError
-from service.http.deps import Caller, RuntimeDep, SessionDep, require
+from service.http.deps import AdminCaller, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
 from service.lti import adapter, launch, pages
 from service.lti.keys import tool_jwks
@@ -31,7 +31,6 @@ from service.lti.registration import list_platforms, register_platform
 from service.lti.schemas import PlatformIn, PlatformPublic
 
 router = APIRouter(tags=["lti"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 LOGIN_PATH = "/lti/login"
 LAUNCH_PATH = "/lti/launch"

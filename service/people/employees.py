@@ -47,13 +47,35 @@ def load_employee(session: Session, caller: Caller, employee_id: str) -> Employe
     return employee
 
 
+DEFAULT_MINUTES_PER_WEEK = 60
+DEFAULT_WEEKS = 6
+
+
+def stored_preference(employee: Employee | None, name: str, default: int) -> int:
+    """A whole-number preference of the employee (checked when stored, see
+    service.people.schemas.EmployeeIn), else `default`: the defaults of their paths and their weekly
+    learning goal."""
+    value = dict(employee.preferences or {}).get(name) if employee else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+def weekly_goal(employee: Employee | None) -> int:
+    """The minutes a week the employee means to learn: their path's default budget and their goal."""
+    return stored_preference(employee, "minutes_per_week", DEFAULT_MINUTES_PER_WEEK)
+
+
+def aimed_role(session: Session, tenant_id: int, employee: Employee) -> Role | None:
+    """The role the employee grows towards: their target role, else their role (None: neither)."""
+    role_id = employee.target_role_id or employee.role_id
+    return people.get_role_by_id(session, tenant_id, role_id) if role_id else None
+
+
 def role_to_reach(session: Session, tenant_id: int, employee: Employee, target_role: str | None) -> Role:
     """The role an employee's gaps and path are measured against: the role the request names, else
-    the employee's target role, else their role; one of them must exist."""
+    `aimed_role`; one of them must exist."""
     if target_role:
         return require_role(session, tenant_id, target_role, "target_role")
-    role_id = employee.target_role_id or employee.role_id
-    role = people.get_role_by_id(session, tenant_id, role_id) if role_id else None
+    role = aimed_role(session, tenant_id, employee)
     if role is None:
         raise EmployeeInputError("the employee has no role; set one with PUT /v1/employees/{employee_id}")
     return role

@@ -4,8 +4,9 @@ export and erasure: service/trust/personal_data_router.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from models import people_repository as people
 from models import taxonomy_repository as tax
@@ -35,13 +36,21 @@ from service.people.schemas import (
     EmployeePublic,
 )
 from service.skills.roles import (
+    RoleChanges,
     RoleSkillInput,
     find_occupation,
     occupation_skill_inputs,
     skill_label,
     upsert_role,
 )
-from service.skills.schemas import ResolutionPublic, RoleIn, RolePublic, RoleSkillPublic
+from service.skills.schemas import (
+    LevelChange,
+    ResolutionPublic,
+    RoleChangesPublic,
+    RoleIn,
+    RolePublic,
+    RoleSkillPublic,
+)
 from service.xapi.store import apply_pending
 
 router = APIRouter(prefix="/v1", tags=["people"])
@@ -75,9 +84,21 @@ def role_public(
 
 @router.put("/roles/{role_id}", response_model=RolePublic, responses=problem_responses(401, 403, 404, 422))
 def put_role(
-    role_id: Key, body: RoleIn, caller: CatalogManager, session: SessionDep, runtime: RuntimeDep
+    role_id: Key,
+    body: RoleIn,
+    caller: CatalogManager,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    create_skills: Annotated[
+        bool,
+        Query(
+            description="false: refuse labels that name no skill (422 listing them and the closest skills)"
+        ),
+    ] = True,
 ) -> RolePublic:
-    """Create or replace a role profile. Labels that match no skill become custom skills."""
+    """Create or replace a role profile: the request's skill list replaces the whole list, and the
+    answer says what changed. Labels that match no skill become custom skills (`created: true`),
+    unless `create_skills=false`."""
     inputs = [RoleSkillInput(s.skill, s.level, s.importance) for s in body.skills]
     occupation = None
     if body.occupation:
@@ -86,7 +107,7 @@ def put_role(
             raise NotFound(f"occupation: no occupation matches {body.occupation!r}; import ESCO first")
         named = {s.skill for s in body.skills}
         inputs = [i for i in occupation_skill_inputs(session, occupation) if i.skill not in named] + inputs
-    role, resolutions = upsert_role(
+    role, resolutions, changes = upsert_role(
         session,
         caller.tenant_id,
         role_id,
@@ -96,12 +117,45 @@ def put_role(
         runtime.settings.model,
         language=body.language,
         occupation=occupation,
+        create_skills=create_skills,
     )
-    return role_public(
+    shown = role_public(
         session,
         caller.tenant_id,
         role,
-        [ResolutionPublic(**r.__dict__) for r in resolutions if r.resolved_by != "id" or not body.occupation],
+        [
+            ResolutionPublic(**r.__dict__, created=r.resolved_by == "created")
+            for r in resolutions
+            if r.resolved_by != "id" or not body.occupation
+        ],
+    )
+    return shown.model_copy(update={"changes": role_changes_public(session, caller.tenant_id, role, changes)})
+
+
+def role_changes_public(
+    session: SessionDep, tenant_id: int, role: Role, changes: RoleChanges
+) -> RoleChangesPublic:
+    """What a PUT changed, with the skills' labels."""
+    ids = changes.added + [s for s, _, _ in changes.removed] + [s for s, _, _ in changes.levels]
+    skills = tax.get_skills(session, tenant_id, ids)
+    now = {rs.skill_id: rs for rs in role.skills}
+
+    def label(skill_id: int) -> str:
+        return skill_label(skills[skill_id]) if skill_id in skills else str(skill_id)
+
+    return RoleChangesPublic(
+        added=[
+            RoleSkillPublic(skill_id=s, label=label(s), level=now[s].level, importance=now[s].importance)
+            for s in changes.added
+        ],
+        removed=[
+            RoleSkillPublic(skill_id=s, label=label(s), level=level, importance=importance)
+            for s, level, importance in changes.removed
+        ],
+        level_changes=[
+            LevelChange(skill_id=s, skill=label(s), before=before, now=level)
+            for s, before, level in changes.levels
+        ],
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from service.learning.schemas import LearningDayUse, SkillProficiency
 
 
 class ReportFilters(BaseModel):
@@ -166,6 +168,21 @@ class Roi(BaseModel):
     currency: str
 
 
+class NudgeKpis(BaseModel):
+    """What nudges in Slack and Teams change (service.reports.nudge_kpis): completion of nudged units
+    within `effect_days` against the same employees' path units that were not nudged, and the
+    learning pulse (eNPS: % 9-10 minus % 0-6), each hidden under five employees."""
+
+    effect_days: int
+    nudges_sent: int
+    nudged_employees: int
+    completion_after_nudge: Figure
+    completion_without_nudge: Figure
+    pulse_answers: int
+    pulse_mean: Figure
+    pulse_enps: Figure
+
+
 class KpiReport(BaseModel):
     tenant: str
     generated_at: datetime
@@ -184,6 +201,14 @@ class KpiReport(BaseModel):
     effectiveness: Effectiveness
     kirkpatrick: KirkpatrickLevels
     roi: Roi | None
+    learning_days: LearningDayUse | None = Field(
+        default=None,
+        description="the share of Learning Day time used, per team; null while all is suppressed",
+    )
+    time_to_proficiency: list[SkillProficiency] = Field(
+        default_factory=list, description="median days from a gap opening to its target level, per skill"
+    )
+    nudges: NudgeKpis | None = None  # None only in reports built before nudges existed
 
 
 KirkpatrickLevels.model_rebuild()

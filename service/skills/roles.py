@@ -6,6 +6,7 @@ label in Dutch or English; a label that matches no skill becomes a custom skill 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -71,6 +72,24 @@ def skill_label(skill: object) -> str:
     )
 
 
+@dataclass(frozen=True)
+class RoleChanges:
+    """What a replacement changed in a role's skill list (PUT replaces the whole list)."""
+
+    added: list[int]
+    removed: list[tuple[int, int, float]]  # (skill, level, importance) as they were
+    levels: list[tuple[int, int, int]]  # (skill, level before, level now)
+
+
+CLOSEST_SKILLS = 3
+
+
+def closest_skills(session: Session, tenant_id: int, label: str) -> list[str]:
+    """The tenant's skill labels nearest to `label` by their letters (difflib), for an error message."""
+    labels = sorted({text for _, text, _ in tax.all_labels(session, tenant_id)})
+    return difflib.get_close_matches(label, labels, n=CLOSEST_SKILLS, cutoff=0.5)
+
+
 def upsert_role(
     session: Session,
     tenant_id: int,
@@ -81,11 +100,15 @@ def upsert_role(
     model: str,
     language: str = "en",
     occupation: Occupation | None = None,
-) -> tuple[Role, list[Resolution]]:
-    """Create or replace a role profile; returns it with what each named skill resolved to."""
+    create_skills: bool = True,
+) -> tuple[Role, list[Resolution], RoleChanges]:
+    """Create or replace a role profile; returns it with what each named skill resolved to and what
+    changed. A label that names no skill becomes a custom skill, or with `create_skills` False the
+    role is refused, naming every such label and the closest skills there are."""
     resolutions: list[Resolution] = []
     wanted: dict[int, tuple[int, float]] = {}
     created = []
+    unknown: list[str] = []
     for index, entry in enumerate(skills):
         where = f"skills[{index}] ({entry.skill!r})"
         if not 0 <= entry.level <= 5:
@@ -99,6 +122,11 @@ def upsert_role(
         if skill is None:
             if looks_like_id or reference.startswith(("http://", "https://")):
                 raise RoleInputError(f"{where}: no skill with this id or URI")
+            if not create_skills:
+                unknown.append(
+                    f"{where}: no skill is called this" + _closest_hint(session, tenant_id, reference)
+                )
+                continue
             skill = create_custom_skill(session, tenant_id, reference, language)
             created.append(skill)
             how = "created"
@@ -112,11 +140,14 @@ def upsert_role(
             raise RoleInputError(f"{where}: skill {skill.id} is listed twice")
         wanted[skill.id] = (entry.level, importance)
         resolutions.append(Resolution(reference, skill.id, skill_label(skill), how))
+    if unknown:
+        raise RoleInputError("; ".join(unknown) + " (create_skills=false: nothing was stored)")
     if created:
         embed_skills(session, tenant_id, encoder, model)
         for skill in created:
             tag_new_skill(session, tenant_id, skill)
     role = people.get_role(session, tenant_id, key)
+    before = {rs.skill_id: (rs.level, rs.importance) for rs in role.skills} if role is not None else {}
     if role is None:
         role = Role(tenant_id=tenant_id, key=key, name=name)
         session.add(role)
@@ -131,7 +162,21 @@ def upsert_role(
         for skill_id, (level, importance) in wanted.items()
     )
     session.flush()
-    return role, resolutions
+    changes = RoleChanges(
+        added=[s for s in wanted if s not in before],
+        removed=[(s, level, importance) for s, (level, importance) in before.items() if s not in wanted],
+        levels=[
+            (s, before[s][0], level)
+            for s, (level, _) in wanted.items()
+            if s in before and before[s][0] != level
+        ],
+    )
+    return role, resolutions, changes
+
+
+def _closest_hint(session: Session, tenant_id: int, label: str) -> str:
+    closest = closest_skills(session, tenant_id, label)
+    return f" (closest: {', '.join(repr(c) for c in closest)})" if closest else " (no skill is close)"
 
 
 def occupation_skill_inputs(session: Session, occupation: Occupation) -> list[RoleSkillInput]:

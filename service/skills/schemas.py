@@ -86,6 +86,24 @@ class ResolutionPublic(BaseModel):
     skill_id: int
     label: str
     resolved_by: str
+    created: bool = Field(
+        default=False, description="the label named no skill: a custom skill was made for it"
+    )
+
+
+class LevelChange(BaseModel):
+    skill_id: int
+    skill: str
+    before: int
+    now: int
+
+
+class RoleChangesPublic(BaseModel):
+    """What a PUT changed: it replaces the role's whole skill list."""
+
+    added: list[RoleSkillPublic]
+    removed: list[RoleSkillPublic]
+    level_changes: list[LevelChange]
 
 
 class RolePublic(BaseModel):
@@ -94,3 +112,4 @@ class RolePublic(BaseModel):
     occupation_uri: str | None
     skills: list[RoleSkillPublic]
     resolved: list[ResolutionPublic] = []
+    changes: RoleChangesPublic | None = Field(default=None, description="only in the answer to a PUT")

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ingest.files import read_csv_rows
+from ingest.files import BAD_CSV_KEY, read_csv_rows
 from ingest.records import SourceError
 from ingest.skills import TaxonomyReport, TenantTagger, embed_skills, store_taxonomy
 from ingest.taxonomy import Taxonomy
@@ -93,6 +93,8 @@ def _read_role_csv(path: Path) -> list[RoleDefinition]:
     roles: dict[str, RoleDefinition] = {}
     for line, row in rows:
         where = f"{path} line {line}"
+        if BAD_CSV_KEY in row:
+            raise RoleFileError(f"{where}: bad CSV: {row[BAD_CSV_KEY]}")
         key, skill = row.get("role_id", "").strip(), row.get("skill", "").strip()
         if not key or not skill:
             raise RoleFileError(f"{where}: role_id and skill are required")
@@ -172,7 +174,7 @@ def import_roles(runtime: Runtime, tenant: str, definitions: list[RoleDefinition
                     i for i in occupation_skill_inputs(session, occupation) if i.skill not in named
                 ] + inputs
             try:
-                role, resolutions = upsert_role(
+                role, resolutions, _ = upsert_role(
                     session,
                     tenant_row.id,
                     definition.key,

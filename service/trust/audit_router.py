@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from models import audit_repository as audit_repo
 from service.core.schemas import IsoDateTime
-from service.http.deps import Caller, RuntimeDep, SessionDep, require
+from service.http.deps import AdminCaller, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
 from service.http.pagination import decode_cursor, keyset_page
 from service.trust.audit_schemas import AuditEntryPublic, AuditPage
 
 router = APIRouter(prefix="/v1", tags=["audit"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 @router.get("/audit", response_model=AuditPage, responses=problem_responses(401, 403, 422))

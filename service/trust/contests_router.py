@@ -13,12 +13,13 @@ from fastapi import APIRouter, Query, status
 from models import contests_repository as contests
 from models import people_repository as people
 from models import taxonomy_repository as tax
-from models.tables import CONTEST_CORRECTED, CONTEST_OPEN, AssessmentContest, utcnow
+from models.tables import AssessmentContest, counts_as_evidence
 from service.http.deps import CatalogManager, PeopleCaller, SessionDep
-from service.http.errors import Conflict, NotFound, problem_responses
+from service.http.errors import problem_responses
 from service.http.params import Key, RowId
 from service.people.employees import load_employee
 from service.skills.roles import skill_label
+from service.trust import contests as contests_rules
 from service.trust.contests_schemas import AssessmentPublic, ContestDecision, ContestIn, ContestPublic
 
 router = APIRouter(prefix="/v1", tags=["people"])
@@ -55,7 +56,7 @@ def list_assessments(employee_id: Key, caller: PeopleCaller, session: SessionDep
             level=a.level,
             source=a.source,
             observed_at=a.observed_at,
-            counts_as_evidence=c is None or c.status not in (CONTEST_OPEN, CONTEST_CORRECTED),
+            counts_as_evidence=counts_as_evidence(c.status if c else None),
             contest=contest_public(c, employee.key) if c else None,
         )
         for a, c in rows
@@ -73,24 +74,7 @@ def contest_assessment(
 ) -> ContestPublic:
     """Object to an assessment; it stops counting as evidence until L&D or an admin decides."""
     employee = load_employee(session, caller, employee_id)
-    assessment = contests.get_assessment(session, caller.tenant_id, employee.id, assessment_id)
-    if assessment is None:
-        raise NotFound(f"no assessment {assessment_id} of employee {employee_id!r}")
-    existing = contests.contest_of(session, assessment.id)
-    if existing is not None:
-        raise Conflict(
-            f"assessment {assessment_id} was contested already (contest {existing.id}, {existing.status})"
-        )
-    contest = contests.add_contest(
-        session,
-        AssessmentContest(
-            tenant_id=caller.tenant_id,
-            assessment_id=assessment.id,
-            employee_id=employee.id,
-            reason=body.reason.strip(),
-            status=CONTEST_OPEN,
-        ),
-    )
+    contest = contests_rules.open_contest(session, caller.tenant_id, employee, assessment_id, body.reason)
     return contest_public(contest, employee.key)
 
 
@@ -121,12 +105,7 @@ def decide_contest(
     contest_id: RowId, body: ContestDecision, caller: CatalogManager, session: SessionDep
 ) -> ContestPublic:
     """Uphold the assessment (it counts again) or correct it (it never counts again)."""
-    contest = contests.get_contest(session, caller.tenant_id, contest_id)
-    if contest is None:
-        raise NotFound(f"no contest {contest_id}")
-    if contest.status != CONTEST_OPEN:
-        raise Conflict(f"contest {contest_id} was decided already ({contest.status})")
-    contest.status, contest.decision_note, contest.decided_at = body.decision, body.note, utcnow()
-    session.flush()
-    employee = people.get_employee_by_id(session, caller.tenant_id, contest.employee_id)
-    return contest_public(contest, employee.key if employee else "")
+    contest, employee_key = contests_rules.decide_contest(
+        session, caller.tenant_id, contest_id, body.decision, body.note
+    )
+    return contest_public(contest, employee_key)

@@ -49,6 +49,7 @@ from models.tables import Employee
 from recommender.errors import NOT_FOUND, LeerpadError
 from service.core.runtime import Runtime
 from service.paths.planning import content_check
+from service.people.employees import aimed_role
 from service.people.gaps import ContentCheck, employee_gaps
 from service.trust.audit import pseudonym, pseudonym_secret
 
@@ -81,8 +82,7 @@ def _gaps(
     session: Session, tenant_id: int, employee: Employee, has_content: ContentCheck
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The gaps against the employee's target role (else their role) as the model computes them now."""
-    role_id = employee.target_role_id or employee.role_id
-    role = people.get_role_by_id(session, tenant_id, role_id) if role_id else None
+    role = aimed_role(session, tenant_id, employee)
     if role is None:
         return None, "the employee has no role, so there are no gaps"
     result = employee_gaps(session, tenant_id, employee, role, datetime.now(UTC), has_content)

@@ -3,20 +3,17 @@ relevant a unit must be to become a path step (service.paths.step_relevance)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from models import repositories as repo
 from models.tables import Tenant
 from recommender.paths import MIN_STEP_RELEVANCE
-from service.http.deps import Caller, CatalogManager, SessionDep, require
+from service.http.deps import AdminCaller, CatalogManager, SessionDep
 from service.http.errors import NotFound, problem_responses
 from service.paths.step_relevance import step_relevance_bar
 from service.trust.settings_schemas import TenantSettings, TenantSettingsChange
 
 router = APIRouter(prefix="/v1", tags=["settings"])
-AdminCaller = Annotated[Caller, Depends(require("admin"))]
 
 
 def _tenant(session: SessionDep, tenant_id: int) -> Tenant:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from service.events.xapi import parse_duration
+from service.http.errors import Unprocessable
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
@@ -75,8 +76,10 @@ _CONTEXT_ACTIVITY_KEYS = {"parent", "grouping", "category", "other"}
 _ATTACHMENT_KEYS = {"usageType", "display", "description", "contentType", "length", "sha2", "fileUrl"}
 
 
-class Invalid(Exception):
-    """The first thing wrong with a statement: the field's path and what is wrong with it."""
+class Invalid(Unprocessable):
+    """The first thing wrong with a statement: the field's path and what is wrong with it. One of
+    the error family: raised from a query parameter it reaches the one handler as it is (400 under
+    /xapi/); a batch of statements prefixes it with the statement's place (service.xapi.store)."""
 
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"{path}: {problem}")

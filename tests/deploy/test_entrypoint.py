@@ -477,6 +477,17 @@ def test_the_wheel_carries_migrations_templates_static_files_taxonomy_and_demo(t
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("leerpad-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    # every package of the product, so the image imports what the editable install of the tests does
+    # (ingest.normalise and ingest.sources.wiki were missing once: `import service.app` failed there)
+    packages = {
+        init.parent.relative_to(ROOT).as_posix()
+        for top in ("recommender", "models", "ingest", "service")
+        for init in (ROOT / top).rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert {f"{package}/__init__.py" for package in packages} <= names, sorted(
+        package for package in packages if f"{package}/__init__.py" not in names
+    )
     versions = {p.name for p in (ROOT / "models" / "migrations" / "versions").glob("0*.py")}
     assert versions and {f"models/migrations/versions/{v}" for v in versions} <= names
     assert {"models/migrations/env.py", "models/migrations/script.py.mako"} <= names

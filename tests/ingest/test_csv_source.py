@@ -174,3 +174,17 @@ def test_semicolon_windows_1252_export(tmp_path: Path) -> None:
     assert "ideeën, geld (€)" in item.description
     assert item.minutes == 90
     assert item.language == "nl"
+
+
+def test_a_row_whose_quote_is_never_closed_is_rejected_and_the_rest_imported(tmp_path: Path) -> None:
+    """It refused the whole file ('line 3: bad CSV') while the README promises row-by-row rejection."""
+    path = write(
+        tmp_path,
+        "a,Eerste,Tekst een",
+        'b,"Tweede,Tekst zonder einde',
+        "c,Derde,Tekst drie",
+        header="external_id,title,description",
+    )
+    items, rejected = ingest(path)
+    assert [i.external_id for i in items] == ["a", "c"]
+    assert [(line, "bad CSV" in reason) for line, reason, _ in rejected] == [(3, True)]

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from ingest import files
 from ingest.files import (
+    BAD_CSV_KEY,
     EXTRA_FIELDS_KEY,
+    MAX_BAD_CSV_RECORDS,
     MAX_FILE_BYTES,
     MAX_RECORDS,
     read_csv_rows,
@@ -141,16 +144,49 @@ def test_duplicate_headers_are_refused(tmp_path: Path) -> None:
         read_csv_rows(path)
 
 
-def test_bad_quoting_names_the_line(tmp_path: Path) -> None:
+def test_a_broken_record_is_named_and_the_rows_around_it_are_kept(tmp_path: Path) -> None:
+    """A quote never closed swallowed the rest of the file, and the whole file was refused."""
     path = tmp_path / "bad.csv"
-    path.write_text('a,b\n1,2\n3,"unterminated\n', encoding="utf-8")
+    path.write_text('a,b\n1,2\n3,"unterminated\n4,5\n"x"y,3\n6,"multi\nline"\n', encoding="utf-8")
     _, rows = read_csv_rows(path)
-    with pytest.raises(SourceError, match="line 3"):
-        list(rows)
-    path.write_text('a,b\n1,2\n"x"y,3\n', encoding="utf-8")
+    read = list(rows)
+    assert [line for line, _ in read] == [2, 3, 4, 5, 6]
+    assert read[0][1] == {"a": "1", "b": "2"} and read[2][1] == {"a": "4", "b": "5"}
+    assert read[4][1] == {"a": "6", "b": "multi\nline"}
+    assert set(read[1][1]) == {BAD_CSV_KEY} and read[1][1][BAD_CSV_KEY]
+    assert set(read[3][1]) == {BAD_CSV_KEY}
+
+
+def test_a_broken_header_or_a_file_of_broken_records_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text('"a,b\n1,2\n', encoding="utf-8")
+    with pytest.raises(SourceError, match="line 1: bad CSV"):
+        read_csv_rows(path)
+    path.write_text("a,b\n" + '"x"y,1\n' * (MAX_BAD_CSV_RECORDS + 1), encoding="utf-8")
     _, rows = read_csv_rows(path)
-    with pytest.raises(SourceError, match="line 3: bad CSV"):
+    with pytest.raises(SourceError, match="cannot be read as CSV"):
         list(rows)
+
+
+def test_reading_a_file_again_after_broken_records_is_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quote never closed is read to the end before it is found out; past REREAD_LIMIT readings of
+    the file in all, it is refused (here the limit is 0, so one such quote is enough)."""
+    monkeypatch.setattr(files, "REREAD_LIMIT", 0)
+    path = tmp_path / "open.csv"
+    path.write_text('a,b\n1,"open\n' + "2,3\n" * 100, encoding="utf-8")
+    _, rows = read_csv_rows(path)
+    with pytest.raises(SourceError, match="line 2: too many records cannot be read as CSV"):
+        list(rows)
+
+
+def test_a_few_broken_rows_at_the_top_of_a_long_file_cost_no_refusal(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("a,b\n" + '"x"y,1\n' * 20 + "2,3\n" * 10_000, encoding="utf-8")
+    _, rows = read_csv_rows(path)
+    read = list(rows)
+    assert sum(BAD_CSV_KEY in row for _, row in read) == 20 and len(read) == 10_020
 
 
 # -- XLSX ----------------------------------------------------------------------------------------
@@ -202,3 +238,12 @@ def test_double_encoded_utf8_is_repaired_and_correct_text_left_alone(tmp_path: P
     path = tmp_path / "scraped.csv"
     path.write_bytes("title\nIntroducción\n".encode().decode("latin-1").encode("utf-8"))
     assert read_text(path) == "title\nIntroducción\n"
+
+
+def test_a_quote_never_closed_at_the_end_loses_only_its_own_row(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text('a,b\n1,2\n3,"never closed\n4,5\n', encoding="utf-8")
+    _, rows = read_csv_rows(path)
+    read = list(rows)
+    assert [(line, row.get("a")) for line, row in read] == [(2, "1"), (3, None), (4, "4")]
+    assert "unexpected end of data" in read[1][1][BAD_CSV_KEY]

@@ -158,3 +158,17 @@ def test_broken_xlsx_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(SourceError, match="XLSX"):
         list(GoodHabitzSource().read_records(path))
+
+
+def test_a_broken_row_in_a_goodhabitz_export_is_rejected_alone(tmp_path: Path) -> None:
+    path = tmp_path / "gh.csv"
+    path.write_text(
+        "Titel,Omschrijving,Taal\n"
+        "Plannen,Plan je week.,Nederlands\n"
+        '"Presenteren"x,Leer presenteren.,Nederlands\n'
+        "Feedback,Geef feedback die landt.,Nederlands\n",
+        encoding="utf-8",
+    )
+    items, rejected = ingest(path)
+    assert [i.title for i in items] == ["Plannen", "Feedback"]
+    assert [line for line, _, _ in rejected] == [3] and "bad CSV" in rejected[0][1]

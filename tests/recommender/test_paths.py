@@ -17,6 +17,7 @@ from recommender.paths import (
     NOT_ENOUGH_CONTENT,
     TOO_LONG,
     Budget,
+    LearningDay,
     LearningPath,
     build_path,
 )
@@ -271,6 +272,20 @@ def test_weeks_never_go_down_along_the_path() -> None:
     assert weeks == sorted(weeks) and weeks[0] == 1
 
 
+def test_a_path_shorter_than_the_budget_is_spread_over_its_weeks() -> None:
+    """e-019 on the demo: 89 minutes at 60 a week filled weeks 1 and 2 and left four empty."""
+    entries = [
+        scored(cand(u, item_id=7, position=u, minutes=m))
+        for u, m in enumerate((13, 11, 8, 10, 12, 14, 11), 1)
+    ]
+    path = build(entries, [gap(1, required=5, current=0.0)], Budget(60, 6))
+    assert path.total_minutes == 79
+    weeks = [step.week for step in path.steps]
+    assert weeks == sorted(weeks) and set(weeks) == {1, 2, 3, 4, 5, 6}
+    per_week = [sum(step.minutes for step in path.steps if step.week == w) for w in range(1, 7)]
+    assert max(per_week) <= 25  # about the even share (79 / 6), never the full 60
+
+
 # --- why ------------------------------------------------------------------------------------------
 
 
@@ -289,6 +304,21 @@ def test_why_in_dutch_names_the_gap_the_evidence_the_level_and_what_follows() ->
         'Deze video "Joins" (12 min) is voor gemiddeld niveau, jouw volgende stap. '
         'Daarna: "Window functions".'
     )
+
+
+def test_the_next_module_of_a_started_course_says_only_that_it_goes_on() -> None:
+    """Six modules of one course used to carry six copies of one paragraph."""
+    entries = [
+        scored(cand(p + 1, item_id=7, position=p, minutes=10, format="course", title=t, evidence="declared"))
+        for p, t in enumerate(("SQL: Joins", "SQL: Groeperen"))
+    ]
+    path = build(entries, [gap(1, required=4, current=1.0)], role_name="data-analist")
+    first, second = path.steps
+    assert "De aanbieder noemt SQL" in first.why
+    assert second.why == (
+        'Je rol als data-analist vraagt SQL op niveau 4; dit gaat verder in dezelfde cursus: "SQL: Groeperen" (10 min).'
+    )
+    assert second.why_without_levels == second.why  # it names no level of the learner's anyway
 
 
 def test_why_in_english_says_rating_and_date_only_from_the_source() -> None:
@@ -509,3 +539,38 @@ def test_a_gap_whose_content_the_learner_did_is_all_done_not_without_content() -
     assert [(u.skill_id, u.reason) for u in path.uncovered if u.skill_id == 2] == [(2, "all_done")]
     text = explain_uncovered("all_done", "product roadmapping", 0.0, dutch=False)
     assert text.startswith("You have done all the content on product roadmapping that suits your level")
+
+
+# --- Learning Days: a day budget beside the weekly one --------------------------------------------
+
+
+def test_a_learning_day_holds_the_units_the_week_has_no_room_for() -> None:
+    units = [scored(cand(i, 1, minutes=30, item_id=100 + i)) for i in range(1, 9)]
+    gaps = [gap(1, required=5, current=0.0)]
+    without = build_path(units, gaps, Budget(30, 2), language="nl", skill_labels={1: "SQL"})
+    assert without.total_minutes == 60 and all(not s.learning_day for s in without.steps)
+
+    day = LearningDay(week=2, day="2027-01-01", minutes=100)
+    budget = Budget(30, 2, learning_days=(day,))
+    assert budget.total == 160
+    path = build_path(units, gaps, budget, language="nl", skill_labels={1: "SQL"})
+    on_day = [s for s in path.steps if s.learning_day == "2027-01-01"]
+    assert len(on_day) == 3 and all(s.week == 2 for s in on_day)  # 3 x 30 fit in 100, a 4th does not
+    assert path.total_minutes == 150 <= budget.total
+    for week in (1, 2):
+        assert sum(s.minutes for s in path.steps if s.week == week and not s.learning_day) <= 30
+    assert all(s.minutes <= 30 for s in path.steps)  # no step longer than its slot
+    weeks = [s.week for s in path.steps]
+    assert weeks == sorted(weeks)
+    # a day past the path's weeks adds nothing
+    later = Budget(30, 1, learning_days=(day,))
+    assert later.total == 30 and not build_path(units, gaps, later, language="nl", skill_labels={}).steps[1:]
+
+
+def test_a_long_unit_is_still_cut_at_the_weekly_minutes_on_a_learning_day() -> None:
+    course = [scored(cand(1, 1, minutes=120, relevance=0.9))]
+    budget = Budget(40, 2, learning_days=(LearningDay(1, "2027-01-01", 480),))
+    path = build_path(course, [gap(1, required=5, current=0.0)], budget, language="en", skill_labels={})
+    assert [s.minutes for s in path.steps] == [40, 40, 40]
+    assert [s.learning_day for s in path.steps] == ["", "2027-01-01", "2027-01-01"]
+    assert [s.part for s in path.steps] == [1, 2, 3]

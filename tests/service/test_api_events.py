@@ -131,7 +131,7 @@ def test_a_mixed_batch_stores_the_good_and_names_what_is_wrong_with_the_rest(
     assert reasons[1] == "timestamp: not an ISO 8601 date-time"
     assert reasons[2] == (
         f"verb.id: '{ADL}registered' is not a verb Leerpad uses "
-        "(completed, passed, failed, experienced, rated, dismissed)"
+        "(completed, passed, failed, experienced, rated, dismissed, postponed)"
     )
     assert reasons[4] == "actor.account.name: no employee 'nobody' in this tenant"
     assert reasons[5].startswith("object.id: 'https://elsewhere.example/course' is no item's")
@@ -390,7 +390,7 @@ def test_the_real_open_edx_statements(
             # invalid for Leerpad (objectType GroupActivity, a score of 0 out of 0), or reuse a fixture's id
             continue
         assert reason == (
-            f"verb.id: {iri!r} is not a verb Leerpad uses (completed, passed, failed, experienced, rated, dismissed)"
+            f"verb.id: {iri!r} is not a verb Leerpad uses (completed, passed, failed, experienced, rated, dismissed, postponed)"
         )
     assert set(result["accepted_ids"]) | set(result["duplicate_ids"]) == {statements[i]["id"] for i in usable}
     assert len(result["accepted_ids"]) == len({statements[i]["id"] for i in usable})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
 from tests.support.catalogs import ROWS, write_csv
+from tests.support.xapi import statement
 
 
 @pytest.fixture
@@ -174,3 +176,104 @@ def test_role_from_an_occupation_found_by_its_dutch_title(
     assert len(role["skills"]) == len(set(occupation.essential) | set(occupation.optional))
     missing = client.put("/v1/roles/x", json={"name": "x", "occupation": "astronaut op Mars"}, headers=ld)
     assert missing.status_code == 404
+
+
+def test_an_assessment_dated_by_day_means_midnight_utc(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    """HR exports say "2026-10-01"; it was refused as not a date-time. Naive date-times stay accepted."""
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    role = {"name": "Dated", "skills": [{"skill": "SQL", "level": 3}]}
+    assert client.put("/v1/roles/dated", json=role, headers=ld).status_code == 200
+    client.put("/v1/employees/e-dated", json={"role": "dated", "language": "nl"}, headers=lms)
+    posted = client.post(
+        "/v1/employees/e-dated/assessments",
+        json=[
+            {"skill": "SQL", "level": 2, "source": "manager", "observed_at": "2026-10-01"},
+            {"skill": "SQL", "level": 3, "source": "test", "observed_at": "2026-10-02T09:30:00"},
+        ],
+        headers=lms,
+    )
+    assert posted.status_code == 200, posted.json()
+    held = client.get("/v1/employees/e-dated/assessments", headers=lms).json()
+    assert sorted(a["observed_at"][:19] for a in held) == ["2026-10-01T00:00:00", "2026-10-02T09:30:00"]
+    bad = client.post(
+        "/v1/employees/e-dated/assessments",
+        json=[{"skill": "SQL", "level": 2, "source": "manager", "observed_at": "1 oktober"}],
+        headers=lms,
+    )
+    assert bad.status_code == 422 and "observed_at" in str(bad.json())
+
+
+def test_a_role_put_says_what_it_changed_and_can_refuse_new_skills(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    """PUT replaces the whole list: it said nothing of what it removed, and made any unknown label a
+    new skill without saying so."""
+    ld = make_key(runtime, company, "ld")
+    first = {
+        "name": "Analist",
+        "skills": [{"skill": "SQL", "level": 3}, {"skill": "feedback geven", "level": 2}],
+    }
+    created = client.put("/v1/roles/analist", json=first, headers=ld).json()
+    assert [s["label"] for s in created["changes"]["added"]] and not created["changes"]["removed"]
+    assert not any(r["created"] for r in created["resolved"])
+    second = {
+        "name": "Analist",
+        "skills": [{"skill": "SQL", "level": 4}, {"skill": "Fietsjes tarieven", "level": 1}],
+    }
+    changed = client.put("/v1/roles/analist", json=second, headers=ld).json()
+    assert [(c["before"], c["now"]) for c in changed["changes"]["level_changes"]] == [(3, 4)]
+    assert [s["level"] for s in changed["changes"]["removed"]] == [2]  # feedback geven, as it was
+    assert [s["label"] for s in changed["changes"]["added"]] == ["Fietsjes tarieven"]
+    assert {r["given"]: r["created"] for r in changed["resolved"]} == {
+        "SQL": False,
+        "Fietsjes tarieven": True,
+    }
+    assert client.get("/v1/roles/analist", headers=ld).json()["changes"] is None
+
+    refused = client.put(
+        "/v1/roles/analist",
+        params={"create_skills": "false"},
+        json={
+            "name": "Analist",
+            "skills": [{"skill": "SQL", "level": 4}, {"skill": "feedback gevne", "level": 2}],
+        },
+        headers=ld,
+    )
+    assert refused.status_code == 422
+    detail = refused.json()["detail"]
+    assert "skills[1] ('feedback gevne')" in detail and "'feedback geven'" in detail, detail
+    kept = client.get("/v1/roles/analist", headers=ld).json()
+    assert {s["label"] for s in kept["skills"]} == {"SQL", "Fietsjes tarieven"}  # nothing stored
+
+
+def test_an_employee_sees_their_own_progress_and_no_one_is_ranked(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    role = {
+        "name": "Voortgang",
+        "skills": [{"skill": "SQL", "level": 2}, {"skill": "feedback geven", "level": 3}],
+    }
+    assert client.put("/v1/roles/voortgang", json=role, headers=ld).status_code == 200
+    body = {"role": "voortgang", "language": "nl", "preferences": {"minutes_per_week": 20}}
+    assert client.put("/v1/employees/e-prog", json=body, headers=lms).status_code == 200
+    evidence = [{"skill": "SQL", "level": 3, "source": "test"}]
+    assert client.post("/v1/employees/e-prog/assessments", json=evidence, headers=lms).status_code == 200
+    item = client.get("/v1/catalog/items", headers=lms).json()["items"][0]
+    now = datetime.now(UTC).replace(microsecond=0)
+    done = statement("e-prog", "completed", item["activity_id"], timestamp=now.isoformat())
+    done["result"] = {"completion": True, "duration": "PT25M"}
+    assert client.post("/v1/events", json=[done], headers=lms).json()["accepted"] == 1
+
+    own = make_key(runtime, company, "employee", employee="e-prog")
+    shown = client.get("/v1/employees/e-prog/progress", headers=own)
+    assert shown.status_code == 200, shown.text
+    progress = shown.json()
+    assert (progress["weekly_goal_minutes"], progress["minutes_this_week"]) == (20, 25)
+    assert progress["goal_met_this_week"] and progress["streak_weeks"] >= 1 and len(progress["weeks"]) == 8
+    assert [m["skill"] for m in progress["milestones"]] == ["SQL"]
+    assert client.get("/v1/employees/e-prog/progress", headers=ld).status_code == 403  # L&D sees teams
+    other = make_key(runtime, company, "employee", employee="e-other")
+    assert client.get("/v1/employees/e-prog/progress", headers=other).status_code == 403

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, Text, cast, func, or_, select
 
 from ingest.taxonomy import read_default_taxonomy
+from models import nudges_repository as nudges_repo
+from models import people_repository as people
 from models import repositories as repo
+from models.db import transaction
 from models.personal_data import ERASED_PREFIX, PERSONAL_DATA, DataSubject, checkpoint_after_erasure
+from models.tables import Nudge, utcnow
 from service.core.activities import activity_id
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
@@ -123,6 +128,43 @@ def build_employee(client: TestClient, runtime: Runtime, tenant: str, tmp_path: 
         == 200
     )
     assert len(client.post(f"/v1/employees/{key}/badges", headers=own).json()) == 1
+    # Nudges: the employee's own settings, a nudge sent to them and their pulse answer.
+    settings = {"opted_in": True, "channel": "slack", "address": f"U-{key}"}
+    assert client.put(f"/v1/employees/{key}/nudges", json=settings, headers=own).status_code == 200
+    step = path.json()["steps"][0]
+    with transaction(runtime.sessions) as session:
+        tenant_row = repo.get_tenant(session, tenant)
+        employee = people.get_employee(session, tenant_row.id, key) if tenant_row else None
+        assert tenant_row is not None and employee is not None
+        nudges_repo.add_nudge(
+            session,
+            Nudge(
+                tenant_id=tenant_row.id,
+                employee_id=employee.id,
+                channel="slack",
+                address=f"U-{key}",
+                language="nl",
+                step={"title": step["title"], "activity_id": step["activity_id"]},
+                activity_id=step["activity_id"],
+                pulse=True,
+                status="sent",
+                attempts=1,
+            ),
+        )
+        nudges_repo.add_pulse_answer(session, tenant_row.id, employee.id, 9, utcnow())
+    # A team challenge the employee joined (L&D sets it; joining is the employee's own choice).
+    today = utcnow().date()
+    challenge = {
+        "team": "data",
+        "title": "300 minuten",
+        "goal_minutes": 300,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=30)).isoformat(),
+    }
+    made = client.post("/v1/challenges", json=challenge, headers=make_key(runtime, tenant, "ld"))
+    assert made.status_code == 201, made.text
+    url = f"/v1/challenges/{made.json()['challenge_id']}/participants/{key}"
+    assert client.put(url, headers=own).status_code == 200
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def test_a_valid_statement_gives_the_fields_the_model_reads() -> None:
 
 def test_every_accepted_verb_is_known_by_its_iri() -> None:
     assert sorted(set(VERB_IRIS.values())) == sorted(
-        ["completed", "passed", "failed", "experienced", "rated", "dismissed"]
+        ["completed", "passed", "failed", "experienced", "rated", "dismissed", "postponed"]
     )
     for iri, verb in VERB_IRIS.items():
         assert parsed(statement(verb={"id": iri})).verb == verb
@@ -116,7 +116,7 @@ def test_every_accepted_verb_is_known_by_its_iri() -> None:
         (
             {"verb": {"id": ADL + "registered"}},
             f"verb.id: '{ADL}registered' is not a verb Leerpad uses "
-            "(completed, passed, failed, experienced, rated, dismissed)",
+            "(completed, passed, failed, experienced, rated, dismissed, postponed)",
         ),
         ({"object": None}, "object: missing"),
         ({"object": {"objectType": "Activity"}}, "object.id: missing"),

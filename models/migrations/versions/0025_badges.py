@@ -1,7 +1,7 @@
 """badges: Open Badges 3.0 issuers (key, status list), consents, issued and received badges, trusted issuers
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0024
 Create Date: 2026-12-04 20:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
