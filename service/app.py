@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from recommender.index import set_search_threads
+from service.badges import public_router as public_badges
+from service.badges import router as badges
 from service.catalog import router as catalog
 from service.core.runtime import Runtime
 from service.core.settings import Settings
@@ -149,6 +151,8 @@ def create_app(
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.include_router(lti.router)
+    app.include_router(badges.router)
+    app.include_router(public_badges.router)
     app.include_router(nudges.router)
     app.include_router(chat.router)
     app.mount("/static", dashboard.static_files(), name="static")

@@ -213,6 +213,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/contests/{contest_id}"): {"decision": "corrected"},
     ("PUT", "/v1/catalog/items/{item_id}/skills/{skill_id}"): {"status": "rejected"},
     ("PUT", "/v1/settings"): {"individual_gaps": "all"},
+    ("PUT", "/v1/employees/{employee_id}/badges/consent"): {"consent": True},
     ("PUT", "/v1/employees/{employee_id}/nudges"): {
         "opted_in": True,
         "channel": "slack",
