@@ -3,7 +3,8 @@ of the bundled demo company (each employee with their stored preferences, no req
 
 Printed figures (targets in brackets):
 - share of steps of 5 to 15 minutes (micro-units), and of steps shorter than 5;
-- budget violations: a step longer than minutes_per_week, a week over it, a path over the total [0];
+- budget violations: a step longer than minutes_per_week, a week's own time over it, a Learning Day
+  over its minutes, a path over the total [0];
 - steps whose evidence names a skill the step addresses [1.0];
 - language match: steps in the learner's first language, or marked language_fallback [1.0];
 - English steps for a Dutch learner on a gap that Dutch content teaches [0];
@@ -106,8 +107,12 @@ def measure(
     count_by_role: dict[str, int] = defaultdict(int)
     for path, employee in zip(paths, employees, strict=True):
         per_week: dict[int, int] = defaultdict(int)
+        per_day: dict[str, int] = defaultdict(int)  # a Learning Day's steps count against that day
         for step in path["steps"]:
-            per_week[step["week"]] += step["minutes"]
+            if step.get("learning_day"):
+                per_day[step["learning_day"]] += step["minutes"]
+            else:
+                per_week[step["week"]] += step["minutes"]
             violations += step["minutes"] > path["minutes_per_week"]
             named = {e["skill"] for e in step.get("evidence", [])}
             evidenced += bool(named & {a["skill"] for a in step["addresses"]})
@@ -117,6 +122,8 @@ def measure(
                 first == "nl" and step["language"] != "nl" and not step.get("language_fallback")
             )
         violations += sum(minutes > path["minutes_per_week"] for minutes in per_week.values())
+        day_budget = {day["date"]: day["minutes"] for day in path.get("learning_days", [])}
+        violations += sum(minutes > day_budget.get(day, 0) for day, minutes in per_day.items())
         violations += path["total_minutes"] > path["budget_minutes"]
         if not path["steps"] and any(
             g["reason"] not in ("no_content", "all_done") for g in path["uncovered_gaps"]

@@ -232,32 +232,3 @@ def delete_events(session: Session, tenant_id: int, statement_ids: Collection[st
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def learned_minutes_of(
-    session: Session, tenant_id: int, employee_id: int, since: datetime
-) -> list[tuple[datetime, float]]:
-    """(when, minutes) of each completion by the employee since `since`: the statement's duration when
-    it gave one, else the unit's minutes, else the item's (a completion of a whole item)."""
-    rows = session.execute(
-        select(
-            LearningEvent.occurred_at, LearningEvent.duration_seconds, MicroUnit.minutes, CatalogItem.minutes
-        )
-        .join(CatalogItem, CatalogItem.id == LearningEvent.item_id)
-        .outerjoin(MicroUnit, MicroUnit.id == LearningEvent.unit_id)
-        .where(
-            LearningEvent.tenant_id == tenant_id,
-            LearningEvent.employee_id == employee_id,
-            LearningEvent.verb == "completed",
-            LearningEvent.occurred_at >= since,
-        )
-        .order_by(LearningEvent.occurred_at, LearningEvent.id)
-    ).all()
-    learned = []
-    for occurred_at, seconds, unit_minutes, item_minutes in rows:
-        if seconds is not None and seconds > 0:
-            minutes = float(seconds) / 60
-        else:
-            minutes = float(unit_minutes if unit_minutes is not None else item_minutes or 0)
-        learned.append((occurred_at, minutes))
-    return learned

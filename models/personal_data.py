@@ -31,13 +31,18 @@ from models.tables import (
     Assessment,
     AssessmentContest,
     AuditEntry,
+    Badge,
+    BadgeConsent,
+    BadgeIssuer,
     Base,
+    ChallengeParticipant,
     Employee,
     LearningEvent,
     LearningPath,
     Nudge,
     NudgePreference,
     PulseAnswer,
+    ReceivedBadge,
     Role,
     Skill,
     XapiStatement,
@@ -184,6 +189,30 @@ def _erase_contests(session: Session, subject: DataSubject) -> Erased:
             AssessmentContest.employee_id == subject.employee_id,
         )
     )
+    return Erased(deleted=_count(result))
+
+
+# --- team challenges ------------------------------------------------------------------------------
+
+
+def _participants_where(subject: DataSubject) -> tuple[ColumnElement[bool], ...]:
+    return (
+        ChallengeParticipant.tenant_id == subject.tenant_id,
+        ChallengeParticipant.employee_id == subject.employee_id,
+    )
+
+
+def _export_participations(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(ChallengeParticipant)
+        .where(*_participants_where(subject))
+        .order_by(ChallengeParticipant.joined_at, ChallengeParticipant.id)
+    ).all()
+    return [row_dict(row) for row in rows]
+
+
+def _erase_participations(session: Session, subject: DataSubject) -> Erased:
+    result = session.execute(delete(ChallengeParticipant).where(*_participants_where(subject)))
     return Erased(deleted=_count(result))
 
 
@@ -334,6 +363,48 @@ def _erase_identities(session: Session, subject: DataSubject) -> Erased:
     return Erased(deleted=_count(session.execute(delete(ActorIdentity).where(*_identities_where(subject)))))
 
 
+# --- Open Badges -----------------------------------------------------------------------------------
+
+
+def _export_badge_table(
+    model: type[Badge] | type[BadgeConsent] | type[ReceivedBadge],
+) -> Callable[[Session, DataSubject], list[dict[str, Any]]]:
+    def export(session: Session, subject: DataSubject) -> list[dict[str, Any]]:
+        rows = session.scalars(
+            select(model)
+            .where(model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id)
+            .order_by(model.id)
+        ).all()
+        return [row_dict(row) for row in rows]
+
+    return export
+
+
+def _erase_badge_table(
+    model: type[BadgeConsent] | type[ReceivedBadge],
+) -> Callable[[Session, DataSubject], Erased]:
+    def erase(session: Session, subject: DataSubject) -> Erased:
+        where = (model.tenant_id == subject.tenant_id, model.employee_id == subject.employee_id)
+        return Erased(deleted=_count(session.execute(delete(model).where(*where))))
+
+    return erase
+
+
+def _erase_badges(session: Session, subject: DataSubject) -> Erased:
+    """Every badge issued to the employee is revoked in the tenant's status list (a copy they kept no
+    longer verifies as valid), then its row, which held the credential, is deleted."""
+    where = (Badge.tenant_id == subject.tenant_id, Badge.employee_id == subject.employee_id)
+    indexes = list(session.scalars(select(Badge.status_index).where(*where)))
+    issuer = session.scalar(select(BadgeIssuer).where(BadgeIssuer.tenant_id == subject.tenant_id))
+    if issuer is not None and indexes:
+        bits = bytearray(issuer.status_bits)
+        for index in indexes:
+            bits[index // 8] |= 0x80 >> (index % 8)
+        issuer.status_bits = bytes(bits)
+        session.flush()
+    return Erased(deleted=_count(session.execute(delete(Badge).where(*where))))
+
+
 # --- audit log ------------------------------------------------------------------------------------
 
 
@@ -419,6 +490,15 @@ _REGISTERED = (
         _erase_contests,
     ),
     PersonalDataTable(
+        "challenge_participants",
+        ("employee_id",),
+        DELETE,
+        "deleted: which team challenges the employee joined; the team totals are recomputed without "
+        "their learning",
+        _export_participations,
+        _erase_participations,
+    ),
+    PersonalDataTable(
         "assessments",
         ("employee_id",),
         DELETE,
@@ -469,6 +549,32 @@ _REGISTERED = (
         "them are kept unapplied, as for anyone the company has not mapped",
         _export_identities,
         _erase_identities,
+    ),
+    PersonalDataTable(
+        "badges",
+        ("employee_id",),
+        DELETE,
+        "revoked in the tenant's badge status list (a copy the employee kept shows revoked), then deleted "
+        "with the signed credentials",
+        _export_badge_table(Badge),
+        _erase_badges,
+    ),
+    PersonalDataTable(
+        "received_badges",
+        ("employee_id",),
+        DELETE,
+        "deleted: badges from elsewhere the employee uploaded (the evidence they gave goes with the "
+        "assessments)",
+        _export_badge_table(ReceivedBadge),
+        _erase_badge_table(ReceivedBadge),
+    ),
+    PersonalDataTable(
+        "badge_consents",
+        ("employee_id",),
+        DELETE,
+        "deleted: the employee's yes to having badges issued",
+        _export_badge_table(BadgeConsent),
+        _erase_badge_table(BadgeConsent),
     ),
     PersonalDataTable(
         "audit_log",
@@ -541,6 +647,10 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "lti_launches": "deep-linking launches kept an hour for the picker's next request; the claims "
     "that name the user (sub, name, email, lis) are dropped before storing",
     "lti_tool_keys": "the tool's own signing key pair",
+    "badge_issuers": "a tenant's badge switch, signing key and revocation bit list: bits name no one",
+    "badge_trusted_issuers": "issuers of badges elsewhere and their public keys, registered by an admin",
+    "learning_challenges": "team goals L&D sets (team, title, minutes, dates); who joined is in "
+    "challenge_participants",
     "chat_integrations": "the company's Slack app or Teams connection: URLs and encrypted secrets",
     "chat_requests_seen": "hashes of signed Slack and Teams requests, kept 10 minutes to refuse replays",
 }

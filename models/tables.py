@@ -86,6 +86,9 @@ class Tenant(Base):
     # How relevant a unit must be to become a path step (and for a gap to count as having content);
     # NULL: the product's default. See service/paths/step_relevance.py.
     min_step_relevance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The company's Learning Days (service/learning/calendar.py: a calendar rule or a share of contract
+    # hours); NULL: none set.
+    learning_days: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -770,6 +773,39 @@ class LtiToolKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+# --- progress: team challenges --------------------------------------------------------------------
+
+
+class LearningChallenge(Base):
+    """A team goal L&D sets (e.g. 300 minutes of learning in a team this month). Only the team's total
+    over the employees who joined is ever shown, never one person's share (service/learning/challenges.py)."""
+
+    __tablename__ = "learning_challenges"
+    __table_args__ = (Index("ix_challenges_tenant_team", "tenant_id", "team"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    team: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    goal_minutes: Mapped[int] = mapped_column(Integer)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChallengeParticipant(Base):
+    """An employee who joined a team challenge (opt-in; leaving deletes the row)."""
+
+    __tablename__ = "challenge_participants"
+    __table_args__ = (UniqueConstraint("challenge_id", "employee_id", name="uq_challenge_participant"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("learning_challenges.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # --- nudges in Slack and Microsoft Teams (service/nudges) ---------------------------------------------
 
 NUDGE_PENDING = "pending"  # made, not delivered yet (or a delivery failed and is tried again)
@@ -863,3 +899,102 @@ class ChatRequestSeen(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+# --- Open Badges 3.0 (service/badges) -----------------------------------------------------------
+
+BADGE_STATUS_LIST_BITS = 131_072  # W3C Bitstring Status List v1.0: at least 16 KB of bits, for herd privacy
+BADGE_SKILL = "skill"
+BADGE_PATH = "path"
+
+
+class BadgeIssuer(Base):
+    """A tenant as an Open Badges issuer: the opt-in switch, the signing key and the revocation list.
+
+    The private key is stored as encrypted PKCS#8 (service/badges/keys.py): the password comes from a
+    secret outside the database, so a dump of this table signs nothing. `status_bits` is the
+    tenant's one revocation list, a bit per issued badge (1: revoked); it names nobody, so an erased
+    employee's badges stay revoked here after their rows are gone."""
+
+    __tablename__ = "badge_issuers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the level (0..5) a verified badge from elsewhere counts as, for each skill it is aligned to
+    evidence_level: Mapped[int] = mapped_column(Integer, default=3)
+    kid: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    private_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)  # encrypted PKCS#8
+    public_jwk: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    status_bits: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BadgeConsent(Base):
+    """An employee's own yes to having badges issued to them (issuing is opt-in per employee)."""
+
+    __tablename__ = "badge_consents"
+    __table_args__ = (UniqueConstraint("tenant_id", "employee_id", name="uq_badge_consent"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    consented_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Badge(Base):
+    """An Open Badges 3.0 credential Leerpad issued to an employee: the signed JWT as sent, and what
+    it was issued for (a skill at its target level, or a completed path)."""
+
+    __tablename__ = "badges"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "employee_id", "achievement_key", name="uq_badge_achievement"),
+        UniqueConstraint("tenant_id", "status_index", name="uq_badge_status_index"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    badge_key: Mapped[str] = mapped_column(String(40), unique=True)  # a random UUID, the public id
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # skill, path
+    achievement_key: Mapped[str] = mapped_column(String(400))  # "skill:<skill key>:<level>", "path:<path id>"
+    name: Mapped[str] = mapped_column(Text)
+    status_index: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(Text)  # the JWT-VC
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReceivedBadge(Base):
+    """A badge an employee earned elsewhere and uploaded (Open Badges 2.0 or 3.0), with the outcome
+    of its verification and the skills of the tenant it counts as evidence for."""
+
+    __tablename__ = "received_badges"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    badge_key: Mapped[str] = mapped_column(String(40), unique=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(5))  # 2.0, 3.0
+    issuer: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)  # why it is (not) verified
+    skill_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the skills it counted for
+    credential: Mapped[dict[str, Any]] = mapped_column(JSON)  # the decoded badge
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BadgeTrustedIssuer(Base):
+    """An issuer of badges whose public keys the tenant registered: an uploaded badge is verified
+    offline against these keys (Open Badges 2.0 hosted verification would need the internet)."""
+
+    __tablename__ = "badge_trusted_issuers"
+    __table_args__ = (UniqueConstraint("tenant_id", "issuer", name="uq_badge_trusted_issuer"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(500))  # the issuer's id (URL or DID) as its badges name it
+    name: Mapped[str] = mapped_column(Text)
+    keys: Mapped[dict[str, Any]] = mapped_column(JSON)  # a JWK Set of public keys
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -45,15 +45,18 @@ LEVELS: dict[int, str] = {
 MIN_LEVEL = 0
 MAX_LEVEL = 5
 
-SOURCES = ("self", "manager", "test", "360", "completion")
+SOURCES = ("self", "manager", "test", "360", "badge", "completion")
 
 # How much one piece of fresh evidence counts, by source. An observed test is the most direct
 # measurement; a manager sees the work; a 360 averages colleagues who see parts of it; finishing a
-# course shows exposure more than mastery; a self-rating is known to be the least calibrated.
+# course shows exposure more than mastery; a self-rating is known to be the least calibrated. A
+# verified badge from another issuer (service/badges) attests an assessment made elsewhere, by criteria
+# the company did not set: more than finishing a course, less than colleagues who see the work.
 SOURCE_WEIGHTS: dict[str, float] = {
     "test": 1.0,
     "manager": 0.8,
     "360": 0.7,
+    "badge": 0.6,
     "completion": 0.5,
     "self": 0.4,
 }

@@ -54,6 +54,13 @@ little on a few dozen candidates of 5-15 minutes.
 Budget: the total never exceeds minutes_per_week * weeks, and no week holds more than
 minutes_per_week. A unit is taken only if the ordered plan with it still packs into the weeks.
 
+Learning Days: a budget may hold Learning Days (`LearningDay`: the week it falls in, its date and its
+minutes), a day budget beside the weekly one. Each is a slot of its own after its week's regular
+time: the total grows by the days' minutes, a step goes into a day only when it fits what is left of
+that day, and a step planned on one carries its date (`PathStep.learning_day`). Sessions are still cut
+at minutes_per_week, so no step is longer than any slot it is put in. Without Learning Days the
+slots are the weeks alone and every path is what it was.
+
 Order, strongest rule first:
 1. parts of one item, and sessions of one unit, in their order (the author's order wins any conflict);
 2. prerequisite skills before the skills that need them: skills are ranked by depth in the
@@ -62,9 +69,10 @@ Order, strongest rule first:
 3. the most important gap first: a unit ranks at the priority of the skill it is worth most for;
 4. foundations first: beginner, intermediate, advanced, then units of unknown level by position;
 5. within that, an item's parts stay together, better items first.
-Weeks are filled in that order (next-fit, so week numbers never go down along the path), each up to
-the smallest weekly load that still ends within the weeks: a path shorter than the budget is spread
-over all its weeks (`_spread`), never more than minutes_per_week in one.
+Weeks are filled in that order, each up to its weekly load and then its Learning Days (next-fit over
+the slots, so week numbers never go down along the path). The weekly load is the smallest that still
+ends within the weeks: a path shorter than the budget is spread over all its weeks (`_spread`), never
+more than minutes_per_week in one.
 
 A gap is covered when the chosen units close all of it. Any other gap is uncovered, and the reason
 says what L&D or the employee can do about it: "no_content" when no unit was retrieved for it
@@ -111,20 +119,57 @@ MIN_STEP_RELEVANCE = 0.72
 SCHEDULED_FORMATS = frozenset({"classroom", "event"})
 
 
+def _whole(name: str, value: object, least: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class LearningDay:
+    """A Learning Day inside the path's weeks: the week it falls in (from 1), its date (ISO 8601) and
+    the minutes of it the path may plan."""
+
+    week: int
+    day: str
+    minutes: int
+
+    def __post_init__(self) -> None:
+        _whole("week", self.week, 1)
+        _whole("minutes", self.minutes)
+
+
 @dataclass(frozen=True)
 class Budget:
     minutes_per_week: int
     weeks: int
+    learning_days: tuple[LearningDay, ...] = ()  # a day budget beside the weekly one
 
     def __post_init__(self) -> None:
         for name in ("minutes_per_week", "weeks"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be a whole number of at least 0, got {value!r}")
+            _whole(name, getattr(self, name))
+        weeks = [day.week for day in self.learning_days]
+        if weeks != sorted(weeks):
+            raise ValueError("learning_days must be in the order of their weeks")
+
+    @property
+    def days_in_path(self) -> tuple[LearningDay, ...]:
+        return tuple(day for day in self.learning_days if day.week <= self.weeks)
 
     @property
     def total(self) -> int:
-        return self.minutes_per_week * self.weeks
+        return self.minutes_per_week * self.weeks + sum(day.minutes for day in self.days_in_path)
+
+    def slots(self) -> list[tuple[int, str, int]]:
+        """(week, Learning Day or "", minutes) in the order they are filled: each week's regular time,
+        then the Learning Days in that week."""
+        days: dict[int, list[LearningDay]] = {}
+        for day in self.days_in_path:
+            days.setdefault(day.week, []).append(day)
+        slots: list[tuple[int, str, int]] = []
+        for week in range(1, self.weeks + 1):
+            slots.append((week, "", self.minutes_per_week))
+            slots.extend((week, day.day, day.minutes) for day in days.get(week, ()))
+        return slots
 
 
 @dataclass(frozen=True)
@@ -150,6 +195,7 @@ class PathStep:
     language: str = ""
     language_fallback: bool = False  # in another language because none in the learner's teaches it
     length_unknown: bool = False  # the source gave no duration: a session of it, the rest unknown
+    learning_day: str = ""  # the Learning Day (ISO date) the step is planned on; "" for the week's time
 
     @property
     def partial(self) -> bool:
@@ -292,17 +338,32 @@ def _parts_in_order(ordered: Sequence[_Unit]) -> list[_Unit]:
     return result
 
 
-def _weeks(units: Sequence[_Unit], minutes_per_week: int) -> list[int]:
-    """The week of each unit, next-fit: fill week 1 in order, start a new week when the next step
-    does not fit. Every unit is at most minutes_per_week long (sessions), so none spans weeks."""
-    weeks: list[int] = []
-    week, used = 1, 0
+def _place(units: Sequence[_Unit], budget: Budget) -> list[tuple[int, str]]:
+    """The week and Learning Day ("" for the week's own time) of each unit, next-fit over the slots
+    (`Budget.slots`): fill a slot in order, go on to the next when the next step does not fit. Every
+    unit is at most minutes_per_week long (sessions), so none spans weeks; a Learning Day takes only
+    what fits in it. Past the budget's weeks the slots are more weeks (so a plan that does not pack
+    shows a week beyond them)."""
+    slots = budget.slots()
+    placed: list[tuple[int, str]] = []
+    index, used = 0, 0
     for unit in units:
-        if used and used + unit.minutes > minutes_per_week:
-            week, used = week + 1, 0
+        while True:
+            if index < len(slots):
+                week, day, room = slots[index]
+            else:
+                week, day, room = budget.weeks + 1 + index - len(slots), "", budget.minutes_per_week
+            if used + unit.minutes <= room or (used == 0 and not day):
+                break
+            index, used = index + 1, 0
         used += unit.minutes
-        weeks.append(week)
-    return weeks
+        placed.append((week, day))
+    return placed
+
+
+def _weeks(units: Sequence[_Unit], budget: Budget) -> list[int]:
+    """The week of each unit (`_place`)."""
+    return [week for week, _ in _place(units, budget)]
 
 
 def _at_the_learners_level(
@@ -442,11 +503,11 @@ def build_path(
         value_per_level=value_per_level,
     )
     selection = _choose_units(units, open_gaps, budget, ordering)
-    ordered, weeks = _schedule(selection)
+    ordered, places = _schedule(selection)
     wording = _Wording.of(
         language, skill_labels, role_name, show_levels, learner_languages, now, done_in_learner_language
     )
-    steps = _steps(ordered, weeks, selection, open_gaps, wording)
+    steps = _steps(ordered, places, selection, open_gaps, wording)
     covered, uncovered = _gap_outcomes(
         by_priority, units, selection, excluded_by_language, done_in_learner_language
     )
@@ -646,7 +707,7 @@ class _Selection:
             keys.insert(place, self.ordering.key_of(unit))
             units.insert(place, unit)
         ordered = _parts_in_order(units)
-        weeks = _weeks(ordered, self.budget.minutes_per_week)
+        weeks = _weeks(ordered, self.budget)
         if weeks and weeks[-1] > self.budget.weeks:
             return False
         self.last_fit = ordered
@@ -747,35 +808,36 @@ def _choose_units(
     return selection
 
 
-def _schedule(selection: _Selection) -> tuple[list[_Unit], list[int]]:
-    """The chosen units in order, and the week of each (spread over the weeks, `_spread`)."""
+def _schedule(selection: _Selection) -> tuple[list[_Unit], list[tuple[int, str]]]:
+    """The chosen units in order, and the week and Learning Day of each (spread over the weeks,
+    `_spread`)."""
     budget = selection.budget
     ordered = selection.ordering.order(selection.chosen)
-    weeks = _weeks(ordered, budget.minutes_per_week)
-    if weeks and weeks[-1] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
+    places = _place(ordered, budget)
+    if places and places[-1][0] > budget.weeks:  # the last unit's credit moved it: keep the order that packed
         ordered = selection.last_fit
     return ordered, _spread(ordered, budget)
 
 
-def _spread(ordered: Sequence[_Unit], budget: Budget) -> list[int]:
-    """The week of each unit when the path holds less than the budget: next-fit with the smallest
-    weekly load that still ends within the weeks, so 89 minutes over six weeks of 60 become about 15
-    a week rather than two full weeks and four empty ones (a habit of a little every week is the
-    point of the path, and spaced sessions are remembered better). Next-fit never needs more weeks
-    for a larger load, so the smallest load is found by bisection between the even share (or the
-    longest unit) and minutes_per_week."""
+def _spread(ordered: Sequence[_Unit], budget: Budget) -> list[tuple[int, str]]:
+    """The week and Learning Day of each unit when the path holds less than the budget: next-fit
+    (`_place`) with the smallest weekly load that still ends within the weeks, so 89 minutes over six
+    weeks of 60 become about 15 a week rather than two full weeks and four empty ones (a habit of a
+    little every week is the point of the path, and spaced sessions are remembered better). Learning
+    Days keep their whole time. Next-fit never needs more weeks for a larger load, so the smallest
+    load is found by bisection between the even share (or the longest unit) and minutes_per_week."""
     if not ordered:
         return []
-    total = sum(u.minutes for u in ordered)
-    low = max(max(u.minutes for u in ordered), math.ceil(total / max(1, budget.weeks)))
+    total = sum(u.minutes for u in ordered) - sum(day.minutes for day in budget.days_in_path)
+    low = max(max(u.minutes for u in ordered), math.ceil(max(0, total) / max(1, budget.weeks)))
     high = max(low, budget.minutes_per_week)
     while low < high:
         load = (low + high) // 2
-        if _weeks(ordered, load)[-1] <= budget.weeks:
+        if _place(ordered, replace(budget, minutes_per_week=load))[-1][0] <= budget.weeks:
             high = load
         else:
             low = load + 1
-    return _weeks(ordered, low)
+    return _place(ordered, replace(budget, minutes_per_week=low))
 
 
 @dataclass(frozen=True)
@@ -817,7 +879,7 @@ class _Wording:
 
 def _steps(
     ordered: Sequence[_Unit],
-    weeks: Sequence[int],
+    places: Sequence[tuple[int, str]],
     selection: _Selection,
     open_gaps: Mapping[int, Gap],
     wording: _Wording,
@@ -835,7 +897,7 @@ def _steps(
     }
     steps: list[PathStep] = []
     started: set[tuple[int, int]] = set()  # (item, main skill) of the steps so far
-    for index, (unit, week) in enumerate(zip(ordered, weeks, strict=True)):
+    for index, (unit, (week, day)) in enumerate(zip(ordered, places, strict=True)):
         addresses = sorted(credited[unit.key].items(), key=lambda p: (-value_per_level[p[0]] * p[1], p[0]))
         main = addresses[0][0]
         continues = (unit.item_id, main) in started and unit.parts == 1 and unit.minutes_known
@@ -846,19 +908,18 @@ def _steps(
         remaining_minutes = (
             unit.unit_minutes - minutes_taken[unit.unit_id] if unit.parts > 1 and unit.minutes_known else 0
         )
-        steps.append(
-            _step(
-                unit,
-                week,
-                addresses,
-                follows,
-                remaining_minutes,
-                open_gaps[main],
-                wording,
-                main in in_wanted_language,
-                continues,
-            )
+        step = _step(
+            unit,
+            week,
+            addresses,
+            follows,
+            remaining_minutes,
+            open_gaps[main],
+            wording,
+            main in in_wanted_language,
+            continues,
         )
+        steps.append(replace(step, learning_day=day) if day else step)
     return steps
 
 

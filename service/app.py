@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from recommender.index import set_search_threads
+from service.badges import public_router as public_badges
+from service.badges import router as badges
 from service.catalog import router as catalog
 from service.core.runtime import Runtime
 from service.core.settings import Settings
@@ -24,6 +26,7 @@ from service.http.limits import BodySizeLimit, RateLimit, rate_limited
 from service.http.metrics import RequestMetrics, prepare_multiprocess_dir
 from service.http.request_log import RequestLog
 from service.jobs import models_router as models
+from service.learning import router as learning
 from service.lti import router as lti
 from service.nudges import chat_router as chat
 from service.nudges import router as nudges
@@ -142,11 +145,14 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(tenant_settings.router)
+    app.include_router(learning.router)
     app.include_router(api_keys.router)
     app.include_router(contests.router)
     app.include_router(figures.router)
     app.include_router(dashboard.router)
     app.include_router(lti.router)
+    app.include_router(badges.router)
+    app.include_router(public_badges.router)
     app.include_router(nudges.router)
     app.include_router(chat.router)
     app.mount("/static", dashboard.static_files(), name="static")

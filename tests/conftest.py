@@ -59,16 +59,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("backend", names, indirect=True, scope="session")
 
 
-@pytest.hookimpl(tryfirst=True)  # before -m deselects: `-m "not postgres"` must see the added markers
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Runs on PostgreSQL get the `postgres` marker. Under pytest-xdist, modules that hold a slow
-    test go first, in their usual order: `make test` hands each worker whole modules (--dist
-    loadscope), in the order collected, so the long ones start early rather than leave one worker
-    busy at the end while the other has nothing left to do."""
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> Iterator[None]:
+    """Runs on PostgreSQL get the `postgres` marker before any other hook sees the items (`-m "not
+    postgres"` deselects on it). Under pytest-xdist, modules that hold a slow test then go first, in
+    their usual order, after every other hook has reordered: `make test` hands each worker whole
+    modules (--dist loadscope) in the order collected, so the long ones must start early rather than
+    leave one worker busy at the end while the other has nothing left to do. pytest's own grouping by
+    the session-scoped `backend` parameter runs in this hook too and would undo an earlier sort."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+    yield
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
     slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}

@@ -82,16 +82,23 @@ class Settings(BaseSettings):
     # The local snapshot folder; empty: LEERPAD_HOME/index. Give each replica its own when they share
     # LEERPAD_HOME (for uploads and pseudonym.key) but take their snapshots from `snapshot_store`.
     index_dir: str = ""
+    # Where people and other systems reach this service (https in production): the links in nudges,
+    # the request URLs Slack and Teams are given, and the URLs under which Open Badges name their
+    # issuer, revocation list and keys (service/badges), so it must not change once badges are issued.
+    public_url: str = "http://127.0.0.1:8000"
+    # The secret that encrypts each tenant's badge signing key in the database and keys the pseudonymous
+    # identity badges carry. Empty: a random one made on first use in LEERPAD_HOME/badge-key.secret
+    # (every replica must share it, like pseudonym.key). Losing it means new keys, and old badges no
+    # longer verify.
+    badge_key_secret: str = ""
 
     # Nudges in Slack and Teams (service/nudges). `secrets_key`: a Fernet key (32 url-safe base64
     # bytes; `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`)
     # that encrypts the integrations' secrets in the database; empty: a key made on first use in
     # LEERPAD_HOME/secrets.key (share it between replicas as pseudonym.key). `slack_api_url`: Slack's
-    # Web API (a local stand-in in tests). `public_url`: this service as employees reach it, for the
-    # links in nudges. `nudge_check_seconds`: how often a worker queues the nudge job.
+    # Web API (a local stand-in in tests). `nudge_check_seconds`: how often a worker queues the nudge job.
     secrets_key: str = ""
     slack_api_url: str = "https://slack.com/api/"
-    public_url: str = "http://127.0.0.1:8000"
     nudge_check_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("redis_url")
@@ -100,6 +107,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not value.startswith(("redis://", "rediss://")):
             raise ValueError("LEERPAD_REDIS_URL must start with redis:// or rediss://")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")) or any(c in value for c in "?# "):
+            raise ValueError("LEERPAD_PUBLIC_URL must be an http(s) URL without query or fragment")
         return value
 
     @field_validator("log_format", "log_level", mode="before")

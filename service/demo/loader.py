@@ -24,6 +24,8 @@ from models import repositories as repo
 from models.db import transaction
 from service.core.runtime import Runtime
 from service.demo.activity import load_activity
+from service.demo.badges import load_badges
+from service.demo.learning_days import load_learning_days
 from service.demo.nudges import load_nudges
 from service.people.employees import AssessmentInput, add_assessments, upsert_employee
 from service.reports.figures import import_figures, read_figures_csv
@@ -150,5 +152,7 @@ def _steps(runtime: Runtime, tenant: str, demo_dir: Path, progress: bool) -> lis
         ("employees", employees),
         ("L&D figures", figures),
         ("learning", lambda: load_activity(runtime, tenant)),
+        ("badges", lambda: load_badges(runtime, tenant)),
+        ("learning days", lambda: load_learning_days(runtime, tenant)),
         ("nudges", lambda: load_nudges(runtime, tenant)),
     ]

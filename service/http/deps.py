@@ -173,6 +173,12 @@ PUBLIC_ROUTES: dict[tuple[str, str], str] = {
         "/lti/deep-link",
     ): "the deep-linking picker: the launch id of a validated staff launch is the credential",
     ("GET", "/lti/jwks"): "the tool's public keys, for platforms to check what it signs",
+    # Open Badges (service/badges/public_router.py): what anyone who is shown a badge needs to check it
+    ("GET", "/badges/issuers/{tenant}"): "a badge issuer's public Profile (a tenant that issued badges)",
+    ("GET", "/badges/issuers/{tenant}/jwks.json"): "a badge issuer's public keys, to check badge signatures",
+    ("GET", "/badges/issuers/{tenant}/status/1"): "a badge issuer's revocation list: bits, no names",
+    ("GET", "/badges/{badge_id}/verify"): "the verification page of a badge: what the credential shows",
+    ("POST", "/badges/verify"): "checks a pasted badge credential; reads nothing but the issuer keys",
     (
         "POST",
         "/slack/{tenant}/interactions",

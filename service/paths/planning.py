@@ -41,6 +41,7 @@ from service.paths.request_catalog import RequestCatalog, request_catalog
 from service.paths.retrieval import label_variants, retrieved_signals
 from service.paths.schemas import AdHocSkill
 from service.paths.step_relevance import step_relevance_bar
+from service.people.employees import DEFAULT_WEEKS, stored_preference, weekly_goal
 from service.people.gaps import ContentCheck, employee_gaps
 
 MODEL_VERSION = "rules-1"  # the hand-set ranking weights; retrained rankers get their own versions
@@ -277,6 +278,7 @@ def plan_path(
                 "partial": step.partial,
                 "remaining_minutes": step.remaining_minutes,
                 "language_fallback": step.language_fallback,
+                "learning_day": step.learning_day or None,
             }
         )
     gap_by_skill = {g.skill_id: g for g in plan.gaps}
@@ -312,6 +314,15 @@ def plan_path(
         "minutes_per_week": plan.budget.minutes_per_week,
         "weeks": plan.budget.weeks,
         "covered_priority_share": round(path.covered_priority_share, 4),
+        "learning_days": [
+            {
+                "date": day.day,
+                "week": day.week,
+                "minutes": day.minutes,
+                "planned_minutes": sum(s.minutes for s in path.steps if s.learning_day == day.day),
+            }
+            for day in plan.budget.days_in_path
+        ],
         "model_version": model.version if model is not None else MODEL_VERSION,
     }
     return PlannedPath(body, _impressions(path.steps, shortlisted))
@@ -461,24 +472,12 @@ class PathInputError(LeerpadError):
     """A path request that cannot be planned; the message names the field."""
 
 
-DEFAULT_MINUTES_PER_WEEK = 60
-DEFAULT_WEEKS = 6
-
-
 def budget_for(employee: Employee | None, minutes_per_week: int | None, weeks: int | None) -> Budget:
     """The request's numbers, else the employee's stored preferences (checked when they were stored,
     see service.people.schemas.EmployeeIn), else 60 minutes a week for 6 weeks."""
-    preferences = dict(employee.preferences or {}) if employee else {}
-
-    def stored(name: str, default: int) -> int:
-        value = preferences.get(name)
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
-
     return Budget(
-        minutes_per_week
-        if minutes_per_week is not None
-        else stored("minutes_per_week", DEFAULT_MINUTES_PER_WEEK),
-        weeks if weeks is not None else stored("weeks", DEFAULT_WEEKS),
+        minutes_per_week if minutes_per_week is not None else weekly_goal(employee),
+        weeks if weeks is not None else stored_preference(employee, "weeks", DEFAULT_WEEKS),
     )
 
 

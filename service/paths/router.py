@@ -15,6 +15,7 @@ from recommender.paths import Budget
 from service.http.deps import Caller, PeopleCaller, RuntimeDep, SessionDep, require
 from service.http.errors import NotFound, problem_responses
 from service.http.params import Key
+from service.learning.days import path_learning_days
 from service.paths.planning import (
     PlanInput,
     ad_hoc_plan,
@@ -71,6 +72,8 @@ def employee_path(
     role = role_to_reach(session, caller.tenant_id, employee, body.target_role)
     now = datetime.now(UTC)
     budget = budget_for(employee, body.minutes_per_week, body.weeks)
+    days = path_learning_days(session, caller.tenant_id, employee, now.date(), budget.weeks)
+    budget = replace(budget, learning_days=days)
     has_content = content_check(runtime, caller.tenant_slug, session, caller.tenant_id)
     plan = employee_plan(session, caller.tenant_id, employee, role, budget, body.languages, now, has_content)
     plan = replace(plan, show_levels=shows_gap_scores(session, caller))

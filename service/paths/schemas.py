@@ -98,6 +98,10 @@ class PathStepPublic(BaseModel):
         default=False,
         description="in another language: no content in the learner's languages teaches this gap",
     )
+    learning_day: str | None = Field(
+        default=None,
+        description="the Learning Day (ISO date) the step is planned on; null: the week's own time",
+    )
 
 
 class CoveredGap(BaseModel):
@@ -124,6 +128,13 @@ class MatchedSkill(BaseModel):
     resolved_to: str
 
 
+class PathLearningDay(BaseModel):
+    date: str
+    week: int
+    minutes: int = Field(description="the day budget")
+    planned_minutes: int = Field(description="minutes of the path's steps on that day")
+
+
 class PathPublic(BaseModel):
     path_id: str
     steps: list[PathStepPublic]
@@ -135,6 +146,11 @@ class PathPublic(BaseModel):
     model_version: str
     minutes_per_week: int | None = None
     weeks: int | None = None
+    learning_days: list[PathLearningDay] = Field(
+        default_factory=list,
+        description="the employee's Learning Days inside the path's weeks (the company's setting, the "
+        "employee's preference), a day budget beside the weekly one",
+    )
     matched_skills: list[MatchedSkill] | None = Field(
         default=None, description="POST /v1/recommendations: how each label was matched"
     )

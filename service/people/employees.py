@@ -47,6 +47,23 @@ def load_employee(session: Session, caller: Caller, employee_id: str) -> Employe
     return employee
 
 
+DEFAULT_MINUTES_PER_WEEK = 60
+DEFAULT_WEEKS = 6
+
+
+def stored_preference(employee: Employee | None, name: str, default: int) -> int:
+    """A whole-number preference of the employee (checked when stored, see
+    service.people.schemas.EmployeeIn), else `default`: the defaults of their paths and their weekly
+    learning goal."""
+    value = dict(employee.preferences or {}).get(name) if employee else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default
+
+
+def weekly_goal(employee: Employee | None) -> int:
+    """The minutes a week the employee means to learn: their path's default budget and their goal."""
+    return stored_preference(employee, "minutes_per_week", DEFAULT_MINUTES_PER_WEEK)
+
+
 def aimed_role(session: Session, tenant_id: int, employee: Employee) -> Role | None:
     """The role the employee grows towards: their target role, else their role (None: neither)."""
     role_id = employee.target_role_id or employee.role_id

@@ -28,18 +28,13 @@ from service.people.employees import (
     load_employee,
     upsert_employee,
 )
-from service.people.progress import employee_progress
 from service.people.schemas import (
     MAX_ASSESSMENTS,
     AssessmentIn,
     AssessmentsAccepted,
     EmployeeIn,
     EmployeePublic,
-    MilestonePublic,
-    ProgressPublic,
-    WeekPublic,
 )
-from service.people.visibility import require_gap_scores_shown
 from service.skills.roles import (
     RoleChanges,
     RoleSkillInput,
@@ -207,38 +202,6 @@ def put_employee(
 )
 def get_employee(employee_id: Key, caller: PeopleCaller, session: SessionDep) -> EmployeePublic:
     return employee_public(session, load_employee(session, caller, employee_id))
-
-
-@router.get(
-    "/employees/{employee_id}/progress",
-    response_model=ProgressPublic,
-    responses=problem_responses(401, 403, 404),
-)
-def get_progress(employee_id: Key, caller: PeopleCaller, session: SessionDep) -> ProgressPublic:
-    """The employee's own progress: minutes this week against their weekly goal, the streak of weeks
-    the goal was met, the last 8 weeks, and the skills that reached what their role asks. For the
-    employee and their LMS; nothing in Leerpad ranks people."""
-    employee = load_employee(session, caller, employee_id)
-    require_gap_scores_shown(session, caller)
-    shown, labels = employee_progress(session, caller.tenant_id, employee)
-    return ProgressPublic(
-        employee_id=employee.key,
-        weekly_goal_minutes=shown.weekly_goal,
-        minutes_this_week=shown.this_week.minutes,
-        goal_met_this_week=shown.this_week.goal_met,
-        streak_weeks=shown.streak,
-        weeks=[WeekPublic(week_start=w.start, minutes=w.minutes, goal_met=w.goal_met) for w in shown.weeks],
-        milestones=[
-            MilestonePublic(
-                skill_id=m.skill_id,
-                skill=labels.get(m.skill_id, str(m.skill_id)),
-                required=m.required,
-                level=m.level,
-                reached_on=m.reached_on,
-            )
-            for m in shown.milestones
-        ],
-    )
 
 
 @router.post(

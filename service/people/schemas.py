@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -15,6 +14,8 @@ MAX_PREFERENCE_DEPTH = 8
 MAX_PREFERENCE_VALUES = 1000
 # Preferences that are the defaults of every path request (the path's own fields win), and their range.
 PREFERENCE_NUMBERS = {"minutes_per_week": (5, 2400), "weeks": (1, 52)}
+# The employee's Learning Day: "off" (none planned for them) or the weekday they take it on.
+LEARNING_DAY_CHOICES = ("off", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class EmployeeIn(Strict):
@@ -24,7 +25,8 @@ class EmployeeIn(Strict):
     language: Language = "nl"
     preferences: dict[str, Any] = Field(
         default_factory=dict,
-        description=f"formats, languages, minutes_per_week and weeks are the defaults of the employee's paths; at most {MAX_PREFERENCE_DEPTH} deep "
+        description=f"formats, languages, minutes_per_week and weeks are the defaults of the employee's paths; learning_day "
+        "('off' or a weekday) moves or cancels their Learning Days; at most {MAX_PREFERENCE_DEPTH} deep "
         f"and {MAX_PREFERENCE_VALUES} values in all",
     )
 
@@ -42,6 +44,11 @@ class EmployeeIn(Strict):
                 raise ValueError(
                     f"preferences.{name}: expected a whole number from {low} to {high}, got {number!r}"
                 )
+        day = value.get("learning_day")
+        if day is not None and day not in LEARNING_DAY_CHOICES:
+            raise ValueError(
+                f"preferences.learning_day: one of {', '.join(LEARNING_DAY_CHOICES)}, got {day!r}"
+            )
         for name in ("languages", "formats"):
             listed = value.get(name)
             if listed is not None and (
@@ -91,29 +98,3 @@ class GapsPublic(BaseModel):
     role: str | None
     gaps: list[GapPublic]
     uncovered: list[int] = Field(description="Skills with a gap that no catalog item teaches")
-
-
-class WeekPublic(BaseModel):
-    week_start: date
-    minutes: int
-    goal_met: bool
-
-
-class MilestonePublic(BaseModel):
-    skill_id: int
-    skill: str
-    required: int
-    level: float
-    reached_on: date | None = Field(description="the day of the latest evidence of the skill")
-
-
-class ProgressPublic(BaseModel):
-    """The employee's own progress: against their own goal, never against colleagues."""
-
-    employee_id: str
-    weekly_goal_minutes: int = Field(description="the employee's minutes per week (60 when they set none)")
-    minutes_this_week: int
-    goal_met_this_week: bool
-    streak_weeks: int = Field(description="weeks in a row with the goal met, up to this week or the last")
-    weeks: list[WeekPublic] = Field(description="the last 8 ISO weeks, oldest first")
-    milestones: list[MilestonePublic] = Field(description="skills at or above the level the role asks")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from service.learning.schemas import LearningDayUse, SkillProficiency
 
 
 class ReportFilters(BaseModel):
@@ -199,6 +201,13 @@ class KpiReport(BaseModel):
     effectiveness: Effectiveness
     kirkpatrick: KirkpatrickLevels
     roi: Roi | None
+    learning_days: LearningDayUse | None = Field(
+        default=None,
+        description="the share of Learning Day time used, per team; null while all is suppressed",
+    )
+    time_to_proficiency: list[SkillProficiency] = Field(
+        default_factory=list, description="median days from a gap opening to its target level, per skill"
+    )
     nudges: NudgeKpis | None = None  # None only in reports built before nudges existed
 
 

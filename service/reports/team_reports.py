@@ -33,6 +33,7 @@ from recommender.reports import ALL_TEAMS, NO_TEAM, GapStats, PersonGaps, Ratio
 from service.core.collector import collector_paused
 from service.core.csv_export import csv_text
 from service.core.runtime import Runtime
+from service.learning.kpis import learning_day_use, time_to_proficiency
 from service.paths.planning import content_check
 from service.people.gaps import ContentCheck, population_gaps
 from service.reports.nudge_kpis import nudge_kpis
@@ -650,8 +651,21 @@ def _kpi_report(
         roi = figures.return_on_investment(money, start, end, filters.team)
     except ValueError as exc:
         raise ReportInputError(f"L&D figures: {exc}") from exc
+    populations = [ids(asked), *(ids(choice) for choice in coarser_filters(asked))]
+    learning_days, proficiency = None, []
+    if not everything_hidden:
+        team_of = {m.employee_id: m.team for m in members}
+        learning_days = learning_day_use(session, tenant_id, team_of, populations, start, end, now.date())
+        evidence = {
+            e: [(a.skill_id, a.level, a.source, a.observed_at) for a in rows]
+            for e, rows in crowd.assessments.items()
+        }
+        role_of = {e.id: e.role_id for e in crowd.employees}
+        proficiency = time_to_proficiency(session, tenant_id, role_of, evidence, populations, start, end)
     return KpiReport(
         tenant=tenant_slug,
+        learning_days=learning_days,
+        time_to_proficiency=proficiency,
         generated_at=now,
         filters=filters,
         min_group_size=MIN_GROUP_SIZE,

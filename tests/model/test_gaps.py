@@ -61,7 +61,7 @@ def profile_gaps(requirements: list[Requirement], evidence: dict[int, list[Evide
 def test_levels_cover_zero_to_five_and_sources_all_have_weights() -> None:
     assert sorted(LEVELS) == [0, 1, 2, 3, 4, 5]
     assert set(SOURCE_WEIGHTS) == set(SOURCES)
-    ordered = ["test", "manager", "360", "completion", "self"]
+    ordered = ["test", "manager", "360", "badge", "completion", "self"]
     weights = [SOURCE_WEIGHTS[s] for s in ordered]
     assert weights == sorted(weights, reverse=True) and len(set(weights)) == len(weights)
 

@@ -46,10 +46,10 @@ def _metadata_with(*extra: Table) -> MetaData:
 
 
 def test_a_new_table_fails_until_it_is_classified() -> None:
-    metadata = _metadata_with(Table("badges", MetaData(), Column("id", Integer, primary_key=True)))
+    metadata = _metadata_with(Table("trophies", MetaData(), Column("id", Integer, primary_key=True)))
     problems = registry_problems(metadata)
-    assert len(problems) == 1 and problems[0].startswith("badges is a new table")
-    assert registry_problems(metadata, none={**NO_PERSONAL_DATA, "badges": "catalog badges"}) == []
+    assert len(problems) == 1 and problems[0].startswith("trophies is a new table")
+    assert registry_problems(metadata, none={**NO_PERSONAL_DATA, "trophies": "catalog trophies"}) == []
 
 
 def test_a_table_naming_an_employee_must_be_registered() -> None:

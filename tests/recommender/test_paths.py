@@ -17,6 +17,7 @@ from recommender.paths import (
     NOT_ENOUGH_CONTENT,
     TOO_LONG,
     Budget,
+    LearningDay,
     LearningPath,
     build_path,
 )
@@ -538,3 +539,38 @@ def test_a_gap_whose_content_the_learner_did_is_all_done_not_without_content() -
     assert [(u.skill_id, u.reason) for u in path.uncovered if u.skill_id == 2] == [(2, "all_done")]
     text = explain_uncovered("all_done", "product roadmapping", 0.0, dutch=False)
     assert text.startswith("You have done all the content on product roadmapping that suits your level")
+
+
+# --- Learning Days: a day budget beside the weekly one --------------------------------------------
+
+
+def test_a_learning_day_holds_the_units_the_week_has_no_room_for() -> None:
+    units = [scored(cand(i, 1, minutes=30, item_id=100 + i)) for i in range(1, 9)]
+    gaps = [gap(1, required=5, current=0.0)]
+    without = build_path(units, gaps, Budget(30, 2), language="nl", skill_labels={1: "SQL"})
+    assert without.total_minutes == 60 and all(not s.learning_day for s in without.steps)
+
+    day = LearningDay(week=2, day="2027-01-01", minutes=100)
+    budget = Budget(30, 2, learning_days=(day,))
+    assert budget.total == 160
+    path = build_path(units, gaps, budget, language="nl", skill_labels={1: "SQL"})
+    on_day = [s for s in path.steps if s.learning_day == "2027-01-01"]
+    assert len(on_day) == 3 and all(s.week == 2 for s in on_day)  # 3 x 30 fit in 100, a 4th does not
+    assert path.total_minutes == 150 <= budget.total
+    for week in (1, 2):
+        assert sum(s.minutes for s in path.steps if s.week == week and not s.learning_day) <= 30
+    assert all(s.minutes <= 30 for s in path.steps)  # no step longer than its slot
+    weeks = [s.week for s in path.steps]
+    assert weeks == sorted(weeks)
+    # a day past the path's weeks adds nothing
+    later = Budget(30, 1, learning_days=(day,))
+    assert later.total == 30 and not build_path(units, gaps, later, language="nl", skill_labels={}).steps[1:]
+
+
+def test_a_long_unit_is_still_cut_at_the_weekly_minutes_on_a_learning_day() -> None:
+    course = [scored(cand(1, 1, minutes=120, relevance=0.9))]
+    budget = Budget(40, 2, learning_days=(LearningDay(1, "2027-01-01", 480),))
+    path = build_path(course, [gap(1, required=5, current=0.0)], budget, language="en", skill_labels={})
+    assert [s.minutes for s in path.steps] == [40, 40, 40]
+    assert [s.learning_day for s in path.steps] == ["", "2027-01-01", "2027-01-01"]
+    assert [s.part for s in path.steps] == [1, 2, 3]

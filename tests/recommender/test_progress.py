@@ -1,4 +1,5 @@
-"""An employee's own progress: minutes per ISO week, the streak against their goal, milestones."""
+"""An employee's own progress (minutes per ISO week, the streak against their goal, milestones), the
+minutes an event stands for, time to proficiency, and the group figures hidden below five people."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from recommender.progress import LearnedMinutes, Milestone, minutes_per_week, progress, streak, week_start
+from recommender.progress import (
+    LearnedMinutes,
+    Milestone,
+    Observation,
+    days_to_proficiency,
+    first_reached,
+    group_median,
+    group_share,
+    learned_minutes,
+    minutes_per_week,
+    progress,
+    streak,
+    week_start,
+)
 
 WEDNESDAY = date(2026, 12, 2)
 
@@ -42,3 +56,52 @@ def test_progress_shows_eight_weeks_this_week_last_and_the_milestones() -> None:
     assert (shown.this_week.minutes, shown.this_week.goal_met) == (12, False)
     assert shown.weeks[-2].goal_met and shown.streak == 1
     assert shown.milestones == (reached,)
+
+
+def moment(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=UTC)
+
+
+def test_only_a_finished_unit_counts_as_learning_time_with_its_duration_first() -> None:
+    assert learned_minutes("completed", 1500, 10, 60) == 25  # the statement's duration
+    assert learned_minutes("passed", None, 10, 60) == 10  # else the unit's minutes
+    assert learned_minutes("completed", 0, None, 60) == 60  # else the item's
+    assert learned_minutes("experienced", 1800, 10, 60) == 0  # an attempt: its time is in the completion
+
+
+def test_the_first_evidence_at_the_target_counts_from_a_moment_on() -> None:
+    evidence = [Observation(moment("2027-01-02"), 2, "self"), Observation(moment("2027-02-10"), 4, "test")]
+    reached = first_reached(evidence, 4)
+    assert reached is not None and reached.source == "test"
+    assert first_reached(evidence, 4, since=moment("2027-03-01")) is None
+
+
+def test_time_to_proficiency_runs_from_the_gap_opening_to_the_target() -> None:
+    observations = [
+        Observation(moment("2027-01-01"), 1, "test"),
+        Observation(moment("2027-01-31"), 4, "test"),
+    ]
+    assert days_to_proficiency(observations, 4) == 30
+    # a path started before the first assessment opens the gap earlier
+    assert days_to_proficiency(observations, 4, path_started=moment("2026-12-22")) == 40
+    # at the target from the start: no gap ever opened
+    assert days_to_proficiency([Observation(moment("2027-01-01"), 4, "test")], 4) is None
+    # still open
+    assert days_to_proficiency(observations[:1], 4) is None
+
+
+def test_group_figures_are_hidden_below_five_people() -> None:
+    assert group_median([10, 20, 30, 40]).median is None and group_median([10, 20, 30, 40]).suppressed
+    shown = group_median([10, 20, 30, 40, 100])
+    assert (shown.median, shown.employees, shown.suppressed) == (30, 5, False)
+
+    four = {e: (480.0, 240.0) for e in range(4)}
+    hidden = group_share(four)
+    assert hidden.suppressed and hidden.share is None and hidden.used_minutes == 0
+    five = {**four, 9: (480.0, 600.0)}  # learning more than planned counts as the day used, not more
+    share = group_share(five)
+    assert not share.suppressed
+    assert share.share == pytest.approx((4 * 240 + 480) / (5 * 480))
+    # employees without planned time are not part of the group
+    assert group_share({**four, 9: (0.0, 100.0)}).suppressed
+    assert group_share(five, hide=True).suppressed

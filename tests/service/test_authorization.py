@@ -136,7 +136,15 @@ def test_each_role_gets_exactly_the_routes_its_rule_allows(
 
 
 MARKER_TEAM = "alpha-secret-team"
-OBJECT_IDS = ("{item_id}", "{path_id}", "{assessment_id}", "{contest_id}", "{figure_id}", "{job_id}")
+OBJECT_IDS = (
+    "{item_id}",
+    "{path_id}",
+    "{assessment_id}",
+    "{contest_id}",
+    "{figure_id}",
+    "{job_id}",
+    "{challenge_id}",
+)
 
 
 def _tenant_a(client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path) -> dict[str, str]:
@@ -172,6 +180,14 @@ def _tenant_a(client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path)
     created = client.post("/v1/reports/figures", json=[figure], headers=ld).json()["figures"][0]
     job = client.post("/v1/catalog/retag", headers=ld).json()
     skill = client.get(f"/v1/catalog/items/{item['item_id']}/skills", headers=lms).json()[0]
+    challenge = {
+        "team": MARKER_TEAM,
+        "title": "alpha secret challenge",
+        "goal_minutes": 300,
+        "starts_on": "2026-09-01",
+        "ends_on": "2027-08-31",
+    }
+    created_challenge = client.post("/v1/challenges", json=challenge, headers=ld).json()
     return {
         "{employee_id}": "e-self",
         "{item_id}": str(item["item_id"]),
@@ -181,6 +197,7 @@ def _tenant_a(client: TestClient, runtime: Runtime, tenant: str, tmp_path: Path)
         "{figure_id}": str(created["figure_id"]),
         "{job_id}": str(job["job_id"]),
         "{skill_id}": str(skill["skill_id"]),
+        "{challenge_id}": str(created_challenge["challenge_id"]),
         "{role_id}": "analyst",
         "secret_path": path.json()["path_id"],
         "admin": admin["Authorization"],
@@ -196,6 +213,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/v1/contests/{contest_id}"): {"decision": "corrected"},
     ("PUT", "/v1/catalog/items/{item_id}/skills/{skill_id}"): {"status": "rejected"},
     ("PUT", "/v1/settings"): {"individual_gaps": "all"},
+    ("PUT", "/v1/employees/{employee_id}/badges/consent"): {"consent": True},
     ("PUT", "/v1/employees/{employee_id}/nudges"): {
         "opted_in": True,
         "channel": "slack",

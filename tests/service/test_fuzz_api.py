@@ -67,6 +67,8 @@ SEMANTIC_422 = {
     ("GET", "/v1/reports/gaps"): "team and role must name a known team and role",
     ("GET", "/v1/reports/kpis"): "team and role must name a known team and role",
     ("PUT", "/v1/employees/{employee_id}"): "role and target_role must name a role defined before",
+    ("PUT", "/v1/badges/trusted-issuers"): "jwks must hold 1 to 10 public EC, RSA or OKP keys",
+    ("POST", "/v1/employees/{employee_id}/badges/received"): "the file must be a badge Leerpad can read",
 }
 # The LRS answers 400 where the rest of the API answers 422 (xAPI asks it), and validates statements
 # and agents by xAPI's rules, which its JSON schema only outlines (service/xapi/openapi.py).

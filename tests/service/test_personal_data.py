@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from service.trust.personal_data import (
     log_pseudonym,
 )
 from tests.support.api_keys import make_key
+from tests.support.badges import baked, issuer_key, other_issuer_badge, trusted_issuer_body
 from tests.support.catalogs import HEADER, PATH_CATALOG, write_csv
 from tests.support.xapi import statement
 
@@ -107,6 +109,25 @@ def build_employee(client: TestClient, runtime: Runtime, tenant: str, tmp_path: 
     assert client.post("/xapi/statements", json=joined, headers=lrs).status_code == 200
     path = client.post(f"/v1/employees/{key}/path", json={"minutes_per_week": 30, "weeks": 2}, headers=own)
     assert path.status_code == 200, path.json()
+    # Open Badges: a verified badge from elsewhere (evidence of "feedback geven" at level 3, the role's
+    # target, as the manager's rating is contested), the employee's consent and the badge it earns.
+    admin = make_key(runtime, tenant, "admin")
+    assert client.put("/v1/badges/settings", json={"enabled": True}, headers=admin).status_code == 200
+    private = issuer_key()
+    assert (
+        client.put("/v1/badges/trusted-issuers", json=trusted_issuer_body(private), headers=admin).status_code
+        == 200
+    )
+    upload = baked(other_issuer_badge(private, target_name="feedback geven"))
+    received = client.post(
+        f"/v1/employees/{key}/badges/received", files={"file": ("b.png", upload)}, headers=own
+    )
+    assert received.status_code == 201 and received.json()["verified"] is True, received.json()
+    assert (
+        client.put(f"/v1/employees/{key}/badges/consent", json={"consent": True}, headers=own).status_code
+        == 200
+    )
+    assert len(client.post(f"/v1/employees/{key}/badges", headers=own).json()) == 1
     # Nudges: the employee's own settings, a nudge sent to them and their pulse answer.
     settings = {"opted_in": True, "channel": "slack", "address": f"U-{key}"}
     assert client.put(f"/v1/employees/{key}/nudges", json=settings, headers=own).status_code == 200
@@ -131,6 +152,19 @@ def build_employee(client: TestClient, runtime: Runtime, tenant: str, tmp_path: 
             ),
         )
         nudges_repo.add_pulse_answer(session, tenant_row.id, employee.id, 9, utcnow())
+    # A team challenge the employee joined (L&D sets it; joining is the employee's own choice).
+    today = utcnow().date()
+    challenge = {
+        "team": "data",
+        "title": "300 minuten",
+        "goal_minutes": 300,
+        "starts_on": today.isoformat(),
+        "ends_on": (today + timedelta(days=30)).isoformat(),
+    }
+    made = client.post("/v1/challenges", json=challenge, headers=make_key(runtime, tenant, "ld"))
+    assert made.status_code == 201, made.text
+    url = f"/v1/challenges/{made.json()['challenge_id']}/participants/{key}"
+    assert client.put(url, headers=own).status_code == 200
 
 
 @pytest.fixture
@@ -195,7 +229,7 @@ def test_export_holds_everything_and_erasure_leaves_no_trace(
     assert tables["employees"][0]["key"] == key and tables["employees"][0]["preferences"] == {
         "formats": ["video"]
     }
-    assert sorted(a["source"] for a in tables["assessments"]) == ["manager", "self", "test"]
+    assert sorted(a["source"] for a in tables["assessments"]) == ["badge", "manager", "self", "test"]
     assert {a["skill_label"] for a in tables["assessments"]} >= {"SQL"}
     assert [c["reason"] for c in tables["assessment_contests"]] == ["I was on leave then"]
     assert sorted(e["verb"] for e in tables["learning_events"]) == ["completed", "rated"]

@@ -1,7 +1,7 @@
 """api_keys.last_used_at: when a request last came with the key (to the minute), null for never
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-05 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0026"
-down_revision = "0023"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
