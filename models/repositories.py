@@ -9,10 +9,10 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models.tables import (
@@ -110,6 +110,19 @@ def find_api_key(session: Session, token: str) -> ApiKey | None:
     if key is None or not secrets.compare_digest(key.key_hash, hash_secret(parts[2])):
         return None
     return key
+
+
+def record_key_use(session: Session, key_id: int, now: datetime, every: timedelta) -> bool:
+    """Set the key's last_used_at to `now` unless it was set `every` or less before: one UPDATE
+    whose condition holds for one request only, however many workers see the same key at once.
+    True when it wrote. Cross-tenant like find_api_key: it runs as a request is authenticated."""
+    result = session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == key_id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - every))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def list_api_keys(session: Session, tenant_id: int) -> Sequence[ApiKey]:

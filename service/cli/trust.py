@@ -45,23 +45,24 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(tenant: TenantOption = DEFAULT_TENANT) -> None:
-    """The tenant's keys: id, prefix, role, employee, label, created, revoked. Never a secret (only hashes are stored)."""
+    """The tenant's keys: id, prefix, role, employee, label, created, last used, revoked. Never a secret (only hashes are stored)."""
     from models import repositories as repo
 
     with context.tenant_runtime(tenant) as runtime, runtime.sessions() as session:
         keys = repo.list_api_keys(session, context.known_tenant(session, tenant).id)
         rows = [
-            (k.id, k.prefix, k.role, k.employee_id or "-", k.label or "-", k.created_at, k.revoked_at)
+            f"{k.id:>5} {k.prefix:<12} {k.role:<8} {k.employee_id or '-':<14} {when(k.created_at):<16} "
+            f"{when(k.last_used_at) if k.last_used_at else 'never':<16} {when(k.revoked_at):<16} {k.label or '-'}"
             for k in keys
         ]
     if not rows:
         typer.echo(f"{tenant} has no API keys (leerpad keys create --tenant {tenant} --role ROLE)")
         return
-    typer.echo(f"{'id':>5} {'prefix':<12} {'role':<8} {'employee':<14} {'created':<16} {'revoked':<16} label")
-    for key_id, prefix, key_role, employee, label, created, revoked in rows:
-        typer.echo(
-            f"{key_id:>5} {prefix:<12} {key_role:<8} {employee:<14} {when(created):<16} {when(revoked):<16} {label}"
-        )
+    typer.echo(
+        f"{'id':>5} {'prefix':<12} {'role':<8} {'employee':<14} {'created':<16} {'last used':<16} {'revoked':<16} label"
+    )
+    for row in rows:
+        typer.echo(row)
 
 
 @keys_app.command("revoke")

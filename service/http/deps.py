@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,11 +13,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from models import repositories as repo
+from models.tables import ApiKey, utcnow
 from service.core.key_roles import ROLES
 from service.core.runtime import Runtime
 from service.http.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="An API key made with `leerpad keys create`")
+log = logging.getLogger("leerpad")
+
+# A key's last_used_at is written at most once a minute, not on every request a busy key makes.
+KEY_USE_EVERY = timedelta(minutes=1)
+_KEY_USED = "leerpad.key_used"  # session.info: the id of a key whose use is to be recorded
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -40,7 +48,33 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
-        session.close()
+        try:
+            _record_key_use(session)
+        finally:
+            session.close()
+
+
+def _note_key_use(session: Session, key: ApiKey) -> None:
+    """Mark the key's use for recording when the request's session ends, unless its last_used_at
+    is under a minute old already (the usual case of a busy key: nothing more is written)."""
+    if key.last_used_at is None or key.last_used_at < utcnow() - KEY_USE_EVERY:
+        session.info[_KEY_USED] = key.id
+
+
+def _record_key_use(session: Session) -> None:
+    """The noted key's last_used_at, in a transaction of its own after the request's: its row is
+    locked for that one UPDATE only, never while a request runs (other requests with the key would
+    wait for it), and a request refused after it was authenticated (403, 404) counts as a use too.
+    A failure here is logged, never the answer."""
+    key_id = session.info.pop(_KEY_USED, None)
+    if key_id is None:
+        return
+    try:
+        repo.record_key_use(session, key_id, utcnow(), KEY_USE_EVERY)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.warning("could not record the use of API key %s", key_id, exc_info=True)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -75,13 +109,16 @@ def get_caller(
 
 def caller_for_key(session: Session, secret: str) -> Caller:
     """The one check of an API key, whichever way it came (Bearer here, HTTP Basic's password at
-    /xapi/): who holds it, or Unauthorized for a key that is unknown, revoked or of a gone tenant."""
+    /xapi/, the dashboard's login form): who holds it, or Unauthorized for a key that is unknown,
+    revoked or of a gone tenant. Its use is recorded (last_used_at, at most once a minute) when the
+    request's session ends (get_session)."""
     key = repo.find_api_key(session, secret.strip())
     if key is None:
         raise Unauthorized("invalid or revoked API key")
     tenant = repo.get_tenant_by_id(session, key.tenant_id)
     if tenant is None:
         raise Unauthorized("the key's tenant no longer exists")
+    _note_key_use(session, key)
     return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
 
 

@@ -20,7 +20,8 @@ router = APIRouter(prefix="/v1", tags=["keys"])
 
 @router.get("/keys", response_model=list[ApiKeyPublic], responses=problem_responses(401, 403))
 def list_keys(caller: AdminCaller, session: SessionDep) -> list[ApiKeyPublic]:
-    """The tenant's keys, revoked ones too: id, prefix, role, employee, label, created, revoked."""
+    """The tenant's keys, revoked ones too: id, prefix, role, employee, label, created, revoked, last
+    used (null: never)."""
     return [ApiKeyPublic.of(key) for key in repo.list_api_keys(session, caller.tenant_id)]
 
 

@@ -17,6 +17,7 @@ class ApiKeyPublic(BaseModel):
     label: str | None
     created_at: datetime
     revoked_at: datetime | None
+    last_used_at: datetime | None  # true to within a minute (written at most once a minute); None: never
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyPublic:
@@ -28,4 +29,5 @@ class ApiKeyPublic(BaseModel):
             label=key.label,
             created_at=key.created_at,
             revoked_at=key.revoked_at,
+            last_used_at=key.last_used_at,
         )

@@ -211,3 +211,53 @@ def test_web_urls_migration_clears_every_url_that_is_not_http_or_https(empty_dat
     assert stored == {**dict.fromkeys(urls), "web": urls["web"], "upper": urls["upper"]}
     assert [step["url"] for step in answers["p1"]["steps"]] == [urls["web"], None, None]
     assert answers["p1"]["covered_gaps"] == [] and answers["p2"] == {"steps": []}
+
+
+def _key_columns(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {column["name"] for column in inspect(engine).get_columns("api_keys")}
+    finally:
+        engine.dispose()
+
+
+def test_key_last_used_migration_goes_down_and_up_again_and_keeps_the_keys(empty_database: str) -> None:
+    """0026: api_keys.last_used_at, null for the keys there were; going down drops it in place,
+    keeping every key and the dashboard logins that hang on them."""
+    before = ScriptDirectory.from_config(alembic_config(empty_database)).get_revision("0026").down_revision
+    assert isinstance(before, str)
+    upgrade(empty_database, before)
+    assert "last_used_at" not in _key_columns(empty_database)
+    now = datetime.now(UTC)
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            tenant = add_tenant(conn)
+            conn.execute(
+                text(
+                    "INSERT INTO api_keys (tenant_id, prefix, key_hash, role, created_at) "
+                    "VALUES (:tenant, 'abc', 'hash', 'ld', :now)"
+                ),
+                {"tenant": tenant, "now": now},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO dashboard_sessions (tenant_id, key_id, token_hash, created_at, last_seen_at, "
+                    "expires_at) SELECT tenant_id, id, 'token', :now, :now, :now FROM api_keys"
+                ),
+                {"now": now},
+            )
+        upgrade(empty_database)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT prefix, last_used_at FROM api_keys")).all() == [("abc", None)]
+        command.downgrade(alembic_config(empty_database), before)
+        assert "last_used_at" not in _key_columns(empty_database)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT prefix FROM api_keys")).scalars().all() == ["abc"]
+            sessions = conn.execute(text("SELECT token_hash FROM dashboard_sessions")).scalars().all()
+        assert sessions == ["token"]
+        upgrade(empty_database)
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    finally:
+        engine.dispose()

@@ -1,8 +1,10 @@
-"""Repositories against SQLite and PostgreSQL: keys, tenants, jobs claimed exactly once, path candidates."""
+"""Repositories against SQLite and PostgreSQL: keys (and when they were last used), tenants, jobs
+claimed exactly once, path candidates."""
 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
 
@@ -34,6 +36,26 @@ def test_api_key_is_found_by_its_secret_only(runtime: Runtime, tenant: str) -> N
         assert found is not None and found.role == "ld"
         assert repo.find_api_key(session, secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
         assert repo.find_api_key(session, "not-a-key") is None
+
+
+def test_a_keys_use_is_recorded_only_when_the_last_is_older_than_the_interval(
+    runtime: Runtime, tenant: str
+) -> None:
+    every = timedelta(seconds=60)
+    start = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
+    with transaction(runtime.sessions) as session:
+        key, _ = repo.create_api_key(session, repo.get_or_create_tenant(session, tenant), "lms")
+        assert key.last_used_at is None
+    steps = [(0, True), (30, False), (60, False), (61, True), (120, False), (200, True)]
+    recorded = start
+    for seconds, writes in steps:
+        now = start + timedelta(seconds=seconds)
+        with transaction(runtime.sessions) as session:
+            assert repo.record_key_use(session, key.id, now, every) is writes, seconds
+        recorded = now if writes else recorded
+        with runtime.sessions() as session:
+            row = repo.get_api_key(session, key.tenant_id, key.id)
+            assert row is not None and row.last_used_at == recorded, seconds
 
 
 def test_get_or_create_tenant_is_idempotent(runtime: Runtime, tenant: str) -> None:

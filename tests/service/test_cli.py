@@ -439,9 +439,19 @@ def test_keys_list_shows_no_secret_and_a_revoked_key_fails_at_once(
     listed = run_cli("keys", "list", "--tenant", "acme")
     assert listed.exit_code == 0, listed.output
     rows = listed.stdout.splitlines()
-    assert rows[0].split() == ["id", "prefix", "role", "employee", "created", "revoked", "label"]
+    assert rows[0].split() == [
+        "id",
+        "prefix",
+        "role",
+        "employee",
+        "created",
+        "last",
+        "used",
+        "revoked",
+        "label",
+    ]
     mine = next(row for row in rows if prefix in row).split()
-    assert mine[1:4] == [prefix, "ld", "-"] and mine[-1] == "reports" and mine[-2] == "-"
+    assert mine[1:4] == [prefix, "ld", "-"] and mine[-3:] == ["never", "-", "reports"]
     assert any(" employee " in row and " e-7 " in row for row in rows)
     for key in (secret, other.stdout.splitlines()[-1]):
         assert key.split("_", 2)[2] not in listed.stdout
@@ -452,6 +462,12 @@ def test_keys_list_shows_no_secret_and_a_revoked_key_fails_at_once(
         with TestClient(create_app(runtime=runtime)) as client:
             headers = {"Authorization": f"Bearer {secret}"}
             assert client.get("/v1/catalog/items", headers=headers).status_code == 200
+            used = next(
+                row
+                for row in run_cli("keys", "list", "--tenant", "acme").stdout.splitlines()
+                if prefix in row
+            )
+            assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d +- +reports$", used)  # last used, not revoked
             revoked = run_cli("keys", "revoke", prefix)
             assert revoked.exit_code == 0 and f"revoked ld key {prefix}" in revoked.stdout
             refused = client.get("/v1/catalog/items", headers=headers)
@@ -464,7 +480,7 @@ def test_keys_list_shows_no_secret_and_a_revoked_key_fails_at_once(
     after = next(
         row for row in run_cli("keys", "list", "--tenant", "acme").stdout.splitlines() if prefix in row
     )
-    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d +reports$", after)
+    assert re.search(r"(\d{4}-\d\d-\d\d \d\d:\d\d +){3}reports$", after)  # created, last used, revoked
     by_id = next(row for row in rows if " e-7 " in row).split()[0]
     assert run_cli("keys", "revoke", by_id).exit_code == 0
     missing = run_cli("keys", "revoke", "nope")

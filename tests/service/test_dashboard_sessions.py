@@ -82,6 +82,9 @@ def test_the_cookie_is_a_random_id_stored_only_as_its_hash(
     assert row.token_hash == hashlib.sha256(cookie.encode()).hexdigest() and cookie not in row.token_hash
     assert row.expires_at - row.created_at == timedelta(hours=8)
     assert client.get("/dashboard").status_code == 200
+    with runtime.sessions() as session:  # the login used the key
+        used = session.scalar(select(ApiKey.last_used_at).where(ApiKey.prefix == secret.split("_")[1]))
+    assert used is not None and row.created_at - timedelta(seconds=5) <= used <= utcnow()
     # A second login is a session of its own.
     with TestClient(create_app(runtime=runtime)) as other:
         log_in(other, secret)

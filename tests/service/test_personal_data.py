@@ -185,9 +185,11 @@ def company(runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient) -
 
 
 def _stable(export: dict[str, Any]) -> dict[str, Any]:
-    """An export without what every request changes: the time, the audit entries of the requests, and
-    the gaps (computed at that moment: recency weighs evidence)."""
+    """An export without what every request changes: the time, the audit entries of the requests, when
+    the employee's keys were last used (the export's own key is), and the gaps (computed at that
+    moment: recency weighs evidence)."""
     tables = {name: rows for name, rows in export["tables"].items() if name != "audit_log"}
+    tables["api_keys"] = [{**row, "last_used_at": None} for row in tables.get("api_keys", [])]
     return {**export, "exported_at": None, "tables": tables, "gaps": None}
 
 
@@ -239,7 +241,7 @@ def test_export_holds_everything_and_erasure_leaves_no_trace(
     path = tables["learning_paths"][0]
     assert path["request"]["minutes_per_week"] == 30 and path["response"]["steps"] and path["impressions"]
     assert [k["role"] for k in tables["api_keys"]] == ["employee"] * 2  # build_employee's and `own`
-    assert all("key_hash" not in k for k in tables["api_keys"])
+    assert all("key_hash" not in k and "last_used_at" in k for k in tables["api_keys"])
     assert tables["audit_log"] and all(a["subject"] and a["subject"] != key for a in tables["audit_log"])
     assert data["gaps"]["role"] == "analyst" and any(g["skill"] == "SQL" for g in data["gaps"]["gaps"])
     assert data["gaps_withheld"] is None and set(data["erasure"]) == set(PERSONAL_DATA)

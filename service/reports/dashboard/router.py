@@ -18,10 +18,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 
-from models import repositories as repo
 from service.core.collector import collector_paused
 from service.http.cookies import CSRF_COOKIE, SESSION_COOKIE
-from service.http.deps import Caller, RuntimeDep, SessionDep
+from service.http.deps import Caller, RuntimeDep, SessionDep, caller_for_key
+from service.http.errors import Unauthorized
 from service.reports.dashboard import sessions
 from service.reports.dashboard.access import DASHBOARD_ROLES, LOGIN_PATH, session_policy
 from service.reports.dashboard.pages import STATIC_DIR, render_dashboard, render_login, render_message
@@ -56,15 +56,13 @@ def static_files() -> StaticFiles:
 
 
 def _caller_for_key(session: Session, token: str) -> Caller | None:
+    """The login form's key checked as every request's is (its use recorded too), or None."""
     if not token or len(token) > MAX_KEY_LENGTH:
         return None
-    key = repo.find_api_key(session, token.strip())
-    if key is None:
+    try:
+        return caller_for_key(session, token)
+    except Unauthorized:
         return None
-    tenant = repo.get_tenant_by_id(session, key.tenant_id)
-    if tenant is None:
-        return None
-    return Caller(key.id, tenant.id, tenant.slug, key.role, key.employee_id)
 
 
 def _html(body: str, status_code: int = 200) -> HTMLResponse:
