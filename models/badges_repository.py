@@ -5,7 +5,7 @@ public verification page and a presented credential find their tenant."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,6 +71,24 @@ def has_consent(session: Session, tenant_id: int, employee_id: int) -> BadgeCons
     return session.scalar(
         select(BadgeConsent).where(
             BadgeConsent.tenant_id == tenant_id, BadgeConsent.employee_id == employee_id
+        )
+    )
+
+
+def consenting_employees(session: Session, tenant_id: int, employee_ids: Collection[int]) -> set[int]:
+    """Those of these employees who said yes to badges, when the tenant has badges turned on (none
+    otherwise): one indexed query, the check before an `issue-badges` job is queued."""
+    if not employee_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(BadgeConsent.employee_id)
+            .join(BadgeIssuer, BadgeIssuer.tenant_id == BadgeConsent.tenant_id)
+            .where(
+                BadgeConsent.tenant_id == tenant_id,
+                BadgeIssuer.enabled.is_(True),
+                BadgeConsent.employee_id.in_(sorted(set(employee_ids))),
+            )
         )
     )
 
