@@ -6,8 +6,9 @@ public verification page and a presented credential find their tenant."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.tables import (
@@ -39,6 +40,22 @@ def issuer_or_new(session: Session, tenant_id: int) -> BadgeIssuer:
         session.add(found)
         session.flush()
     return found
+
+
+def store_signing_key(
+    session: Session, row: BadgeIssuer, private_key_pem: str, kid: str, public_jwk: dict[str, Any]
+) -> None:
+    """Keep a newly made signing key for the issuer unless it has one already, and load the one it
+    has into `row`. Conditional, so two transactions that each made a key for a tenant's first badges
+    keep one: on PostgreSQL the second waits for the first's commit and then finds a key; on SQLite
+    the one writer orders them. A badge is thus never signed with a key that is then overwritten."""
+    session.execute(
+        update(BadgeIssuer)
+        .where(BadgeIssuer.id == row.id, BadgeIssuer.private_key_pem.is_(None))
+        .values(private_key_pem=private_key_pem, kid=kid, public_jwk=public_jwk)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row, ["private_key_pem", "kid", "public_jwk"])
 
 
 def issuer_by_kid(session: Session, kid: str) -> BadgeIssuer | None:

@@ -25,7 +25,9 @@ from ingest.taxonomy import Taxonomy, TaxonomySkill
 from models import badges_repository
 from models import people_repository as people
 from models import repositories as repo
+from models.db import transaction
 from models.tables import JOB_QUEUED, JOB_SUCCEEDED, Badge, Job
+from service.badges import keys
 from service.badges.job import run_issue_badges
 from service.core.badge_jobs import ISSUE_BADGES
 from service.core.runtime import Runtime
@@ -461,3 +463,27 @@ def test_completing_every_step_of_a_path_issues_a_path_badge(
     report("passed", steps[-1:])  # evidence again: a job, and no second path badge
     assert "path" not in _run_queued(runtime, tenant)[0]["kinds"]
     assert len([b for b in _issued(client, lms, "e-1") if b["kind"] == "path"]) == 1
+
+
+def test_two_first_badges_at_once_keep_one_signing_key(runtime: Runtime, tenant: str) -> None:
+    """Two workers issue a tenant's first badges at the same moment: each finds no key, and the one
+    that stores its key second must sign with the first one's, not replace it (the badges signed
+    with a replaced key would verify against no published key)."""
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        badges_repository.issuer_or_new(session, tenant_id)
+    with runtime.sessions() as late:
+        stale = badges_repository.issuer(late, tenant_id)
+        assert stale is not None and stale.private_key_pem is None  # read before the other's key
+        with transaction(runtime.sessions) as first:
+            issuer = badges_repository.issuer(first, tenant_id)
+            assert issuer is not None
+            kept = keys.signing_key(first, runtime.settings, issuer).thumbprint()
+        used = keys.signing_key(late, runtime.settings, stale).thumbprint()
+        late.commit()
+    assert used == kept and stale.kid == kept
+    with runtime.sessions() as session:
+        stored = badges_repository.issuer(session, tenant_id)
+        assert (
+            stored is not None and stored.kid == kept and keys.public_jwks(stored)["keys"][0]["kid"] == kept
+        )
