@@ -5,9 +5,10 @@ public verification page and a presented credential find their tenant."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from models.tables import (
@@ -41,6 +42,22 @@ def issuer_or_new(session: Session, tenant_id: int) -> BadgeIssuer:
     return found
 
 
+def store_signing_key(
+    session: Session, row: BadgeIssuer, private_key_pem: str, kid: str, public_jwk: dict[str, Any]
+) -> None:
+    """Keep a newly made signing key for the issuer unless it has one already, and load the one it
+    has into `row`. Conditional, so two transactions that each made a key for a tenant's first badges
+    keep one: on PostgreSQL the second waits for the first's commit and then finds a key; on SQLite
+    the one writer orders them. A badge is thus never signed with a key that is then overwritten."""
+    session.execute(
+        update(BadgeIssuer)
+        .where(BadgeIssuer.id == row.id, BadgeIssuer.private_key_pem.is_(None))
+        .values(private_key_pem=private_key_pem, kid=kid, public_jwk=public_jwk)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row, ["private_key_pem", "kid", "public_jwk"])
+
+
 def issuer_by_kid(session: Session, kid: str) -> BadgeIssuer | None:
     """The issuer whose signing key has this id, in any tenant (a presented credential names only it)."""
     return session.scalar(select(BadgeIssuer).where(BadgeIssuer.kid == kid))
@@ -71,6 +88,24 @@ def has_consent(session: Session, tenant_id: int, employee_id: int) -> BadgeCons
     return session.scalar(
         select(BadgeConsent).where(
             BadgeConsent.tenant_id == tenant_id, BadgeConsent.employee_id == employee_id
+        )
+    )
+
+
+def consenting_employees(session: Session, tenant_id: int, employee_ids: Collection[int]) -> set[int]:
+    """Those of these employees who said yes to badges, when the tenant has badges turned on (none
+    otherwise): one indexed query, the check before an `issue-badges` job is queued."""
+    if not employee_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(BadgeConsent.employee_id)
+            .join(BadgeIssuer, BadgeIssuer.tenant_id == BadgeConsent.tenant_id)
+            .where(
+                BadgeConsent.tenant_id == tenant_id,
+                BadgeIssuer.enabled.is_(True),
+                BadgeConsent.employee_id.in_(sorted(set(employee_ids))),
+            )
         )
     )
 

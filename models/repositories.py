@@ -416,6 +416,31 @@ def enqueue_job(session: Session, tenant_id: int, kind: str, payload: dict[str, 
     return job
 
 
+def enqueue_employee_job(session: Session, tenant_id: int, kind: str, employee_id: int) -> bool:
+    """Queue a job of `kind` for one employee (payload `{"employee_id": <row id>}`) unless one is
+    queued for them already; True when a new one was queued, in the caller's transaction.
+
+    The waiting job is found by a conditional update (it sets nothing new), so on PostgreSQL its row
+    stays locked until the caller commits: a worker's claim (FOR UPDATE SKIP LOCKED) passes it by
+    until the caller's writes are visible, and a job a worker claimed first (it runs on what it
+    read) is no longer queued, so a new one is. On SQLite the database's one writer orders them."""
+    waiting = session.execute(
+        update(Job)
+        .where(
+            Job.tenant_id == tenant_id,
+            Job.kind == kind,
+            Job.status == JOB_QUEUED,
+            Job.payload["employee_id"].as_integer() == employee_id,
+        )
+        .values(status=JOB_QUEUED)
+        .execution_options(synchronize_session=False)
+    )
+    if waiting.rowcount:  # type: ignore[attr-defined]
+        return False
+    enqueue_job(session, tenant_id, kind, {"employee_id": employee_id})
+    return True
+
+
 def latest_job_of_kind(session: Session, tenant_id: int, kind: str) -> Job | None:
     return session.scalar(
         select(Job)

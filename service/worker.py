@@ -1,7 +1,7 @@
 """Running the queued jobs (service/jobs/queue.py holds the queue and the leases): one job at a time,
 in a thread of an API process (`JobThread`) or in `leerpad worker` (`work_forever`). Here, on top
-beside app and cli, because a job runs every domain's long work: imports, retagging, retraining and
-the audit purge."""
+beside app and cli, because a job runs every domain's long work: imports, retagging, retraining,
+the audit purge, nudges and issuing earned badges."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from typing import Any
 from ingest.pipeline import IngestError
 from models import repositories as repo
 from models.db import transaction
+from service.badges.job import run_issue_badges
+from service.core.badge_jobs import ISSUE_BADGES
 from service.core.metrics import record_job, record_job_poll
 from service.core.runtime import Runtime
 from service.jobs.queue import (
@@ -81,6 +83,8 @@ def run_next_job(runtime: Runtime, worker: str | None = None, loop: str = "worke
                 result = purge_audit(runtime, tenant_slug)
             elif kind == NUDGES:
                 result = run_nudges(runtime, tenant_slug)
+            elif kind == ISSUE_BADGES:
+                result = run_issue_badges(runtime, tenant_slug, payload)
             else:
                 error = f"unknown job kind {kind!r}"
         except IngestError as exc:

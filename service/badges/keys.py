@@ -63,16 +63,19 @@ def signing_key(session: Session, settings: Settings, issuer: BadgeIssuer) -> EC
     if issuer.private_key_pem is None:
         key = ECKey.generate_key("P-256", private=True)
         kid = key.thumbprint()  # RFC 7638: unique per key, so a presented badge's kid finds its tenant
-        issuer.private_key_pem = key.as_pem(private=True, password=password).decode("ascii")
-        issuer.kid = kid
         public = key.as_dict(private=False)
-        issuer.public_jwk = {
+        public_jwk = {
             **{k: v for k, v in public.items() if k in PUBLIC_PARTS},
             "kid": kid,
             "alg": ALGORITHM,
             "use": "sig",
         }
-        session.flush()
+        pem = key.as_pem(private=True, password=password).decode("ascii")
+        # kept only if no one stored a key meanwhile (two first badges at once); `issuer` then holds
+        # the key that is stored, whichever it is
+        repo.store_signing_key(session, issuer, pem, kid, public_jwk)
+    if issuer.private_key_pem is None:
+        raise RuntimeError(f"the badge issuer of tenant {issuer.tenant_id} has no signing key")
     return ECKey.import_key(issuer.private_key_pem, password=password)
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("leerpad.metrics")
 P = ParamSpec("P")
 
-JOB_KINDS = ("ingest", "retrain", "retag", "audit-purge")
+JOB_KINDS = ("ingest", "retrain", "retag", "audit-purge", "issue-badges")
 INGEST_KINDS = ("coursera", "goodhabitz", "wiki", "csv")  # the contract's KINDs (ingest.sources)
 
 INGEST_RUNS = Counter(

@@ -24,11 +24,16 @@ from sqlalchemy.orm import Session
 from models import events_repository as events_repo
 from models import people_repository as people
 from models.events_repository import ItemRef, UnitRef
+from recommender.feedback import COMPLETION_VERBS, TEST_VERBS
 from service.core.activities import parse_activity_id
+from service.core.badge_jobs import queue_issue_badges
 from service.events.identities import ActorResolver
 from service.events.xapi import ParsedStatement, fingerprint, given_id, parse_statement
 
 MAX_STATEMENTS = 1000
+# What may earn a badge: a test result or a completion is evidence of a level, and a completed
+# (or passed) unit may finish a path. An employee with a new one gets an `issue-badges` job.
+EARNING_VERBS = TEST_VERBS | COMPLETION_VERBS
 
 ACCEPTED = "accepted"
 DUPLICATE = "duplicate"
@@ -215,7 +220,8 @@ def record_statements(
     content shares the first one's fate (a stored one makes it a duplicate), a later one with
     different content is rejected. Which employee each actor is, the tenant's identity mapping says
     (service.events.identities), for POST /v1/events and the LRS alike; `actors` lets a caller that
-    resolves the same actors itself share the lookups."""
+    resolves the same actors itself share the lookups. An employee with a new test result or
+    completion who receives badges gets an `issue-badges` job, queued in the same transaction."""
     actors = actors or ActorResolver(session, tenant_id)
     outcomes: dict[int, Outcome] = {}
     parsed_at: dict[int, ParsedStatement] = {}
@@ -260,6 +266,8 @@ def record_statements(
             rows[parsed.statement_id] = (index, row)
 
     inserted = events_repo.insert_new_events(session, [row for _, row in rows.values()])
+    earning = {rows[sid][1]["employee_id"] for sid in inserted if rows[sid][1]["verb"] in EARNING_VERBS}
+    queue_issue_badges(session, tenant_id, earning)
     for statement_id in inserted:
         index = rows[statement_id][0]
         outcomes[index] = Outcome(index, ACCEPTED, statement_id)

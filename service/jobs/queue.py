@@ -2,8 +2,10 @@
 `leerpad worker` (service/worker.py runs them: it sits on top, beside app and cli, because running a job
 uses every domain, while queueing one, as the catalog routes do, needs none).
 Kinds: `ingest` (a catalog upload), `retag` (every automatic skill tag of one tenant, after its
-taxonomy or the tagging rules changed), `retrain` (the ranking model of one tenant) and
-`audit-purge` (the tenant's audit entries past their retention; queued daily by every worker).
+taxonomy or the tagging rules changed), `retrain` (the ranking model of one tenant),
+`audit-purge` (the tenant's audit entries past their retention; queued daily by every worker),
+`nudges` (service/nudges/job.py) and `issue-badges` (one employee's earned badges, queued when new
+evidence of them is stored: service/core/badge_jobs.py, service/badges/job.py).
 
 A running job is leased: the process running it renews `heartbeat_at` every
 LEERPAD_JOB_HEARTBEAT_SECONDS from a small thread (`Heartbeat`). A job survives its worker being

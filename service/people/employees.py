@@ -14,6 +14,7 @@ from models import people_repository as people
 from models.tables import Assessment, Employee, Role, Skill, utcnow
 from recommender.errors import LeerpadError
 from recommender.gaps import SOURCES
+from service.core.badge_jobs import queue_issue_badges
 from service.http.deps import Caller, check_employee_access
 from service.http.errors import NotFound
 from service.people.schemas import EmployeePublic
@@ -111,7 +112,8 @@ def upsert_employee(
 def add_assessments(
     session: Session, tenant_id: int, employee: Employee, entries: Sequence[AssessmentInput], self_only: bool
 ) -> list[tuple[str, Skill]]:
-    """Store all entries or none; returns what each named skill resolved to."""
+    """Store all entries or none; returns what each named skill resolved to. When the employee
+    receives badges, an `issue-badges` job is queued in the same transaction."""
     now = datetime.now(UTC)
     rows, resolved = [], []
     for index, entry in enumerate(entries):
@@ -144,6 +146,7 @@ def add_assessments(
         resolved.append((entry.skill, skill))
     session.add_all(rows)
     session.flush()
+    queue_issue_badges(session, tenant_id, [employee.id])  # the evidence may have earned a badge
     return resolved
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from ingest.indexing import columns_from_database, tags_from_database
 from models import repositories as repo
@@ -111,6 +111,33 @@ def test_orphaned_running_job_goes_back_to_the_queue(runtime: Runtime, tenant: s
         left = session.get(Job, job.id)
         assert left is not None
         left.status = JOB_FAILED
+
+
+def test_one_job_waits_per_employee_and_a_claimed_one_gets_a_successor(runtime: Runtime, tenant: str) -> None:
+    kind = "employee-noop"
+    with transaction(runtime.sessions) as session:
+        row, other = (
+            repo.get_or_create_tenant(session, tenant),
+            repo.get_or_create_tenant(session, tenant + "-b"),
+        )
+        assert repo.enqueue_employee_job(session, row.id, kind, 7) is True
+        assert repo.enqueue_employee_job(session, row.id, kind, 7) is False  # one is waiting already
+        assert repo.enqueue_employee_job(session, row.id, kind, 8) is True  # another employee
+        assert repo.enqueue_employee_job(session, row.id, "other-noop", 7) is True  # another kind
+        assert repo.enqueue_employee_job(session, other.id, kind, 7) is True  # another tenant
+    with transaction(runtime.sessions) as session:
+        waiting = session.scalars(select(Job).where(Job.tenant_id == row.id, Job.kind == kind)).all()
+        assert sorted(job.payload["employee_id"] for job in waiting) == [7, 8]
+        first = next(job for job in waiting if job.payload["employee_id"] == 7)
+        first.status = JOB_RUNNING  # a worker claimed it: it runs on what it read
+    with transaction(runtime.sessions) as session:
+        assert repo.enqueue_employee_job(session, row.id, kind, 7) is True
+        assert repo.enqueue_employee_job(session, row.id, kind, 7) is False
+    with transaction(runtime.sessions) as session:  # leave no queued job for other tests' workers
+        mine = session.scalars(select(Job).where(Job.tenant_id.in_([row.id, other.id]))).all()
+        assert len(mine) == 5  # four, and the successor
+        for job in mine:
+            job.status = JOB_FAILED
 
 
 def _item(tenant_id: int, number: int, rating: float | None, status: str = "active") -> CatalogItem:

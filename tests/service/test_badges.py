@@ -19,8 +19,17 @@ import jwt as pyjwt
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from sqlalchemy import select
 
 from ingest.taxonomy import Taxonomy, TaxonomySkill
+from models import badges_repository
+from models import people_repository as people
+from models import repositories as repo
+from models.db import transaction
+from models.tables import JOB_QUEUED, JOB_SUCCEEDED, Badge, Job
+from service.badges import keys
+from service.badges.job import run_issue_badges
+from service.core.badge_jobs import ISSUE_BADGES
 from service.core.runtime import Runtime
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
@@ -31,6 +40,8 @@ from tests.support.badges import (
     public_jwk,
     trusted_issuer_body,
 )
+from tests.support.jobs import run_job
+from tests.support.xapi import statement
 
 ESCO_URI = "http://data.europa.eu/esco/skill/0b5f7bd5-7e5a-4d1e-9f3c-3c8a6f1d2e4b"
 HOSTILE = '<script>alert("x")</script> & Query tuning'
@@ -280,3 +291,199 @@ def test_an_uploaded_badge_from_a_trusted_issuer_is_verified_and_becomes_evidenc
         sum(a["source"] == "badge" for a in client.get("/v1/employees/e-1/assessments", headers=own).json())
         == 2
     )
+
+
+# --- issuing on its own: the `issue-badges` job queued when new evidence is stored ----------------
+
+
+def _badge_jobs(runtime: Runtime, tenant: str) -> list[Job]:
+    """The tenant's `issue-badges` jobs, oldest first."""
+    with runtime.sessions() as session:
+        tenant_row = repo.get_tenant(session, tenant)
+        assert tenant_row is not None
+        return list(
+            session.scalars(
+                select(Job)
+                .where(Job.tenant_id == tenant_row.id, Job.kind == ISSUE_BADGES)
+                .order_by(Job.created_at, Job.id)
+            )
+        )
+
+
+def _run_queued(runtime: Runtime, tenant: str) -> list[dict[str, Any]]:
+    """Run the tenant's queued `issue-badges` jobs as a worker does; their reports."""
+    queued = [job.id for job in _badge_jobs(runtime, tenant) if job.status == JOB_QUEUED]
+    for job_id in queued:
+        run_job(runtime, job_id)
+    ended = {job.id: job for job in _badge_jobs(runtime, tenant)}
+    assert all(ended[job_id].status == JOB_SUCCEEDED for job_id in queued), [ended[j].error for j in queued]
+    return [dict(ended[job_id].result or {}) for job_id in queued]
+
+
+def _employee_id(runtime: Runtime, tenant: str, key: str) -> int:
+    with runtime.sessions() as session:
+        tenant_row = repo.get_tenant(session, tenant)
+        employee = people.get_employee(session, tenant_row.id, key) if tenant_row else None
+        assert employee is not None
+        return employee.id
+
+
+def _issued(client: TestClient, headers: dict[str, str], employee: str) -> list[dict[str, Any]]:
+    listed = client.get(f"/v1/employees/{employee}/badges", headers=headers)
+    assert listed.status_code == 200, listed.text
+    return list(listed.json()["issued"])
+
+
+def _opt_in(client: TestClient, runtime: Runtime, tenant: str, employee: str) -> None:
+    admin = make_key(runtime, tenant, "admin")
+    assert client.put("/v1/badges/settings", json={"enabled": True}, headers=admin).status_code == 200
+    own = make_key(runtime, tenant, "employee", employee=employee)
+    consent = client.put(f"/v1/employees/{employee}/badges/consent", json={"consent": True}, headers=own)
+    assert consent.status_code == 200
+
+
+def test_evidence_that_reaches_the_target_issues_a_skill_badge_through_one_job(
+    client: TestClient, runtime: Runtime, badge_company: str
+) -> None:
+    tenant = badge_company
+    lms = make_key(runtime, tenant, "lms")
+    _opt_in(client, runtime, tenant, "e-1")
+    assert _badge_jobs(runtime, tenant) == []  # consent alone is no evidence
+
+    _reach_target(client, lms, "e-1")
+    _reach_target(client, lms, "e-1")  # more evidence while the job waits joins it
+    jobs = _badge_jobs(runtime, tenant)
+    e1 = _employee_id(runtime, tenant, "e-1")
+    assert [(j.status, j.payload) for j in jobs] == [(JOB_QUEUED, {"employee_id": e1})]
+    assert _issued(client, lms, "e-1") == []  # the request only queued it
+
+    assert _run_queued(runtime, tenant) == [{"issued": 1, "kinds": ["skill"]}]
+    issued = _issued(client, lms, "e-1")
+    assert [b["kind"] for b in issued] == ["skill"] and issued[0]["name"].endswith(": level 3")
+    page = client.get(f"/badges/{issued[0]['badge_id']}/verify")
+    assert page.status_code == 200 and 'class="status valid"' in page.text
+
+    # Again: new evidence queues a new job (the first has run), which issues nothing new; nor do the
+    # job's function run by hand and the route, which share the one rule.
+    _reach_target(client, lms, "e-1")
+    assert _run_queued(runtime, tenant) == [{"issued": 0, "kinds": []}]
+    assert run_issue_badges(runtime, tenant, {"employee_id": e1}) == {"issued": 0, "kinds": []}
+    assert client.post("/v1/employees/e-1/badges", headers=lms).json() == []
+    assert [b["badge_id"] for b in _issued(client, lms, "e-1")] == [issued[0]["badge_id"]]
+
+
+def test_a_badge_issued_meanwhile_is_not_issued_twice(
+    client: TestClient, runtime: Runtime, badge_company: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker or a request issued the badge between the job's reading what the employee
+    holds and its writing: the unique achievement per employee refuses the second, and the job
+    looks again."""
+    tenant = badge_company
+    lms = make_key(runtime, tenant, "lms")
+    _opt_in(client, runtime, tenant, "e-1")
+    _reach_target(client, lms, "e-1")
+    held = client.post("/v1/employees/e-1/badges", headers=lms).json()  # the request was first
+    assert [b["kind"] for b in held] == ["skill"]
+
+    real, calls = badges_repository.badges_of, []
+
+    def stale(session: Any, tenant_id: int, employee_id: int) -> Any:
+        calls.append(employee_id)
+        return [] if len(calls) == 1 else real(session, tenant_id, employee_id)
+
+    monkeypatch.setattr(badges_repository, "badges_of", stale)
+    assert _run_queued(runtime, tenant) == [{"issued": 0, "kinds": []}]
+    assert len(calls) == 2  # refused once, then read again
+    e1 = _employee_id(runtime, tenant, "e-1")
+    with runtime.sessions() as session:
+        assert len(session.scalars(select(Badge.id).where(Badge.employee_id == e1)).all()) == 1
+
+
+def test_no_job_and_no_badge_without_the_tenants_switch_or_the_employees_consent(
+    client: TestClient, runtime: Runtime, badge_company: str
+) -> None:
+    tenant = badge_company
+    admin, lms = make_key(runtime, tenant, "admin"), make_key(runtime, tenant, "lms")
+    own = make_key(runtime, tenant, "employee", employee="e-1")
+    consent = client.put("/v1/employees/e-1/badges/consent", json={"consent": True}, headers=own)
+    assert consent.status_code == 200
+    _reach_target(client, lms, "e-1")  # consented, but badges are off for the tenant
+    assert client.put("/v1/badges/settings", json={"enabled": True}, headers=admin).status_code == 200
+    _reach_target(client, lms, "e-2")  # badges on, but e-2 never said yes
+    assert _badge_jobs(runtime, tenant) == []
+    assert _issued(client, lms, "e-1") == [] and _issued(client, lms, "e-2") == []
+
+    # Turned off after the job was queued: the job issues nothing.
+    _reach_target(client, lms, "e-1")
+    assert len(_badge_jobs(runtime, tenant)) == 1
+    assert client.put("/v1/badges/settings", json={"enabled": False}, headers=admin).status_code == 200
+    reports = _run_queued(runtime, tenant)
+    assert reports[0]["issued"] == 0 and "off" in reports[0]["skipped"]
+    assert _issued(client, lms, "e-1") == []
+
+
+def test_completing_every_step_of_a_path_issues_a_path_badge(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    tenant = company
+    lms = make_key(runtime, tenant, "lms")
+    _opt_in(client, runtime, tenant, "e-1")
+    _run_queued(runtime, tenant)  # whatever the fixture's evidence earned: none of it a path
+    steps = client.post(
+        "/v1/employees/e-1/path", json={"minutes_per_week": 60, "weeks": 2}, headers=lms
+    ).json()["steps"]
+    assert len(steps) >= 2, steps
+
+    def report(verb: str, targets: list[dict[str, Any]]) -> None:
+        sent = client.post(
+            "/v1/events", json=[statement("e-1", verb, s["activity_id"]) for s in targets], headers=lms
+        )
+        assert sent.status_code == 200 and sent.json()["accepted"] == len(targets), sent.text
+
+    report("experienced", steps)  # no evidence and completes nothing: no job
+    assert [j for j in _badge_jobs(runtime, tenant) if j.status == JOB_QUEUED] == []
+
+    report("completed", steps[:-1])
+    assert len([j for j in _badge_jobs(runtime, tenant) if j.status == JOB_QUEUED]) == 1
+    _run_queued(runtime, tenant)
+    assert "path" not in {b["kind"] for b in _issued(client, lms, "e-1")}
+
+    # The last step through the LRS, as Moodle sends it (HTTP Basic: the tenant and the key).
+    key = lms["Authorization"].removeprefix("Bearer ")
+    basic = base64.b64encode(f"{tenant}:{key}".encode()).decode()
+    lrs = {"Authorization": f"Basic {basic}", "X-Experience-API-Version": "1.0.3"}
+    stored = client.post(
+        "/xapi/statements", json=[statement("e-1", "completed", steps[-1]["activity_id"])], headers=lrs
+    )
+    assert stored.status_code == 200, stored.text
+    assert "path" in _run_queued(runtime, tenant)[0]["kinds"]
+    paths = [b for b in _issued(client, lms, "e-1") if b["kind"] == "path"]
+    assert len(paths) == 1 and paths[0]["name"].startswith("Learning path completed")
+
+    report("passed", steps[-1:])  # evidence again: a job, and no second path badge
+    assert "path" not in _run_queued(runtime, tenant)[0]["kinds"]
+    assert len([b for b in _issued(client, lms, "e-1") if b["kind"] == "path"]) == 1
+
+
+def test_two_first_badges_at_once_keep_one_signing_key(runtime: Runtime, tenant: str) -> None:
+    """Two workers issue a tenant's first badges at the same moment: each finds no key, and the one
+    that stores its key second must sign with the first one's, not replace it (the badges signed
+    with a replaced key would verify against no published key)."""
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        badges_repository.issuer_or_new(session, tenant_id)
+    with runtime.sessions() as late:
+        stale = badges_repository.issuer(late, tenant_id)
+        assert stale is not None and stale.private_key_pem is None  # read before the other's key
+        with transaction(runtime.sessions) as first:
+            issuer = badges_repository.issuer(first, tenant_id)
+            assert issuer is not None
+            kept = keys.signing_key(first, runtime.settings, issuer).thumbprint()
+        used = keys.signing_key(late, runtime.settings, stale).thumbprint()
+        late.commit()
+    assert used == kept and stale.kid == kept
+    with runtime.sessions() as session:
+        stored = badges_repository.issuer(session, tenant_id)
+        assert (
+            stored is not None and stored.kid == kept and keys.public_jwks(stored)["keys"][0]["kid"] == kept
+        )
