@@ -5,6 +5,8 @@ signature checks, and clicks that become learning events and change the next pat
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -531,6 +533,24 @@ def test_kpis_compare_completion_after_a_nudge_with_without_and_show_the_pulse_o
     small = client.get("/v1/reports/kpis?team=small", headers=ld).json()["nudges"]
     assert small["completion_after_nudge"] == {"value": None, "employees": 3, "suppressed": True}
     assert small["pulse_enps"]["value"] is None and small["nudges_sent"] == 0
+
+    def csv_figures(query: str) -> dict[str, tuple[float | None, int, bool]]:
+        """The nudge rows of the KPI CSV, as (value, employees, suppressed) per figure."""
+        text = client.get(f"/v1/reports/kpis?format=csv{query}", headers=ld).text
+        return {
+            row["figure"]: (
+                float(row["value"]) if row["value"] else None,
+                int(row["employees"]),
+                row["suppressed"] == "true",
+            )
+            for row in csv.DictReader(io.StringIO(text, newline=""))
+            if row["period"] == "window" and row["figure"] in nudges
+        }
+
+    names = ["completion_after_nudge", "completion_without_nudge", "pulse_enps", "pulse_mean"]
+    as_json = {name: tuple(nudges[name].values()) for name in names}
+    assert csv_figures("") == as_json
+    assert csv_figures("&team=small") == {name: (None, 3, True) for name in names}
 
 
 def test_the_pulse_goes_with_a_nudge_at_most_monthly_and_its_answer_is_stored(
