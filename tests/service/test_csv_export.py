@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,13 +90,13 @@ def test_the_kpi_csv_holds_the_learning_day_and_proficiency_figures_of_the_json_
     with transaction(runtime.sessions) as session:
         tenant = repo.get_tenant(session, company)
         assert tenant is not None
-        for n, key in enumerate(members):
+        for key in members:
             employee = people.get_employee(session, tenant.id, key)
             assert employee is not None
             session.add(
                 LearningPath(
                     tenant_id=tenant.id,
-                    path_key=f"{n:032x}",
+                    path_key=uuid.uuid4().hex,  # unique across the tests' tenants
                     employee_id=employee.id,
                     request={"weeks": 2},
                     response={
