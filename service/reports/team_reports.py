@@ -713,7 +713,7 @@ def _kpi_report(
         nudges=nudge_kpis(
             session,
             tenant_id,
-            ids(asked),
+            populations,
             _midnight(start),
             _midnight(end + timedelta(days=1)),
             everything_hidden,
