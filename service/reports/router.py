@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
-from service.core.csv_export import csv_text
 from service.core.schemas import IsoDate
 from service.http.deps import Caller, RuntimeDep, SessionDep
 from service.http.errors import problem_responses
@@ -19,6 +18,7 @@ from service.reports.team_reports import (
     gap_report,
     gap_report_csv,
     kpi_report,
+    kpi_report_csv,
 )
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -64,32 +64,6 @@ def gaps_report(
     return report
 
 
-KPI_CSV_COLUMNS = (
-    "period",
-    "start",
-    "participation_rate",
-    "completion_rate",
-    "minutes_per_employee",
-    "active_path_share",
-)
-
-
-def kpi_series_csv(report: KpiReport) -> str:
-    """The KPI trend, one row per period; a suppressed figure is empty."""
-    rows = []
-    for row in report.series:
-        figures = (
-            row.participation_rate,
-            row.completion_rate,
-            row.minutes_per_employee,
-            row.active_path_share,
-        )
-        rows.append(
-            [row.period, row.start.isoformat(), *("" if f.value is None else f.value for f in figures)]
-        )
-    return csv_text(KPI_CSV_COLUMNS, rows)
-
-
 @router.get(
     "/reports/kpis",
     response_model=KpiReport,
@@ -119,7 +93,7 @@ def kpis_report(
     report = kpi_report(session, caller.tenant_id, caller.tenant_slug, filters, period, start, end)
     if format == "csv":
         return Response(
-            kpi_series_csv(report),
+            kpi_report_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{_download_name("kpis", filters)}"'},
         )

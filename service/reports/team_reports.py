@@ -31,7 +31,7 @@ from recommender.privacy import (
 )
 from recommender.reports import ALL_TEAMS, NO_TEAM, GapStats, PersonGaps, Ratio
 from service.core.collector import collector_paused
-from service.core.csv_export import csv_text
+from service.core.csv_export import Cell, csv_text
 from service.core.runtime import Runtime
 from service.learning.kpis import learning_day_use, time_to_proficiency
 from service.paths.planning import content_check
@@ -65,6 +65,7 @@ __all__ = [
     "gap_report",
     "gap_report_csv",
     "kpi_report",
+    "kpi_report_csv",
 ]
 
 NO_ROLE = "(no role)"
@@ -712,12 +713,106 @@ def _kpi_report(
         nudges=nudge_kpis(
             session,
             tenant_id,
-            ids(asked),
+            populations,
             _midnight(start),
             _midnight(end + timedelta(days=1)),
             everything_hidden,
         ),
     )
+
+
+KPI_CSV_COLUMNS = (
+    "period",
+    "start",
+    "participation_rate",
+    "completion_rate",
+    "minutes_per_employee",
+    "active_path_share",
+    "figure",
+    "team",
+    "skill_id",
+    "skill",
+    "employees",
+    "value",
+    "suppressed",
+)
+WINDOW = "window"  # the `period` of the rows about the whole window (nudges, Learning Days, proficiency)
+_TREND_BLANKS = ("",) * 7
+_WINDOW_BLANKS = ("",) * 4
+
+
+def _cell(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def _window_rows(report: KpiReport) -> list[list[Cell]]:
+    """The figures of nudges, Learning Days and time to proficiency as the report holds them, one row
+    each: `figure` names it, `team` or `skill` says whose it is (a Learning Day figure per team, with
+    ALL_TEAMS for their total; empty for the nudge figures, which are about the report's population),
+    `employees` how many it rests on; a hidden figure has an empty value and `suppressed` true."""
+    head: list[Cell] = [WINDOW, report.start.isoformat(), *_WINDOW_BLANKS]
+    rows: list[list[Cell]] = []
+
+    def add(
+        figure: str,
+        team: str,
+        skill_id: int | str,
+        skill: str,
+        employees: int | str,
+        value: float | None,
+        suppressed: bool,
+    ) -> None:
+        rows.append(
+            [*head, figure, team, skill_id, skill, employees, _cell(value), "true" if suppressed else "false"]
+        )
+
+    if report.nudges is not None:
+        nudges = report.nudges
+        for name in ("completion_after_nudge", "completion_without_nudge", "pulse_enps", "pulse_mean"):
+            figure: Figure = getattr(nudges, name)
+            add(name, "", "", "", figure.employees, figure.value, figure.suppressed)
+    days = report.learning_days
+    if days is not None:
+        for use in [days.overall, *days.teams]:
+            team = ALL_TEAMS if use.team is None else use.team
+            for name, value in (
+                ("learning_day_share", use.share),
+                ("learning_day_planned_minutes", use.planned_minutes),
+                ("learning_day_used_minutes", use.used_minutes),
+            ):
+                add(name, team, "", "", use.employees, value, use.suppressed)
+    elif report.suppressed:  # the whole report is hidden: the rows are there, without values
+        for name in ("learning_day_share", "learning_day_planned_minutes", "learning_day_used_minutes"):
+            add(name, ALL_TEAMS, "", "", "", None, True)
+    for skill in report.time_to_proficiency:
+        add(
+            "time_to_proficiency_days",
+            "",
+            skill.skill_id,
+            skill.skill,
+            skill.employees,
+            skill.median_days,
+            skill.suppressed,
+        )
+    return rows
+
+
+def kpi_report_csv(report: KpiReport) -> str:
+    """The KPI report as CSV: the trend, one row per period (`period`, `start` and its four rates),
+    then one row per figure of the whole window (`period` "window": nudges, Learning Day time used
+    overall and per team, time to proficiency per skill), read from the same report the JSON answers.
+    A suppressed figure is empty; team names and skill labels are made spreadsheet-safe
+    (service.core.csv_export)."""
+    rows: list[list[Cell]] = []
+    for row in report.series:
+        values = (
+            row.participation_rate,
+            row.completion_rate,
+            row.minutes_per_employee,
+            row.active_path_share,
+        )
+        rows.append([row.period, row.start.isoformat(), *(_cell(f.value) for f in values), *_TREND_BLANKS])
+    return csv_text(KPI_CSV_COLUMNS, [*rows, *_window_rows(report)])
 
 
 # --- the dashboard ------------------------------------------------------------------------------

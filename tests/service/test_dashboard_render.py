@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from service.learning.schemas import LearningDayTeamUse, LearningDayUse, SkillProficiency
 from service.reports.dashboard.charts import Value, bar_chart, line_chart, nice_ceiling
 from service.reports.dashboard.pages import colour_class, kpi_tiles, render_dashboard, render_gap_report
 from service.reports.schemas import (
@@ -20,6 +21,7 @@ from service.reports.schemas import (
     KirkpatrickLevels,
     KpiPeriod,
     KpiReport,
+    NudgeKpis,
     ReportFilters,
     SkillColumn,
 )
@@ -238,3 +240,194 @@ def test_many_periods_get_evenly_thinned_labels_ending_with_the_latest() -> None
     assert len(labels) <= 8 and labels[-1] == "2026-W26"
     gaps = {round(b.position - a.position, 6) for a, b in zip(chart.x_ticks, chart.x_ticks[1:], strict=False)}
     assert len(gaps) == 1
+
+
+# --- Nudges and Learning Days -------------------------------------------------------------------
+
+EVIL_SKILL = 'Feedback & <img src=x onerror="alert(1)">'
+
+
+def team_use(team: str | None, employees: int, planned: float, used: float) -> LearningDayTeamUse:
+    hidden = 0 < employees < 5
+    return LearningDayTeamUse(
+        team=team,
+        employees=employees,
+        planned_minutes=None if hidden else planned,
+        used_minutes=None if hidden else used,
+        share=None if hidden else round(used / planned, 4),
+        suppressed=hidden,
+    )
+
+
+def demo_like_kpis() -> KpiReport:
+    """The KPI report as the demo's history makes it: ten employees nudged, seven of them done within
+    the week, eight pulse answers (eNPS +50, mean 8.5), a team whose Learning Days are reportable, a
+    team of three whose are not, and a skill reached by five people beside one reached by two."""
+    return kpi_report().model_copy(
+        update={
+            "nudges": NudgeKpis(
+                effect_days=7,
+                nudges_sent=10,
+                nudged_employees=10,
+                completion_after_nudge=Figure(value=0.7, employees=10, suppressed=False),
+                completion_without_nudge=Figure(value=0.3571, employees=10, suppressed=False),
+                pulse_answers=8,
+                pulse_mean=Figure(value=8.5, employees=8, suppressed=False),
+                pulse_enps=Figure(value=50.0, employees=8, suppressed=False),
+            ),
+            "learning_days": LearningDayUse(
+                overall=team_use(None, 10, 4800.0, 2976.0),
+                teams=[team_use("platform", 7, 3360.0, 2400.0), team_use(EVIL_TEAM, 3, 1440.0, 576.0)],
+            ),
+            "time_to_proficiency": [
+                SkillProficiency(
+                    skill_id=4, skill=EVIL_SKILL, employees=2, median_days=None, suppressed=True
+                ),
+                SkillProficiency(skill_id=1, skill="SQL", employees=5, median_days=15.0, suppressed=False),
+            ],
+        }
+    )
+
+
+def small_group_kpis() -> KpiReport:
+    """A team of three: every figure of the section rests on fewer than five people."""
+    return kpi_report().model_copy(
+        update={
+            "employees": 3,
+            "nudges": NudgeKpis(
+                effect_days=7,
+                nudges_sent=0,  # what the report says for a group under five, not a real zero
+                nudged_employees=3,
+                completion_after_nudge=Figure(value=None, employees=3, suppressed=True),
+                completion_without_nudge=Figure(value=None, employees=3, suppressed=True),
+                pulse_answers=3,
+                pulse_mean=Figure(value=None, employees=3, suppressed=True),
+                pulse_enps=Figure(value=None, employees=3, suppressed=True),
+            ),
+            "learning_days": LearningDayUse(
+                overall=team_use(None, 3, 0, 0), teams=[team_use("tiny", 3, 0, 0)]
+            ),
+            "time_to_proficiency": [
+                SkillProficiency(skill_id=1, skill="SQL", employees=3, median_days=None, suppressed=True)
+            ],
+        }
+    )
+
+
+class Section(HTMLParser):
+    """The "Nudges and Learning Days" panel as a browser parses it: its tiles (label, value, note and
+    tooltip by data-kpi) and its table rows (each cell's text, class and tooltip)."""
+
+    FIELDS = ("tile-label", "tile-value", "tile-note")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.found = False
+        self.text = ""
+        self.tiles: dict[str, dict[str, str]] = {}
+        self.rows: dict[str, list[dict[str, str]]] = {}
+        self._tile: dict[str, str] | None = None
+        self._field: str | None = None
+        self._row: list[dict[str, str]] | None = None
+        self._cell: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "section" and found.get("id") == "nudges-learning-days":
+            self.inside = self.found = True
+        if not self.inside:
+            return
+        if "data-kpi" in found:
+            self._tile = {"title": found.get("title", "")}
+            self.tiles[found["data-kpi"]] = self._tile
+        elif tag == "div" and self._tile is not None and found.get("class") in self.FIELDS:
+            self._field = found["class"]
+            self._tile[self._field] = ""
+        if tag == "tr" and ("data-team" in found or "data-skill-id" in found):
+            self._row = []
+            self.rows[found.get("data-team") or found["data-skill-id"]] = self._row
+        if tag == "td" and self._row is not None:
+            self._cell = {"text": "", "class": found.get("class", ""), "title": found.get("title", "")}
+            self._row.append(self._cell)
+
+    def handle_data(self, data: str) -> None:
+        if not self.inside:
+            return
+        self.text += data
+        if self._tile is not None and self._field is not None:
+            self._tile[self._field] += data
+        if self._cell is not None:
+            self._cell["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self.inside = False
+        elif tag == "div" and self._field is not None:
+            self._field = None
+        elif tag == "td":
+            self._cell = None
+        elif tag == "tr":
+            self._row = None
+
+
+def section_of(kpis: KpiReport) -> tuple[Section, str]:
+    html = render_dashboard(gap_report(), kpis, [EVIL_TEAM, "tiny"], ["analyst"], "/csv", "t0k")
+    parser = Section()
+    parser.feed(html)
+    assert parser.found, "the dashboard has a Nudges and Learning Days section"
+    return parser, html
+
+
+def test_the_nudges_and_learning_days_section_shows_the_kpi_reports_figures() -> None:
+    section, html = section_of(demo_like_kpis())
+    assert "Nudges and Learning Days" in section.text
+    tiles = section.tiles
+    assert list(tiles) == ["nudge_completion", "nudge_completion_without", "pulse_enps", "learning_day_use"]
+    assert tiles["nudge_completion"]["tile-value"] == "70%"
+    assert "(10 nudges to 10 employees)" in tiles["nudge_completion"]["tile-note"]
+    assert tiles["nudge_completion_without"]["tile-value"] == "36%"
+    assert tiles["pulse_enps"]["tile-value"] == "+50"
+    assert tiles["pulse_enps"]["tile-note"] == "8 answers · mean 8.5 of 10"
+    assert tiles["learning_day_use"]["tile-value"] == "62%"
+    assert tiles["learning_day_use"]["tile-note"] == "2,976 of 4,800 planned minutes used"
+    assert all(tile["title"].startswith("Based on") for tile in tiles.values())
+    platform = [cell["text"] for cell in section.rows["platform"]]
+    assert platform == ["platform", "7", "3,360", "2,400", "71%"]
+    assert [cell["text"] for cell in section.rows["1"]] == ["SQL", "5", "15"]
+    # Team names and skill labels come from customers' files: text, never markup.
+    assert EVIL_TEAM in section.rows and EVIL_SKILL in section.text
+    assert "<img" not in html and "&lt;img" in html and parse(html).scripts == 0
+
+
+def test_a_group_under_five_shows_no_number_in_the_section() -> None:
+    section, _ = section_of(demo_like_kpis())
+    tiny_team = section.rows[EVIL_TEAM]
+    assert [cell["text"] for cell in tiny_team[2:]] == ["n<5"]
+    assert "suppressed" in tiny_team[2]["class"].split() and "fewer than 5 employees" in tiny_team[2]["title"]
+    small_skill = section.rows["4"]
+    assert small_skill[2]["text"] == "n<5" and "fewer than 5 employees" in small_skill[2]["title"]
+
+    small, _ = section_of(small_group_kpis())
+    for key, tile in small.tiles.items():
+        assert tile["tile-value"] == "n<5", key
+        assert "fewer than 5 employees" in tile["title"], key
+        # No count behind a hidden figure either: not the report's 0 nudges, not the 3 answers.
+        note = tile["tile-note"].replace("fewer than 5", "").replace("within 7 days", "")
+        assert not any(ch.isdigit() for ch in note), (key, note)
+    assert small.tiles["pulse_enps"]["tile-note"] == "fewer than 5 answers"
+    assert [cell["text"] for cell in small.rows["tiny"][2:]] == ["n<5"]
+    assert [cell["text"] for cell in small.rows["1"][2:]] == ["n<5"]
+
+
+def test_a_hidden_report_hides_the_whole_section() -> None:
+    """A selection of 1 to 4 people: the report has no Learning Day figures and no time to
+    proficiency at all (service.reports.team_reports), and the section says they are hidden."""
+    hidden_all = small_group_kpis().model_copy(
+        update={"suppressed": True, "learning_days": None, "time_to_proficiency": []}
+    )
+    section, _ = section_of(hidden_all)
+    assert section.tiles["learning_day_use"]["tile-value"] == "n<5"
+    assert section.rows == {}
+    assert section.text.count("hidden for privacy") == 2
+    assert "Nobody reached" not in section.text

@@ -5,6 +5,8 @@ signature checks, and clicks that become learning events and change the next pat
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -531,6 +533,66 @@ def test_kpis_compare_completion_after_a_nudge_with_without_and_show_the_pulse_o
     small = client.get("/v1/reports/kpis?team=small", headers=ld).json()["nudges"]
     assert small["completion_after_nudge"] == {"value": None, "employees": 3, "suppressed": True}
     assert small["pulse_enps"]["value"] is None and small["nudges_sent"] == 0
+
+    def csv_figures(query: str) -> dict[str, tuple[float | None, int, bool]]:
+        """The nudge rows of the KPI CSV, as (value, employees, suppressed) per figure."""
+        text = client.get(f"/v1/reports/kpis?format=csv{query}", headers=ld).text
+        return {
+            row["figure"]: (
+                float(row["value"]) if row["value"] else None,
+                int(row["employees"]),
+                row["suppressed"] == "true",
+            )
+            for row in csv.DictReader(io.StringIO(text, newline=""))
+            if row["period"] == "window" and row["figure"] in nudges
+        }
+
+    names = ["completion_after_nudge", "completion_without_nudge", "pulse_enps", "pulse_mean"]
+    as_json = {name: tuple(nudges[name].values()) for name in names}
+    assert csv_figures("") == as_json
+    assert csv_figures("&team=small") == {name: (None, 3, True) for name in names}
+
+
+def test_a_team_that_differs_from_the_company_by_fewer_than_five_hides_its_nudge_figures(
+    runtime: Runtime, client: TestClient, company: str
+) -> None:
+    """Team `five` all nudged and all answering the pulse, and one of team `rest` too: the team's
+    figures would give away that sixth person's (their answer is six times the company's mean minus
+    five times the team's), so the team report hides them (docs/reports.md, rule 2)."""
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    now = datetime.now(UTC).replace(microsecond=0)
+    tenant_id = people_tenant(runtime, company)
+    keys = [f"d-{n}" for n in range(10)]
+    for n, key in enumerate(keys):
+        body = {"role": "analyst", "language": "nl", "team": "five" if n < 5 else "rest"}
+        assert client.put(f"/v1/employees/{key}", json=body, headers=lms).status_code == 200
+    with transaction(runtime.sessions) as session:
+        for n, key in enumerate(keys[:6]):
+            employee = people.get_employee(session, tenant_id, key)
+            assert employee is not None
+            nudges_repo.add_nudge(
+                session,
+                Nudge(
+                    tenant_id=tenant_id,
+                    employee_id=employee.id,
+                    channel="slack",
+                    address=f"U{n}",
+                    language="nl",
+                    step={"item_id": 1, "unit_id": None, "title": "SQL"},
+                    activity_id="urn:leerpad:test",
+                    status="sent",
+                    sent_at=now - timedelta(hours=1),
+                ),
+            )
+            nudges_repo.add_pulse_answer(session, tenant_id, employee.id, [10, 9, 9, 6, 3, 0][n], now)
+    everyone = client.get("/v1/reports/kpis", headers=ld).json()["nudges"]
+    assert everyone["pulse_enps"] == {"value": 0.0, "employees": 6, "suppressed": False}
+    assert everyone["completion_after_nudge"] == {"value": 0.0, "employees": 6, "suppressed": False}
+    five = client.get("/v1/reports/kpis?team=five", headers=ld).json()
+    assert five["suppressed"] is False  # five of eleven: the report itself shows
+    for name in ("completion_after_nudge", "pulse_enps", "pulse_mean"):
+        assert five["nudges"][name] == {"value": None, "employees": 5, "suppressed": True}, name
+    assert five["nudges"]["nudges_sent"] == 0
 
 
 def test_the_pulse_goes_with_a_nudge_at_most_monthly_and_its_answer_is_stored(

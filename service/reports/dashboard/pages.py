@@ -327,6 +327,73 @@ def kpi_tiles(kpis: KpiReport) -> list[TileRow]:
     ]
 
 
+def fmt_minutes(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def fmt_days(value: float) -> str:
+    """Median days to proficiency: one decimal, none when whole ("15", "12.5")."""
+    return f"{round(value, 1):g}"
+
+
+def fmt_enps(value: float) -> str:
+    """eNPS runs from -100 to +100; its sign is part of the figure."""
+    return f"{value:+.0f}"
+
+
+def nudge_tiles(kpis: KpiReport) -> list[Tile]:
+    """The tiles of "Nudges and Learning Days", read from the KPI report as /v1/reports/kpis answers it
+    (service.reports.nudge_kpis, service.learning.kpis): nothing is computed here but text. A count
+    behind a hidden figure (nudges sent, pulse answers) is left out with it."""
+    n = kpis.min_group_size
+    hidden_all = Figure(value=None, employees=kpis.employees, suppressed=True)
+    tiles: list[Tile] = []
+    nudges = kpis.nudges
+    if nudges is not None:
+        after = nudges.completion_after_nudge
+        days = nudges.effect_days
+        note = f"of nudged steps done within {days} days"
+        if not after.suppressed and after.value is not None:
+            note += f" ({nudges.nudges_sent} nudges to {nudges.nudged_employees} employees)"
+        tiles.append(_tile("nudge_completion", "Completion after a nudge", after, fmt_percent, "", note, n))
+        tiles.append(
+            _tile(
+                "nudge_completion_without",
+                "Completion without a nudge",
+                nudges.completion_without_nudge,
+                fmt_percent,
+                "",
+                f"of the same employees' other path steps, within {days} days",
+                n,
+            )
+        )
+        enps, mean = nudges.pulse_enps, nudges.pulse_mean
+        if enps.suppressed:
+            note = f"fewer than {n} answers" if 0 < nudges.pulse_answers < n else "answers hidden for privacy"
+        elif enps.value is None:
+            note = "no answers to the learning pulse"
+        else:
+            note = f"{nudges.pulse_answers} answers"
+            if not mean.suppressed and mean.value is not None:
+                note += f" · mean {mean.value:.1f} of 10"
+        tiles.append(_tile("pulse_enps", "Learning pulse · eNPS", enps, fmt_enps, "", note, n))
+    use = kpis.learning_days
+    overall = (
+        Figure(value=use.overall.share, employees=use.overall.employees, suppressed=use.overall.suppressed)
+        if use is not None
+        else hidden_all
+    )
+    if use is None or use.overall.suppressed:
+        note = "of the Learning Day time paths planned"
+    elif use.overall.planned_minutes:
+        used, planned = use.overall.used_minutes or 0.0, use.overall.planned_minutes
+        note = f"{fmt_minutes(used)} of {fmt_minutes(planned)} planned minutes used"
+    else:
+        note = "no Learning Day time planned on past days"
+    tiles.append(_tile("learning_day_use", "Learning Day time used", overall, fmt_percent, "", note, n))
+    return tiles
+
+
 def _values(series: Sequence[KpiPeriod], name: str) -> list[Value]:
     figures: list[Figure] = [getattr(period, name) for period in series]
     return [Value(f.value, f.suppressed) for f in figures]
@@ -379,7 +446,7 @@ def html_environment(directory: Path) -> Environment:
 def environment() -> Environment:
     """Built on first use, not at import."""
     env = html_environment(TEMPLATES_DIR)
-    env.filters.update(gap=fmt_gap, percent=fmt_percent, time=fmt_time)
+    env.filters.update(gap=fmt_gap, percent=fmt_percent, time=fmt_time, minutes=fmt_minutes, days=fmt_days)
     env.globals.update(
         SUPPRESSED_TEXT=SUPPRESSED_TEXT,
         ALL_TEAMS=ALL_TEAMS,
@@ -425,7 +492,8 @@ def render_gap_report(report: GapReport, linked_stylesheet: bool = False) -> str
 def render_dashboard(
     gaps: GapReport, kpis: KpiReport, teams: list[str], roles: list[str], csv_url: str, form_token: str
 ) -> str:
-    """The L&D dashboard: filters, KPI tiles, trend charts, the heatmap and the gap lists;
+    """The L&D dashboard: filters, KPI tiles, trend charts, nudges and Learning Days (`nudge_tiles`
+    and the report's per-team and per-skill rows), the heatmap and the gap lists;
     `form_token` goes into the logout form (service.reports.dashboard.sessions)."""
     return _render(
         "dashboard.html",
@@ -435,6 +503,7 @@ def render_dashboard(
         kpis=kpis,
         tiles=kpi_tiles(kpis),
         charts=kpi_charts(kpis),
+        nudge_tiles=nudge_tiles(kpis),
         teams=teams,
         roles=roles,
         csv_url=csv_url,
