@@ -21,6 +21,7 @@ from models import people_repository as people
 from models.db import transaction
 from models.tables import Nudge
 from service.core.runtime import Runtime
+from service.nudges.delivery import DeliveryFailed, TeamsBot
 from service.nudges.job import next_step, run_nudges
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
@@ -693,6 +694,34 @@ def test_teams_bot_deliveries_retry_with_back_off_and_retry_after_and_are_never_
         posts = server.calls("/activities", method="POST")
         assert len(posts) == 2 and posts[0].body == posts[1].body  # the same card each time
         assert len(connector.cards) == 1
+
+
+def test_the_bot_asks_a_new_token_after_a_401_and_opens_a_new_chat_when_teams_forgot_the_old_one() -> None:
+    card = {"type": "AdaptiveCard", "version": "1.4", "body": []}
+    connector = BotConnector(APP_ID, APP_SECRET, ENTRA_TENANT)
+    with bot_connector(connector) as server:
+        bot = TeamsBot(APP_ID, APP_SECRET, ENTRA_TENANT, ENTRA_TENANT, server.url, server.url + "emea/")
+        server.path_script["/v3/conversations"] = [
+            (401, {}, {"error": {"code": "Unauthorized", "message": "Authorization has been denied"}})
+        ]
+        with pytest.raises(DeliveryFailed, match="teams conversation 401: Unauthorized"):
+            bot.post_card(TEAMS_USER, card)
+        sent = bot.post_card(TEAMS_USER, card, conversation="a:1gone")  # a chat Teams no longer knows
+        assert sent == {
+            "bot_app_id": APP_ID,
+            "service_url": server.url + "emea/",
+            "conversation_id": "a:1conv-1",
+            "activity_id": "1:1",
+        }
+        tokens = server.calls(f"/{ENTRA_TENANT}/oauth2/v2.0/token")
+        assert len(tokens) == 2  # the token refused with 401 was dropped
+        assert [r.path for r in server.requests if "/v3/" in r.path] == [
+            "/emea/v3/conversations",
+            "/emea/v3/conversations/a:1gone/activities",
+            "/emea/v3/conversations",
+            "/emea/v3/conversations/a:1conv-1/activities",
+        ]
+        assert connector.cards == [card]
 
 
 # --- KPIs -------------------------------------------------------------------------------------------
