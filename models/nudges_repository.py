@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import (
     NUDGE_PENDING,
+    NUDGE_SENT,
     ChatIntegration,
     ChatRequestSeen,
     Employee,
@@ -120,6 +121,25 @@ def last_nudge(session: Session, tenant_id: int, employee_id: int, pulse: bool =
     if pulse:
         query = query.where(Nudge.pulse.is_(True))
     return session.scalar(query.order_by(Nudge.created_at.desc(), Nudge.id.desc()).limit(1))
+
+
+def last_delivered_ref(
+    session: Session, tenant_id: int, employee_id: int, channel: str, address: str
+) -> dict[str, Any] | None:
+    """Where the employee's last delivered nudge to this address is (Slack's channel and ts, Teams'
+    conversation and activity): Teams' 1:1 conversation is used again for the next one."""
+    return session.scalar(
+        select(Nudge.message_ref)
+        .where(
+            Nudge.tenant_id == tenant_id,
+            Nudge.employee_id == employee_id,
+            Nudge.channel == channel,
+            Nudge.address == address,
+            Nudge.status == NUDGE_SENT,
+        )
+        .order_by(Nudge.sent_at.desc(), Nudge.id.desc())
+        .limit(1)
+    )
 
 
 def add_nudge(session: Session, nudge: Nudge) -> Nudge:

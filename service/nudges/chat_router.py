@@ -96,4 +96,4 @@ def teams_messages(
         raise Unprocessable("the activity is not JSON") from exc
     if not isinstance(activity, dict):
         raise Unprocessable("the activity is not a JSON object")
-    return teams_reply(handle_teams_activity(session, runtime.settings, row.id, activity, now))
+    return teams_reply(handle_teams_activity(session, runtime.settings, row.id, activity, now, integration))

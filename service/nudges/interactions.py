@@ -7,7 +7,9 @@ by keeping the signature's hash (chat_requests_seen). Each refusal says why.
 
 Teams posts an Action.Submit as a Bot Framework activity to the bot's messaging endpoint with
 `Authorization: Bearer <JWT>`; the token is checked with PyJWT against the Bot Framework's key set
-(RS256, issuer https://api.botframework.com, audience the bot's app id, not expired).
+(RS256, issuer https://api.botframework.com, audience the bot's app id, not expired). The user is
+found by their Microsoft Entra object id or Teams id, whichever they opted in with; with the tenant's
+bot, the card is then replaced by its thank-you line through the Bot Framework Connector.
 
 A click becomes a learning event through the events domain's one use case (record_statements):
 "done" a completed statement (evidence of the skill, the unit leaves the path), "not relevant" a
@@ -38,7 +40,7 @@ from service.core.settings import Settings
 from service.events.identities import ActorResolver
 from service.events.recording import REJECTED, record_statements
 from service.http.errors import Forbidden, NotFound, Unauthorized, Unprocessable
-from service.nudges.delivery import SlackSender
+from service.nudges.delivery import ADAPTIVE_CARD, DeliveryFailed, SlackSender
 from service.nudges.integrations import SLACK, TEAMS, OpenIntegration
 from service.nudges.messages import (
     ANSWERS,
@@ -288,18 +290,33 @@ def verify_teams(
     return claims
 
 
+def _teams_employee(session: Session, tenant_id: int, sender: Mapping[str, Any]) -> Employee:
+    """The employee who opted in with this Teams user's Microsoft Entra object id or Teams id ("29:...")."""
+    for address in (sender.get("aadObjectId"), sender.get("id")):
+        if not address:
+            continue
+        employee = nudges_repo.employee_by_address(session, tenant_id, TEAMS, str(address))
+        if employee is not None:
+            return employee
+    shown = str(sender.get("aadObjectId") or sender.get("id") or "")
+    raise Forbidden(f"the Teams user {shown!r} is no employee who opted in to nudges")
+
+
 def handle_teams_activity(
-    session: Session, settings: Settings, tenant_id: int, activity: Mapping[str, Any], now: datetime
+    session: Session,
+    settings: Settings,
+    tenant_id: int,
+    activity: Mapping[str, Any],
+    now: datetime,
+    integration: OpenIntegration | None = None,
 ) -> Answered:
-    """An Action.Submit of a nudge card: `value` holds the nudge and the answer; `from` the user."""
+    """An Action.Submit of a nudge card: `value` holds the nudge and the answer; `from` the user. With
+    the tenant's bot, the card is then replaced by its thank-you line (its buttons go)."""
     value = activity.get("value")
     sender = activity.get("from")
     if not isinstance(value, dict) or not isinstance(sender, dict):
         raise Unprocessable("value and from: an Action.Submit activity is expected")
-    address = str(sender.get("aadObjectId") or sender.get("id") or "")
-    employee = nudges_repo.employee_by_address(session, tenant_id, TEAMS, address) if address else None
-    if employee is None:
-        raise Forbidden(f"the Teams user {address!r} is no employee who opted in to nudges")
+    employee = _teams_employee(session, tenant_id, sender)
     nudge_id = value.get("leerpad_nudge")
     if not isinstance(nudge_id, int):
         raise Unprocessable("value.leerpad_nudge: the nudge's number")
@@ -312,12 +329,16 @@ def handle_teams_activity(
         if not score.isdigit() or not 0 <= int(score) <= 10:
             raise Unprocessable("pulse: a number from 0 to 10")
         nudges_repo.add_pulse_answer(session, tenant_id, employee.id, int(score), now)
-    record_answer(session, settings, tenant_id, employee, nudge, str(value.get("answer", "")), now)
-    return Answered(nudge, str(value.get("answer")), nudge.language)
+    answer = str(value.get("answer", ""))
+    record_answer(session, settings, tenant_id, employee, nudge, answer, now)
+    answered = Answered(nudge, answer, nudge.language)
+    if integration is not None:
+        _replace_teams_card(integration, answered)
+    return answered
 
 
-def teams_reply(answered: Answered) -> dict[str, Any]:
-    """The bot's answer: a card whose text is a TextRun (the title is never read as Markdown)."""
+def teams_answered_card(answered: Answered) -> dict[str, Any]:
+    """The thank-you card: its text is a TextRun (the title is never read as Markdown)."""
     title = str(answered.nudge.step.get("title", ""))
     line = texts(answered.language)[f"thanks_{answered.answer}"].format(title=title)
     card = {
@@ -326,9 +347,28 @@ def teams_reply(answered: Answered) -> dict[str, Any]:
         "body": [{"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": line}]}],
     }
     check_card(card)
+    return card
+
+
+def _replace_teams_card(integration: OpenIntegration, answered: Answered) -> None:
+    """PUT the thank-you card over the nudge's card in the bot's conversation. Best effort, as Slack's
+    chat.update: the answer is recorded whether or not Teams takes the update."""
+    bot = integration.teams_bot
+    ref = answered.nudge.message_ref or {}
+    if bot is None or not ref.get("conversation_id") or not ref.get("activity_id"):
+        return
+    try:
+        bot.update_card(ref, teams_answered_card(answered))
+    except DeliveryFailed as exc:
+        answered.nudge.last_error = f"update: {exc.reason}"[:500]
+
+
+def teams_reply(answered: Answered) -> dict[str, Any]:
+    """The answer to the activity's POST: a message with the thank-you card (what a test or an
+    emulator shows; in Teams the card itself is replaced, _replace_teams_card)."""
     return {
         "type": "message",
-        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
+        "attachments": [{"contentType": ADAPTIVE_CARD, "content": teams_answered_card(answered)}],
     }
 
 

@@ -21,7 +21,7 @@ from models.db import transaction
 from models.tables import JOB_QUEUED, JOB_RUNNING, NUDGE_PENDING, NUDGE_SENT, Employee, Nudge, utcnow
 from recommender.errors import LeerpadError
 from service.core.runtime import Runtime
-from service.nudges.delivery import DeliveryFailed, SlackSender, TeamsSender
+from service.nudges.delivery import DeliveryFailed, SlackSender, TeamsWebhookSender
 from service.nudges.integrations import SLACK, TEAMS, OpenIntegration, open_integration
 from service.nudges.messages import Step, slack_blocks, slack_fallback, teams_card, teams_message
 from service.nudges.schedule import Schedule, backoff, is_due, is_quiet, pulse_due, quiet_until
@@ -145,7 +145,11 @@ def make_due_nudges(runtime: Runtime, tenant_slug: str, now: datetime) -> int:
     return made
 
 
-def send(runtime: Runtime, integration: OpenIntegration, nudge: Nudge) -> dict[str, Any]:
+def send(
+    runtime: Runtime, integration: OpenIntegration, nudge: Nudge, conversation: str | None = None
+) -> dict[str, Any]:
+    """Deliver the nudge; where the message is (to replace it after a click). `conversation`: the
+    Teams 1:1 conversation of the employee's last nudge through the bot, used again."""
     step = Step(**nudge.step)
     if integration.platform == SLACK:
         sender = SlackSender(
@@ -157,7 +161,24 @@ def send(runtime: Runtime, integration: OpenIntegration, nudge: Nudge) -> dict[s
             slack_blocks(nudge.id, step, nudge.language, nudge.pulse),
         )
     card = teams_card(nudge.id, step, nudge.language, nudge.pulse)
-    return TeamsSender(str(integration.secrets["webhook_url"])).post(teams_message(card, nudge.address))
+    bot = integration.teams_bot
+    if bot is None:  # the Workflows webhook fallback: the card's buttons do not come back
+        return TeamsWebhookSender(str(integration.secrets["webhook_url"])).post(
+            teams_message(card, nudge.address)
+        )
+    return bot.post_card(nudge.address, card, conversation)
+
+
+def _teams_conversation(session: Session, integration: OpenIntegration, nudge: Nudge) -> str | None:
+    """The bot's 1:1 conversation with this address, from the last nudge the same bot delivered to it."""
+    bot = integration.teams_bot
+    if bot is None:
+        return None
+    ref = nudges_repo.last_delivered_ref(session, nudge.tenant_id, nudge.employee_id, TEAMS, nudge.address)
+    if not ref or ref.get("bot_app_id") != bot.app_id:
+        return None
+    conversation = ref.get("conversation_id")
+    return str(conversation) if conversation else None
 
 
 def deliver_due(runtime: Runtime, tenant_slug: str, now: datetime) -> dict[str, int]:
@@ -184,7 +205,8 @@ def deliver_due(runtime: Runtime, tenant_slug: str, now: datetime) -> dict[str, 
             if integration is None:
                 continue
             try:
-                nudge.message_ref = send(runtime, integration, nudge)
+                conversation = _teams_conversation(session, integration, nudge)
+                nudge.message_ref = send(runtime, integration, nudge, conversation)
             except DeliveryFailed as exc:
                 nudge.attempts += 1
                 nudge.last_error = exc.reason[:MAX_ERROR]

@@ -1,5 +1,5 @@
-"""The integrations' secrets (Slack bot token and signing secret, Teams webhook URL and bot password)
-encrypted with Fernet (`cryptography`: AES-128-CBC with HMAC-SHA256, authenticated), so that a dump of
+"""The integrations' secrets (Slack bot token and signing secret, the Teams Azure Bot's client secret or
+the fallback Workflows webhook URL) encrypted with Fernet (`cryptography`: AES-128-CBC with HMAC-SHA256, authenticated), so that a dump of
 the database does not show them. The key: LEERPAD_SECRETS_KEY, else a key made once in
 LEERPAD_HOME/secrets.key (mode 600), as the audit's pseudonym secret is."""
 

@@ -1,5 +1,6 @@
-"""Nudges in Slack and Teams against local stand-ins for Slack's Web API, a Teams Workflows webhook
-and the Bot Framework's key set: the exact payloads (hostile catalog titles stay text), retries with
+"""Nudges in Slack and Teams against local stand-ins for Slack's Web API, the Microsoft identity
+platform's token endpoint and the Bot Framework Connector (a Teams Azure Bot), a Teams Workflows
+webhook and the Bot Framework's key set: the exact payloads (hostile catalog titles stay text), retries with
 back-off and Retry-After (an injected clock, no sleeps), opt-in, opt-out and quiet hours, the
 signature checks, and clicks that become learning events and change the next path."""
 
@@ -11,7 +12,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,14 +23,17 @@ from models import people_repository as people
 from models.db import transaction
 from models.tables import Nudge
 from service.core.runtime import Runtime
+from service.nudges.delivery import DeliveryFailed, TeamsBot
 from service.nudges.job import next_step, run_nudges
 from service.skills.taxonomy import import_taxonomy
 from tests.support.api_keys import make_key
 from tests.support.catalogs import HEADER, write_csv
 from tests.support.chat_standins import (
     SLACK_OK,
+    BotConnector,
     BotKeys,
     StandIn,
+    bot_connector,
     slack_click,
     slack_signed,
     stand_in,
@@ -395,7 +399,7 @@ def test_leerpad_command_answers_with_three_units_in_the_askers_language(
 # --- Teams ------------------------------------------------------------------------------------------
 
 
-def test_teams_card_goes_to_the_webhook_and_a_signed_submit_is_recorded(
+def test_without_a_bot_secret_teams_cards_go_to_the_workflows_webhook_fallback(
     runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient
 ) -> None:
     keys = _company(runtime, tenant, tmp_path, client, rows=ROWS[:1])
@@ -407,7 +411,9 @@ def test_teams_card_goes_to_the_webhook_and_a_signed_submit_is_recorded(
             "bot_app_id": "app-1234",
             "bot_jwks_url": teams.url + "keys",
         }
-        assert client.put("/v1/integrations/teams", json=body, headers=keys["admin"]).status_code == 200
+        connected = client.put("/v1/integrations/teams", json=body, headers=keys["admin"])
+        assert connected.status_code == 200, connected.text
+        assert connected.json()["delivery"] == "webhook" and connected.json()["service_url"] is None
         _opt_in(client, keys["employee"], channel="teams", address="aad-e1")
         assert run_nudges(runtime, tenant, MONDAY_0930_AMSTERDAM)["sent"] == 1
         [nudge] = _nudges(runtime, tenant)
@@ -460,6 +466,264 @@ def test_teams_card_goes_to_the_webhook_and_a_signed_submit_is_recorded(
         assert reply == f"Goed gedaan! Gemarkeerd als gedaan: {HOSTILE}"
     [kept] = _nudges(runtime, tenant)
     assert kept.response == "completed"
+
+
+APP_ID = "00000000-0000-4000-8000-00000000b07a"
+APP_SECRET = "Q~bot.secret_0123456789-abcdefghijklmnop"
+ENTRA_TENANT = "11111111-2222-4333-8444-555555555555"
+TEAMS_USER = "29:1e1TeamsUserId-_abc"
+
+
+def _connect_bot(
+    client: TestClient, keys: dict[str, dict[str, str]], server: StandIn, **extra: object
+) -> dict[str, object]:
+    body = {
+        "bot_app_id": APP_ID,
+        "bot_app_secret": APP_SECRET,
+        "bot_tenant_id": ENTRA_TENANT,
+        "service_url": server.url + "teams",
+        "bot_login_url": server.url,
+        "bot_jwks_url": server.url + "keys",
+        **extra,
+    }
+    answer = client.put("/v1/integrations/teams", json=body, headers=keys["admin"])
+    assert answer.status_code == 200, answer.text
+    shown: dict[str, object] = answer.json()
+    return shown
+
+
+def _submit(nudge_id: int, answer: str, user: str = TEAMS_USER) -> dict[str, object]:
+    """The activity Teams posts for an Action.Submit of a card the bot sent."""
+    return {
+        "type": "message",
+        "serviceUrl": "https://smba.trafficmanager.net/emea/",
+        "from": {"id": user, "aadObjectId": "f0e1d2c3-0000-4000-8000-000000000001"},
+        "conversation": {"id": "a:1conv-1", "conversationType": "personal", "tenantId": ENTRA_TENANT},
+        "replyToId": "1:1",
+        "value": {"leerpad_nudge": nudge_id, "answer": answer},
+    }
+
+
+def test_teams_settings_seal_the_bot_secret_and_check_the_urls(
+    runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient
+) -> None:
+    keys = _company(runtime, tenant, tmp_path, client, rows=ROWS[:1])
+    admin = keys["admin"]
+    base = {"bot_app_id": APP_ID, "bot_app_secret": APP_SECRET, "bot_tenant_id": ENTRA_TENANT}
+    answer = client.put("/v1/integrations/teams", json=base, headers=admin)
+    assert answer.status_code == 200, answer.text
+    shown = answer.json()
+    assert APP_SECRET not in answer.text
+    assert shown["delivery"] == "bot" and shown["secret_hint"] == "…mnop"
+    assert shown["service_url"] == "https://smba.trafficmanager.net/emea/"
+    assert shown["bot_app_id"] == APP_ID and shown["bot_tenant_id"] == ENTRA_TENANT
+    assert shown["request_urls"] == {"messaging_endpoint": f"http://127.0.0.1:8000/teams/{tenant}/messages"}
+    assert APP_SECRET not in client.get("/v1/integrations/teams", headers=admin).text
+    with transaction(runtime.sessions) as session:
+        stored = nudges_repo.get_integration(session, people_tenant(runtime, tenant), "teams")
+        assert stored is not None and APP_SECRET not in stored.secrets
+        assert APP_SECRET not in json.dumps(stored.settings)
+    refused = {
+        "plain http": {**base, "service_url": "http://smba.trafficmanager.net/emea/"},
+        "not a url": {**base, "service_url": "smba.trafficmanager.net"},
+        "both ways": {**base, "webhook_url": "https://prod-00.westeurope.logic.azure.com/workflows/1"},
+        "neither": {"bot_app_id": APP_ID, "bot_tenant_id": ENTRA_TENANT},
+        "no tenant": {"bot_app_id": APP_ID, "bot_app_secret": APP_SECRET},
+        "login over http": {**base, "bot_login_url": "http://login.example/"},
+    }
+    for why, body in refused.items():
+        assert client.put("/v1/integrations/teams", json=body, headers=admin).status_code == 422, why
+    assert client.put("/v1/integrations/teams", json=base, headers=keys["ld"]).status_code == 403
+
+
+def test_a_teams_nudge_goes_out_from_the_tenants_bot_and_its_click_comes_back(
+    runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient
+) -> None:
+    keys = _company(runtime, tenant, tmp_path, client, rows=ROWS[:1])
+    bot = BotKeys()
+    connector = BotConnector(APP_ID, APP_SECRET, ENTRA_TENANT)
+    with bot_connector(connector) as server:
+        server.static["/keys"] = bot.jwks
+        assert _connect_bot(client, keys, server)["delivery"] == "bot"
+        _opt_in(client, keys["employee"], channel="teams", address=TEAMS_USER)
+        assert run_nudges(runtime, tenant, MONDAY_0930_AMSTERDAM)["sent"] == 1
+        [nudge] = _nudges(runtime, tenant)
+        # 1. the token: the client-credentials grant, from the bot's own Entra tenant
+        [token] = server.calls(f"/{ENTRA_TENANT}/oauth2/v2.0/token")
+        assert token.headers["content-type"] == "application/x-www-form-urlencoded"
+        assert parse_qs(token.body.decode()) == {
+            "grant_type": ["client_credentials"],
+            "client_id": [APP_ID],
+            "client_secret": [APP_SECRET],
+            "scope": ["https://api.botframework.com/.default"],
+        }
+        # 2. the 1:1 conversation with the employee, in the company's tenant
+        [opened] = server.calls("/teams/v3/conversations")
+        assert opened.headers["authorization"] == "Bearer bf-token-1"
+        assert opened.json() == {
+            "bot": {"id": f"28:{APP_ID}"},
+            "members": [{"id": TEAMS_USER}],
+            "isGroup": False,
+            "tenantId": ENTRA_TENANT,
+            "channelData": {"tenant": {"id": ENTRA_TENANT}},
+        }
+        # 3. the card, as an Adaptive Card attachment whose buttons carry the nudge and the answer
+        [posted] = server.calls("/teams/v3/conversations/a:1conv-1/activities")
+        assert posted.headers["authorization"] == "Bearer bf-token-1"
+        activity = posted.json()
+        assert list(activity) == ["type", "attachments"] and activity["type"] == "message"
+        [attachment] = activity["attachments"]
+        assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+        card = attachment["content"]
+        assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+        assert card["body"][1] == {
+            "type": "RichTextBlock",
+            "inlines": [{"type": "TextRun", "text": HOSTILE, "weight": "Bolder"}],
+        }
+        assert card["actions"] == [
+            {"type": "Action.OpenUrl", "title": "Openen", "url": "https://lms.example/sql-j"},
+            *(
+                {
+                    "type": "Action.Submit",
+                    "title": title,
+                    "data": {"leerpad_nudge": nudge.id, "answer": answer},
+                }
+                for title, answer in (
+                    ("Gedaan", "completed"),
+                    ("Later", "postponed"),
+                    ("Niet relevant", "dismissed"),
+                )
+            ),
+        ]
+        assert nudge.status == "sent" and nudge.message_ref == {
+            "bot_app_id": APP_ID,
+            "service_url": server.url + "teams/",
+            "conversation_id": "a:1conv-1",
+            "activity_id": "1:1",
+        }
+        # the click: a Bot Framework activity to the bot's messaging endpoint, from the Teams id
+        url = f"/teams/{tenant}/messages"
+        click = _submit(nudge.id, "dismissed")
+        assert client.post(url, json=click).status_code == 401
+        forged = {"Authorization": f"Bearer {BotKeys().token(APP_ID)}"}
+        assert client.post(url, json=click, headers=forged).status_code == 401
+        signed = {"Authorization": f"Bearer {bot.token(APP_ID)}"}
+        stranger = client.post(
+            url, json=_submit(nudge.id, "dismissed", user="29:someone-else"), headers=signed
+        )
+        assert stranger.status_code == 403
+        answer = client.post(url, json=click, headers=signed)
+        assert answer.status_code == 200, answer.text
+        thanks = f"Begrepen, dit verdwijnt uit je leerpad: {HOSTILE}"
+        # the card is replaced by its thank-you line (its buttons go), through the Connector
+        [update] = server.calls("/teams/v3/conversations/a:1conv-1/activities/1:1", method="PUT")
+        assert update.headers["authorization"] == "Bearer bf-token-1"  # the token is kept until it expires
+        assert update.json() == {
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": {
+                        "type": "AdaptiveCard",
+                        "version": "1.4",
+                        "body": [{"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": thanks}]}],
+                    },
+                }
+            ],
+            "id": "1:1",
+        }
+        events = client.get("/v1/employees/e-1/export", headers=keys["admin"]).json()
+        learning = events["tables"]["learning_events"] if "tables" in events else events["learning_events"]
+        assert [(e["verb"], e["activity_id"]) for e in learning] == [("dismissed", nudge.activity_id)]
+        # a week later: the next nudge goes to the same conversation with the same token
+        with transaction(runtime.sessions) as session:
+            session.add(
+                Nudge(
+                    tenant_id=nudge.tenant_id,
+                    employee_id=nudge.employee_id,
+                    channel="teams",
+                    address=TEAMS_USER,
+                    language="nl",
+                    step=nudge.step,
+                    activity_id=nudge.activity_id,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=MONDAY_0930_AMSTERDAM + timedelta(days=7),
+                    created_at=MONDAY_0930_AMSTERDAM + timedelta(days=7),
+                )
+            )
+        assert run_nudges(runtime, tenant, MONDAY_0930_AMSTERDAM + timedelta(days=7))["sent"] == 1
+        assert len(server.calls("/teams/v3/conversations")) == 1
+        assert len(server.calls("/teams/v3/conversations/a:1conv-1/activities", method="POST")) == 2
+        assert len(server.calls("/oauth2/v2.0/token")) == 1
+    [first, *_] = _nudges(runtime, tenant)
+    assert first.response == "dismissed"
+
+
+def test_teams_bot_deliveries_retry_with_back_off_and_retry_after_and_are_never_lost(
+    runtime: Runtime, tenant: str, tmp_path: Path, client: TestClient
+) -> None:
+    keys = _company(runtime, tenant, tmp_path, client, rows=ROWS[:1])
+    # a multi-tenant bot registration: its token comes from the botframework.com tenant
+    connector = BotConnector(APP_ID, APP_SECRET, ENTRA_TENANT, authority="botframework.com")
+    with bot_connector(connector) as server:
+        _connect_bot(client, keys, server, bot_multi_tenant=True)
+        _opt_in(client, keys["employee"], channel="teams", address=TEAMS_USER)
+        server.path_script["/oauth2/v2.0/token"] = [(503, {}, {"error": "temporarily_unavailable"})]
+        server.path_script["/activities"] = [
+            (429, {"Retry-After": "7"}, {"error": {"code": "Throttled", "message": "Too many requests"}})
+        ]
+        now = MONDAY_0930_AMSTERDAM
+        assert run_nudges(runtime, tenant, now)["failed"] == 1
+        [nudge] = _nudges(runtime, tenant)
+        assert (nudge.status, nudge.attempts, nudge.next_attempt_at) == (
+            "pending",
+            1,
+            now + timedelta(seconds=30),
+        )
+        assert nudge.last_error == "teams token 503: temporarily_unavailable"
+        assert run_nudges(runtime, tenant, now + timedelta(seconds=29))["failed"] == 0  # not due: no call
+        later = now + timedelta(seconds=30)
+        assert run_nudges(runtime, tenant, later)["failed"] == 1
+        [nudge] = _nudges(runtime, tenant)
+        assert (nudge.attempts, nudge.next_attempt_at) == (2, later + timedelta(seconds=7))  # Retry-After
+        assert nudge.last_error == "teams activity 429: Throttled"
+        assert run_nudges(runtime, tenant, later + timedelta(seconds=7))["sent"] == 1
+        [nudge] = _nudges(runtime, tenant)
+        assert (nudge.status, nudge.attempts, nudge.last_error) == ("sent", 3, None)
+        tokens = server.calls("/botframework.com/oauth2/v2.0/token")
+        assert len(tokens) == 2 and parse_qs(tokens[1].body.decode())["client_id"] == [APP_ID]
+        posts = server.calls("/activities", method="POST")
+        assert len(posts) == 2 and posts[0].body == posts[1].body  # the same card each time
+        assert len(connector.cards) == 1
+
+
+def test_the_bot_asks_a_new_token_after_a_401_and_opens_a_new_chat_when_teams_forgot_the_old_one() -> None:
+    card = {"type": "AdaptiveCard", "version": "1.4", "body": []}
+    connector = BotConnector(APP_ID, APP_SECRET, ENTRA_TENANT)
+    with bot_connector(connector) as server:
+        bot = TeamsBot(APP_ID, APP_SECRET, ENTRA_TENANT, ENTRA_TENANT, server.url, server.url + "emea/")
+        server.path_script["/v3/conversations"] = [
+            (401, {}, {"error": {"code": "Unauthorized", "message": "Authorization has been denied"}})
+        ]
+        with pytest.raises(DeliveryFailed, match="teams conversation 401: Unauthorized"):
+            bot.post_card(TEAMS_USER, card)
+        sent = bot.post_card(TEAMS_USER, card, conversation="a:1gone")  # a chat Teams no longer knows
+        assert sent == {
+            "bot_app_id": APP_ID,
+            "service_url": server.url + "emea/",
+            "conversation_id": "a:1conv-1",
+            "activity_id": "1:1",
+        }
+        tokens = server.calls(f"/{ENTRA_TENANT}/oauth2/v2.0/token")
+        assert len(tokens) == 2  # the token refused with 401 was dropped
+        assert [r.path for r in server.requests if "/v3/" in r.path] == [
+            "/emea/v3/conversations",
+            "/emea/v3/conversations/a:1gone/activities",
+            "/emea/v3/conversations",
+            "/emea/v3/conversations/a:1conv-1/activities",
+        ]
+        assert connector.cards == [card]
 
 
 # --- KPIs -------------------------------------------------------------------------------------------
