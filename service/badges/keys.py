@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from pathlib import Path
 from typing import Any
 
 from joserfc import jwt
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from models import badges_repository as repo
 from models.tables import BadgeIssuer
+from service.core.home_secret import home_secret
 from service.core.settings import Settings
 
 ALGORITHM = "ES256"
@@ -35,16 +35,7 @@ def badge_secret(settings: Settings) -> bytes:
     """The secret behind key encryption and badge identities (made on first use when not configured)."""
     if settings.badge_key_secret:
         return settings.badge_key_secret.encode()
-    path: Path = settings.resolved_home / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "x", encoding="ascii") as handle:  # the first writer wins
-                handle.write(secrets.token_hex(32))
-            path.chmod(0o600)
-        except FileExistsError:
-            pass
-    return path.read_text(encoding="ascii").strip().encode()
+    return home_secret(settings.resolved_home / SECRET_FILE, lambda: secrets.token_hex(32)).encode()
 
 
 def _derived(secret: bytes, purpose: str) -> str:

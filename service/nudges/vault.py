@@ -6,12 +6,12 @@ LEERPAD_HOME/secrets.key (mode 600), as the audit's pseudonym secret is."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from recommender.errors import CONFLICT, LeerpadError
+from service.core.home_secret import home_secret
 from service.core.settings import Settings
 
 KEY_FILE = "secrets.key"
@@ -24,16 +24,8 @@ class SecretsKeyError(LeerpadError):
 def _key(settings: Settings) -> bytes:
     if settings.secrets_key:
         return settings.secrets_key.encode("ascii")
-    path: Path = settings.resolved_home / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "x", encoding="ascii") as handle:  # the first writer wins
-                handle.write(Fernet.generate_key().decode("ascii"))
-            path.chmod(0o600)
-        except FileExistsError:
-            pass
-    return path.read_text(encoding="ascii").strip().encode("ascii")
+    made = home_secret(settings.resolved_home / KEY_FILE, lambda: Fernet.generate_key().decode("ascii"))
+    return made.encode("ascii")
 
 
 def seal(settings: Settings, values: dict[str, Any]) -> str:

@@ -19,7 +19,6 @@ import logging
 import secrets
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -29,6 +28,7 @@ from models import audit_repository as audit_repo
 from models import repositories as repo
 from models.db import transaction
 from models.tables import AuditEntry, utcnow
+from service.core.home_secret import home_secret
 from service.core.runtime import Runtime
 from service.http.request_log import current_request_id
 
@@ -45,16 +45,9 @@ MAX_QUERY_VALUE = 200
 def pseudonym_secret(runtime: Runtime) -> bytes:
     """A random secret kept in LEERPAD_HOME (made on first use), so pseudonyms cannot be reversed by
     hashing every likely employee key. Several API replicas must share the file (see README)."""
-    path: Path = runtime.settings.resolved_home / SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "x", encoding="ascii") as handle:  # the first writer wins
-                handle.write(secrets.token_hex(32))
-            path.chmod(0o600)
-        except FileExistsError:
-            pass
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    return bytes.fromhex(
+        home_secret(runtime.settings.resolved_home / SECRET_FILE, lambda: secrets.token_hex(32))
+    )
 
 
 def pseudonym(secret: bytes, tenant_id: int, employee_key: str) -> str:
