@@ -821,23 +821,30 @@ def _schedule(selection: _Selection) -> tuple[list[_Unit], list[tuple[int, str]]
 
 def _spread(ordered: Sequence[_Unit], budget: Budget) -> list[tuple[int, str]]:
     """The week and Learning Day of each unit when the path holds less than the budget: next-fit
-    (`_place`) with the smallest weekly load that still ends within the weeks, so 89 minutes over six
-    weeks of 60 become about 15 a week rather than two full weeks and four empty ones (a habit of a
-    little every week is the point of the path, and spaced sessions are remembered better). Learning
-    Days keep their whole time. Next-fit never needs more weeks for a larger load, so the smallest
-    load is found by bisection between the even share (or the longest unit) and minutes_per_week."""
+    (`_place`) over every slot cut to the smallest share of its minutes that still ends within the
+    weeks, so 89 minutes over six weeks of 60 become about 15 a week rather than two full weeks and
+    four empty ones, and a path that a Learning Day could swallow whole keeps a little every week and
+    leaves some for the next Learning Day (a habit of a little every week is the point of the path,
+    and spaced sessions are remembered better). A unit longer than its week's share still goes alone
+    into an empty week (`_place`). Next-fit never needs more weeks for larger slots, so the smallest
+    share (in percent) is found by bisection."""
     if not ordered:
         return []
-    total = sum(u.minutes for u in ordered) - sum(day.minutes for day in budget.days_in_path)
-    low = max(max(u.minutes for u in ordered), math.ceil(max(0, total) / max(1, budget.weeks)))
-    high = max(low, budget.minutes_per_week)
+
+    def cut(percent: int) -> Budget:
+        days = tuple(replace(d, minutes=math.ceil(d.minutes * percent / 100)) for d in budget.learning_days)
+        return replace(
+            budget, minutes_per_week=math.ceil(budget.minutes_per_week * percent / 100), learning_days=days
+        )
+
+    low, high = 1, 100
     while low < high:
-        load = (low + high) // 2
-        if _place(ordered, replace(budget, minutes_per_week=load))[-1][0] <= budget.weeks:
-            high = load
+        percent = (low + high) // 2
+        if _place(ordered, cut(percent))[-1][0] <= budget.weeks:
+            high = percent
         else:
-            low = load + 1
-    return _place(ordered, replace(budget, minutes_per_week=low))
+            low = percent + 1
+    return _place(ordered, cut(low))
 
 
 @dataclass(frozen=True)

@@ -572,5 +572,28 @@ def test_a_long_unit_is_still_cut_at_the_weekly_minutes_on_a_learning_day() -> N
     budget = Budget(40, 2, learning_days=(LearningDay(1, "2027-01-01", 480),))
     path = build_path(course, [gap(1, required=5, current=0.0)], budget, language="en", skill_labels={})
     assert [s.minutes for s in path.steps] == [40, 40, 40]
-    assert [s.learning_day for s in path.steps] == ["", "2027-01-01", "2027-01-01"]
+    # spread: the week's own time, the Learning Day, then the next week (not all of it on the day)
+    assert [(s.week, s.learning_day) for s in path.steps] == [(1, ""), (1, "2027-01-01"), (2, "")]
     assert [s.part for s in path.steps] == [1, 2, 3]
+
+
+def test_a_learning_day_does_not_swallow_a_path_that_fits_in_it() -> None:
+    """Two hours of content, 20 minutes a week for six weeks and two Learning Days of 8 hours: the
+    path keeps a little in most weeks and uses both days, rather than putting all of it on the first
+    day and leaving five weeks empty."""
+    units = [scored(cand(i, 1, minutes=15, item_id=100 + i)) for i in range(1, 9)]
+    days = (LearningDay(1, "2027-01-01", 480), LearningDay(5, "2027-02-05", 480))
+    path = build_path(
+        units,
+        [gap(1, required=5, current=0.0)],
+        Budget(20, 6, learning_days=days),
+        language="en",
+        skill_labels={},
+    )
+    assert path.total_minutes == 120
+    on_days = {s.learning_day for s in path.steps if s.learning_day}
+    assert on_days == {"2027-01-01", "2027-02-05"}
+    assert len({s.week for s in path.steps if not s.learning_day}) >= 4
+    assert all(
+        sum(s.minutes for s in path.steps if s.week == w and not s.learning_day) <= 20 for w in range(1, 7)
+    )
