@@ -160,7 +160,8 @@ def rank_table(
     kept = usable & allowed
     excluded = frozenset(usable_skills - set(np.unique(table.skills[kept]).tolist()))
     completed = np.isin(facts.item, np.array(sorted(learner.completed), dtype=np.int64)) | done_unit
-    done = frozenset(np.unique(table.skills[completed & good_preferred]).tolist())
+    done_preferred = completed & in_preferred & (table.relevance >= GOOD_MATCH) & is_open  # any level
+    done = frozenset(np.unique(table.skills[done_preferred]).tolist())
 
     entries = np.flatnonzero(kept)
     features = _features(table, columns, facts, entries, open_gaps, learner, preferred, now)

@@ -278,7 +278,9 @@ def _good_in(candidate: Candidate, languages: frozenset[str], gaps: Mapping[int,
 def skills_done_in_language(
     candidates: Sequence[Candidate], gaps: Mapping[int, Gap], learner: Learner
 ) -> frozenset[int]:
-    """Open gaps with a good unit in the learner's own languages that the learner has completed.
+    """Open gaps with a relevant unit (GOOD_MATCH) in the learner's own languages that the learner
+    has completed, at any level: one they have outgrown since is content they did, not content
+    missing.
 
     A step in a fallback language for such a skill goes on from what the learner did; its why must
     not say that nothing exists in their language."""
@@ -289,7 +291,8 @@ def skills_done_in_language(
         for c in candidates
         if c.skill_id in open_gaps
         and (c.item_id in learner.completed or c.unit_id in learner.completed_units)
-        and _good_in(c, preferred, open_gaps)
+        and language_code(c.language) in preferred
+        and c.relevance >= GOOD_MATCH
     )
 
 

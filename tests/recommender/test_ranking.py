@@ -343,6 +343,15 @@ def test_skills_done_in_the_learners_language_are_those_with_a_good_unit_complet
     assert [s.candidate.unit_id for s in score_candidates(candidates, GAPS, learner, NOW)] == [2, 4]
 
 
+def test_a_completed_unit_the_learner_has_outgrown_still_counts_as_done() -> None:
+    """Skill 1's only content is a beginner unit; the learner did it and is now at 2 of 4, past its
+    band: the gap is "all_done" (they did what there is), not "no_content" (nothing exists)."""
+    candidates = [cand(1, 1, language="nl", level="beginner")]
+    learner = Learner(languages=("nl",), completed_units=frozenset({1}))
+    assert score_candidates(candidates, GAPS, learner, NOW) == []
+    assert skills_done_in_language(candidates, GAPS, learner) == frozenset({1})
+
+
 def test_fallback_is_decided_after_dismissals() -> None:
     learner = Learner(languages=("nl",), dismissed=frozenset({1}))
     candidates = [cand(1, 1, language="nl"), cand(2, 1, language="en")]
