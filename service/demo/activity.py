@@ -2,20 +2,24 @@
 
 Made up, seeded and written once: learners pick units that teach their open gaps, try them, finish
 most, rate some and take a test on some; a few dismiss one. Managers later assess some of the skills
-learned (Kirkpatrick level 3), and every other employee gets a path. The statements go through the
-same validation as `POST /v1/events`; a tenant that has events already gets none of this again.
+learned (Kirkpatrick level 3). On the company's Learning Days they work through the paths planned
+for them (service.demo.learning_day_history), and every other employee gets a path for now. The
+statements go through the same validation as `POST /v1/events`; a tenant that has events already
+gets none of this again.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from models import events_repository as events_repo
+from models import learning_repository as learning
 from models import people_repository as people
 from models import reports_repository as reports_repo
 from models import repositories as repo
@@ -26,6 +30,7 @@ from recommender.gaps import Gap
 from recommender.paths import Budget
 from service.core.activities import activity_id
 from service.core.runtime import Runtime
+from service.demo import learning_day_history as day_history
 from service.events.recording import ACCEPTED, record_statements
 from service.events.xapi import ADL, VERB_IRIS
 from service.paths.planning import content_check, employee_plan, plan_path, store_path
@@ -36,6 +41,7 @@ from service.skills.roles import skill_label
 SEED = 20260901
 START = datetime(2026, 9, 1, tzinfo=UTC)  # a Tuesday; twelve weeks to 2026-11-23
 WEEKS = 12
+END = START + timedelta(weeks=WEEKS)
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:leerpad:demo:activity")
 RATED_IRI = next(iri for iri, verb in VERB_IRIS.items() if verb == "rated")
 DISMISSED_IRI = next(iri for iri, verb in VERB_IRIS.items() if verb == "dismissed")
@@ -159,7 +165,7 @@ def simulate(
                         )
                     )
                 assessed = finished + timedelta(days=rng.randint(14, 30))
-                if rng.random() < 0.5 and assessed < START + timedelta(weeks=WEEKS):
+                if rng.random() < 0.5 and assessed < END:
                     level = min(5.0, round(gap.current) + rng.choice((0, 1, 1, 2)))
                     follow_ups.append(FollowUp(employee, labels[gap.skill_id], level, assessed))
     return statements, follow_ups
@@ -189,15 +195,90 @@ def load_activity(runtime: Runtime, tenant: str) -> Iterator[str]:
             s.id: skill_label(s) for s in tax.get_skills(session, tenant_id, sorted(skill_ids)).values()
         }
         statements, follow_ups = simulate(employees, gaps, teachers, labels)
-        now = max(datetime.now(UTC), START + timedelta(weeks=WEEKS))
-        report = record_statements(session, tenant_id, statements, now)
-        accepted = len(report.ids(ACCEPTED))
+        now = max(datetime.now(UTC), END)
+        pending = sorted(statements, key=lambda s: str(s["timestamp"]))
+        accepted = rejected = 0
+
+        def record_until(moment: datetime | None) -> None:
+            """Store the pending statements from before `moment` (None: all of them)."""
+            nonlocal pending, accepted, rejected
+            stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else "~"
+            due = [s for s in pending if s["timestamp"] < stamp]
+            pending = [s for s in pending if s["timestamp"] >= stamp]
+            report = record_statements(session, tenant_id, due, now)
+            accepted += len(report.ids(ACCEPTED))
+            rejected += len(report.rejected)
+
+        snapshot = runtime.snapshot(tenant)
+        version = snapshot.manifest.version if snapshot else None
+        company_days = day_history.company_days(session, tenant_id, START, END)
+        course_units: dict[int, list[tuple[str, int]]] = {}  # item -> its units, in order
+        for card in sorted(repo.active_unit_cards(session, tenant_id), key=lambda c: (c.item_id, c.position)):
+            unit = activity_id(card.source, card.external_id, card.position)
+            course_units.setdefault(card.item_id, []).append((unit, card.minutes))
+        learned: dict[int, dict[int, tuple[float, date, date]]] = {}  # employee -> skill -> minutes, days
+        day_events = 0
+        for n, day in enumerate(company_days):
+            at = day_history.planning_moment(day)
+            until = day_history.planning_moment(company_days[n + 1]) if n + 1 < len(company_days) else END
+            record_until(at)  # the history the paths of that Monday were planned on
+            paths = day_history.plan_round(
+                runtime, tenant, session, tenant_id, employees, at, has_content, version
+            )
+            for employee in employees:
+                path = paths.get(employee.id, {})
+                for entry in path.get("learning_days") or []:
+                    own = date.fromisoformat(entry["date"])
+                    if not at.date() <= own < until.date():
+                        continue
+                    done, per_skill = day_history.spend_day(SEED, employee, path, own, course_units)
+                    pending.extend(done)
+                    day_events += len(done)
+                    mine = learned.setdefault(employee.id, {})
+                    for skill, minutes in per_skill.items():
+                        before, first, _ = mine.get(skill, (0.0, own, own))
+                        mine[skill] = (before + minutes, first, own)
+            pending.sort(key=lambda s: str(s["timestamp"]))
+        record_until(None)
+        targets = learning.role_targets(session, tenant_id)
+        asked_by = Counter(skill for e in employees for skill in targets.get(e.role_id or 0, {}))
+        tested = {skill for skill, count in asked_by.items() if count >= day_history.TESTED_BY}
+        first_seen: dict[tuple[int, int], datetime] = {}
+        for row in learning.all_assessments(session, tenant_id):  # oldest first
+            first_seen.setdefault((row.employee_id, row.skill_id), row.observed_at)
+        now_gaps = population_gaps(session, tenant_id, employees, END, has_content)
+        checked = [
+            c
+            for employee in employees
+            for c in day_history.skills_check(
+                SEED,
+                employee,
+                [g for g in now_gaps.get(employee.id, []) if g.skill_id in tested],
+                {skill: at for (e, skill), at in first_seen.items() if e == employee.id},
+                learned.get(employee.id, {}),
+                END,
+            )
+        ]
+        checked_labels = {
+            s.id: skill_label(s)
+            for s in tax.get_skills(session, tenant_id, sorted({c.skill_id for c in checked})).values()
+        }
+        for c in checked:
+            evidence = [AssessmentInput(checked_labels[c.skill_id], c.level, c.source, c.observed_at)]
+            add_assessments(session, tenant_id, c.employee, evidence, self_only=False)
         for follow_up in follow_ups:
             evidence = [
                 AssessmentInput(follow_up.skill_label, follow_up.level, "manager", follow_up.observed_at)
             ]
             add_assessments(session, tenant_id, follow_up.employee, evidence, self_only=False)
-    yield f"{'learning':14} {accepted} events, {len(report.rejected)} rejected, {len(follow_ups)} follow-up assessments"
+        at_target = sum(
+            1 for c in checked if c.level >= targets.get(c.employee.role_id or 0, {}).get(c.skill_id, 6)
+        )
+    yield f"{'learning':14} {accepted} events, {rejected} rejected, {len(follow_ups)} follow-up assessments"
+    yield (
+        f"{'past days':14} {len(company_days)} Learning Days, {day_events} events on them, "
+        f"{len(checked)} skill tests after them ({at_target} at the role's target)"
+    )
     yield from _demo_paths(runtime, tenant)
 
 

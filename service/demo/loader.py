@@ -151,8 +151,9 @@ def _steps(runtime: Runtime, tenant: str, demo_dir: Path, progress: bool) -> lis
         ("roles", lambda: import_roles(runtime, tenant, read_role_file(demo_dir / "people" / "roles.yaml"))),
         ("employees", employees),
         ("L&D figures", figures),
+        # the Learning Days first: the simulated history plans paths with them and learns on them
+        ("learning days", lambda: load_learning_days(runtime, tenant)),
         ("learning", lambda: load_activity(runtime, tenant)),
         ("badges", lambda: load_badges(runtime, tenant)),
-        ("learning days", lambda: load_learning_days(runtime, tenant)),
         ("nudges", lambda: load_nudges(runtime, tenant)),
     ]

@@ -357,8 +357,10 @@ def store_path(
     request: dict[str, Any],
     planned: PlannedPath,
     index_version: int | None,
+    created_at: datetime | None = None,
 ) -> str:
-    """Keep the path as given (body["path_id"] is set) with its impressions, the training data."""
+    """Keep the path as given (body["path_id"] is set) with its impressions, the training data.
+    `created_at`: when it was asked for, if not now (the demo's history plans paths in the past)."""
     key = uuid.uuid4().hex
     body = planned.body
     body["path_id"] = key
@@ -373,6 +375,7 @@ def store_path(
             model_version=body["model_version"],
             index_version=index_version,
             impressions=planned.impressions,
+            **({"created_at": created_at} if created_at is not None else {}),
         ),
     )
     return key
