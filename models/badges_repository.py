@@ -71,13 +71,26 @@ def tenant_by_id(session: Session, tenant_id: int) -> Tenant | None:
     return session.scalar(select(Tenant).where(Tenant.id == tenant_id))
 
 
-def set_status_bit(row: BadgeIssuer, index: int, value: bool) -> None:
-    """Bit `index` of the revocation list, counted from the first byte's most significant bit (the
-    order of W3C Bitstring Status List v1.0)."""
+def set_status_bits(session: Session, tenant_id: int, indexes: Collection[int]) -> None:
+    """Set these bits of the tenant's revocation list (bit i counted from the first byte's most
+    significant bit: the order of W3C Bitstring Status List v1.0). The issuer row is read again under a
+    row lock (FOR UPDATE on PostgreSQL; SQLite has one writer, and a transaction that read the list
+    before another's write fails instead of writing over it), so two revocations at once both land.
+    Without the lock each rewrote the whole list from what it had read, and the later one cleared the
+    earlier one's bit: a revoked badge that still verified as valid."""
+    row = session.scalar(
+        select(BadgeIssuer)
+        .where(BadgeIssuer.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None or not indexes:
+        return
     bits = bytearray(row.status_bits)
-    mask = 0x80 >> (index % 8)
-    bits[index // 8] = (bits[index // 8] | mask) if value else (bits[index // 8] & ~mask & 0xFF)
+    for index in indexes:
+        bits[index // 8] |= 0x80 >> (index % 8)
     row.status_bits = bytes(bits)  # a new value, so the column is written
+    session.flush()
 
 
 def status_bit(bits: bytes, index: int) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, MetaData, Table, Text, cast, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from models import badges_repository
 from models.tables import (
     ActorIdentity,
     ApiKey,
@@ -33,7 +34,6 @@ from models.tables import (
     AuditEntry,
     Badge,
     BadgeConsent,
-    BadgeIssuer,
     Base,
     ChallengeParticipant,
     Employee,
@@ -395,13 +395,7 @@ def _erase_badges(session: Session, subject: DataSubject) -> Erased:
     longer verifies as valid), then its row, which held the credential, is deleted."""
     where = (Badge.tenant_id == subject.tenant_id, Badge.employee_id == subject.employee_id)
     indexes = list(session.scalars(select(Badge.status_index).where(*where)))
-    issuer = session.scalar(select(BadgeIssuer).where(BadgeIssuer.tenant_id == subject.tenant_id))
-    if issuer is not None and indexes:
-        bits = bytearray(issuer.status_bits)
-        for index in indexes:
-            bits[index // 8] |= 0x80 >> (index % 8)
-        issuer.status_bits = bytes(bits)
-        session.flush()
+    badges_repository.set_status_bits(session, subject.tenant_id, indexes)
     return Erased(deleted=_count(session.execute(delete(Badge).where(*where))))
 
 

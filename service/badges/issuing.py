@@ -234,8 +234,7 @@ def reachable_badge(session: Session, caller: Caller, badge_key: str) -> Badge:
 
 
 def revoke(session: Session, tenant_id: int, badge: Badge) -> None:
-    issuer = issuer_of(session, tenant_id)
-    repo.set_status_bit(issuer, badge.status_index, True)
+    repo.set_status_bits(session, tenant_id, [badge.status_index])
     badge.revoked_at = badge.revoked_at or utcnow()
     session.flush()
 

@@ -489,3 +489,27 @@ def test_two_first_badges_at_once_keep_one_signing_key(runtime: Runtime, tenant:
         assert (
             stored is not None and stored.kid == kept and keys.public_jwks(stored)["keys"][0]["kid"] == kept
         )
+
+
+@pytest.mark.backends("postgresql")
+def test_two_revocations_at_once_both_land_in_the_status_list(runtime: Runtime, tenant: str) -> None:
+    """One transaction read the revocation list before another revoked a badge and committed; its own
+    revocation must keep the other's bit (it used to write back the whole list as it had read it, so
+    the first revoked badge verified as valid again). SQLite has one writer: the late transaction
+    would fail there rather than write over the list."""
+    with transaction(runtime.sessions) as session:
+        tenant_id = repo.get_or_create_tenant(session, tenant).id
+        badges_repository.issuer_or_new(session, tenant_id)
+    with runtime.sessions() as late:
+        stale = badges_repository.issuer(late, tenant_id)
+        assert stale is not None and not badges_repository.status_bit(stale.status_bits, 3)
+        with transaction(runtime.sessions) as first:
+            badges_repository.set_status_bits(first, tenant_id, [3])
+        badges_repository.set_status_bits(late, tenant_id, [700])
+        late.commit()
+    with runtime.sessions() as session:
+        stored = badges_repository.issuer(session, tenant_id)
+        assert stored is not None
+        assert badges_repository.status_bit(stored.status_bits, 3)
+        assert badges_repository.status_bit(stored.status_bits, 700)
+        assert sum(bin(byte).count("1") for byte in stored.status_bits) == 2
