@@ -123,6 +123,17 @@ def consenting_employees(session: Session, tenant_id: int, employee_ids: Collect
     )
 
 
+def consenting_employee_ids(session: Session, tenant_id: int) -> list[int]:
+    """Every employee of the tenant who said yes to badges."""
+    return list(
+        session.scalars(
+            select(BadgeConsent.employee_id)
+            .where(BadgeConsent.tenant_id == tenant_id)
+            .order_by(BadgeConsent.employee_id)
+        )
+    )
+
+
 def set_consent(session: Session, tenant_id: int, employee_id: int, consent: bool) -> None:
     row = has_consent(session, tenant_id, employee_id)
     if consent and row is None:

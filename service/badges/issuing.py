@@ -36,6 +36,7 @@ from models.tables import (
 from recommender.gaps import LEVELS
 from service.badges import credentials as docs
 from service.badges.keys import ALGORITHM, employee_identity, public_key, sign
+from service.core.badge_jobs import queue_issue_badges
 from service.core.settings import Settings
 from service.events.feedback import learning_history
 from service.http.deps import Caller, check_employee_access
@@ -216,7 +217,28 @@ def issue_earned(session: Session, settings: Settings, tenant_id: int, employee:
 
 
 def set_consent(session: Session, tenant_id: int, employee: Employee, consent: bool) -> None:
+    """Record the employee's yes or no; a yes queues an `issue-badges` job (when the tenant has badges
+    on), so what their evidence earned before they said yes is issued without waiting for new evidence."""
     repo.set_consent(session, tenant_id, employee.id, consent)
+    if consent:
+        queue_issue_badges(session, tenant_id, [employee.id])
+
+
+def change_settings(
+    session: Session, tenant_id: int, enabled: bool | None, evidence_level: int | None
+) -> BadgeIssuer:
+    """Turn badges on or off and set the level a verified badge from elsewhere counts as. Turning them
+    on queues an `issue-badges` job for every employee who consented while they were off."""
+    issuer = issuer_of(session, tenant_id)
+    turned_on = enabled is True and not issuer.enabled
+    if enabled is not None:
+        issuer.enabled = enabled
+    if evidence_level is not None:
+        issuer.evidence_level = evidence_level
+    session.flush()
+    if turned_on:
+        queue_issue_badges(session, tenant_id, repo.consenting_employee_ids(session, tenant_id))
+    return issuer
 
 
 def has_consent(session: Session, tenant_id: int, employee: Employee) -> bool:

@@ -53,12 +53,7 @@ def change_badge_settings(
 ) -> BadgeSettings:
     """Turn badges on or off for the tenant (off by default; agree it with the works council, see
     docs/works-council.md), and set the level a verified badge from elsewhere counts as."""
-    issuer = issuing.issuer_of(session, caller.tenant_id)
-    if body.enabled is not None:
-        issuer.enabled = body.enabled
-    if body.evidence_level is not None:
-        issuer.evidence_level = body.evidence_level
-    session.flush()
+    issuing.change_settings(session, caller.tenant_id, body.enabled, body.evidence_level)
     return _settings(session, caller, runtime.settings)
 
 

@@ -350,13 +350,17 @@ def test_evidence_that_reaches_the_target_issues_a_skill_badge_through_one_job(
     tenant = badge_company
     lms = make_key(runtime, tenant, "lms")
     _opt_in(client, runtime, tenant, "e-1")
-    assert _badge_jobs(runtime, tenant) == []  # consent alone is no evidence
+    # saying yes queues a look at the evidence there is: none yet, so nothing is issued
+    assert _run_queued(runtime, tenant) == [{"issued": 0, "kinds": []}]
 
     _reach_target(client, lms, "e-1")
     _reach_target(client, lms, "e-1")  # more evidence while the job waits joins it
     jobs = _badge_jobs(runtime, tenant)
     e1 = _employee_id(runtime, tenant, "e-1")
-    assert [(j.status, j.payload) for j in jobs] == [(JOB_QUEUED, {"employee_id": e1})]
+    assert [(j.status, j.payload) for j in jobs] == [
+        (JOB_SUCCEEDED, {"employee_id": e1}),  # the one the yes queued
+        (JOB_QUEUED, {"employee_id": e1}),
+    ]
     assert _issued(client, lms, "e-1") == []  # the request only queued it
 
     assert _run_queued(runtime, tenant) == [{"issued": 1, "kinds": ["skill"]}]
@@ -372,6 +376,25 @@ def test_evidence_that_reaches_the_target_issues_a_skill_badge_through_one_job(
     assert run_issue_badges(runtime, tenant, {"employee_id": e1}) == {"issued": 0, "kinds": []}
     assert client.post("/v1/employees/e-1/badges", headers=lms).json() == []
     assert [b["badge_id"] for b in _issued(client, lms, "e-1")] == [issued[0]["badge_id"]]
+
+
+def test_saying_yes_after_reaching_the_target_issues_the_badge_earned_before(
+    client: TestClient, runtime: Runtime, badge_company: str
+) -> None:
+    """e-1 reached the role's level before saying yes to badges: the yes queues the job that issues it,
+    without waiting for new evidence; saying no queues nothing."""
+    tenant = badge_company
+    admin, lms = make_key(runtime, tenant, "admin"), make_key(runtime, tenant, "lms")
+    assert client.put("/v1/badges/settings", json={"enabled": True}, headers=admin).status_code == 200
+    _reach_target(client, lms, "e-1")
+    assert _badge_jobs(runtime, tenant) == []  # no consent yet
+    own = make_key(runtime, tenant, "employee", employee="e-1")
+    answer = client.put("/v1/employees/e-1/badges/consent", json={"consent": False}, headers=own)
+    assert answer.status_code == 200 and _badge_jobs(runtime, tenant) == []
+    answer = client.put("/v1/employees/e-1/badges/consent", json={"consent": True}, headers=own)
+    assert answer.status_code == 200
+    assert _run_queued(runtime, tenant) == [{"issued": 1, "kinds": ["skill"]}]
+    assert [b["kind"] for b in _issued(client, lms, "e-1")] == ["skill"]
 
 
 def test_a_badge_issued_meanwhile_is_not_issued_twice(
@@ -410,14 +433,15 @@ def test_no_job_and_no_badge_without_the_tenants_switch_or_the_employees_consent
     consent = client.put("/v1/employees/e-1/badges/consent", json={"consent": True}, headers=own)
     assert consent.status_code == 200
     _reach_target(client, lms, "e-1")  # consented, but badges are off for the tenant
-    assert client.put("/v1/badges/settings", json={"enabled": True}, headers=admin).status_code == 200
-    _reach_target(client, lms, "e-2")  # badges on, but e-2 never said yes
+    _reach_target(client, lms, "e-2")  # and e-2 never said yes
     assert _badge_jobs(runtime, tenant) == []
     assert _issued(client, lms, "e-1") == [] and _issued(client, lms, "e-2") == []
 
-    # Turned off after the job was queued: the job issues nothing.
-    _reach_target(client, lms, "e-1")
-    assert len(_badge_jobs(runtime, tenant)) == 1
+    # Turned on: a job for e-1, who said yes while badges were off (their evidence earned a badge);
+    # none for e-2. Turned off again before the job ran: the job issues nothing.
+    assert client.put("/v1/badges/settings", json={"enabled": True}, headers=admin).status_code == 200
+    e1 = _employee_id(runtime, tenant, "e-1")
+    assert [j.payload for j in _badge_jobs(runtime, tenant)] == [{"employee_id": e1}]
     assert client.put("/v1/badges/settings", json={"enabled": False}, headers=admin).status_code == 200
     reports = _run_queued(runtime, tenant)
     assert reports[0]["issued"] == 0 and "off" in reports[0]["skipped"]
