@@ -80,7 +80,11 @@ def columns_from_database(session: Session, tenant_id: int) -> CatalogColumns:
 
 def tags_from_database(session: Session, tenant_id: int, columns: CatalogColumns) -> TagTable:
     """The tag table of the tenant's tags as the session sees them, over these columns' rows."""
-    return TagTable.build(columns, [ItemTag(*row) for row in tax.active_item_tags(session, tenant_id)])
+    return TagTable.build(
+        columns,
+        [ItemTag(*row) for row in tax.active_item_tags(session, tenant_id)],
+        tax.rejected_item_tags(session, tenant_id),
+    )
 
 
 def publish_from_database(

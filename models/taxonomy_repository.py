@@ -313,6 +313,16 @@ def active_item_texts(
     ]
 
 
+def rejected_item_tags(session: Session, tenant_id: int) -> list[tuple[int, int]]:
+    """(item id, skill id) of every tag L&D rejected: the item does not teach that skill."""
+    rows = session.execute(
+        select(ItemSkill.item_id, ItemSkill.skill_id).where(
+            ItemSkill.tenant_id == tenant_id, ItemSkill.status == TAG_REJECTED
+        )
+    ).all()
+    return [(int(item), int(skill)) for item, skill in rows]
+
+
 def active_item_tags(session: Session, tenant_id: int) -> list[tuple[int, int, float, str, str, bool]]:
     """(item id, skill id, confidence, evidence, phrase, confirmed) of every tag of an active item
     that L&D did not reject; the evidence is "confirmed" when L&D confirmed it, else its origin."""

@@ -264,24 +264,24 @@ def scored_candidate(
     table = ranked.table
     entry = int(ranked.entries[place])
     row = int(table.rows[entry])
-    unit = columns.unit(row)
+    language, format_, level, rating, updated_at = columns.described(row)  # no string it does not need
     features = dict(zip(FEATURES, ranked.features[place].tolist(), strict=True))
     candidate = Candidate(
-        unit_id=unit.unit_id,
-        item_id=unit.item_id,
+        unit_id=int(columns.unit_id[row]),
+        item_id=int(columns.item_id[row]),
         skill_id=int(table.skills[entry]),
         relevance=float(table.relevance[entry]),
-        minutes=max(1, unit.minutes),
-        language=unit.language,
-        format=unit.format,
-        level=unit.level,
-        rating=unit.rating,
-        updated_at=unit.updated_at,
-        position=unit.position,
+        minutes=max(1, int(columns.minutes[row])),
+        language=language,
+        format=format_,
+        level=level,
+        rating=rating,
+        updated_at=updated_at,
+        position=int(columns.position[row]),
         title=columns.title.text(row),
         evidence=table.evidence[entry],
         evidence_detail=table.detail[entry],
-        minutes_known=unit.minutes_known,
+        minutes_known=bool(columns.minutes_known[row]),
         in_item=bool(columns.in_item[row]),
     )
     score = float(ranked.score[place])

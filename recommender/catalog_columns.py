@@ -196,11 +196,22 @@ class CatalogColumns:
         incidence[np.repeat(np.arange(len(rows)), [s.shape[0] for s in slices]), column] = 1.0
         return incidence
 
-    def unit(self, row: int) -> UnitRow:
-        """Everything about one row, as the publisher read it."""
+    def described(self, row: int) -> tuple[str, str, str | None, float | None, datetime | None]:
+        """One row's language, format, level, rating and source date (None where unknown), decoded."""
         level = int(self.level[row])
         rating = float(self.rating[row])
         updated = float(self.updated[row])
+        return (
+            self.languages[int(self.language[row])],
+            self.formats[int(self.format[row])],
+            None if level == NO_CODE else self.levels[level],
+            None if math.isnan(rating) else rating,
+            None if math.isnan(updated) else datetime.fromtimestamp(updated, UTC),
+        )
+
+    def unit(self, row: int) -> UnitRow:
+        """Everything about one row, as the publisher read it."""
+        language, format_, level, rating, updated_at = self.described(row)
         return UnitRow(
             unit_id=int(self.unit_id[row]),
             item_id=int(self.item_id[row]),
@@ -210,11 +221,11 @@ class CatalogColumns:
             anchor=self.anchor.get(row),
             item_title=self.item_title.text(row),
             url=self.url.get(row),
-            language=self.languages[int(self.language[row])],
-            format=self.formats[int(self.format[row])],
-            level=None if level == NO_CODE else self.levels[level],
-            rating=None if math.isnan(rating) else rating,
-            updated_at=None if math.isnan(updated) else datetime.fromtimestamp(updated, UTC),
+            language=language,
+            format=format_,
+            level=level,
+            rating=rating,
+            updated_at=updated_at,
             source=self.source.text(row),
             external_id=self.external_id.text(row),
             minutes_known=bool(self.minutes_known[row]),

@@ -52,11 +52,19 @@ class TagTable:
     evidence: np.ndarray  # codes into `evidences`
     evidences: tuple[str, ...]
     phrases: StringColumn
+    # (item id, skill id) of the tags L&D rejected: the item does not teach the skill, whatever
+    # retrieval finds in its text
+    rejected: frozenset[tuple[int, int]] = frozenset()
 
     @classmethod
-    def build(cls, columns: CatalogColumns, tags: Sequence[ItemTag]) -> TagTable:
+    def build(
+        cls,
+        columns: CatalogColumns,
+        tags: Sequence[ItemTag],
+        rejected: Collection[tuple[int, int]] = (),
+    ) -> TagTable:
         """Every tag on every unit of its item that the columns hold (an item without units there,
-        retired or not yet published, gives none)."""
+        retired or not yet published, gives none), and the pairs L&D rejected."""
         # tags sorted by skill (then as given); each expanded to the units of its item, in unit order
         order = sorted(range(len(tags)), key=lambda i: tags[i].skill_id)
         ordered = [tags[i] for i in order]
@@ -83,6 +91,7 @@ class TagTable:
             evidence=np.array([code[t.evidence] for t in ordered], dtype=np.int16)[owner],
             evidences=evidences,
             phrases=StringColumn.of([t.phrase for t in entry_tags]),
+            rejected=frozenset(rejected),
         )
 
     def _segment(self, skill_id: int) -> tuple[int, int]:

@@ -88,6 +88,7 @@ sessions). An uncovered gap may still be partly worked on (`closed`).
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -151,17 +152,22 @@ class Budget:
         if weeks != sorted(weeks):
             raise ValueError("learning_days must be in the order of their weeks")
 
-    @property
+    # Worked out once per budget (it is frozen): the path builder asks them thousands of times.
+    @functools.cached_property
     def days_in_path(self) -> tuple[LearningDay, ...]:
         return tuple(day for day in self.learning_days if day.week <= self.weeks)
 
-    @property
+    @functools.cached_property
     def total(self) -> int:
         return self.minutes_per_week * self.weeks + sum(day.minutes for day in self.days_in_path)
 
-    def slots(self) -> list[tuple[int, str, int]]:
+    def slots(self) -> tuple[tuple[int, str, int], ...]:
         """(week, Learning Day or "", minutes) in the order they are filled: each week's regular time,
         then the Learning Days in that week."""
+        return self._slots
+
+    @functools.cached_property
+    def _slots(self) -> tuple[tuple[int, str, int], ...]:
         days: dict[int, list[LearningDay]] = {}
         for day in self.days_in_path:
             days.setdefault(day.week, []).append(day)
@@ -169,7 +175,7 @@ class Budget:
         for week in range(1, self.weeks + 1):
             slots.append((week, "", self.minutes_per_week))
             slots.extend((week, day.day, day.minutes) for day in days.get(week, ()))
-        return slots
+        return tuple(slots)
 
 
 @dataclass(frozen=True)

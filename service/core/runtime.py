@@ -268,12 +268,12 @@ class Runtime:
             self._lexical[tenant_slug] = (version, index)
             return index
 
-    def catalog(self, session: Session, tenant: Tenant) -> tuple[int, CatalogColumns, TagTable] | None:
+    def catalog(self, session: Session, tenant: Tenant) -> tuple[int, CatalogColumns, TagTable, int] | None:
         """What a path request reads of the tenant's catalog: the columns of its current snapshot
         (mapped, shared by the workers) and the tag table over them, rebuilt from the database only
         when the snapshot or the tenant's tags version moved, with the snapshot's version. None when
-        nothing is published. A
-        snapshot published before columns were stored gets them built from the database once."""
+        nothing is published; then the tags version the tag table holds. A snapshot published before
+        columns were stored gets them built from the database once."""
         snapshot = self.snapshot(tenant.slug)
         if snapshot is None:
             return None
@@ -286,7 +286,7 @@ class Runtime:
             and cached_tags is not None
             and cached_tags[:2] == (version, tags_version)
         ):
-            return version, cached_columns[1], cached_tags[2]
+            return version, cached_columns[1], cached_tags[2], tags_version
         with self._catalog_lock:
             cached_columns = self._columns.get(tenant.slug)
             if cached_columns is None or cached_columns[0] != version:
@@ -296,7 +296,7 @@ class Runtime:
             if cached_tags is None or cached_tags[:2] != (version, tags_version):
                 table = tags_from_database(session, tenant.id, cached_columns[1])
                 cached_tags = self._tags[tenant.slug] = (version, tags_version, table)
-            return version, cached_columns[1], cached_tags[2]
+            return version, cached_columns[1], cached_tags[2], tags_version
 
     def _snapshot_columns(self, snapshot: Snapshot, session: Session, tenant: Tenant) -> CatalogColumns:
         try:

@@ -37,6 +37,7 @@ from recommender.tagging import language_code
 from service.core.activities import activity_id, unit_url
 from service.core.runtime import Runtime
 from service.events.feedback import learning_history
+from service.paths.process_cache import process_cache
 from service.paths.request_catalog import RequestCatalog, request_catalog
 from service.paths.retrieval import label_variants, retrieved_signals
 from service.paths.schemas import AdHocSkill
@@ -79,6 +80,20 @@ def content_check(runtime: Runtime, tenant_slug: str, session: Session, tenant_i
     return check
 
 
+@dataclass(frozen=True)
+class SkillCandidates:
+    """One skill's candidates: catalog rows, relevance, evidence kind and detail, in step."""
+
+    rows: tuple[int, ...]
+    relevance: tuple[float, ...]
+    evidence: tuple[str, ...]
+    detail: tuple[str, ...]
+
+
+NO_CANDIDATES = SkillCandidates((), (), (), ())
+CACHED_SKILL_PARTS = 4096  # (skill, languages) pairs a process keeps: a few hundred per company
+
+
 def _tag_detail(evidence: str, phrase: str, confidence: float, label: str) -> str:
     """What a step's `why` quotes for a stored tag: the text's own words for a label tag (empty for a
     tag made before they were kept: the explanation then says "or another name for it"), the skill's
@@ -105,9 +120,69 @@ def gather_candidates(
     (taxonomy ids, and the negative ids of `text_skills`); one candidate per (unit, skill), carrying
     the evidence of its strongest signal. Only candidates as relevant as the tenant's bar
     (service.paths.step_relevance) are kept: every step must clearly teach its gap. Every fact about
-    a unit comes from the catalog's columns: no catalog row is read."""
-    columns, tags = catalog.columns, catalog.tags
+    a unit comes from the catalog's columns: no catalog row is read.
+
+    What a skill gets does not depend on the employee but through their languages, so each skill's
+    part is kept per process (service.paths.process_cache) under everything it is made of: the
+    snapshot and tags versions, the encoder, the bar, the languages and the skill's label."""
+    text_skills = text_skills or {}
     bar = step_relevance_bar(session, tenant_id)
+    cache = process_cache(runtime, "skill candidates", CACHED_SKILL_PARTS)
+    wanted = tuple(sorted(set(languages)))
+
+    def key(skill_id: int) -> tuple[object, ...]:
+        label = labels.get(skill_id, ""), text_skills.get(skill_id, "")
+        return (
+            tenant_slug,
+            catalog.version,
+            catalog.tags_version,
+            runtime.encoder_model,
+            bar,
+            wanted,
+            skill_id,
+            label,
+        )
+
+    parts: dict[int, SkillCandidates] = {}
+    missing: list[int] = []
+    for skill_id in skill_ids:
+        cached = cache.get(key(skill_id)) if catalog.version >= 0 else None
+        if isinstance(cached, SkillCandidates):
+            parts[skill_id] = cached
+        else:
+            missing.append(skill_id)
+    if missing:
+        found = _gather(
+            runtime, tenant_slug, session, tenant_id, catalog, missing, labels, wanted, text_skills, bar
+        )
+        for skill_id in missing:
+            parts[skill_id] = found.get(skill_id, NO_CANDIDATES)
+            if catalog.version >= 0:
+                cache.put(key(skill_id), parts[skill_id])
+    ordered = [(skill_id, parts[skill_id]) for skill_id in dict.fromkeys(skill_ids)]
+    return CandidateTable(
+        rows=np.array([row for _, part in ordered for row in part.rows], dtype=np.int64),
+        skills=np.array([skill_id for skill_id, part in ordered for _ in part.rows], dtype=np.int64),
+        relevance=np.array([value for _, part in ordered for value in part.relevance], dtype=np.float64),
+        evidence=[value for _, part in ordered for value in part.evidence],
+        detail=[value for _, part in ordered for value in part.detail],
+    )
+
+
+def _gather(
+    runtime: Runtime,
+    tenant_slug: str,
+    session: Session,
+    tenant_id: int,
+    catalog: RequestCatalog,
+    skill_ids: Sequence[int],
+    labels: Mapping[int, str],
+    languages: Sequence[str],
+    text_skills: Mapping[int, str],
+    bar: float,
+) -> dict[int, SkillCandidates]:
+    """`gather_candidates` for the skills no cache held: per skill, its candidates as the bar keeps them."""
+    columns, tags = catalog.columns, catalog.tags
     tagged = tags.best(columns, [s for s in skill_ids if s > 0], languages, tax.TAGGED_UNITS_PER_SKILL)
     # (row, skill) -> (relevance, tag entry or NO_TAG, evidence, detail); a tag's words are looked up
     # only for the candidates kept
@@ -122,36 +197,30 @@ def gather_candidates(
         )
     }
     retrieved = retrieved_signals(
-        runtime,
-        tenant_slug,
-        session,
-        tenant_id,
-        columns,
-        catalog.version,
-        skill_ids,
-        labels,
-        text_skills or {},
+        runtime, tenant_slug, session, tenant_id, columns, catalog.version, skill_ids, labels, text_skills
     )
     for skill_id, signals in retrieved.items():
         for signal in signals:
+            if (int(columns.item_id[signal.row]), skill_id) in tags.rejected:
+                continue  # L&D said the item does not teach it, whatever its text names
             if signal.relevance > found.get((signal.row, skill_id), (0.0, NO_TAG, "", ""))[0]:
                 found[(signal.row, skill_id)] = (signal.relevance, NO_TAG, signal.evidence, signal.detail)
-    kept = [(key, signal) for key, signal in found.items() if signal[0] >= bar]
-    evidences: list[str] = []
-    details: list[str] = []
-    for (_, skill_id), (relevance, entry, evidence, detail) in kept:
+    parts: dict[int, tuple[list[int], list[float], list[str], list[str]]] = {}
+    for (row, skill_id), (relevance, entry, evidence, detail) in found.items():
+        if relevance < bar:
+            continue
         if entry != NO_TAG:
             evidence = tags.evidence_of(entry)
             detail = _tag_detail(evidence, tags.phrase_of(entry), relevance, labels.get(skill_id, ""))
+        rows, relevances, evidences, details = parts.setdefault(skill_id, ([], [], [], []))
+        rows.append(row)
+        relevances.append(min(1.0, relevance))
         evidences.append(evidence)
         details.append(detail)
-    return CandidateTable(
-        rows=np.array([key[0] for key, _ in kept], dtype=np.int64),
-        skills=np.array([key[1] for key, _ in kept], dtype=np.int64),
-        relevance=np.array([min(1.0, signal[0]) for _, signal in kept], dtype=np.float64),
-        evidence=evidences,
-        detail=details,
-    )
+    return {
+        skill_id: SkillCandidates(tuple(rows), tuple(relevances), tuple(evidences), tuple(details))
+        for skill_id, (rows, relevances, evidences, details) in parts.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class RequestCatalog:
     version: int
     columns: CatalogColumns
     tags: TagTable
+    tags_version: int = 0  # the tenant's tags version the tag table was built at
 
 
 def request_catalog(runtime: Runtime, session: Session, tenant_id: int) -> RequestCatalog:

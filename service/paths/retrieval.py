@@ -4,7 +4,7 @@ absolute scale with the evidence a step's `why` quotes.
 
 What retrieval finds for a skill depends on the skill (its labels and vector) and the snapshot, not
 on the employee: every analyst's path asks the same eight skills. So the signals are kept per
-snapshot version in a bounded LRU (`RetrievalCache`, one per runtime: per served process) and a path request for a role
+snapshot version in a bounded LRU (service.paths.process_cache, one per runtime: per served process) and a path request for a role
 already asked for does no search at all. A new snapshot has a new version, so nothing stale is used.
 
 No text is encoded here (but an ad-hoc label's): every cosine threshold is a point on the encoder's
@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from cachetools import LRUCache
 from sqlalchemy.orm import Session
 
 from models import taxonomy_repository as tax
@@ -34,6 +31,7 @@ from recommender.index import SearchHit
 from recommender.lexical import LexicalIndex
 from recommender.tagging import AGREEING_SHARE, as_mention
 from service.core.runtime import Runtime
+from service.paths.process_cache import process_cache
 
 DENSE_K = 40
 LEXICAL_K = 40
@@ -197,37 +195,6 @@ def _strength(
     return dense, TEXT if ad_hoc else SIMILARITY, names[0] if ad_hoc else f"{match.cosine:.2f}"
 
 
-class RetrievalCache:
-    """What retrieval found per (tenant, snapshot version, skill, labels, vector): a bounded LRU shared
-    by the request threads of one process. The snapshot version is in the key, so a swap never serves
-    what the old catalog held."""
-
-    def __init__(self, size: int = CACHED_PROBES) -> None:
-        self._entries: LRUCache[tuple[object, ...], tuple[Signal, ...]] = LRUCache(maxsize=size)
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> tuple[Signal, ...] | None:
-        with self._lock:
-            return self._entries.get(key)
-
-    def put(self, key: tuple[object, ...], signals: tuple[Signal, ...]) -> None:
-        with self._lock:
-            self._entries[key] = signals
-
-
-# one cache per runtime (a served process has one; tests make many, each with its own catalogs)
-_CACHES: weakref.WeakKeyDictionary[Runtime, RetrievalCache] = weakref.WeakKeyDictionary()
-_CACHES_LOCK = threading.Lock()
-
-
-def _cache_of(runtime: Runtime) -> RetrievalCache:
-    with _CACHES_LOCK:
-        cache = _CACHES.get(runtime)
-        if cache is None:
-            cache = _CACHES[runtime] = RetrievalCache()
-        return cache
-
-
 def _key(tenant_slug: str, version: int, model: str, probe: Probe) -> tuple[object, ...]:
     vector = b"" if probe.vector is None else hashlib.sha256(probe.vector.tobytes()).digest()
     return (tenant_slug, version, model, probe.skill_id, probe.names, probe.ad_hoc, vector)
@@ -248,15 +215,15 @@ def retrieved_signals(
     hold), from the process's cache where the same skill was asked for on the same snapshot."""
     model = runtime.encoder_model
     probes = probes_for(runtime, session, tenant_id, skill_ids, labels, text_skills)
-    cache = _cache_of(runtime)
+    cache = process_cache(runtime, "retrieval", CACHED_PROBES)
     found: dict[int, tuple[Signal, ...]] = {}
     missing: list[Probe] = []
     for probe in probes:
         cached = cache.get(_key(tenant_slug, version, model, probe))
-        if cached is None:
-            missing.append(probe)
-        else:
+        if isinstance(cached, tuple):
             found[probe.skill_id] = cached
+        else:
+            missing.append(probe)
     if missing:
         lexical = runtime.lexical(tenant_slug)
         scale = runtime.calibration()

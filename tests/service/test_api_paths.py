@@ -161,3 +161,26 @@ def test_search_is_hybrid_finds_named_words_and_puts_the_learners_language_first
     languages = [(hit["language"], hit["language_fallback"]) for hit in results["results"]]
     assert languages[0] == ("en", False) and all(flag == (lang != "en") for lang, flag in languages)
     assert client.get("/v1/search", params={"q": "SQL", "languages": "n;l"}, headers=lms).status_code == 422
+
+
+def test_a_tag_rejected_after_a_path_leaves_the_next_path_at_once(
+    client: TestClient, runtime: Runtime, company: str
+) -> None:
+    """Each skill's candidates are kept per process under the tenant's tags version: a tag L&D rejects
+    moves it, so the next path, in the same process, no longer gives that item for that skill, not
+    even because its title names the skill (retrieval found it there before the veto)."""
+    lms, ld = make_key(runtime, company, "lms"), make_key(runtime, company, "ld")
+    body = {"minutes_per_week": 60, "weeks": 4}
+    first = client.post("/v1/employees/e-1/path", json=body, headers=lms).json()
+    sql = next(s for s in first["steps"] if any(a["skill"] == "SQL" for a in s["addresses"]))
+    skill_id = next(a["skill_id"] for a in sql["addresses"] if a["skill"] == "SQL")
+    rejected = client.put(
+        f"/v1/catalog/items/{sql['item_id']}/skills/{skill_id}", json={"status": "rejected"}, headers=ld
+    )
+    assert rejected.status_code == 200, rejected.text
+    again = client.post("/v1/employees/e-1/path", json=body, headers=lms).json()
+    assert not [
+        s
+        for s in again["steps"]
+        if s["item_id"] == sql["item_id"] and any(a["skill_id"] == skill_id for a in s["addresses"])
+    ]
