@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,15 @@ SHORT_ANSWER = 30
 WORKING_DAY = 480
 LONG_DISCOUNT = 0.15
 UNKNOWN_LENGTH_FACTOR = 1.0 - LONG_DISCOUNT / 2  # a course whose source gave no duration
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A hit before it is decoded: its row in the catalog columns."""
+
+    row: int
+    score: float
+    language_fallback: bool
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,7 @@ def search_units(
         ),
         key=lambda pair: -pair[1],  # stable: equal scores keep the fused order
     )
-    found: list[Found] = []
+    found: list[Ranked] = []
     per_item: dict[int, int] = {}
     for row, score in weighed:
         stored_language = columns.languages[int(columns.language[row])]
@@ -106,8 +116,12 @@ def search_units(
             continue
         per_item[item_id] = per_item.get(item_id, 0) + 1
         fallback = bool(wanted) and item_language not in wanted
-        found.append(Found(columns.unit(row), score, fallback))
-    answered = languages_first(found)[:limit]
+        found.append(Ranked(row, score, fallback))
+    # only the hits answered are decoded from the columns and get their text
+    answered = [
+        Found(columns.unit(hit.row), hit.score, hit.language_fallback) for hit in languages_first(found)
+    ]
+    answered = answered[:limit]
     texts = repo.unit_texts(session, tenant_id, [hit.unit.unit_id for hit in answered])
     return [replace(hit, text=texts.get(hit.unit.unit_id, "")) for hit in answered]
 
@@ -132,7 +146,20 @@ def close_to_best(
     return [(unit_id, score) for unit_id, score in fused if score >= share * best]
 
 
-def languages_first(found: Sequence[Found]) -> list[Found]:
+class Scored(Protocol):
+    """A hit as `languages_first` orders it."""
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def language_fallback(self) -> bool: ...
+
+
+Hit = TypeVar("Hit", bound=Scored)
+
+
+def languages_first(found: Sequence[Hit]) -> list[Hit]:
     """Hits in the learner's languages that answer the question (fused score at least ANSWERS) first,
     then every other hit by score: a Dutch unit that merely shares a word with "python pandas
     dataframe" does not push the English pandas lesson below it, and that lesson says it is a
