@@ -161,13 +161,10 @@ class Budget:
     def total(self) -> int:
         return self.minutes_per_week * self.weeks + sum(day.minutes for day in self.days_in_path)
 
+    @functools.cached_property
     def slots(self) -> tuple[tuple[int, str, int], ...]:
         """(week, Learning Day or "", minutes) in the order they are filled: each week's regular time,
         then the Learning Days in that week."""
-        return self._slots
-
-    @functools.cached_property
-    def _slots(self) -> tuple[tuple[int, str, int], ...]:
         days: dict[int, list[LearningDay]] = {}
         for day in self.days_in_path:
             days.setdefault(day.week, []).append(day)
@@ -350,7 +347,7 @@ def _place(units: Sequence[_Unit], budget: Budget) -> list[tuple[int, str]]:
     unit is at most minutes_per_week long (sessions), so none spans weeks; a Learning Day takes only
     what fits in it. Past the budget's weeks the slots are more weeks (so a plan that does not pack
     shows a week beyond them)."""
-    slots = budget.slots()
+    slots = budget.slots
     placed: list[tuple[int, str]] = []
     index, used = 0, 0
     for unit in units:

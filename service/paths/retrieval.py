@@ -4,8 +4,8 @@ absolute scale with the evidence a step's `why` quotes.
 
 What retrieval finds for a skill depends on the skill (its labels and vector) and the snapshot, not
 on the employee: every analyst's path asks the same eight skills. So the signals are kept per
-snapshot version in a bounded LRU (service.paths.process_cache, one per runtime: per served process) and a path request for a role
-already asked for does no search at all. A new snapshot has a new version, so nothing stale is used.
+snapshot version in a bounded LRU (service.paths.process_cache, one per runtime: per served process)
+and a path request for a role already asked for does no search at all. A new snapshot has a new version, so nothing stale is used.
 
 No text is encoded here (but an ad-hoc label's): every cosine threshold is a point on the encoder's
 calibration (recommender.embedding.Calibration), so a model with another cosine scale keeps their

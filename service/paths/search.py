@@ -119,9 +119,9 @@ def search_units(
         found.append(Ranked(row, score, fallback))
     # only the hits answered are decoded from the columns and get their text
     answered = [
-        Found(columns.unit(hit.row), hit.score, hit.language_fallback) for hit in languages_first(found)
+        Found(columns.unit(hit.row), hit.score, hit.language_fallback)
+        for hit in languages_first(found)[:limit]
     ]
-    answered = answered[:limit]
     texts = repo.unit_texts(session, tenant_id, [hit.unit.unit_id for hit in answered])
     return [replace(hit, text=texts.get(hit.unit.unit_id, "")) for hit in answered]
 
